@@ -1,0 +1,48 @@
+/*
+ * COM1 driver for a 16550-compatible UART at I/O port 0x3f8.
+ * Register offsets from the port base (see the 16550 datasheet):
+ *   0 data (DLAB=0) / divisor low (DLAB=1)   1 interrupt enable / divisor high
+ *   2 FIFO control   3 line control   4 modem control   5 line status
+ */
+#include "drivers/serial.h"
+#include "arch/x86_64/x86.h"
+
+#define REG_DATA  0
+#define REG_IER   1
+#define REG_FCR   2
+#define REG_LCR   3
+#define REG_MCR   4
+#define REG_LSR   5
+
+#define LSR_DATA_READY  0x01
+#define LSR_TX_EMPTY    0x20
+
+void serial_init(void)
+{
+	outb(COM1_PORT + REG_IER, 0x00);        /* no interrupts for now */
+	outb(COM1_PORT + REG_LCR, 0x80);        /* DLAB on: set the divisor */
+	outb(COM1_PORT + REG_DATA, 0x01);       /* 115200 baud */
+	outb(COM1_PORT + REG_IER, 0x00);
+	outb(COM1_PORT + REG_LCR, 0x03);        /* 8 data bits, no parity, 1 stop */
+	outb(COM1_PORT + REG_FCR, 0xc7);        /* FIFOs on and cleared */
+	outb(COM1_PORT + REG_MCR, 0x0b);        /* DTR, RTS, OUT2 (routes the IRQ) */
+}
+
+void serial_putc(char c)
+{
+	for (int i = 0; i < 100000 && !(inb(COM1_PORT + REG_LSR) & LSR_TX_EMPTY); i++)
+		;
+	outb(COM1_PORT + REG_DATA, c);
+}
+
+int serial_try_getc(void)
+{
+	if (!(inb(COM1_PORT + REG_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1_PORT + REG_DATA);
+}
+
+void serial_enable_rx_irq(void)
+{
+	outb(COM1_PORT + REG_IER, 0x01);
+}

@@ -1,0 +1,39 @@
+/*
+ * kmain: the kernel's C entry point, called by boot.S on the boot stack with
+ * interrupts off, in long mode, on the boot page tables.  It brings the
+ * subsystems up in dependency order, then does what the command line asks:
+ *
+ *   test=NAME    run the kernel self-test NAME and exit the emulator
+ *   (nothing)    start the kernel monitor on the console
+ */
+#include <types.h>
+#include "boot/cmdline.h"
+#include "boot/multiboot.h"
+#include "debug/ksym.h"
+#include "debug/panic.h"
+#include "drivers/console.h"
+#include "lib/kprintf.h"
+#include "monitor.h"
+#include "test/ktest.h"
+
+void kmain(uint32_t magic, uint64_t mbi_phys);
+
+void kmain(uint32_t magic, uint64_t mbi_phys)
+{
+	const char *test;
+
+	console_init();
+	kprintf("kestrel: x86_64 teaching kernel booting\n");
+	if (magic != MB2_BOOT_MAGIC)
+		panic("bad multiboot2 magic %x", magic);
+	multiboot_parse(mbi_phys);
+	cmdline_init(boot_info.cmdline);
+	panic_set_exit(cmdline_has("panic=exit"));
+	multiboot_print_summary();
+	ksym_init();
+
+	test = cmdline_get("test");
+	if (test)
+		ktest_run(test);
+	monitor_run();
+}

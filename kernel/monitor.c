@@ -1,0 +1,108 @@
+/*
+ * The kernel monitor.  Reads a line, splits it into words and runs the
+ * command named by the first word.  Commands are plain functions in the
+ * table below; each later subsystem adds its inspection command here.
+ */
+#include <types.h>
+#include "monitor.h"
+#include "arch/x86_64/machine.h"
+#include "boot/multiboot.h"
+#include "drivers/console.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "test/ktest.h"
+
+#define MAX_ARGS 8
+
+struct command {
+	const char *name;
+	const char *help;
+	void (*run)(int argc, char **argv);
+};
+
+static void cmd_help(int argc, char **argv);
+
+static void cmd_echo(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		kprintf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	kprintf("\n");
+}
+
+static void cmd_boot(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	multiboot_print_summary();
+}
+
+static void cmd_tests(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	ktest_list();
+}
+
+static void cmd_halt(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	kprintf("halting\n");
+	machine_exit(MACHINE_EXIT_PASS);
+}
+
+static const struct command commands[] = {
+	{ "help", "list the commands", cmd_help },
+	{ "echo", "print the arguments", cmd_echo },
+	{ "boot", "show what the boot loader passed", cmd_boot },
+	{ "tests", "list the kernel self-tests (boot with test=NAME)", cmd_tests },
+	{ "halt", "stop the machine", cmd_halt },
+};
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		kprintf("  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+static int split_words(char *line, char **argv)
+{
+	int argc = 0;
+
+	while (*line && argc < MAX_ARGS) {
+		while (*line == ' ')
+			*line++ = '\0';
+		if (!*line)
+			break;
+		argv[argc++] = line;
+		while (*line && *line != ' ')
+			line++;
+	}
+	return argc;
+}
+
+static void run_line(char *line)
+{
+	char *argv[MAX_ARGS];
+	int argc = split_words(line, argv);
+
+	if (argc == 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			commands[i].run(argc, argv);
+			return;
+		}
+	}
+	kprintf("kmon: unknown command \"%s\" (try help)\n", argv[0]);
+}
+
+void monitor_run(void)
+{
+	char line[128];
+
+	kprintf("kmon: kernel monitor; type help for the commands\n");
+	for (;;) {
+		kprintf("kmon> ");
+		console_readline(line, sizeof(line));
+		run_line(line);
+	}
+}
