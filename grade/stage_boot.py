@@ -1,0 +1,136 @@
+"""Grader of stage `boot`: the kernel boots, talks on the console, parses the
+multiboot2 information and reports a panic with a symbolic backtrace."""
+import os
+import re
+import subprocess
+
+from gradelib import REPO_ROOT, main, test
+
+KERNEL_ELF = REPO_ROOT / "build" / "kernel.elf"
+KERNEL_SYM = REPO_ROOT / "build" / "kernel.sym"
+MIB = 1024 * 1024
+
+
+def function_ranges():
+    """{name: (start, end)} for the kernel's functions, read with nm."""
+    out = subprocess.run(["nm", "-S", str(KERNEL_ELF)], capture_output=True, text=True,
+                         check=True).stdout
+    ranges = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            start, size = int(parts[0], 16), int(parts[1], 16)
+            ranges[parts[3]] = (start, start + size)
+    return ranges
+
+
+@test("boot", "boots and prints the banner", cmdline="test=banner")
+def _(m):
+    m.expect(r"^kestrel: x86_64 teaching kernel booting")
+    m.expect_pass("banner")
+
+
+@test("boot", "the kernel command line arrives", cmdline="test=banner color=blue n=42")
+def _(m):
+    m.expect(r'command line "test=banner color=blue n=42"')
+    m.expect_pass("banner")
+
+
+def check_memory_total(m, megabytes):
+    match = m.expect(r"^mmap: (\d+) KiB available")
+    kib = int(match.group(1))
+    # The BIOS keeps a little below 1 MiB and at the top of low memory.
+    assert megabytes * 1024 * 0.97 <= kib <= megabytes * 1024, \
+        "{} KiB available with -m {}M".format(kib, megabytes)
+    m.expect_pass("banner")
+
+
+@test("boot", "memory map totals match -m 128M", cmdline="test=banner", mem="128M")
+def _(m):
+    check_memory_total(m, 128)
+
+
+@test("boot", "memory map totals match -m 48M", cmdline="test=banner", mem="48M")
+def _(m):
+    check_memory_total(m, 48)
+
+
+@test("boot", "the symbols module is listed with its size", cmdline="test=banner")
+def _(m):
+    match = m.expect(r"^module: symbols at ([0-9a-f]+)-([0-9a-f]+), (\d+) bytes")
+    start, end, size = int(match.group(1), 16), int(match.group(2), 16), int(match.group(3))
+    assert size == os.path.getsize(KERNEL_SYM), \
+        "module size {} but build/kernel.sym has {} bytes".format(size,
+                                                                os.path.getsize(KERNEL_SYM))
+    assert end - start == size and start % 4096 == 0, "module range and size disagree"
+    m.expect_pass("banner")
+
+
+def python_format(fmt, kind, arg):
+    """What C's printf gives for fmt and arg, computed by Python's % operator."""
+    pyfmt = re.sub(r"l+|z", "", fmt)
+    if kind == "s":
+        return pyfmt % arg
+    if kind == "n":
+        return pyfmt % ()
+    value = int(arg)
+    if kind == "c":
+        return pyfmt % chr(value)
+    if "p" in pyfmt:
+        return pyfmt.replace("%p", "0x%x") % value
+    if kind == "u":
+        pyfmt = pyfmt.replace("u", "d")
+    return pyfmt % value
+
+
+@test("boot", "kprintf formats numbers, strings and widths", cmdline="test=kprintf")
+def _(m):
+    m.expect_pass("kprintf")
+    cases = [line for line in m.output if line.startswith("kprintf-case: ")]
+    assert len(cases) >= 20, "only {} kprintf cases printed".format(len(cases))
+    for line in cases:
+        fmt, arg, out, _ = line[len("kprintf-case: "):].split("|")
+        kind, value = arg.split(":", 1)
+        want = python_format(fmt, kind, value)
+        assert out == want, "{!r} of {} gave {!r}, expected {!r}".format(fmt, value, out, want)
+
+
+@test("boot", "a panic prints a symbolic backtrace", cmdline="test=panic")
+def _(m):
+    m.expect_panic(r"deliberate panic at depth 3")
+    functions = function_ranges()
+    frames = []
+    for line in m.output:
+        match = re.match(r"\s+#(\d+) 0x([0-9a-f]+) (\S+)\+0x([0-9a-f]+)$", line)
+        if match:
+            frames.append((int(match.group(2), 16), match.group(3), int(match.group(4), 16)))
+    names = [name for _, name, _ in frames]
+    chain = ["panic_chain_c", "panic_chain_b", "panic_chain_a", "ktest_fn_panic"]
+    assert names[:4] == chain, "backtrace starts {}, expected {}".format(names[:4], chain)
+    assert "kmain" in names, "backtrace does not reach kmain: {}".format(names)
+    for addr, name, offset in frames:
+        start, end = functions.get(name, (0, 0))
+        assert start <= addr < end and addr - start == offset, \
+            "0x{:x} is not {}+0x{:x} in build/kernel.elf".format(addr, name, offset)
+
+
+@test("boot", "a line typed on serial comes back", cmdline="test=echo")
+def _(m):
+    m.expect(r"^echo: type a line")
+    m.send("hello from serial\r")
+    m.expect(r'^echo: got "hello from serial"$')
+    m.expect_pass("echo")
+
+
+@test("boot", "the kernel monitor runs commands")
+def _(m):
+    m.expect(r"kmon> ", partial=True)
+    m.send("echo monitor says hi\r")
+    m.expect(r"^monitor says hi$")
+    m.send("halt\r")
+    m.expect(r"^halting")
+    m.expect_exit(33)
+
+
+if __name__ == "__main__":
+    main(["boot"])
