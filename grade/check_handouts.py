@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""check_handouts.py: prove that every stage's handout is a fair starting point.
+
+    python3 grade/check_handouts.py [STAGE ...] [-j N]
+
+For each stage (all of `conf/stages.mk` by default, in order) it
+
+  1. writes the handout to `build/handout/STAGE/` with handout.py,
+  2. builds it once with `make -s -C build/handout/STAGE iso`,
+  3. runs that tree's own graders with --no-build: the graders of every earlier
+     stage must pass fully, and the stage's own grader must fail at least one
+     test (otherwise the handout gives the stage's solution away, or the grader
+     does not test what the stage asks for).
+
+It prints one line per stage, for example
+
+    check-handouts: heap: builds, earlier stages pass, own grader fails  OK (41.2s)
+
+with the reason and the tail of the relevant output under a failing one, and
+ends with `N passed, M failed`.  The exit status is 0 when every stage passed.
+
+The main tree's `build/download` (the musl source package) is shared with each
+handout through a symlink `build/handout/STAGE/build/download`, so the C
+library source is downloaded once per machine, not once per handout.  The
+environment (GRADE_QEMU, GRADE_TIMEOUT_SCALE) passes through to the graders.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gradelib
+import handout
+
+HANDOUT_DIR = gradelib.REPO_ROOT / "build" / "handout"
+TAIL_LINES = 20
+SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
+
+
+class CheckFailure(Exception):
+    """One check of a handout failed: what went wrong, and the output that shows it."""
+
+    def __init__(self, what, output=""):
+        super().__init__(what)
+        self.what = what
+        self.output = output
+
+
+def share_downloads(tree):
+    """Point tree/build/download at the main tree's download folder, if it has one."""
+    downloads = gradelib.REPO_ROOT / "build" / "download"
+    if not downloads.is_dir():
+        return
+    (tree / "build").mkdir(parents=True, exist_ok=True)
+    os.symlink(downloads, tree / "build" / "download")
+
+
+def run(command, cwd=None):
+    """Run `command`; return (exit status, stdout and stderr together)."""
+    proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace")
+    return proc.returncode, proc.stdout
+
+
+def run_grader(tree, stages, jobs):
+    """Run the graders of `stages` in `tree`; return (status, output, failed count)."""
+    status, output = run([sys.executable, str(tree / "grade" / "grade.py"), "--no-build",
+                          "-j", str(jobs)] + stages, cwd=tree)
+    summary = SUMMARY_RE.findall(output)
+    failed = int(summary[-1][1]) if summary else None
+    return status, output, failed
+
+
+def check_stage(stage, stages, jobs):
+    """Run every check on the handout of `stage`; raise CheckFailure on the first failure."""
+    tree = HANDOUT_DIR / stage
+    try:
+        handout.generate(gradelib.REPO_ROOT, stage, tree, stages)
+    except handout.MarkerError as e:
+        raise CheckFailure("the stage markers are broken", str(e))
+    share_downloads(tree)
+
+    status, output = run(["make", "-s", "-C", str(tree), "iso"])
+    if status != 0:
+        raise CheckFailure("the handout does not build (make exited with {})".format(status),
+                           output)
+
+    earlier = [s for s in stages[:stages.index(stage)]
+               if gradelib.stage_script(s, tree).exists()]
+    if earlier:
+        status, output, failed = run_grader(tree, earlier, jobs)
+        if status != 0:
+            raise CheckFailure("the graders of earlier stages fail on it (exit status {})"
+                               .format(status), output)
+
+    if not gradelib.stage_script(stage, tree).exists():
+        raise CheckFailure("no grader for stage {}: {} is missing".format(
+            stage, os.path.join("grade", gradelib.stage_script(stage).name)))
+    status, output, failed = run_grader(tree, [stage], jobs)
+    if status == 0:
+        raise CheckFailure("its own grader passes on the handout", output)
+    if status != 1 or not failed:
+        raise CheckFailure("its own grader did not run properly (exit status {})".format(
+            status), output)
+
+
+def indent_tail(text):
+    lines = text.rstrip().splitlines()[-TAIL_LINES:]
+    return "\n".join("    | " + line for line in lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Check that each stage's handout builds, passes the earlier stages' "
+                    "graders and fails its own.")
+    parser.add_argument("stages", nargs="*", metavar="STAGE",
+                        help="stages to check (default: all, from conf/stages.mk)")
+    parser.add_argument("-j", "--jobs", type=int, default=gradelib.default_jobs(),
+                        help="tests each grader runs at once (default: the number of CPUs)")
+    args = parser.parse_args(argv)
+    all_stages = gradelib.read_stages()
+    unknown = [s for s in args.stages if s not in all_stages]
+    if unknown:
+        gradelib.die("unknown stage {} (stages: {})".format(", ".join(unknown),
+                                                            " ".join(all_stages)))
+    selected = [s for s in all_stages if s in args.stages] if args.stages else all_stages
+
+    passed = 0
+    for stage in selected:
+        start = time.monotonic()
+        try:
+            check_stage(stage, all_stages, args.jobs)
+        except CheckFailure as e:
+            print("check-handouts: {}: {}  FAIL ({:.1f}s)".format(
+                stage, e.what, time.monotonic() - start))
+            if e.output.strip():
+                print(indent_tail(e.output))
+        else:
+            passed += 1
+            print("check-handouts: {}: builds, earlier stages pass, own grader fails  "
+                  "OK ({:.1f}s)".format(stage, time.monotonic() - start))
+        sys.stdout.flush()
+    print("{} passed, {} failed".format(passed, len(selected) - passed))
+    return 0 if passed == len(selected) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

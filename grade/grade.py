@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""grade.py: grade the kernel, all stages or the ones named.
+
+    python3 grade/grade.py [STAGE ...] [-j N] [--json F] [--junit F]
+                           [--repeat N] [-k SUBSTRING] [--list] [--no-build]
+
+The stage list and its order come from `conf/stages.mk`.  For each selected
+stage that has a grading script `grade/stage_<name>.py`, the script is
+imported (which registers its tests with gradelib), the ISO is built once with
+`make -s iso` (unless --no-build), and the tests run in parallel, one QEMU
+each.  Without STAGE arguments every stage with a grader is graded; in a
+handout tree (one with a `.handout-stage` file) only the stages up to the
+handout's own.  The last line printed is `N passed, M failed`; the exit status
+is 0 when every test passed, 1 otherwise, 2 on a usage error.
+
+Everything else (the Machine, the runner, the report formats, the environment
+variables GRADE_QEMU and GRADE_TIMEOUT_SCALE) lives in `gradelib.py`; each
+stage script can also be run on its own (`python3 grade/stage_boot.py`).
+"""
+
+import gradelib
+
+if __name__ == "__main__":
+    gradelib.main()
