@@ -644,11 +644,10 @@ def run_test(t, log_name=None):
     except TestFailure as e:
         reason, expected = e.reason, e.expected
     except AssertionError as e:
+        # The assertion's message, or else its source line, says what failed.
         frame = traceback.extract_tb(e.__traceback__)[-1]
         reason = "check failed ({}:{}): {}".format(Path(frame.filename).name, frame.lineno,
-                                                   frame.line)
-        if str(e):
-            reason += ": " + str(e)
+                                                   str(e) or frame.line)
     except Exception as e:
         # Show the traceback from the test function on, not the runner's frame.
         reason = "error in the grading script:\n" + "".join(traceback.format_exception(

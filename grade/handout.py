@@ -237,18 +237,34 @@ def read_source(path):
         raise MarkerError("{}: not UTF-8 text ({})".format(path, e))
 
 
-def check_tree(root, stages):
-    """Validate the markers of every file; return the list of error messages."""
+def transform_tree(root, files, stages, handout_stage=None):
+    """Transform the marked source files among `files` of `root` (check only with None).
+
+    Returns {relative path: handout text} for the files with marker syntax.
+    Raises MarkerError listing every error of every file.
+    """
+    contents = {}
     errors = []
-    for rel in tracked_files(root):
+    for rel in files:
         path = Path(root) / rel
         if syntax_for(rel) is None or path.is_symlink():
             continue
         try:
-            transform(read_source(path), rel, stages)
+            contents[rel] = transform(read_source(path), rel, stages, handout_stage)
         except MarkerError as e:
             errors.append(str(e))
-    return errors
+    if errors:
+        raise MarkerError("\n".join(errors))
+    return contents
+
+
+def check_tree(root, stages):
+    """Validate the markers of every file; return the list of error messages."""
+    try:
+        transform_tree(root, tracked_files(root), stages)
+    except MarkerError as e:
+        return str(e).splitlines()
+    return []
 
 
 def prepare_outdir(outdir, root):
@@ -270,19 +286,8 @@ def generate(root, stage, outdir, stages):
         raise SystemExit("unknown stage '{}' (stages: {})".format(stage, " ".join(stages)))
     root, outdir = Path(root), Path(outdir)
     # Transform everything before writing anything, so an error leaves no tree.
-    contents = {}
-    errors = []
     files = tracked_files(root)
-    for rel in files:
-        path = root / rel
-        if syntax_for(rel) is None or path.is_symlink():
-            continue
-        try:
-            contents[rel] = transform(read_source(path), rel, stages, stage)
-        except MarkerError as e:
-            errors.append(str(e))
-    if errors:
-        raise MarkerError("\n".join(errors))
+    contents = transform_tree(root, files, stages, stage)
     prepare_outdir(outdir, root)
     for rel in files:
         src, dst = root / rel, outdir / rel
