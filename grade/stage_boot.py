@@ -30,6 +30,13 @@ def _(m):
     m.expect_pass("banner")
 
 
+@test("boot", "boots in Bochs too", cmdline="test=banner", emulator="bochs", timeout=60)
+def _(m):
+    m.expect(r"^kestrel: x86_64 teaching kernel booting")
+    m.expect(r"^mmap: \d+ KiB available")
+    m.expect_pass("banner")
+
+
 @test("boot", "the kernel command line arrives", cmdline="test=banner color=blue n=42")
 def _(m):
     m.expect(r'command line "test=banner color=blue n=42"')

@@ -15,7 +15,8 @@
 #define REG_LSR   5
 
 #define LSR_DATA_READY  0x01
-#define LSR_TX_EMPTY    0x20
+#define LSR_TX_EMPTY    0x20    /* transmit holding register empty */
+#define LSR_TX_IDLE     0x40    /* ... and the shift register too */
 
 void serial_init(void)
 {
@@ -33,6 +34,12 @@ void serial_putc(char c)
 	for (int i = 0; i < 100000 && !(inb(COM1_PORT + REG_LSR) & LSR_TX_EMPTY); i++)
 		;
 	outb(COM1_PORT + REG_DATA, c);
+}
+
+void serial_flush(void)
+{
+	for (int i = 0; i < 100000 && !(inb(COM1_PORT + REG_LSR) & LSR_TX_IDLE); i++)
+		;
 }
 
 int serial_try_getc(void)

@@ -10,6 +10,8 @@
 
 void serial_init(void);
 void serial_putc(char c);
+/* Wait until every byte written has left the transmitter. */
+void serial_flush(void);
 /* Returns the next received byte, or -1 if none is waiting. */
 int serial_try_getc(void);
 /* Enable the "received data available" interrupt (IRQ 4). */
