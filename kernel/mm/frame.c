@@ -201,6 +201,16 @@ void frame_set_mapped_limit(uint64_t pa)
 
 /* ---- allocation ------------------------------------------------------------ */
 
+/* Zero n frames from pa, 8 bytes at a time (faster than memset's byte-wise
+ * `rep stosb` under QEMU's TCG). */
+static void zero_frames(uint64_t pa, uint64_t n)
+{
+	volatile uint64_t *w = phys_to_virt(pa);
+
+	for (uint64_t i = 0; i < n * PAGE_SIZE / 8; i++)
+		w[i] = 0;
+}
+
 /* Panic unless pa is a frame that frame_alloc handed out (lock held). */
 static void check_allocated(uint64_t pa, const char *who)
 {
@@ -265,7 +275,7 @@ uint64_t frame_alloc(void)
 END STAGE paging */
 	mm_unlock(flags);
 	/* The frame is ours now: zero it outside the critical section. */
-	memset(phys_to_virt(i * PAGE_SIZE), 0, PAGE_SIZE);
+	zero_frames(i * PAGE_SIZE, 1);
 	return i * PAGE_SIZE;
 }
 
@@ -297,7 +307,7 @@ uint64_t frame_alloc_contig(size_t n, uint64_t align)
 	for (uint64_t i = start; i < start + n; i++)
 		set_owner(i, FRAME_USED);
 	mm_unlock(flags);
-	memset(phys_to_virt(start * PAGE_SIZE), 0, n * PAGE_SIZE);
+	zero_frames(start * PAGE_SIZE, n);
 	return start * PAGE_SIZE;
 }
 

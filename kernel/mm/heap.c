@@ -143,8 +143,9 @@ static void list_remove(struct page_list *l, struct heap_page *p)
 
 /* ---- reporting ------------------------------------------------------------- */
 
-/* "function+0xoff" for a return address, in one of a few rotating buffers
- * so that a message can name several call sites. */
+/* "function+0xoff" for a return address (of the call instruction's last
+ * byte, as backtraces show it), in one of a few rotating buffers so that a
+ * message can name several call sites. */
 static const char *site_name(uint64_t site)
 {
 	static char bufs[4][80];
@@ -154,7 +155,7 @@ static const char *site_name(uint64_t site)
 	const char *name = site ? ksym_lookup(site - 1, &off) : NULL;
 
 	if (name)
-		ksnprintf(buf, sizeof(bufs[0]), "%s+0x%lx", name, off + 1);
+		ksnprintf(buf, sizeof(bufs[0]), "%s+0x%lx", name, off);
 	else
 		ksnprintf(buf, sizeof(bufs[0]), "0x%lx", site);
 	return buf;
