@@ -156,7 +156,7 @@ static size_t random_size(void)
 	case 0:
 		return 1 + (r >> 8) % 65536;
 	case 1:
-		return (r >> 8) % 3 == 0 ? 1 + (r >> 16) % (1 << 20) : 1 + (r >> 8) % 8192;
+		return (r >> 8) % 3 == 0 ? 1 + (r >> 16) % (1 << 18) : 1 + (r >> 8) % 8192;
 	default:
 		return 1 + (r >> 8) % 2048;
 	}
