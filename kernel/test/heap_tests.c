@@ -358,8 +358,10 @@ KTEST(bench_mm)
 	uint64_t t0, t1;
 
 	/* Warm up: the class pages and the frames' cache lines. */
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < 64; i++) {
 		blocks[i] = kmalloc(64);
+		KTEST_ASSERT(blocks[i] != NULL);
+	}
 	for (int i = 0; i < 64; i++)
 		kfree(blocks[i]);
 
