@@ -196,6 +196,13 @@ def _(m):
     m.expect_pass("vm_map_4k")
 
 
+@test("paging", "vm_map out of frames: -ENOMEM and no half-built tables",
+      cmdline="test=vm_map_nomem")
+def _(m):
+    m.expect(r"^vm_map_nomem: -ENOMEM with one frame left, 0 page tables left over")
+    m.expect_pass("vm_map_nomem")
+
+
 @test("paging", "vm_map of 2 MiB and 1 GiB pages", cmdline="test=vm_map_huge")
 def _(m):
     m.expect(r"^vm_map_huge: 2 MiB page at 0x[0-9a-f]+ -> 0x[0-9a-f]+: ok")
