@@ -1,9 +1,10 @@
 /*
  * kmain: the kernel's C entry point, called by boot.S on the boot stack with
- * interrupts off, in long mode, on the boot page tables.  It brings the
- * subsystems up in dependency order, then does what the command line asks:
+ * interrupts off, in long mode, on the boot page tables (until vm_init).  It
+ * brings the subsystems up in dependency order, then does what the command line asks:
  *
  *   test=NAME    run the kernel self-test NAME and exit the emulator
+ *   mem          show the physical memory map once memory is set up
  *   (nothing)    start the kernel monitor on the console
  */
 #include <types.h>
@@ -13,6 +14,10 @@
 #include "debug/panic.h"
 #include "drivers/console.h"
 #include "lib/kprintf.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "mm/memmap.h"
+#include "mm/vm.h"
 #include "monitor.h"
 #include "test/ktest.h"
 
@@ -31,6 +36,12 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	panic_set_exit(cmdline_has("panic=exit"));
 	multiboot_print_summary();
 	ksym_init();
+	frame_init();
+	vm_init();
+	heap_init();
+	frame_print_stats();
+	if (cmdline_has("mem"))
+		memmap_show();
 
 	test = cmdline_get("test");
 	if (test)
