@@ -5,7 +5,9 @@
  */
 #include <types.h>
 #include "monitor.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/machine.h"
+#include "arch/x86_64/timer.h"
 #include "boot/multiboot.h"
 #include "drivers/console.h"
 #include "lib/kprintf.h"
@@ -48,11 +50,28 @@ static void cmd_halt(int argc, char **argv)
 	machine_exit(MACHINE_EXIT_PASS);
 }
 
+static void cmd_uptime(int argc, char **argv)
+{
+	uint64_t ms = timer_uptime_ms();
+
+	(void)argc, (void)argv;
+	kprintf("up %lu.%03lu s, %lu ticks at %d Hz\n", ms / 1000, ms % 1000, timer_ticks(),
+		TIMER_HZ);
+}
+
+static void cmd_irqs(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	irq_print_stats();
+}
+
 static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "echo", "print the arguments", cmd_echo },
 	{ "boot", "show what the boot loader passed", cmd_boot },
 	{ "tests", "list the kernel self-tests (boot with test=NAME)", cmd_tests },
+	{ "uptime", "time since boot and timer ticks", cmd_uptime },
+	{ "irqs", "interrupt counts per IRQ line", cmd_irqs },
 	{ "halt", "stop the machine", cmd_halt },
 };
 
