@@ -9,8 +9,10 @@
  *   bit  54    D/B (32-bit)     bit  55    G (limit in 4 KiB units)
  *   bits 56-63 base 31:24
  * In 64-bit mode base and limit are ignored for code and data; we still
- * give flat 4 GiB values, as is customary.  Type: 0xa = code, execute/read;
- * 0x2 = data, read/write.
+ * give flat 4 GiB values, as is customary.  Type: 0xb = code, execute/read,
+ * accessed; 0x3 = data, read/write, accessed.  (The CPU sets the accessed
+ * bit when it loads a segment; setting it here spares it that write, so the
+ * GDT could even be read-only.)
  *
  * The TSS descriptor is a 16-byte system descriptor (SDM Vol. 3A, "TSS
  * Descriptor in 64-bit mode"): the same first 8 bytes with S = 0 and type
@@ -18,8 +20,8 @@
  */
 #include "arch/x86_64/gdt.h"
 
-#define SEG_TYPE_CODE   0xaull          /* execute/read */
-#define SEG_TYPE_DATA   0x2ull          /* read/write */
+#define SEG_TYPE_CODE   0xbull          /* execute/read, accessed */
+#define SEG_TYPE_DATA   0x3ull          /* read/write, accessed */
 #define SEG_TYPE_TSS    0x9ull          /* available 64-bit TSS */
 #define SEG_S           (1ull << 44)
 #define SEG_DPL(n)      ((uint64_t)(n) << 45)
