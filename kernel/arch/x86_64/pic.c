@@ -72,6 +72,7 @@ static bool pic_remap(void)
 	io_wait();
 	return true;
 /* STUB
+	(void)io_wait;
 	return false;
 END STAGE interrupts */
 }
