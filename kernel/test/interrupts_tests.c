@@ -231,6 +231,7 @@ KTEST(irq_table)
 {
 	uint64_t spurious0 = irq_spurious_count(), t0;
 
+	KTEST_ASSERT(irq_started());
 	irq_register(5, irq5_handler);
 	irq_register(7, irq7_handler);
 	__asm__ volatile("int $0x25");
