@@ -155,6 +155,14 @@ def _(m):
     m.expect_pass("timer_rate")
 
 
+@test("interrupts", "timer and IRQ table work in Bochs too", cmdline="test=irq_table",
+      emulator="bochs", timeout=60)
+def _(m):
+    m.expect(r"^irq_table: int \$0x27 and int \$0x2f: 2 spurious IRQs")
+    m.expect(r"^irq_table: the timer still ticks: ([3-9]|\d\d+) ticks later$")
+    m.expect_pass("irq_table")
+
+
 LINE = "interrupts carry this line 42"
 
 

@@ -107,6 +107,14 @@ def _(m):
     m.expect_pass("gdt_tss")
 
 
+@test("tss", "GDT, TSS and IST stacks load in Bochs too", cmdline="test=gdt_tss",
+      emulator="bochs", timeout=60)
+def _(m):
+    m.expect(r"^segments: cs=0x08 ds=0x10 es=0x10 ss=0x10 tr=0x30$")
+    m.expect(r"^idt: vector 8 ist=1$")
+    m.expect_pass("gdt_tss")
+
+
 @test("tss", "kstack_alloc: guard page below each stack, freed stacks unmapped and reused",
       cmdline="test=kstack", timeout=20)
 def _(m):
