@@ -161,7 +161,11 @@ static bool has_error_code(uint64_t vector)
 static NORETURN void fault_report(const struct trapframe *tf)
 {
 	report_begin(tf);
-	kprintf("%s in %s mode", trap_mnemonic(tf->vector), trap_from_user(tf) ? "user" : "kernel");
+	if (tf->vector < T_EXCEPTIONS)
+		kprintf("%s", trap_mnemonic(tf->vector));
+	else
+		kprintf("vector %lu", tf->vector);
+	kprintf(" in %s mode", trap_from_user(tf) ? "user" : "kernel");
 	switch (tf->vector) {
 	case T_INVALID_TSS:
 	case T_NO_SEGMENT:
@@ -173,8 +177,6 @@ static NORETURN void fault_report(const struct trapframe *tf)
 		if (has_error_code(tf->vector))
 			kprintf(", error=0x%lx", tf->error);
 	}
-	if (tf->vector >= T_EXCEPTIONS)
-		kprintf(" (vector %lu)", tf->vector);
 	report_end(tf);
 }
 
