@@ -221,7 +221,7 @@ def _(m):
 @test("paging", "kernel-stack region and user half: tables made and freed on demand",
       cmdline="test=vm_map_regions")
 def _(m):
-    m.expect(r"^vm_map_regions: kernel stack pages at 0xffffff0000000000: ok")
+    m.expect(r"^vm_map_regions: kernel stack pages at 0xffffff7f40000000: ok")
     m.expect(r"^vm_map_regions: user page at 0x[0-9a-f]+: ok")
     m.expect_pass("vm_map_regions")
 

@@ -8,11 +8,18 @@
  *   (nothing)    start the kernel monitor on the console
  */
 #include <types.h>
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/timer.h"
+#include "arch/x86_64/tss.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
 #include "debug/ksym.h"
 #include "debug/panic.h"
 #include "drivers/console.h"
+#include "drivers/serial.h"
 #include "lib/kprintf.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -36,10 +43,18 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	panic_set_exit(cmdline_has("panic=exit"));
 	multiboot_print_summary();
 	ksym_init();
+	idt_init();             /* faults are reported from here on */
 	frame_init();
 	vm_init();
 	heap_init();
-	frame_print_stats();
+	gdt_init();             /* kernel and user segments */
+	tss_init();             /* IST stacks (from kstack_alloc), RSP0, ltr */
+	idt_init();             /* again: the double fault, NMI and #MC gates now use IST */
+	pic_init();             /* IRQs 0-15 -> vectors 32-47, all masked */
+	timer_init();           /* PIT at TIMER_HZ on IRQ 0 */
+	serial_irq_init();      /* COM1 input by IRQ 4 */
+	irq_start();            /* sti, if the PIC is set up */
+	frame_print_stats();    /* what is left for the tests and programs */
 	if (cmdline_has("mem"))
 		memmap_show();
 

@@ -5,8 +5,10 @@
  */
 #include <types.h>
 #include "monitor.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/timer.h"
 #include "boot/multiboot.h"
 #include "drivers/console.h"
 #include "lib/kprintf.h"
@@ -100,6 +102,21 @@ static void cmd_vm(int argc, char **argv)
 		yes_no(flags & VM_USER));
 }
 
+static void cmd_uptime(int argc, char **argv)
+{
+	uint64_t ms = timer_uptime_ms();
+
+	(void)argc, (void)argv;
+	kprintf("up %lu.%03lu s, %lu ticks at %d Hz\n", ms / 1000, ms % 1000, timer_ticks(),
+		TIMER_HZ);
+}
+
+static void cmd_irqs(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	irq_print_stats();
+}
+
 static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "echo", "print the arguments", cmd_echo },
@@ -107,6 +124,8 @@ static const struct command commands[] = {
 	{ "mem", "memory map; mem regions, mem heap for details", cmd_mem },
 	{ "vm", "translate a virtual address (vm ADDRESS)", cmd_vm },
 	{ "tests", "list the kernel self-tests (boot with test=NAME)", cmd_tests },
+	{ "uptime", "time since boot and timer ticks", cmd_uptime },
+	{ "irqs", "interrupt counts per IRQ line", cmd_irqs },
 	{ "halt", "stop the machine", cmd_halt },
 };
 

@@ -7,12 +7,15 @@
  * and are skipped on the VGA screen.
  *
  * Input arrives in console_input(), either polled (console_getc before
- * interrupts are on) or from the serial interrupt, into a ring buffer.
+ * interrupts are on) or from the serial interrupt, into a ring buffer.  Once
+ * input comes by interrupt, console_getc() sleeps until there is some.
  */
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/x86.h"
+#include "lib/wait.h"
 
 #define INPUT_SIZE 256
 
@@ -20,6 +23,8 @@ static struct {
 	char buf[INPUT_SIZE];
 	volatile unsigned head, tail;   /* read at tail, written at head */
 } input;
+
+static struct waitq input_wait = WAITQ_INIT("console input");
 
 static enum { PLAIN, ESCAPE, CSI } vga_escape;
 
@@ -67,10 +72,13 @@ void console_input(char c)
 {
 	if (input.head - input.tail < INPUT_SIZE)
 		input.buf[input.head++ % INPUT_SIZE] = c;
+	wait_wake_all(&input_wait);
 }
 
 int console_getc(void)
 {
+	if (serial_rx_by_irq() && irq_started())
+		wait_event(&input_wait, input.head != input.tail);
 	while (input.head == input.tail) {
 		int c = serial_try_getc();
 		if (c >= 0)

@@ -1,5 +1,6 @@
 /* The COM1 UART (16550): the grading channel.  Output is polled; input is
- * polled until the interrupts stage turns on the receive interrupt. */
+ * polled until serial_irq_init() (stage interrupts) turns on the receive
+ * interrupt, after which bytes reach console_input() from IRQ 4. */
 #ifndef DRIVERS_SERIAL_H
 #define DRIVERS_SERIAL_H
 
@@ -16,5 +17,12 @@ void serial_flush(void);
 int serial_try_getc(void);
 /* Enable the "received data available" interrupt (IRQ 4). */
 void serial_enable_rx_irq(void);
+/* Route COM1 input through IRQ 4 to console_input(). */
+void serial_irq_init(void);
+/* Does input arrive by interrupt (serial_irq_init done)? */
+bool serial_rx_by_irq(void);
+/* Receive interrupts taken and bytes they delivered. */
+uint64_t serial_rx_irqs(void);
+uint64_t serial_rx_irq_bytes(void);
 
 #endif

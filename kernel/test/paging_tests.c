@@ -25,7 +25,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys);
 
 /* Test windows in the kernel half, away from everything else. */
 #define TEST_VA       0xfffffe8000000000ul      /* PML4 entry 509 */
-#define STACKS_VA     0xffffff0000000000ul      /* PML4 entry 510: kernel stacks */
+#define STACKS_VA     0xffffff7f40000000ul      /* PML4 entry 510 (kernel stacks), above the slots */
 #define USER_TEST_VA  0x0000000040000000ul 
 
 static int data_probe = 42;                     /* in .data */

@@ -1,0 +1,126 @@
+/*
+ * Trap entry: one small stub per vector, and the common code they jump to.
+ *
+ * On an interrupt or exception the CPU (Intel SDM Vol. 3A, "Interrupt and
+ * Exception Handling", "64-Bit Mode Exception and Interrupt Handling"):
+ *   - switches to the stack given by the gate's IST index (if nonzero), or to
+ *     TSS.RSP0 when coming from user mode, else stays on the current stack;
+ *   - aligns RSP down to 16 bytes and pushes ss, rsp, rflags, cs, rip, and for
+ *     vectors 8, 10-14, 17, 21, 29 and 30 an error code;
+ *   - clears IF (all our gates are interrupt gates), then jumps to the stub.
+ *
+ * Each stub makes the frame uniform: a dummy error code 0 where the CPU
+ * pushes none, then the vector number.  trap_common saves the 15 general
+ * registers below that, which makes a struct trapframe (trap.h), and calls
+ * trap(tf).  The frame is 22 * 8 = 176 bytes, a multiple of 16, so the stack
+ * is 16-byte aligned at the call as the SysV ABI requires.
+ *
+ * Stage syscalls: entries from user mode will need `swapgs` here (and
+ * before the iretq back) once the kernel keeps per-CPU data in GS.
+ */
+#include "arch/x86_64/memlayout.h"
+
+/* Vectors for which the CPU pushes an error code. */
+#define HAS_ERROR(n) ((n) == 8 || ((n) >= 10 && (n) <= 14) || (n) == 17 || \
+		      (n) == 21 || (n) == 29 || (n) == 30)
+
+	.altmacro
+.macro TRAP_STUB n
+	.balign 16
+trap_stub_\n:
+	.if HAS_ERROR(\n) == 0
+	pushq $0                        /* dummy error code */
+	.endif
+	pushq $\n                       /* vector number */
+	jmp trap_common
+.endm
+
+.macro TRAP_STUB_ADDRESS n
+	.quad trap_stub_\n
+.endm
+
+	.section .text
+	.balign 16
+	.global trap_stubs_text
+trap_stubs_text:
+	.set vector, 0
+	.rept 256
+	TRAP_STUB %vector
+	.set vector, vector + 1
+	.endr
+
+	.section .rodata
+	.balign 8
+	.global trap_stubs
+trap_stubs:
+	.set vector, 0
+	.rept 256
+	TRAP_STUB_ADDRESS %vector
+	.set vector, vector + 1
+	.endr
+
+	.section .text
+	.global trap_common
+	.type trap_common, @function
+trap_common:
+	/* Save the general registers: the interrupted code must find them
+	 * unchanged (an interrupt can strike between any two instructions). */
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld                             /* the C ABI wants DF clear; interrupted code may have set it */
+	movq %rsp, %rdi                 /* trap(struct trapframe *tf) */
+	call trap
+	/* rbp was saved above and is unchanged, so backtraces from inside trap()
+	 * continue into the interrupted code's callers. */
+
+	.global trap_return
+trap_return:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp                  /* drop the vector and error code */
+	iretq
+	.size trap_common, . - trap_common
+
+/*
+ * int probe_read(const void *addr): read one byte; 0 if that worked.  If the
+ * load at probe_read_insn faults, the page-fault and general-protection
+ * handlers set the saved rip to probe_read_fault (trap.c), which returns
+ * -EFAULT.  Touches only rdi and rax, so the fixup needs nothing restored.
+ */
+	.global probe_read, probe_read_insn, probe_read_fault
+	.type probe_read, @function
+probe_read:
+probe_read_insn:
+	movb (%rdi), %al
+	xorl %eax, %eax
+	ret
+probe_read_fault:
+	movl $-14, %eax                 /* -EFAULT */
+	ret
+	.size probe_read, . - probe_read
