@@ -1,9 +1,10 @@
 /*
  * kmain: the kernel's C entry point, called by boot.S on the boot stack with
- * interrupts off, in long mode, on the boot page tables.  It brings the
- * subsystems up in dependency order, then does what the command line asks:
+ * interrupts off, in long mode, on the boot page tables (until vm_init).  It
+ * brings the subsystems up in dependency order, then does what the command line asks:
  *
  *   test=NAME    run the kernel self-test NAME and exit the emulator
+ *   mem          show the physical memory map once memory is set up
  *   (nothing)    start the kernel monitor on the console
  */
 #include <types.h>
@@ -20,10 +21,23 @@
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "lib/kprintf.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "mm/memmap.h"
+#include "mm/vm.h"
 #include "monitor.h"
 #include "test/ktest.h"
 
 void kmain(uint32_t magic, uint64_t mbi_phys);
+
+static void print_frame_totals(void)
+{
+	struct frame_stats s;
+
+	frame_get_stats(&s);
+	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", s.total, s.free, s.used,
+		s.free * 4);
+}
 
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
@@ -38,7 +52,12 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	panic_set_exit(cmdline_has("panic=exit"));
 	multiboot_print_summary();
 	ksym_init();
-	/* memory: frame_init(); vm_init(); heap_init(); */
+	frame_init();
+	vm_init();
+	heap_init();
+	print_frame_totals();
+	if (cmdline_has("mem"))
+		memmap_show();
 	gdt_init();             /* kernel and user segments */
 	tss_init();             /* IST stacks (from kstack_alloc), RSP0, ltr */
 	idt_init();             /* all 256 vectors; exceptions are reported from here on */

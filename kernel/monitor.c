@@ -7,11 +7,16 @@
 #include "monitor.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/machine.h"
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/timer.h"
 #include "boot/multiboot.h"
 #include "drivers/console.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "mm/memmap.h"
+#include "mm/vm.h"
 #include "test/ktest.h"
 
 #define MAX_ARGS 8
@@ -50,6 +55,57 @@ static void cmd_halt(int argc, char **argv)
 	machine_exit(MACHINE_EXIT_PASS);
 }
 
+static void cmd_mem(int argc, char **argv)
+{
+	struct frame_stats fs;
+
+	if (argc > 1 && strcmp(argv[1], "regions") == 0) {
+		memmap_print_regions();
+	} else if (argc > 1 && strcmp(argv[1], "heap") == 0) {
+		heap_print_stats();
+		kprintf("heap_check: %s\n", heap_check() == 0 ? "consistent" : "PROBLEMS");
+	} else if (argc > 1) {
+		kprintf("usage: mem [regions|heap]\n");
+		return;
+	} else {
+		memmap_show();
+	}
+	frame_get_stats(&fs);
+	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", fs.total, fs.free,
+		fs.used, fs.free * PAGE_SIZE / 1024);
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void cmd_vm(int argc, char **argv)
+{
+	uint64_t va, pa, size;
+	unsigned flags;
+	const char *end;
+
+	if (argc < 2) {
+		struct vm_page_counts c;
+
+		vm_count_pages(vm_kernel_root(), PHYS_MAP_BASE, PHYS_MAP_BASE + vm_direct_map_end(),
+			       &c);
+		kprintf("vm: direct map 0-0x%lx: %lu x 1 GiB, %lu x 2 MiB, %lu x 4 KiB pages\n",
+			vm_direct_map_end(), c.pages_1g, c.pages_2m, c.pages_4k);
+		kprintf("usage: vm ADDRESS   (translate a virtual address)\n");
+		return;
+	}
+	va = str_to_u64(argv[1], &end);
+	if (vm_translate(vm_kernel_root(), va, &pa, &size, &flags) != 0) {
+		kprintf("vm: 0x%lx is not mapped\n", va);
+		return;
+	}
+	kprintf("vm: 0x%lx -> physical 0x%lx, %lu KiB page, write %s, exec %s, user %s\n", va, pa,
+		size / 1024, yes_no(flags & VM_WRITE), yes_no(flags & VM_EXEC),
+		yes_no(flags & VM_USER));
+}
+
 static void cmd_uptime(int argc, char **argv)
 {
 	uint64_t ms = timer_uptime_ms();
@@ -69,6 +125,8 @@ static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "echo", "print the arguments", cmd_echo },
 	{ "boot", "show what the boot loader passed", cmd_boot },
+	{ "mem", "memory map; mem regions, mem heap for details", cmd_mem },
+	{ "vm", "translate a virtual address (vm ADDRESS)", cmd_vm },
 	{ "tests", "list the kernel self-tests (boot with test=NAME)", cmd_tests },
 	{ "uptime", "time since boot and timer ticks", cmd_uptime },
 	{ "irqs", "interrupt counts per IRQ line", cmd_irqs },

@@ -1,40 +1,41 @@
 /*
  * Error numbers.  Kernel functions that can fail return one of these,
- * negated (-ENOMEM).  The values are Linux's, because system calls and FUSE
- * replies carry them to musl and to userspace servers unchanged.
+ * negated (`return -ENOMEM;`), and so do system calls and FUSE replies: the
+ * values are Linux's (asm-generic/errno-base.h and errno.h), so that musl and
+ * user programs understand them unchanged.
  */
 #ifndef ERRNO_H
 #define ERRNO_H
 
-#define EPERM         1
-#define ENOENT        2
-#define ESRCH         3
-#define EINTR         4
-#define EIO           5
-#define E2BIG         7
-#define ENOEXEC       8
-#define EBADF         9
-#define ECHILD       10
-#define EAGAIN       11
-#define ENOMEM       12
-#define EACCES       13
-#define EFAULT       14
-#define EBUSY        16
-#define EEXIST       17
-#define ENOTDIR      20
-#define EISDIR       21
-#define EINVAL       22
-#define ENFILE       23
-#define EMFILE       24
-#define ENOTTY       25
-#define EFBIG        27
-#define ENOSPC       28
-#define ESPIPE       29
-#define EROFS        30
-#define EPIPE        32
-#define ERANGE       34
-#define ENAMETOOLONG 36
-#define ENOSYS       38
-#define ENOTEMPTY    39
+#define EPERM         1   /* operation not permitted */
+#define ENOENT        2   /* no such file or directory */
+#define ESRCH         3   /* no such process */
+#define EINTR         4   /* interrupted system call */
+#define EIO           5   /* input/output error */
+#define E2BIG         7   /* argument list too long */
+#define ENOEXEC       8   /* exec format error */
+#define EBADF         9   /* bad file descriptor */
+#define ECHILD       10   /* no child processes */
+#define EAGAIN       11   /* try again */
+#define ENOMEM       12   /* out of memory */
+#define EACCES       13   /* permission denied */
+#define EFAULT       14   /* bad address */
+#define EBUSY        16   /* device or resource busy */
+#define EEXIST       17   /* already exists */
+#define ENOTDIR      20   /* not a directory */
+#define EISDIR       21   /* is a directory */
+#define EINVAL       22   /* invalid argument */
+#define ENFILE       23   /* too many open files in the system */
+#define EMFILE       24   /* too many open files */
+#define ENOTTY       25   /* not a terminal */
+#define EFBIG        27   /* file too large */
+#define ENOSPC       28   /* no space left on device */
+#define ESPIPE       29   /* illegal seek */
+#define EROFS        30   /* read-only file system */
+#define EPIPE        32   /* broken pipe */
+#define ERANGE       34   /* result out of range */
+#define ENAMETOOLONG 36   /* file name too long */
+#define ENOSYS       38   /* function not implemented */
+#define ENOTEMPTY    39   /* directory not empty */
 
 #endif

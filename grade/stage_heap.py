@@ -1,0 +1,138 @@
+"""Grader of stage `heap`: kmalloc, kfree, kcalloc, krealloc with real
+deallocation, statistics, the debugging aids (double free, overflow,
+heap_check) and the memory benchmark.
+
+The heap is empty after boot (nothing in the kernel allocates yet), so after
+a test has freed everything, the number of free frames must be exactly the
+one the boot line printed: the grader checks that itself.
+"""
+import re
+
+from gradelib import main, test
+from ksyms import check_site
+
+FRAMES_RE = r"^frames: (\d+) total, (\d+) free, (\d+) used"
+STATE_RE = (r"^{}: (\d+) bytes in (\d+) blocks in use, (\d+) pages, (\d+) bytes free in the "
+            r"classes, (\d+) free frames \(before: (\d+), (\d+), (\d+), (\d+), (\d+)\)")
+
+
+def boot_free_frames(m):
+    return int(m.expect(FRAMES_RE).group(2))
+
+
+def expect_baseline(m, name, boot_free):
+    """The test's closing line: the heap is as it was, and every frame it
+    took is back with the frame allocator."""
+    match = m.expect(STATE_RE.format(name))
+    after, before = match.groups()[:5], match.groups()[5:]
+    assert after == before, "{}: heap state {} after, {} before".format(name, after, before)
+    assert int(after[4]) == boot_free, \
+        "{}: {} free frames at the end, {} at boot".format(name, after[4], boot_free)
+    assert after[:3] == ("0", "0", "0"), "{}: the heap still holds something: {}".format(
+        name, after)
+    m.expect_pass(name)
+
+
+@test("heap", "kmalloc/kcalloc/krealloc: sizes 0..3000, alignment, contents",
+      cmdline="test=heap_basic")
+def _(m):
+    expect_baseline(m, "heap_basic", boot_free_frames(m))
+
+
+@test("heap", "freed memory is reused", cmdline="test=heap_reuse")
+def _(m):
+    free = boot_free_frames(m)
+    match = m.expect(r"^heap_reuse: 10000 x .*: (\d+) allocations, heap holds (\d+) pages")
+    assert int(match.group(1)) == 20000, "{} allocations counted".format(match.group(1))
+    assert int(match.group(2)) <= 13, "20000 allocations left {} pages".format(match.group(2))
+    expect_baseline(m, "heap_reuse", free)
+
+
+@test("heap", "random alloc/free sequences leave the heap as it started",
+      cmdline="test=heap_random")
+def _(m):
+    free = boot_free_frames(m)
+    match = m.expect(r"^heap_random: 20000 operations, up to (\d+) blocks and (\d+) bytes")
+    assert int(match.group(1)) > 50, "only {} blocks at once".format(match.group(1))
+    expect_baseline(m, "heap_random", free)
+
+
+@test("heap", "random sequences with -m 4G and -cpu qemu64", cmdline="test=heap_random",
+      mem="4G", cpu="qemu64")
+def _(m):
+    free = boot_free_frames(m)
+    expect_baseline(m, "heap_random", free)
+
+
+@test("heap", "blocks from 1 byte to 8 MiB", cmdline="test=heap_sizes")
+def _(m):
+    free = boot_free_frames(m)
+    m.expect(r"^heap_sizes: 1 byte to 8388609 bytes: ok")
+    expect_baseline(m, "heap_sizes", free)
+
+
+@test("heap", "memory exhaustion returns NULL without panicking", cmdline="test=heap_exhaust",
+      mem="64M")
+def _(m):
+    free = boot_free_frames(m)
+    match = m.expect(r"^heap_exhaust: memory full after (\d+) blocks of 1 MiB, (\d+) of 2000 "
+                     r"bytes, (\d+) of 8 bytes; (\d+) free frames")
+    big = int(match.group(1))
+    assert 50 <= big <= 64, "{} blocks of 1 MiB with -m 64M".format(big)
+    assert match.group(4) == "0", "{} frames still free".format(match.group(4))
+    expect_baseline(m, "heap_exhaust", free)
+
+
+@test("heap", "heap_check finds overflows, writes after free, trampled headers",
+      cmdline="test=heap_check")
+def _(m):
+    p = m.expect(r"^heap_check: after a write past the end of (0x[0-9a-f]+):").group(1)
+    m.expect(r"^heap_check: write past the end of block {} \(40 bytes".format(p))
+    q = m.expect(r"^heap_check: after a write to freed block (0x[0-9a-f]+):").group(1)
+    m.expect(r"^heap_check: freed block {} .*was written: byte 30 ".format(q))
+    m.expect(r"^heap_check: after zeroing the header of {}:".format(p))
+    m.expect(r"^heap_check: the header of slot {} is overwritten".format(p))
+    m.expect_pass("heap_check")
+
+
+@test("heap", "a double free panics, naming the call sites", cmdline="test=heap_double_free")
+def _(m):
+    p = m.expect(r"^heap_double_free: freeing (0x[0-9a-f]+) a second time").group(1)
+    match = m.expect_panic(r"kfree: double free of {} \(24 bytes\) by (\S+); allocated by "
+                           r"(\S+), first freed by (\S+)$".format(p))
+    for site in match.groups():
+        check_site(site, "ktest_fn_heap_double_free")
+
+
+@test("heap", "a write past the end of a block panics, naming the call sites",
+      cmdline="test=heap_overflow")
+def _(m):
+    p = m.expect(r"^heap_overflow: writing byte 24 of a 24-byte block at (0x[0-9a-f]+)").group(1)
+    match = m.expect_panic(r"kfree: write past the end of block {} \(24 bytes, allocated by "
+                           r"(\S+)\): byte 24 is 0x78.*found by kfree called from (\S+)$"
+                           .format(p))
+    for site in match.groups():
+        check_site(site, "ktest_fn_heap_overflow")
+
+
+@test("heap", "the benchmark prints cycles per operation", cmdline="test=bench_mm")
+def _(m):
+    for name in ("frame_alloc_free", "kmalloc_kfree"):
+        cycles = int(m.expect(r"^bench: {} (\d+)$".format(name)).group(1))
+        assert cycles > 0, "{}: {} cycles".format(name, cycles)
+    m.expect_pass("bench_mm")
+
+
+@test("heap", "the monitor's mem heap command checks the heap")
+def _(m):
+    m.expect(r"kmon> ", partial=True)
+    m.send("mem heap\r")
+    m.expect(r"^heap: 0 bytes in 0 blocks in use")
+    m.expect(r"^heap_check: consistent")
+    m.send("halt\r")
+    m.expect(r"^halting")
+    m.expect_exit(33)
+
+
+if __name__ == "__main__":
+    main(["heap"])
