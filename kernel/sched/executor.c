@@ -103,6 +103,7 @@ bool executor_run_once(struct executor *ex)
 	task = list_entry(n, struct task, node);
 	task->state = TASK_POLLING;
 	task->woken_while_polling = false;
+	waiter_unlink(&task->waiter);   /* an await that still waits registers again */
 	irq_restore(flags);
 
 	result = task->poll(task);

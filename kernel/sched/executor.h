@@ -141,7 +141,9 @@ int executor_start(int prio);
 	} while (0)
 
 /* Wait until cond holds, woken by wake-ups of the wait queue wq.  The
- * check and the registration are atomic, so no wake-up is lost. */
+ * check and the registration are atomic, so no wake-up is lost.  The
+ * registration lasts until the task's next poll (which re-checks cond and
+ * registers again if it still does not hold). */
 #define TASK_AWAIT_EVENT(task, wq, cond)                                \
 	do {                                                            \
 		TASK_RESUME_POINT_(task)                                \

@@ -73,7 +73,7 @@ struct thread {
  * the caller's).  Returning from fn is thread_exit(0).  On success stores
  * the thread in *out (if out is not NULL) and returns 0; the thread is
  * joinable until thread_detach.  Errors: -EINVAL (bad prio), -ENOMEM.
- * May sleep (allocates).
+ * Allocates: not from interrupt handlers.
  */
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, struct thread **out);
 /* End the current thread with exit code code. */

@@ -146,11 +146,13 @@ static void thread_round(bool print)
 
 static size_t count_threads(void)
 {
+	uint64_t flags = irq_save();
 	size_t n = 0;
 
 	for (int tid = 0; tid < 1000; tid++)
 		if (thread_find(tid))
 			n++;
+	irq_restore(flags);
 	return n;
 }
 
