@@ -26,6 +26,7 @@
 #include "arch/x86_64/x86.h"
 
 static struct executor kernel_executor;
+static struct thread kernel_executor_thread;
 static bool kernel_executor_running;
 
 void task_init(struct task *task, const char *name, task_poll_fn poll)
@@ -172,7 +173,8 @@ int executor_start(int prio)
 	int err;
 
 	executor_init(&kernel_executor, "kernel executor");
-	err = thread_create("executor", executor_thread, &kernel_executor, prio, NULL);
+	err = thread_create_static(&kernel_executor_thread, "executor", executor_thread,
+				   &kernel_executor, prio, true);
 	if (err == 0)
 		kernel_executor_running = true;
 	return err;

@@ -40,6 +40,7 @@ static struct list runq[SCHED_PRIO_LEVELS];
 static uint32_t ready_mask;             /* bit p: runq[p] is not empty */
 static struct thread *current;
 static struct thread *idle;
+static struct thread idle_thread;
 static bool active;
 static bool need_resched;
 static bool aging = true;
@@ -402,12 +403,13 @@ void sched_init(void)
 	for (int level = 0; level < SCHED_PRIO_LEVELS; level++)
 		list_init(&runq[level]);
 	current = thread_adopt_boot("main", (uint64_t)boot_stack_top64, SCHED_PRIO_DEFAULT);
-	err = thread_create_unqueued("idle", idle_loop, NULL, SCHED_PRIO_IDLE, &idle);
+	err = thread_create_static(&idle_thread, "idle", idle_loop, NULL, SCHED_PRIO_IDLE, false);
 	if (err) {
 		kprintf("sched: cannot create threads (error %d); running without a scheduler\n",
 			err);
 		return;
 	}
+	idle = &idle_thread;
 	active = true;
 	timer_set_tick_hook(sched_tick);
 	kprintf("sched: %d priority levels (0 highest), time slice %d ticks at %d Hz, "
