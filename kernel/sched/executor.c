@@ -18,12 +18,10 @@
  * because interrupt handlers wake tasks.  Polls run with interrupts on.
  */
 #include "sched/executor.h"
-#include <errno.h>
-#include "debug/panic.h"
 #include "arch/x86_64/timer.h"
+#include "arch/x86_64/x86.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "arch/x86_64/x86.h"
 
 static struct executor kernel_executor;
 static struct thread kernel_executor_thread;

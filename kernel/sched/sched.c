@@ -21,10 +21,10 @@
 #include "sched/sched.h"
 #include <errno.h>
 #include "arch/x86_64/switch.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/tss.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
-#include "arch/x86_64/timer.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/heap.h"

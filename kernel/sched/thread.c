@@ -17,13 +17,14 @@
  * by schedule() and thread_entry), when the CPU has left the dead stack.
  *
  * Locking: the thread list and states change with interrupts off (see
- * sched.h).  The boot thread and its stack are static and never freed.
+ * sched.h).  The kernel's own threads (main on the boot stack, idle,
+ * executor) never exit; their structs are static.
  */
 #include "sched/thread.h"
 #include <errno.h>
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
-#include "arch/x86_64/timer.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
