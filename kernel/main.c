@@ -31,15 +31,6 @@
 
 void kmain(uint32_t magic, uint64_t mbi_phys);
 
-static void print_frame_totals(void)
-{
-	struct frame_stats s;
-
-	frame_get_stats(&s);
-	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", s.total, s.free, s.used,
-		s.free * 4);
-}
-
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	const char *test;
@@ -67,7 +58,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	console_start_task();   /* console input through the executor */
 	/* Memory totals once everything that allocates at boot (IST and thread
 	 * stacks, page tables) has: self-tests compare against these. */
-	print_frame_totals();
+	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
 

@@ -4,9 +4,10 @@
  * of several owners shows the first of them in `priority`: small, important
  * regions (the kernel, modules, boot information) stay visible however big
  * the cells, and a cell shows "free" or "reserved" only if nothing in it is
- * in use.  The legend gives the exact totals; `mem regions` the exact runs.  Each owner has a letter (for serial)
- * and a colour (for the VGA screen): the letter goes through the console
- * like any text, with the VGA colour switched around it.
+ * in use.  The legend gives the exact totals; `mem regions` the exact runs.
+ * Each owner has a letter (for serial) and a colour (for the VGA screen):
+ * the letter goes through the console like any text, with the VGA colour
+ * switched around it.
  */
 #include "mm/memmap.h"
 #include "arch/x86_64/memlayout.h"
@@ -82,10 +83,11 @@ void memmap_show(void)
 		kprintf("\n");
 	}
 	for (int o = 0; o < FRAME_NOWNERS; o++) {
+		/* Three entries of 25 characters and two gaps fit in 80 columns. */
 		if (shown % 3)
-			kprintf("   ");
+			kprintf("  ");
 		put_owner(o);
-		kprintf(" %-13s %8lu KiB", frame_owner_name(o), frame_count(o) * PAGE_SIZE / 1024);
+		kprintf(" %-12s%7lu KiB", frame_owner_name(o), frame_count(o) * PAGE_SIZE / 1024);
 		if (++shown % 3 == 0)
 			kprintf("\n");
 	}
