@@ -26,6 +26,7 @@
 #include "mm/memmap.h"
 #include "mm/vm.h"
 #include "monitor.h"
+#include "sched/sched.h"
 #include "test/ktest.h"
 
 void kmain(uint32_t magic, uint64_t mbi_phys);
@@ -54,7 +55,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	timer_init();           /* PIT at TIMER_HZ on IRQ 0 */
 	serial_irq_init();      /* COM1 input by IRQ 4 */
 	irq_start();            /* sti, if the PIC is set up */
-	frame_print_stats();    /* what is left for the tests and programs */
+	sched_init();           /* this becomes thread 0 "main"; idle and executor threads */
+	console_start_task();   /* console input through the executor */
+	/* Memory totals once everything that allocates at boot (IST and thread
+	 * stacks, page tables) has: self-tests compare against these. */
+	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
 

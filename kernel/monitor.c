@@ -17,6 +17,7 @@
 #include "mm/heap.h"
 #include "mm/memmap.h"
 #include "mm/vm.h"
+#include "sched/sched.h"
 #include "test/ktest.h"
 
 #define MAX_ARGS 8
@@ -117,6 +118,16 @@ static void cmd_irqs(int argc, char **argv)
 	irq_print_stats();
 }
 
+static void cmd_ps(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	if (!sched_active()) {
+		kprintf("ps: the scheduler is not running\n");
+		return;
+	}
+	sched_ps();
+}
+
 static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "echo", "print the arguments", cmd_echo },
@@ -126,6 +137,7 @@ static const struct command commands[] = {
 	{ "tests", "list the kernel self-tests (boot with test=NAME)", cmd_tests },
 	{ "uptime", "time since boot and timer ticks", cmd_uptime },
 	{ "irqs", "interrupt counts per IRQ line", cmd_irqs },
+	{ "ps", "list the threads: id, name, state, priority, ticks", cmd_ps },
 	{ "halt", "stop the machine", cmd_halt },
 };
 

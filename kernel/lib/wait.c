@@ -1,20 +1,92 @@
 /*
- * The wait primitive before there are threads (see wait.h): sleeping means
- * halting the CPU until an interrupt arrives.
+ * Wait queues (see wait.h).  Everything here runs with interrupts off,
+ * which on our one CPU makes each operation atomic with respect to the
+ * interrupt handlers that wake waiters.
  *
- * `sti; hlt` is atomic with respect to interrupts: STI enables them only
- * after the next instruction (Intel SDM Vol. 2B, STI: "interrupt shadow"),
- * so an interrupt that became pending while wait_event() checked its
- * condition with interrupts off is taken *during* the HLT and wakes it,
+ * A waiting thread is in state BLOCKED, on the queue through its
+ * `waiter`, and off the run queues.  Whoever wakes it (wait_wake_*, or the
+ * alarm of a timed wait) takes the waiter off the queue and hands the
+ * thread to thread_wake(), which makes it ready; it then returns from
+ * wait_sleep() and its wait_event() loop re-checks the condition.
+ *
+ * Without a scheduler, sleeping means halting the CPU until an interrupt
+ * arrives.  `sti; hlt` is atomic with respect to interrupts: STI enables
+ * them only after the next instruction (Intel SDM Vol. 2B, STI: "interrupt
+ * shadow"), so an interrupt that became pending while wait_event() checked
+ * its condition with interrupts off is taken *during* the HLT and wakes it,
  * instead of being handled before the HLT and leaving the CPU asleep.
  */
 #include "lib/wait.h"
 #include "arch/x86_64/irq.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
+#include "sched/executor.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 
-void wait_sleep(struct waitq *wq)
+void waitq_init(struct waitq *wq, const char *name)
 {
-	(void)wq;
+	wq->name = name;
+	wq->first = wq->last = NULL;
+}
+
+bool wait_has_waiters(const struct waitq *wq)
+{
+	return wq->first != NULL;
+}
+
+static void waiter_append(struct waitq *wq, struct waiter *w)
+{
+	if (w->queue)
+		waiter_unlink(w);
+	w->next = NULL;
+	w->queue = wq;
+	if (wq->last)
+		wq->last->next = w;
+	else
+		wq->first = w;
+	wq->last = w;
+}
+
+void waiter_unlink(struct waiter *w)
+{
+	struct waitq *wq = w->queue;
+	struct waiter **link, *prev = NULL;
+
+	if (!wq)
+		return;
+	for (link = &wq->first; *link; prev = *link, link = &(*link)->next) {
+		if (*link == w) {
+			*link = w->next;
+			if (wq->last == w)
+				wq->last = prev;
+			break;
+		}
+	}
+	w->next = NULL;
+	w->queue = NULL;
+}
+
+static struct waiter *waiter_pop(struct waitq *wq)
+{
+	struct waiter *w = wq->first;
+
+	if (w)
+		waiter_unlink(w);
+	return w;
+}
+
+static void waiter_wake(struct waiter *w)
+{
+	if (w->thread)
+		thread_wake(w->thread);
+	else if (w->task)
+		executor_wake(w->task);
+}
+
+/* Halt until an interrupt: the wait of a kernel that has one thread. */
+static void wait_for_interrupt(void)
+{
 	if (!irq_started()) {
 		pause();        /* no interrupt would end a HLT: poll */
 		return;
@@ -22,7 +94,81 @@ void wait_sleep(struct waitq *wq)
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 
+void wait_sleep(struct waitq *wq)
+{
+	struct thread *t = sched_current();
+
+	if (!sched_active()) {
+		wait_for_interrupt();
+		return;
+	}
+	waiter_append(wq, &t->waiter);
+	thread_block();
+	waiter_unlink(&t->waiter);      /* after a spurious thread_wake */
+}
+
+static void wait_timeout(struct alarm *a)
+{
+	struct thread *t = container_of(a, struct thread, alarm);
+
+	t->timed_out = true;
+	thread_wake(t);
+}
+
+bool wait_sleep_until(struct waitq *wq, uint64_t deadline)
+{
+	struct thread *t = sched_current();
+
+	if (timer_ticks() >= deadline)
+		return false;
+	if (!sched_active()) {
+		wait_for_interrupt();
+		return timer_ticks() < deadline;
+	}
+	t->timed_out = false;
+	alarm_set(&t->alarm, deadline, wait_timeout);
+	waiter_append(wq, &t->waiter);
+	thread_block();
+	waiter_unlink(&t->waiter);
+	alarm_cancel(&t->alarm);
+	return !t->timed_out;
+}
+
+uint64_t wait_deadline(uint64_t ticks)
+{
+	return timer_ticks() + ticks;
+}
+
 void wait_wake_all(struct waitq *wq)
 {
-	(void)wq;       /* the interrupt that ran the waker already woke the CPU */
+	uint64_t flags = irq_save();
+	struct waiter *w;
+
+	while ((w = waiter_pop(wq)) != NULL)
+		waiter_wake(w);
+	if (flags & RFLAGS_IF)
+		sched_preempt();        /* a thread, not an interrupt handler: switch now */
+	irq_restore(flags);
+}
+
+bool wait_wake_one(struct waitq *wq)
+{
+	uint64_t flags = irq_save();
+	struct waiter *w = waiter_pop(wq);
+
+	if (w)
+		waiter_wake(w);
+	if (flags & RFLAGS_IF)
+		sched_preempt();
+	irq_restore(flags);
+	return w != NULL;
+}
+
+void wait_add_task(struct waitq *wq, struct task *task)
+{
+	uint64_t flags = irq_save();
+
+	task->waiter.task = task;
+	waiter_append(wq, &task->waiter);
+	irq_restore(flags);
 }

@@ -1,5 +1,6 @@
 /*
- * Waiting for something an interrupt handler will do.
+ * Wait queues: waiting for something another thread or an interrupt
+ * handler will do.
  *
  *     static struct waitq input_wait = WAITQ_INIT("console input");
  *     wait_event(&input_wait, input_available());     // the waiter
@@ -9,16 +10,24 @@
  * wait_event() checks the condition with interrupts off, so a wake-up cannot
  * slip in between the check and the sleep (the "lost wake-up" problem).
  *
- * Today there is one thread: wait_sleep() halts the CPU with interrupts on
- * until the next interrupt (any interrupt), and wait_wake_all() has nothing
- * to do.  Before interrupts are running (or when the PIC is not set up)
- * nothing would wake a halted CPU, so wait_sleep() only pauses and the
- * condition is polled.  Stage `scheduler` replaces the bodies of
- * wait_sleep() and wait_wake_all() so that waiting blocks the current thread
- * on the queue and other threads run; callers do not change.
+ * A waitq is a FIFO of waiters.  A waiter is a blocked thread (each thread
+ * has one, see thread.h) or an executor task that returned "pending" after
+ * registering with wait_add_task() (TASK_AWAIT_EVENT in executor.h does
+ * that); waking a task puts it back on its executor's queue.  Wake-ups may
+ * be spurious: always re-check the condition (the macros do).  A waitq is
+ * all zeros when empty, so WAITQ_INIT only names it.
+ *
+ * Without a scheduler (before sched_init, or in a handout whose scheduler
+ * is not written yet) there is one thread: wait_sleep() then halts the CPU
+ * with interrupts on until the next interrupt (any interrupt) and returns,
+ * and the waker has nothing to do.  Before interrupts are running nothing
+ * would wake a halted CPU, so wait_sleep() only pauses and the condition is
+ * polled.
  *
  * Rules: may sleep, so never call wait_event() with a spinlock held or from
- * an interrupt handler.  wait_wake_all() may be called from anywhere.
+ * an interrupt handler.  wait_wake_*() may be called from anywhere; from a
+ * thread with interrupts on, a woken thread of higher priority runs before
+ * they return.
  */
 #ifndef LIB_WAIT_H
 #define LIB_WAIT_H
@@ -26,17 +35,50 @@
 #include <types.h>
 #include "lib/spinlock.h"
 
+struct thread;
+struct task;
+struct waitq;
+
+struct waiter {
+	struct waiter *next;
+	struct waitq *queue;            /* the queue it is on, NULL if none */
+	struct thread *thread;          /* what to wake: a thread, */
+	struct task *task;              /* or an executor task */
+};
+
 struct waitq {
 	const char *name;
-	/* stage scheduler: the list of threads sleeping here */
+	struct waiter *first, *last;    /* FIFO; both NULL when empty */
 };
 
 #define WAITQ_INIT(qname) { .name = (qname) }
 
+void waitq_init(struct waitq *wq, const char *name);
+/* Is anybody waiting?  (A hint unless interrupts are off.) */
+bool wait_has_waiters(const struct waitq *wq);
+
 /* Sleep once on wq: called and returns with interrupts off. */
 void wait_sleep(struct waitq *wq);
+/*
+ * Sleep once on wq, but no later than tick deadline: returns false if the
+ * deadline had come (at the call, or it ended the sleep), true otherwise.
+ * Interrupts off, like wait_sleep.
+ */
+bool wait_sleep_until(struct waitq *wq, uint64_t deadline);
+
 /* Wake every waiter of wq (they re-check their conditions). */
 void wait_wake_all(struct waitq *wq);
+/* Wake the waiter that has waited longest; returns false if none. */
+bool wait_wake_one(struct waitq *wq);
+
+/* Executor tasks: have task woken by the next wake-up of wq.  Interrupts
+ * off, or use TASK_AWAIT_EVENT.  A task waits on one queue at a time. */
+void wait_add_task(struct waitq *wq, struct task *task);
+/* Take w off its queue if it is on one.  Interrupts off. */
+void waiter_unlink(struct waiter *w);
+
+/* The tick `ticks` timer ticks from now (for wait_event_timeout). */
+uint64_t wait_deadline(uint64_t ticks);
 
 /* Sleep on wq until cond (an expression, re-evaluated each time) holds. */
 #define wait_event(wq, cond)                                            \
@@ -46,5 +88,19 @@ void wait_wake_all(struct waitq *wq);
 			wait_sleep(wq);                                 \
 		irq_restore(wait_flags_);                               \
 	} while (0)
+
+/* Like wait_event, but for at most ticks timer ticks; the value is whether
+ * cond held in the end (false: timed out). */
+#define wait_event_timeout(wq, cond, ticks)                             \
+	({                                                              \
+		uint64_t wait_flags_ = irq_save();                      \
+		uint64_t wait_deadline_ = wait_deadline(ticks);         \
+		bool wait_ok_;                                          \
+		while (!(wait_ok_ = (cond)) &&                          \
+		       wait_sleep_until(wq, wait_deadline_))            \
+			;                                               \
+		irq_restore(wait_flags_);                               \
+		wait_ok_;                                               \
+	})
 
 #endif

@@ -30,6 +30,7 @@
 #include "debug/panic.h"
 #include "lib/kprintf.h"
 #include "mm/kstack.h"
+#include "sched/sched.h"
 
 static const struct {
 	const char *name;
@@ -304,6 +305,7 @@ void trap(struct trapframe *tf)
 {
 	if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + IRQ_COUNT) {
 		irq_dispatch(tf);
+		sched_preempt();        /* the one place an interrupt switches threads */
 		return;
 	}
 	switch (tf->vector) {

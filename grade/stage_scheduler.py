@@ -1,0 +1,264 @@
+"""Grader of stage `scheduler`: kernel threads, the priority round-robin
+scheduler with preemption and aging, sleeping and blocking, the idle
+thread, the async executor and the console's line discipline task.
+
+The timing tests run under QEMU's -icount, so guest time advances with the
+instructions executed and the tick counts repeat exactly from run to run.
+The values the kernel is asked to use (sleep lengths, thread counts, wake
+orders) come from this script through the kernel command line, chosen by a
+fixed random seed so that every run asks the same."""
+import random
+import re
+
+from gradelib import fail, main, test
+
+STAGE = "scheduler"
+ICOUNT = ("-icount", "shift=0,align=off,sleep=off")
+
+# The scheduler's documented constants (kernel/sched/sched.h).
+PRIO_LEVELS = 8
+SLICE_TICKS = 10
+
+# Linux errno values: the kernel returns them negated.
+EINVAL, ESRCH = 22, 3
+
+rng = random.Random("kestrel scheduler grader")
+SLEEP_TICKS = rng.randint(7, 60)
+WAKE_ORDER = "".join(rng.sample("ABCDEFGH", 5))
+CONSOLE_LINES = ("first", "second")
+
+
+def numbers(match):
+    return [int(g) for g in match.groups()]
+
+
+@test(STAGE, "threads: exit codes reach join, detached threads are freed",
+      cmdline="test=thread_basics")
+def _(m):
+    for i in range(8):
+        code = int(m.expect(r"^threads: worker-{} exited with (-?\d+)$".format(i)).group(1))
+        want = i * i if i % 2 else 0
+        if code != want:
+            fail("worker-{} exited with {}, expected {}".format(i, code, want))
+    ran, before, after = numbers(m.expect(
+        r"^threads: (\d+) detached threads ran; (\d+) threads before, (\d+) after$"))
+    if ran != 8 or before != after:
+        fail("{} of 8 detached threads ran; {} threads before, {} after".format(ran, before,
+                                                                               after))
+    f0, f1, h0, h1 = numbers(m.expect(
+        r"^threads: free frames (\d+) before, (\d+) after; heap blocks (\d+) before, (\d+) after$"))
+    if f0 != f1 or h0 != h1:
+        fail("threads leaked memory: {} -> {} free frames, {} -> {} heap blocks".format(
+            f0, f1, h0, h1))
+    m.expect_pass("thread_basics")
+
+
+def check_fair(m, nthreads):
+    total = int(m.expect(r"^fair: {} threads at priority 5 for (\d+) ticks".format(
+        nthreads)).group(1))
+    ticks, loops = [], []
+    for i in range(nthreads):
+        t, n = numbers(m.expect(r"^fair: spinner-{}: (\d+) ticks, (\d+) loops$".format(i)))
+        ticks.append(t)
+        loops.append(n)
+    if sum(ticks) < total - 2:
+        fail("the spinners used {} of {} ticks".format(sum(ticks), total))
+    if max(ticks) - min(ticks) > SLICE_TICKS + 1:
+        fail("unfair shares of the CPU: {} ticks (slice {})".format(ticks, SLICE_TICKS))
+    if min(loops) < 0.8 * max(loops):
+        fail("unequal progress: {} loops".format(loops))
+    m.expect_pass("sched_fair")
+
+
+@test(STAGE, "two busy threads of one priority share the CPU", cmdline="test=sched_fair",
+      timeout=120, qemu_args=ICOUNT)
+def _(m):
+    check_fair(m, 2)
+
+
+@test(STAGE, "three busy threads take turns (round robin)",
+      cmdline="test=sched_fair threads=3", timeout=120, qemu_args=ICOUNT)
+def _(m):
+    check_fair(m, 3)
+
+
+@test(STAGE, "a higher-priority thread that wakes runs before lower ones",
+      cmdline="test=sched_priority", timeout=120, qemu_args=ICOUNT)
+def _(m):
+    # main (priority 4) wakes a priority-6 thread (1, 2): it waits; then a
+    # priority-2 thread: it runs (H) before the waker goes on (3).
+    order = m.expect(r"^priority: event order (\S+)$").group(1)
+    if order != "12H3L":
+        fail("event order {}, expected 12H3L".format(order))
+    for i in range(5):
+        late = int(m.expect(r"^priority: wake-up {} of a priority-2 thread ran (\d+) ticks late$"
+                            .format(i)).group(1))
+        if late != 0:
+            fail("a priority-2 thread woken by the timer ran {} ticks late while a "
+                 "priority-6 thread was busy".format(late))
+    if int(m.expect(r"spin-low \(priority 6\) used (\d+) ticks").group(1)) == 0:
+        fail("the low-priority thread never ran while the high one slept")
+    order = m.expect(r"^priority: raising a ready thread: event order (\S+)$").group(1)
+    if order != "aRb":
+        fail("raising a ready thread's priority: order {}, expected aRb".format(order))
+    bad, missing = numbers(m.expect(
+        r"^priority: sched_set_priority errors: bad priority (-?\d+), no such thread (-?\d+)$"))
+    if (bad, missing) != (-EINVAL, -ESRCH):
+        fail("sched_set_priority returned {} and {}, expected -EINVAL ({}) and -ESRCH ({})"
+             .format(bad, missing, -EINVAL, -ESRCH))
+    m.expect_pass("sched_priority")
+
+
+@test(STAGE, "sleeping for N ticks takes N ticks; sleepers wake by deadline",
+      cmdline="test=sched_sleep ticks={}".format(SLEEP_TICKS), timeout=90, qemu_args=ICOUNT)
+def _(m):
+    asked, slept = numbers(m.expect(r"^sleep: asked for (\d+) ticks, slept (\d+) ticks$"))
+    if asked != SLEEP_TICKS or slept != SLEEP_TICKS:
+        fail("asked for {} ticks (grader wanted {}), slept {}".format(asked, SLEEP_TICKS, slept))
+    order = m.expect(r"woke in the order (\S+)$").group(1)
+    if order != "BCA":
+        fail("threads sleeping 30, 10, 20 ticks (A, B, C) woke in the order {}".format(order))
+    m.expect_pass("sched_sleep")
+
+
+@test(STAGE, "a blocked thread uses no CPU: the idle thread halts", cmdline="test=sched_idle",
+      timeout=90, qemu_args=ICOUNT)
+def _(m):
+    ticks, idle, main_ticks, a, b = numbers(m.expect(
+        r"^idle: (\d+) ticks: idle thread charged (\d+), main (\d+), blocked-a (\d+), "
+        r"blocked-b (\d+)$"))
+    halts, counted, switches = numbers(m.expect(
+        r"^idle: (\d+) hlt wake-ups for (\d+) ticks, (\d+) context switches$"))
+    if a or b:
+        fail("blocked threads were charged {} and {} ticks".format(a, b))
+    if idle < ticks - 1:
+        fail("the idle thread got {} of {} ticks".format(idle, ticks))
+    if not ticks - 1 <= halts <= ticks + 2:
+        fail("{} hlt wake-ups in {} ticks: the idle thread should halt until each "
+             "tick".format(halts, ticks))
+    m.expect_pass("sched_idle")
+
+
+@test(STAGE, "aging lets a starved low-priority thread run", cmdline="test=sched_aging",
+      timeout=180, qemu_args=ICOUNT)
+def _(m):
+    total, high, low = numbers(m.expect(
+        r"^aging off: in (\d+) ticks, busy-high \(priority 4\) used (\d+) ticks, "
+        r"busy-low \(priority 6\) (\d+)$"))
+    if low != 0:
+        fail("without aging the low-priority thread still ran {} ticks".format(low))
+    total, high, low = numbers(m.expect(
+        r"^aging on: in (\d+) ticks, busy-high \(priority 4\) used (\d+) ticks, "
+        r"busy-low \(priority 6\) (\d+)$"))
+    if low < SLICE_TICKS or high <= low or high + low < total - 2:
+        fail("with aging: high {} ticks, low {} ticks of {}".format(high, low, total))
+    m.expect_pass("sched_aging")
+
+
+PS_ROW = re.compile(r"^\s*(\d+) (\S+)\s+(running|ready|blocked|sleeping|exited)\s+(\S+)\s+(\d+)"
+                    r"\s+(\d+)$")
+
+
+def ps_rows(lines):
+    """{name: (tid, state, prio)} from the lines of a ps listing."""
+    rows = {}
+    for line in lines:
+        match = PS_ROW.match(line)
+        if match:
+            rows[match.group(2)] = (int(match.group(1)), match.group(3), match.group(4))
+    return rows
+
+
+def check_rows(rows, want):
+    for name, (state, prio) in want.items():
+        if name not in rows:
+            fail("ps shows no thread {}".format(name))
+        _, got_state, got_prio = rows[name]
+        if (got_state, got_prio) != (state, prio):
+            fail("ps: {} is {} at priority {}, expected {} at {}".format(
+                name, got_state, got_prio, state, prio))
+
+
+@test(STAGE, "ps lists every thread with its state and priority", cmdline="test=sched_ps")
+def _(m):
+    m.expect(r"^\s*TID NAME\s+STATE\s+PRIO\s+TICKS\s+SWITCHES$")
+    m.expect_pass("sched_ps")
+    rows = ps_rows(m.output)
+    check_rows(rows, {
+        "main": ("running", "4"), "idle": ("ready", "idle"), "executor": ("blocked", "1"),
+        "ps-blocked": ("blocked", "2"), "ps-sleeper": ("sleeping", "1"),
+        "ps-exited": ("exited", "3"), "ps-ready": ("ready", "6"),
+    })
+    if rows["main"][0] != 0:
+        fail("main is thread {}, expected 0".format(rows["main"][0]))
+
+
+@test(STAGE, "the monitor's ps command", cmdline="")
+def _(m):
+    m.expect(r"kmon> ", partial=True)
+    m.send("ps\r")
+    m.expect(r"^\s*TID NAME\s+STATE\s+PRIO")
+    m.expect(r"^\s*\d+ executor\s")
+    m.send("halt\r")
+    m.expect_exit(33)
+    check_rows(ps_rows(m.output), {"main": ("running", "4"), "idle": ("ready", "idle"),
+                                   "executor": ("blocked", "1")})
+
+
+@test(STAGE, "the executor polls tasks in wake order, and only when woken",
+      cmdline="test=executor_order order={}".format(WAKE_ORDER), timeout=90, qemu_args=ICOUNT)
+def _(m):
+    ntasks = max(ord(c) - ord("A") + 1 for c in WAKE_ORDER)
+    spawn = "".join(chr(ord("A") + i) for i in range(ntasks))
+    spawned, first = m.expect(r"^executor: spawned (\S+), first polls (\S+)$").groups()
+    if spawned != spawn or first != spawn:
+        fail("spawned {}, first polls {}; expected {} for both".format(spawned, first, spawn))
+    woke, polled = m.expect(r"^executor: woke (\S+) \(each twice\), polled (\S+)$").groups()
+    if woke != WAKE_ORDER or polled != WAKE_ORDER:
+        fail("woke {} (asked {}), polled {}: expected one poll each, in wake order".format(
+            woke, WAKE_ORDER, polled))
+    order = m.expect(r"^executor: timer wake-ups finished the tasks in the order (\S+)$").group(1)
+    if not order.startswith(WAKE_ORDER) or sorted(order) != sorted(spawn):
+        fail("tasks sleeping in the order {} finished in the order {}".format(WAKE_ORDER, order))
+    polls = int(m.expect(r"^executor: a task awaiting an event was polled (\d+) times for 3 "
+                         r"wake-ups$").group(1))
+    if polls != 4:
+        fail("a task woken 3 times was polled {} times (expected 1 + 3)".format(polls))
+    m.expect_pass("executor_order")
+
+
+@test(STAGE, "console lines go through the executor's line discipline (type-ahead, backspace)",
+      cmdline="test=console_lines")
+def _(m):
+    m.expect(r"^console: type two lines$")
+    typed = "first\rsec\x7fcond\r"
+    m.send(typed)
+    got = m.expect(r'^console: got "(.*)" and "(.*)"$').groups()
+    if got != CONSOLE_LINES:
+        fail("read {}, expected {}".format(got, CONSOLE_LINES))
+    polls = int(m.expect(r"^console: the executor polled (\d+) times meanwhile$").group(1))
+    # One poll per wake-up at most: a received byte, a reader waiting for a
+    # line or taking one.  Polling without wake-ups would make thousands.
+    if not 1 <= polls <= len(typed) + 2 * len(CONSOLE_LINES):
+        fail("the executor polled {} times for {} bytes typed".format(polls, len(typed)))
+    m.expect_pass("console_lines")
+
+
+@test(STAGE, "a thread's stack overflow is reported with the thread's name",
+      cmdline="test=thread_overflow")
+def _(m):
+    m.expect_panic(r"kernel stack overflow in thread 'deep-recursion'")
+
+
+@test(STAGE, "benchmark: cycles per context switch and per executor poll",
+      cmdline="test=bench_sched", timeout=120, qemu_args=ICOUNT)
+def _(m):
+    switches = int(m.expect(r"^bench: context_switch (\d+)$").group(1))
+    polls = int(m.expect(r"^bench: executor_poll (\d+)$").group(1))
+    if switches <= 0 or polls <= 0:
+        fail("benchmark printed {} and {}".format(switches, polls))
+    m.expect_pass("bench_sched")
+
+
+if __name__ == "__main__":
+    main([STAGE])
