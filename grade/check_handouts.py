@@ -66,10 +66,10 @@ def run(command, cwd=None):
     return proc.returncode, proc.stdout
 
 
-def run_grader(tree, stages, jobs):
+def run_grader(tree, stages, jobs, extra=()):
     """Run the graders of `stages` in `tree`; return (status, output, failed count)."""
     status, output = run([sys.executable, str(tree / "grade" / "grade.py"), "--no-build",
-                          "-j", str(jobs)] + stages, cwd=tree)
+                          "-j", str(jobs)] + list(extra) + stages, cwd=tree)
     summary = SUMMARY_RE.findall(output)
     failed = int(summary[-1][1]) if summary else None
     return status, output, failed
@@ -84,7 +84,7 @@ def check_stage(stage, stages, jobs):
         raise CheckFailure("the stage markers are broken", str(e))
     share_downloads(tree)
 
-    status, output = run(["make", "-s", "-C", str(tree), "iso"])
+    status, output = run(["make", "-s", "-j{}".format(jobs), "-C", str(tree), "iso"])
     if status != 0:
         raise CheckFailure("the handout does not build (make exited with {})".format(status),
                            output)
@@ -100,7 +100,8 @@ def check_stage(stage, stages, jobs):
     if not gradelib.stage_script(stage, tree).exists():
         raise CheckFailure("no grader for stage {}: {} is missing".format(
             stage, os.path.join("grade", gradelib.stage_script(stage).name)))
-    status, output, failed = run_grader(tree, [stage], jobs)
+    # One failing test is enough to show the stage is left to do.
+    status, output, failed = run_grader(tree, [stage], jobs, ["--stop-on-failure"])
     if status == 0:
         raise CheckFailure("its own grader passes on the handout", output)
     if status != 1 or not failed:

@@ -715,11 +715,13 @@ def result_line(result):
     return "{}  {} ({:.1f}s)".format(result.test.name, verdict, result.seconds)
 
 
-def run_tests(tests, jobs, repeat=1, out=sys.stdout):
+def run_tests(tests, jobs, repeat=1, out=sys.stdout, stop_on_failure=False):
     """Run every test `repeat` times on `jobs` threads; return one list of Results per run.
 
     Lines are printed in registration order: a test's line appears as soon as
     it and every test before it have finished, so parallel output is stable.
+    With `stop_on_failure`, the first failure (in that order) ends the run:
+    tests not yet started are dropped and running ones are killed.
     """
     runs = [(run, t) for run in range(repeat) for t in tests]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
@@ -738,6 +740,12 @@ def run_tests(tests, jobs, repeat=1, out=sys.stdout):
             if not result.passed:
                 print(result.detail(), file=out)
             out.flush()
+            if stop_on_failure and not result.passed:
+                for pending in futures:
+                    pending.cancel()
+                Machine.kill_all()
+                print("stopped at the first failure", file=out)
+                break
         return results
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -881,6 +889,8 @@ def parse_args(argv, fixed_stages):
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="run the selection N times and report tests whose outcome "
                              "differed")
+    parser.add_argument("-x", "--stop-on-failure", action="store_true",
+                        help="stop at the first failing test")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     parser.add_argument("--list", action="store_true", help="list the selected tests and exit")
@@ -948,7 +958,7 @@ def _grade(stages, argv):
         print("0 passed, {} failed".format(len(tests)))
         return 1
     try:
-        runs = run_tests(tests, args.jobs, args.repeat)
+        runs = run_tests(tests, args.jobs, args.repeat, stop_on_failure=args.stop_on_failure)
     except KeyboardInterrupt:
         print("interrupted")
         return 130
