@@ -2,18 +2,27 @@
 
 Graders compare what the kernel prints with facts they find for themselves:
 symbol addresses and sizes from `nm build/kernel.elf`, the instruction at an
-address from `objdump -d`, and constants from the kernel's headers.  Call
+address from `objdump -d`, constants from the kernel's headers, the size of
+the symbols module (build/kernel.sym) and where QEMU puts RAM for a -m size.  Call
 these from inside a test (the kernel is built before tests run, not before
 grading scripts are imported).
 """
 
 import functools
+import os
 import re
 import subprocess
 
 from gradelib import REPO_ROOT, fail
 
 KERNEL_ELF = REPO_ROOT / "build" / "kernel.elf"
+KERNEL_SYM = REPO_ROOT / "build" / "kernel.sym"
+KERNEL_VMA = 0xffffffff80000000
+PHYS_MAP_BASE = 0xffff800000000000
+PAGE_SIZE = 4096
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
 
 
 def _run(command):
@@ -43,6 +52,20 @@ def symbol(name):
     return symbols()[name]
 
 
+def address(name):
+    """The address of the kernel symbol `name`."""
+    return symbol(name)[0]
+
+
+def check_site(text, function):
+    """Check that `text`, "function+0xOFF", names a byte inside `function`."""
+    name, _, offset = text.partition("+0x")
+    size = symbol(function)[1]
+    assert name == function, "call site {} is not in {}".format(text, function)
+    assert offset and int(offset, 16) < size, \
+        "call site {}: {} is only 0x{:x} bytes long".format(text, function, size)
+
+
 def in_function(address, name):
     """Is `address` inside the function `name` (by nm's address and size)?"""
     start, size = symbol(name)
@@ -68,3 +91,25 @@ def header_define(path, name):
     if not match:
         fail("{}: no #define {}".format(path, name))
     return int(match.group(1), 0)
+
+
+def symbols_module_bytes():
+    """The size of build/kernel.sym, which GRUB loads as the "symbols" module."""
+    return os.path.getsize(KERNEL_SYM)
+
+
+def parse_size(text):
+    """QEMU's -m argument ("128M", "4G") in bytes."""
+    units = {"K": KIB, "M": MIB, "G": GIB}
+    if text[-1].upper() in units:
+        return int(text[:-1]) * units[text[-1].upper()]
+    return int(text) * MIB
+
+
+def ram_top(mem):
+    """The end of the highest RAM QEMU's pc machine gives a guest with `mem`
+    bytes: RAM above 3.5 GiB does not fit below the 4 GiB PCI hole, and then
+    QEMU puts 3 GiB below 4 GiB and the rest from 4 GiB up."""
+    if mem < 0xe0000000:
+        return mem
+    return 4 * GIB + mem - 3 * GIB

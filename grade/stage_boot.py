@@ -1,27 +1,9 @@
 """Grader of stage `boot`: the kernel boots, talks on the console, parses the
 multiboot2 information and reports a panic with a symbolic backtrace."""
-import os
 import re
-import subprocess
 
-from gradelib import REPO_ROOT, main, test
-
-KERNEL_ELF = REPO_ROOT / "build" / "kernel.elf"
-KERNEL_SYM = REPO_ROOT / "build" / "kernel.sym"
-MIB = 1024 * 1024
-
-
-def function_ranges():
-    """{name: (start, end)} for the kernel's functions, read with nm."""
-    out = subprocess.run(["nm", "-S", str(KERNEL_ELF)], capture_output=True, text=True,
-                         check=True).stdout
-    ranges = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[2] in "tT":
-            start, size = int(parts[0], 16), int(parts[1], 16)
-            ranges[parts[3]] = (start, start + size)
-    return ranges
+from gradelib import main, test
+from kelf import symbol, symbols_module_bytes
 
 
 @test("boot", "boots and prints the banner", cmdline="test=banner")
@@ -66,9 +48,8 @@ def _(m):
 def _(m):
     match = m.expect(r"^module: symbols at ([0-9a-f]+)-([0-9a-f]+), (\d+) bytes")
     start, end, size = int(match.group(1), 16), int(match.group(2), 16), int(match.group(3))
-    assert size == os.path.getsize(KERNEL_SYM), \
-        "module size {} but build/kernel.sym has {} bytes".format(size,
-                                                                os.path.getsize(KERNEL_SYM))
+    assert size == symbols_module_bytes(), \
+        "module size {} but build/kernel.sym has {} bytes".format(size, symbols_module_bytes())
     assert end - start == size and start % 4096 == 0, "module range and size disagree"
     m.expect_pass("banner")
 
@@ -105,7 +86,6 @@ def _(m):
 @test("boot", "a panic prints a symbolic backtrace", cmdline="test=panic")
 def _(m):
     m.expect_panic(r"deliberate panic at depth 3")
-    functions = function_ranges()
     frames = []
     for line in m.output:
         match = re.match(r"\s+#(\d+) 0x([0-9a-f]+) (\S+)\+0x([0-9a-f]+)$", line)
@@ -116,8 +96,8 @@ def _(m):
     assert names[:4] == chain, "backtrace starts {}, expected {}".format(names[:4], chain)
     assert "kmain" in names, "backtrace does not reach kmain: {}".format(names)
     for addr, name, offset in frames:
-        start, end = functions.get(name, (0, 0))
-        assert start <= addr < end and addr - start == offset, \
+        start, size = symbol(name)
+        assert start <= addr < start + size and addr - start == offset, \
             "0x{:x} is not {}+0x{:x} in build/kernel.elf".format(addr, name, offset)
 
 

@@ -9,7 +9,7 @@ one the boot line printed: the grader checks that itself.
 import re
 
 from gradelib import main, test
-from ksyms import check_site
+from kelf import check_site
 
 FRAMES_RE = r"^frames: (\d+) total, (\d+) free, (\d+) used"
 STATE_RE = (r"^{}: (\d+) bytes in (\d+) blocks in use, (\d+) pages, (\d+) bytes free in the "

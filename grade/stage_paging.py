@@ -3,12 +3,12 @@ tables and the page-table API, the memory map picture.
 
 Every expectation is checked against what the grader knows itself: the -m
 size and CPU model it boots with, symbol addresses from build/kernel.elf and
-the size of the symbols module (ksyms.py).
+the size of the symbols module (kelf.py).
 """
 import re
 
 from gradelib import main, test
-from ksyms import (GIB, KERNEL_VMA, KIB, MIB, PAGE_SIZE, PHYS_MAP_BASE, address, parse_size,
+from kelf import (GIB, KERNEL_VMA, KIB, MIB, PAGE_SIZE, PHYS_MAP_BASE, address, parse_size,
                    ram_top, symbols_module_bytes)
 
 FRAMES_RE = r"^frames: (\d+) total, (\d+) free, (\d+) used \((\d+) KiB free\)"

@@ -148,26 +148,10 @@ static void cmd_help(int argc, char **argv)
 		kprintf("  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
-static int split_words(char *line, char **argv)
-{
-	int argc = 0;
-
-	while (*line && argc < MAX_ARGS) {
-		while (*line == ' ')
-			*line++ = '\0';
-		if (!*line)
-			break;
-		argv[argc++] = line;
-		while (*line && *line != ' ')
-			line++;
-	}
-	return argc;
-}
-
 static void run_line(char *line)
 {
 	char *argv[MAX_ARGS];
-	int argc = split_words(line, argv);
+	int argc = str_split_words(line, argv, MAX_ARGS);
 
 	if (argc == 0)
 		return;

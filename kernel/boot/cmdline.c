@@ -1,6 +1,6 @@
 /*
  * Kernel command line.  cmdline_init splits a copy of the line into words in
- * place (each space becomes a NUL), so lookups hand out pointers into it.
+ * place, so lookups hand out pointers into it.
  */
 #include "boot/cmdline.h"
 #include "lib/string.h"
@@ -8,24 +8,13 @@
 #define MAX_WORDS 32
 
 static char line_copy[256];
-static const char *words[MAX_WORDS];
+static char *words[MAX_WORDS];
 static int nwords;
 
 void cmdline_init(const char *line)
 {
-	char *p = line_copy;
-
 	strlcpy(line_copy, line, sizeof(line_copy));
-	nwords = 0;
-	while (*p && nwords < MAX_WORDS) {
-		while (*p == ' ')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		words[nwords++] = p;
-		while (*p && *p != ' ')
-			p++;
-	}
+	nwords = str_split_words(line_copy, words, MAX_WORDS);
 }
 
 const char *cmdline_get(const char *key)

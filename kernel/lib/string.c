@@ -132,3 +132,19 @@ uint64_t str_to_u64(const char *s, const char **end)
 		*end = s;
 	return v;
 }
+
+int str_split_words(char *s, char **words, int max)
+{
+	int n = 0;
+
+	while (*s && n < max) {
+		while (*s == ' ')
+			*s++ = '\0';
+		if (!*s)
+			break;
+		words[n++] = s;
+		while (*s && *s != ' ')
+			s++;
+	}
+	return n;
+}
