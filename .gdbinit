@@ -8,10 +8,12 @@ set pagination off
 set confirm off
 file build/kernel.elf
 
-# The port is per user, as in conf/env.mk: 25000 + (uid mod 5000).
+# The port is per user, as in conf/env.mk: 25000 + (uid mod 5000); `make gdb`
+# also passes it in GDBPORT, which wins when set.
 python
 import os
-gdb.execute("target remote localhost:%d" % (25000 + os.getuid() % 5000))
+port = int(os.environ.get("GDBPORT") or 25000 + os.getuid() % 5000)
+gdb.execute("target remote localhost:%d" % port)
 end
 
 # Helpers written with GDB's Python API (kernel-aware commands).

@@ -48,7 +48,8 @@ class PageTableWalk(gdb.Command):
         super().__init__("kpte", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        va = int(gdb.parse_and_eval(arg))
+        # The cast accepts numbers, pointers and function names alike.
+        va = int(gdb.parse_and_eval("(unsigned long)(%s)" % arg))
         table = int(gdb.parse_and_eval("$cr3")) & ~0xfff
         for level, shift in (("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12)):
             index = (va >> shift) & 0x1ff

@@ -1,8 +1,11 @@
 """Grader of stage `boot`: the kernel boots, talks on the console, parses the
 multiboot2 information and reports a panic with a symbolic backtrace."""
+import os
 import re
+import socket
+import subprocess
 
-from gradelib import main, test
+from gradelib import REPO_ROOT, main, test
 from kelf import symbol, symbols_module_bytes
 
 
@@ -17,6 +20,13 @@ def _(m):
     m.expect(r"^kestrel: x86_64 teaching kernel booting")
     m.expect(r"^mmap: \d+ KiB available")
     m.expect_pass("banner")
+
+
+@test("boot", "a CPU without long mode gets a clear message", cmdline="test=banner",
+      cpu="qemu32")
+def _(m):
+    m.expect(r"^boot: this CPU has no 64-bit long mode; halting", partial=True)
+    assert not any("kestrel:" in line for line in m.output), "the 64-bit kernel ran"
 
 
 @test("boot", "the kernel command line arrives", cmdline="test=banner color=blue n=42")
@@ -117,6 +127,35 @@ def _(m):
     m.send("halt\r")
     m.expect(r"^halting")
     m.expect_exit(33)
+
+
+def free_port():
+    """A TCP port nobody listens on now, for QEMU's GDB stub."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+GDB_PORT = free_port()
+
+
+@test("boot", "GDB with .gdbinit stops at kmain from the reset vector", cmdline="test=banner",
+      qemu_args=("-S", "-gdb", "tcp:127.0.0.1:{}".format(GDB_PORT)), timeout=40)
+def _(m):
+    env = dict(os.environ, GDBPORT=str(GDB_PORT))
+    gdb = subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", ".gdbinit", "-ex", "continue",
+                          "-ex", "next", "-ex", "kbt", "-ex", "kpte kmain", "-ex", "continue"],
+                         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30)
+    out = gdb.stdout
+    assert "0x000000000000fff0 in" in out, "GDB did not start at the reset vector:\n" + out
+    # 0x36d76289, the multiboot2 magic, as GDB prints kmain's first argument.
+    assert re.search(r"Breakpoint 1, kmain \(magic=920085129, .*kernel/main.c:\d+", out), \
+        "GDB did not stop at kmain with its source line:\n" + out
+    assert re.search(r"#0 0x[0-9a-f]+ kmain\n#1 0x[0-9a-f]+ kernel_entry64", out), \
+        "kbt did not walk from kmain to kernel_entry64:\n" + out
+    assert re.search(r"-> phys 0x{:x} ".format(symbol("kmain")[0] - 0xffffffff80000000), out), \
+        "kpte did not translate kmain to its physical address:\n" + out
+    m.expect_pass("banner")
 
 
 if __name__ == "__main__":
