@@ -31,15 +31,6 @@
 
 void kmain(uint32_t magic, uint64_t mbi_phys);
 
-static void print_frame_totals(void)
-{
-	struct frame_stats s;
-
-	frame_get_stats(&s);
-	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", s.total, s.free, s.used,
-		s.free * 4);
-}
-
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	const char *test;
@@ -56,7 +47,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_init();
 	vm_init();
 	heap_init();
-	print_frame_totals();
+	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
 	gdt_init();             /* kernel and user segments */

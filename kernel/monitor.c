@@ -58,8 +58,6 @@ static void cmd_halt(int argc, char **argv)
 
 static void cmd_mem(int argc, char **argv)
 {
-	struct frame_stats fs;
-
 	if (argc > 1 && strcmp(argv[1], "regions") == 0) {
 		memmap_print_regions();
 	} else if (argc > 1 && strcmp(argv[1], "heap") == 0) {
@@ -71,9 +69,7 @@ static void cmd_mem(int argc, char **argv)
 	} else {
 		memmap_show();
 	}
-	frame_get_stats(&fs);
-	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", fs.total, fs.free,
-		fs.used, fs.free * PAGE_SIZE / 1024);
+	frame_print_stats();
 }
 
 static const char *yes_no(bool b)

@@ -39,6 +39,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "boot/multiboot.h"
 #include "debug/panic.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/mmlock.h"
 
@@ -340,6 +341,15 @@ void frame_get_stats(struct frame_stats *s)
 	s->free = counts[FRAME_FREE];
 	s->used = total - counts[FRAME_FREE];
 	mm_unlock(flags);
+}
+
+void frame_print_stats(void)
+{
+	struct frame_stats s;
+
+	frame_get_stats(&s);
+	kprintf("frames: %lu total, %lu free, %lu used (%lu KiB free)\n", s.total, s.free, s.used,
+		s.free * PAGE_SIZE / 1024);
 }
 
 enum frame_owner frame_owner(uint64_t pa)

@@ -55,6 +55,8 @@ uint64_t frame_alloc_contig(size_t nframes, uint64_t align);
 void frame_free_contig(uint64_t pa, size_t nframes);
 
 void frame_get_stats(struct frame_stats *s);
+/* Print "frames: N total, N free, N used (N KiB free)". */
+void frame_print_stats(void);
 
 /* Retag nframes allocated frames from pa on (e.g. FRAME_PAGETABLE), so that
  * the memory map can say who uses them.  Panics if one is not allocated. */

@@ -312,7 +312,8 @@ static void page_delete(struct heap_page *pg)
 	frame_free(virt_to_phys(pg));
 }
 
-/* The smallest class whose slots hold a block of size bytes and a redzone. */
+/* The smallest class whose slots hold a block of size bytes and a redzone
+ * (size is at most HEAP_SMALL_MAX). */
 static int class_for(size_t size)
 {
 	for (int c = 0; c < HEAP_NCLASSES; c++)
@@ -442,10 +443,9 @@ static void *heap_alloc(size_t size, uint64_t site)
 {
 	uint64_t lock = mm_lock();
 	struct heap_obj *o = NULL;
-	int c = class_for(size);
 
-	if (size < SIZE_LIMIT && c >= 0) {
-		o = slot_alloc(c);
+	if (size <= HEAP_SMALL_MAX) {
+		o = slot_alloc(class_for(size));
 		if (o)
 			check_poison(o, "kmalloc", site);
 	} else if (size < SIZE_LIMIT) {

@@ -4,9 +4,10 @@
  * of several owners shows the first of them in `priority`: small, important
  * regions (the kernel, modules, boot information) stay visible however big
  * the cells, and a cell shows "free" or "reserved" only if nothing in it is
- * in use.  The legend gives the exact totals; `mem regions` the exact runs.  Each owner has a letter (for serial)
- * and a colour (for the VGA screen): the letter goes through the console
- * like any text, with the VGA colour switched around it.
+ * in use.  The legend gives the exact totals; `mem regions` the exact runs.
+ * Each owner has a letter (for serial) and a colour (for the VGA screen):
+ * the letter goes through the console like any text, with the VGA colour
+ * switched around it.
  */
 #include "mm/memmap.h"
 #include "arch/x86_64/memlayout.h"

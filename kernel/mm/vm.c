@@ -231,26 +231,30 @@ END STAGE paging */
 }
 
 /*
- * Free the tables on va's path that hold no entry any more, from the one at
- * `level` up, stopping at the first that is not empty, at the root, and at
- * the kernel half's PDPTs.  Invalidates the paging-structure caches before
- * the frames can be reused.
+ * Free the tables on va's path that hold no entry any more, from the lowest
+ * one the path reaches (the table at `level`, or higher up if the path ends
+ * early, as after a walk() that ran out of frames) up, stopping at the first
+ * that is not empty, at the root, and at the kernel half's PDPTs.
+ * Invalidates the paging-structure caches before the frames can be reused.
  */
 static void prune(pte_t *root, uint64_t va, int level)
 {
 	pte_t *path[5];         /* path[l]: the table at level l */
 	uint64_t freed[3];
-	int nfreed = 0;
+	int nfreed = 0, low = 4;
 
 	path[4] = root;
-	for (int l = 4; l > level; l--) {
-		pte_t e = path[l][pt_index(va, l)];
+	while (low > level) {
+		pte_t e = path[low][pt_index(va, low)];
 
-		if (!(e & PTE_P) || (e & PTE_PS))
-			return;
-		path[l - 1] = entry_table(e);
+		if (!(e & PTE_P))
+			break;
+		if (e & PTE_PS)
+			return;         /* a huge page: its tables are not empty */
+		path[low - 1] = entry_table(e);
+		low--;
 	}
-	for (int l = level; l < 4; l++) {
+	for (int l = low; l < 4; l++) {
 		bool empty = true;
 
 		if (l == 3 && !is_user(va))

@@ -347,8 +347,8 @@ KTEST(heap_overflow)
 
 /* ---- benchmark ---------------------------------------------------------------- */
 
-#define BENCH_FRAMES  2000
-#define BENCH_KMALLOC 20000
+#define BENCH_FRAMES  1000
+#define BENCH_KMALLOC 5000
 
 /* Cycles (rdtsc) per frame_alloc/frame_free pair and per kmalloc/kfree pair.
  * Printed, never asserted: the numbers depend on the machine. */

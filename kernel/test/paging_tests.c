@@ -405,6 +405,27 @@ KTEST(vm_map_4k)
 	KTEST_ASSERT(free_frames() == frames);
 }
 
+/* Out of frames, vm_map fails with -ENOMEM and leaves no half-built tables. */
+KTEST(vm_map_nomem)
+{
+	pte_t *root = vm_kernel_root();
+	uint64_t tables = table_frames(), frames = free_frames();
+	uint64_t head, spare;
+
+	alloc_all(&head);
+	/* One frame left: enough for the PD, not for the PT under it. */
+	spare = head;
+	head = *frame_word(head);
+	frame_free(spare);
+	KTEST_ASSERT(vm_map(root, TEST_VA, 0x200000, PAGE_SIZE, 0) == -ENOMEM);
+	KTEST_ASSERT(table_frames() == tables && free_frames() == 1);
+	KTEST_ASSERT(vm_translate(root, TEST_VA, NULL, NULL, NULL) == -EFAULT);
+	kprintf("vm_map_nomem: -ENOMEM with one frame left, %lu page tables left over\n",
+		table_frames() - tables);
+	free_chain(head);
+	KTEST_ASSERT(free_frames() == frames);
+}
+
 /* 2 MiB and 1 GiB pages. */
 KTEST(vm_map_huge)
 {
