@@ -69,7 +69,7 @@ def _(m):
     check_backtrace(m)
 
 
-def check_page_fault(m, test_name, access, address, detail, function, mnemonic=None):
+def check_page_fault(m, access, address, detail, function, mnemonic=None):
     p = m.expect_panic(r"^panic: page fault: {} at cr2=0x{:x} \({}\), {}$".format(
         access, address, re.escape(detail), RIP))
     if function:
@@ -81,20 +81,20 @@ def check_page_fault(m, test_name, access, address, detail, function, mnemonic=N
 @test("interrupts", "page fault on a read: cr2, read, kernel, not present", cmdline="test=fault_read")
 def _(m):
     m.expect(r"^fault_read: reading 0x{:x}$".format(scratch(0x10)))
-    check_page_fault(m, "fault_read", "read", scratch(0x10), "kernel, not present",
+    check_page_fault(m, "read", scratch(0x10), "kernel, not present",
                      "fault_do_read", r"mov")
 
 
 @test("interrupts", "page fault on a write to a read-only page: write, present",
       cmdline="test=fault_write")
 def _(m):
-    check_page_fault(m, "fault_write", "write", scratch(0x1008), "kernel, present",
+    check_page_fault(m, "write", scratch(0x1008), "kernel, present",
                      "fault_do_write", r"mov")
 
 
 @test("interrupts", "page fault on an instruction fetch: exec, rip = cr2", cmdline="test=fault_exec")
 def _(m):
-    p = check_page_fault(m, "fault_exec", "exec", scratch(0x2000), "kernel, not present", None)
+    p = check_page_fault(m, "exec", scratch(0x2000), "kernel, not present", None)
     assert int(p.group(1), 16) == scratch(0x2000), "rip is not the address called"
 
 

@@ -69,7 +69,7 @@ def _(m):
     hi = int(m.expect(r"^gdt: \[0x38\] ([0-9a-f]{16})$").group(1), 16)
     base = ((lo >> 16) & 0xffffff) | ((lo >> 56) & 0xff) << 24 | (hi & 0xffffffff) << 32
     limit = (lo & 0xffff) | ((lo >> 48) & 0xf) << 16
-    tss_address, tss_size = kelf.symbol("cpu_tss")
+    tss_address = kelf.symbol("cpu_tss")[0]
     assert base == tss_address, "the TSS descriptor's base is {:#x}, but cpu_tss is at {:#x}".format(
         base, tss_address)
     assert limit >= 0x67, "the TSS limit {:#x} is below 0x67 (104 bytes)".format(limit)

@@ -182,12 +182,31 @@ static NORETURN void fault_report(const struct trapframe *tf)
 }
 
 /*
- * A fault in user mode.  Stage syscalls: print "pid N (name): <fault>, killed"
- * and kill the current process instead; the kernel carries on.  Until then
- * there are no processes, so it stops the machine like a kernel fault.
+ * The page-fault report: "panic: page fault: [kernel stack overflow in
+ * thread 'X': ]<what>, rip=..." where what comes from page_fault_describe().
  */
-static NORETURN void user_fault(const struct trapframe *tf)
+static NORETURN void page_fault_report(const struct trapframe *tf, uint64_t addr,
+				       const char *what)
 {
+	const char *owner = kstack_owner_of_guard(addr);
+
+	report_begin(tf);
+	if (owner)
+		kprintf("kernel stack overflow in thread '%s': ", owner);
+	kprintf("%s", what);
+	report_end(tf);
+}
+
+/*
+ * A fault in user mode (pf_what describes a page fault, else NULL).
+ * Stage syscalls: print "pid N (name): <fault>, killed" and kill the
+ * current process instead; the kernel carries on.  Until then there are no
+ * processes, so it stops the machine like a kernel fault.
+ */
+static NORETURN void user_fault(const struct trapframe *tf, const char *pf_what)
+{
+	if (pf_what)
+		page_fault_report(tf, read_cr2(), pf_what);
 	fault_report(tf);
 }
 
@@ -229,7 +248,6 @@ END STAGE interrupts */
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();         /* read first: a nested fault would change it */
-	const char *owner;
 	char what[96];
 
 	if (fixup_fault(tf))
@@ -242,16 +260,10 @@ static void page_fault(struct trapframe *tf)
 	 *		return;
 	 */
 
-	if (trap_from_user(tf))
-		user_fault(tf);
-
 	page_fault_describe(what, sizeof(what), tf, addr);
-	report_begin(tf);
-	owner = kstack_owner_of_guard(addr);
-	if (owner)
-		kprintf("kernel stack overflow in thread '%s': ", owner);
-	kprintf("%s", what);
-	report_end(tf);
+	if (trap_from_user(tf))
+		user_fault(tf, what);
+	page_fault_report(tf, addr, what);
 }
 
 /*
@@ -311,6 +323,6 @@ void trap(struct trapframe *tf)
 		double_fault(tf);
 	}
 	if (trap_from_user(tf))
-		user_fault(tf);
+		user_fault(tf, NULL);
 	fault_report(tf);
 }
