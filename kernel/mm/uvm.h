@@ -4,7 +4,7 @@
  * Every process has its own PML4.  Entries 0-255 (the lower, user half) are
  * its own; entries 256-511 (the kernel half) are copies of the kernel's, made
  * when the address space is created, so every process sees the same kernel
- * at the same addresses (the entries point at the same PDPTs; uvm_init makes
+ * at the same addresses (the entries point at the same PDPTs; vm_init makes
  * sure all 256 exist, so that a kernel mapping added later is seen by
  * everyone).  The user half is laid out like this:
  *
@@ -23,9 +23,9 @@
  * are the only record of what is mapped: there is no separate region list.
  *
  * Locking: an address space is changed only by its own process's system
- * calls and faults, and by its creator before the process runs; the
- * functions disable interrupts while they walk or change the tables, so a
- * lookup (usercopy.c) never sees a half-made change.
+ * calls and faults, and by its creator before the process runs (one thread
+ * per process for now: the forkexec stage, with threads, adds a lock).  The
+ * page-table API (vm.h) makes each single change atomic.
  */
 #ifndef MM_UVM_H
 #define MM_UVM_H
@@ -52,12 +52,10 @@ struct uvm {
 	uint64_t pml4;          /* physical address of the top-level table */
 	uint64_t heap_start;    /* brk can not go below this */
 	uint64_t brk;           /* the break, as brk(2) last set it */
+	uint64_t mmap_next;     /* where the last mmap went: the next goes below */
 	uint64_t pages;         /* user pages mapped (page tables not counted) */
-	uint64_t table_pages;   /* page-table pages of the user half */
 };
 
-/* Once, after the kernel's own page tables are in place (vm_init). */
-void uvm_init(void);
 /* The kernel's PML4 (physical), for threads without an address space. */
 uint64_t uvm_kernel_pml4(void);
 
@@ -79,6 +77,9 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot);
 /* Unmap and free the pages mapped in [va, va + len) (page aligned); holes
  * are fine. */
 void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len);
+/* Zero the mapped pages of [va, va + len) (page aligned), keeping them
+ * mapped: madvise(MADV_DONTNEED). */
+void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len);
 /* Add prot to the protection of the mapped page at va (loader: two
  * segments sharing a page).  -EFAULT if it is not mapped. */
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot);
