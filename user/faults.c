@@ -34,11 +34,12 @@ int main(int argc, char *argv[]);
 
 /* Recurse until the stack runs out (the test on `limit`, which is never
  * reached, keeps gcc from calling it an infinite recursion); the array makes
- * each frame use a good bit of stack and the addition after the call keeps
- * the recursion from becoming a loop. */
+ * each frame use a good bit of stack, the addition after the call keeps the
+ * recursion from becoming a loop, and noinline keeps gcc from merging
+ * frames into one bigger than the kernel's guard gap below the stack. */
 static volatile int limit = 1 << 30;
 
-static int recurse(int depth)
+static __attribute__((noinline)) int recurse(int depth)
 {
 	volatile char frame[1024];
 

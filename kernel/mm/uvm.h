@@ -13,7 +13,7 @@
  *   heap: heap_start .. brk          grows up with brk(2)
  *   ...free...
  *   anonymous mmaps                  placed top-down from USER_MMAP_TOP
- *   (gap, then one guard page)       never mapped: a stack overflow faults
+ *   (gap, then a 1 MiB guard gap)    never mapped: a stack overflow faults
  *   stack: USER_STACK_TOP - USER_STACK_MAX .. USER_STACK_TOP
  *                                    pages appear on first touch
  *   USER_STACK_TOP .. USER_END       the last page, never mapped (see below)
@@ -40,7 +40,11 @@
 #define USER_STACK_TOP  0x00007ffffffff000ull
 #define USER_STACK_MAX  (8ull << 20)            /* 8 MiB, like Linux's default */
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX)
-#define USER_STACK_GUARD (USER_STACK_LIMIT - PAGE_SIZE)
+/* Below the stack's limit, a guard gap that is never mapped.  Not one page:
+ * a function with a big frame moves %rsp by more than a page at once and
+ * would jump over a single guard page (Linux keeps 256 pages). */
+#define USER_STACK_GUARD_SIZE (1ull << 20)
+#define USER_STACK_GUARD (USER_STACK_LIMIT - USER_STACK_GUARD_SIZE)
 #define USER_MMAP_TOP   0x00007f0000000000ull   /* mmaps and segments stay below */
 
 /* Page protections: the same values as mmap's PROT_READ, _WRITE, _EXEC. */

@@ -96,6 +96,7 @@ static void report_unimplemented(struct proc *p, uint64_t nr)
 #ifndef NDEBUG
 	static uint64_t seen[2048 / 64];        /* numbers below 2048 */
 	static uint64_t seen_other[8];          /* a few others */
+	static size_t nother;
 	const char *name = syscall_linux_name(nr);
 
 	if (nr < 2048) {
@@ -103,14 +104,11 @@ static void report_unimplemented(struct proc *p, uint64_t nr)
 			return;
 		seen[nr / 64] |= 1ull << (nr % 64);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(seen_other); i++) {
-			if (seen_other[i] == nr + 1)
+		for (size_t i = 0; i < nother; i++)
+			if (seen_other[i] == nr)
 				return;
-			if (!seen_other[i]) {
-				seen_other[i] = nr + 1;
-				break;
-			}
-		}
+		if (nother < ARRAY_SIZE(seen_other))
+			seen_other[nother++] = nr;
 	}
 	kprintf("syscall: %s (pid %d) called unimplemented syscall %ld", p->name, p->pid,
 		(int64_t)nr);
