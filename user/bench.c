@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <sched.h>
 
-#define RUNS 5
+#define RUNS 3
 
 static inline uint64_t rdtsc(void)
 {
@@ -88,12 +88,12 @@ static const struct bench {
 	void (*op)(void);
 	int iterations;
 } benches[] = {
-	{ "loop_overhead", op_nothing, 10000 },
-	{ "null_syscall", op_null_syscall, 10000 },
-	{ "enosys_syscall", op_enosys, 10000 },
-	{ "clock_gettime", op_clock_gettime, 5000 },
-	{ "sched_yield", op_sched_yield, 5000 },
-	{ "mmap_touch_munmap", op_mmap_touch_munmap, 1000 },
+	{ "loop_overhead", op_nothing, 2000 },
+	{ "null_syscall", op_null_syscall, 2000 },
+	{ "enosys_syscall", op_enosys, 2000 },
+	{ "clock_gettime", op_clock_gettime, 1000 },
+	{ "sched_yield", op_sched_yield, 1000 },
+	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200 },
 };
 
 static uint64_t run(const struct bench *b)
