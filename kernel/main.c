@@ -50,9 +50,6 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_init();
 	vm_init();
 	heap_init();
-	frame_print_stats();
-	if (cmdline_has("mem"))
-		memmap_show();
 	gdt_init();             /* kernel and user segments */
 	tss_init();             /* IST stacks (from kstack_alloc), RSP0, ltr */
 	idt_init();             /* all 256 vectors; exceptions are reported from here on */
@@ -62,6 +59,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	irq_start();            /* sti, if the PIC is set up */
 	sched_init();           /* this becomes thread 0 "main"; idle and executor threads */
 	console_start_task();   /* console input through the executor */
+	/* Memory totals once everything that allocates at boot (IST and thread
+	 * stacks, page tables) has: self-tests compare against these. */
+	frame_print_stats();
+	if (cmdline_has("mem"))
+		memmap_show();
 	proc_init();            /* user mode: SSE, SMEP/SMAP, SYSCALL entry, address spaces */
 
 	test = cmdline_get("test");

@@ -6,11 +6,14 @@
  * From the kernel command line:
  *
  *     run=PROG[,ARG...][;PROG[,ARG...]...]   run each program in turn
+ *     run=PROG[,ARG...]&PROG[,ARG...]       run programs at the same time
+ *                                           (at most 4), wait for all
  *     env=NAME=VALUE[,NAME=VALUE...]        their environment (default:
  *                                           HOME=/ PATH=/bin TERM=vt100)
  *     exit                                  then leave QEMU: status 33 if
- *                                           the last program exited with 0,
- *                                           35 otherwise
+ *                                           the last program (for programs
+ *                                           run at the same time: all of
+ *                                           them) exited with 0, else 35
  *     trace=PROG | trace=all                trace their system calls
  *
  * The command line is split at spaces, so a program's arguments are
