@@ -433,6 +433,7 @@ static void test_misc(void)
 	expect_ok("getpid()", pid);
 	expect_val("sched_yield()", SYS0(SYS_sched_yield), 0);
 	expect_err("syscall 9999", SYS0(9999), ENOSYS);
+	expect_err("syscall 9999 again", SYS0(9999), ENOSYS);
 	expect_err("syscall -1", SYS0(-1), ENOSYS);
 	expect_err("syscall 0x40000001 (x32)", SYS0(0x40000001), ENOSYS);
 	if (on_kestrel) {
@@ -441,6 +442,13 @@ static void test_misc(void)
 		expect_err("os_setpriority(0, -1)", SYS2(SYS_os_setpriority, 0, -1), EINVAL);
 		expect_err("os_setpriority(0, 1 << 20)", SYS2(SYS_os_setpriority, 0, 1 << 20), EINVAL);
 		expect_err("syscall 1999", SYS0(1999), ENOSYS);
+		/* Linux has it, kestrel does not: the kernel names it. */
+		expect_err("prlimit64(0, 0, NULL, NULL)", SYS0(302), ENOSYS);
+		/* Trace one bad call of our own: the kernel prints
+		 * "[badcall:PID] write(1, NULL, 5) = -EFAULT". */
+		expect_val("os_trace(0, 1)", SYS2(SYS_os_trace, 0, 1), 0);
+		expect_err("write(1, NULL, 5) while traced", SYS3(SYS_write, 1, NULLP, 5), EFAULT);
+		expect_val("os_trace(0, 0)", SYS2(SYS_os_trace, 0, 0), 0);
 	}
 	/* The kernel writes 0 here when the program exits: a kernel address
 	 * must not make it fault then. */
