@@ -474,6 +474,16 @@ def _(m):
     m.expect_exit(33)
 
 
+@test("syscalls", "hello, a fault and badcall in Bochs too",
+      cmdline="run=hello;faults,null;badcall exit", emulator="bochs", timeout=60)
+def _(m):
+    # Bochs has no isa-debug-exit: the kernel's last line decides.
+    expect_hello(m)
+    expect_killed(m, r"page fault: read at cr2=0x0 \(user, not present\)")
+    m.expect(r"^badcall: \d+ checks, 0 failed$")
+    m.expect(r"^run: done, last status 0: exiting$")
+
+
 @test("syscalls", "bench prints its numbers (format only)", cmdline="run=bench exit")
 def _(m):
     m.expect_exit(33)
