@@ -181,7 +181,7 @@ out:
 	return err;
 /* STUB
 	(void)uvm, (void)name, (void)elf, (void)argv, (void)envp, (void)sp_out;
-	(void)random_bytes, (void)push_strings;
+	(void)random_bytes, (void)push_strings, (void)count_strings;
 	return -ENOMEM;
 END STAGE syscalls */
 }
