@@ -84,12 +84,13 @@ static void proc_switch_in(struct proc *p)
 
 void proc_context_switch(struct thread *prev, struct thread *next)
 {
+	/* The syscall entry's stack, like TSS.RSP0: the top of next's stack. */
+	usermode_set_kernel_stack(next->kstack_top);
 /* BEGIN STAGE syscalls: at a switch: save prev's SSE state, load next's address space and state */
 	struct proc *from = prev->owner, *to = next->owner;
 
 	if (from)
 		fpu_save(&from->fpu);
-	usermode_set_kernel_stack(next->kstack_top);
 	if (to)
 		proc_switch_in(to);
 	else

@@ -26,7 +26,6 @@
 #define CALL(nm, n, r, ...) { #nm, FN(sys_##nm), n, { __VA_ARGS__ }, r }
 
 static const struct syscall_desc linux_calls[] = {
-/* BEGIN STAGE syscalls: the table: Linux number -> handler, and how to trace it */
 	[SYS_read] = CALL(read, 3, RET_INT, ARG_INT, ARG_BUF_OUT, ARG_LONG),
 	[SYS_write] = CALL(write, 3, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG),
 	[SYS_close] = CALL(close, 1, RET_INT, ARG_INT),
@@ -57,10 +56,6 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_clock_nanosleep] = CALL(clock_nanosleep, 4, RET_INT, ARG_CLOCK, ARG_HEX,
 				     ARG_TIMESPEC, ARG_PTR),
 	[SYS_exit_group] = CALL(exit_group, 1, RET_NONE, ARG_INT),
-/* STUB
-	[SYS_exit] = CALL(exit, 1, RET_NONE, ARG_INT),
-	[SYS_exit_group] = CALL(exit_group, 1, RET_NONE, ARG_INT),
-END STAGE syscalls */
 };
 
 static const struct syscall_desc os_calls[] = {

@@ -29,7 +29,6 @@
 	.global syscall_entry
 	.type syscall_entry, @function
 syscall_entry:
-/* BEGIN STAGE syscalls: switch to the kernel stack, save a trapframe, call syscall_dispatch */
 	swapgs                                  /* GS base = &cpu_local */
 	movq %rsp, %gs:CPU_LOCAL_USER_RSP
 	movq %gs:CPU_LOCAL_KERNEL_RSP, %rsp
@@ -60,9 +59,6 @@ syscall_entry:
 	movq %rsp, %rdi
 	sti
 	call syscall_dispatch
-/* STUB
-	ud2
-END STAGE syscalls */
 	cli
 
 /*
