@@ -290,6 +290,7 @@ def _(m):
     m.expect(r"kmon> ", partial=True)
     m.send("mem\r")
     check_memmap(m, free)
+    m.expect(r"kmon> ", partial=True)     # type only at the prompt: echo would race it
     m.send("halt\r")
     m.expect(r"^halting")
     m.expect_exit(33)
