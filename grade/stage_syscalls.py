@@ -180,6 +180,20 @@ def _(m):
     m.expect_exit(33)
 
 
+@test("syscalls", "upcase: reading the console a line at a time (read through musl)",
+      cmdline="run=upcase exit")
+def _(m):
+    m.expect(r"^upcase: type lines")
+    m.send("hello there\r")
+    m.expect(r"^upcase: HELLO THERE$")
+    m.send("second, with a typo\x7fo\r")          # a backspace: the line discipline's
+    m.expect(r"^upcase: SECOND, WITH A TYPO$")
+    m.send("quit\r")
+    m.expect(r"^upcase: 2 lines$")
+    expect_exit_line(m, "upcase")
+    m.expect_exit(33)
+
+
 # ---- bad arguments -----------------------------------------------------------------
 
 BADCALL_RE = re.compile(r"^badcall: (.+): expected (\S+), got (\S+) (ok|FAILED)$")

@@ -208,6 +208,9 @@ static void user_fault(struct trapframe *tf, uint64_t addr, const char *pf_what)
 {
 	char what[160];
 
+	/* Not the program's doing: the machine's.  Reported as in the kernel. */
+	if (tf->vector == T_NMI || tf->vector == T_DOUBLE_FAULT || tf->vector == T_MACHINE_CHECK)
+		fault_report(tf);
 	if (pf_what)
 		ksnprintf(what, sizeof(what), "page fault: %s", pf_what);
 	else if (has_error_code(tf->vector))
