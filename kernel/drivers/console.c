@@ -14,9 +14,11 @@
  * raw input into lines, like a terminal in canonical mode: it echoes what
  * is typed, handles backspace, and when Enter comes, moves the finished
  * line into the cooked ring and wakes the threads waiting in
- * console_readline().  The serial interrupt wakes the task; a reader that
- * takes a line wakes it too (room in the cooked ring).  So input is edited
- * and echoed even while nobody reads: type-ahead works.
+ * console_readline().  It edits a line only for a reader that waits for
+ * one (lines < readers), so input typed ahead stays in the raw ring and is
+ * echoed when it is read, after the reader's prompt, never in the middle of
+ * other output.  Its wakers: the serial interrupt (input), a reader that
+ * starts waiting, a reader that took a line (room in the cooked ring).
  *
  * Without the executor (early boot, or a handout whose scheduler is not
  * written yet), console_readline() reads the raw ring itself and echoes, as
@@ -52,6 +54,7 @@ static struct {
 	char cooked[COOKED_SIZE];       /* finished lines, each ending in '\n' */
 	unsigned cooked_head, cooked_tail;
 	unsigned lines;                 /* complete lines in cooked */
+	unsigned readers;               /* threads waiting for a line */
 } ldisc;
 
 static struct waitq lines_wait = WAITQ_INIT("console lines");
@@ -156,17 +159,25 @@ static void ldisc_feed(char c)
 	}
 }
 
+/* Is a reader waiting for a line that is not cooked yet, and is there
+ * room for it? */
+static bool line_wanted(void)
+{
+	return ldisc.lines < ldisc.readers && cooked_room() > CONSOLE_LINE_MAX;
+}
+
 /*
- * Wait for raw input, and for room for a whole line in the cooked ring;
- * feed the input to the line editor; repeat.  Never finishes.
+ * Wait until there is raw input and a reader wants a line; feed the input
+ * to the line editor until it has made the lines wanted; repeat.  Never
+ * finishes.
  */
 static enum poll console_task_poll(struct task *task)
 {
 	TASK_BEGIN(task);
 	ldisc.running = true;
 	for (;;) {
-		TASK_AWAIT(task, raw_pending() && cooked_room() > CONSOLE_LINE_MAX);
-		while (raw_pending() && cooked_room() > CONSOLE_LINE_MAX)
+		TASK_AWAIT(task, raw_pending() && line_wanted());
+		while (raw_pending() && line_wanted())
 			ldisc_feed(raw_take());
 	}
 	TASK_END(task);
@@ -189,6 +200,18 @@ bool console_task_running(void)
 
 /* ---- readers ----------------------------------------------------------- */
 
+/* Wait until a line is cooked, asking the task for one.  Interrupts off. */
+static void wait_for_line(void)
+{
+	if (ldisc.lines > 0)
+		return;
+	ldisc.readers++;
+	executor_wake(&ldisc.task);
+	while (ldisc.lines == 0)
+		wait_sleep(&lines_wait);
+	ldisc.readers--;
+}
+
 /*
  * A line from the cooked ring, without its '\n', truncated to size - 1.
  * The wait and the taking are one section with interrupts off, so two
@@ -200,8 +223,7 @@ static size_t readline_cooked(char *buf, size_t size)
 	size_t n = 0;
 	char c;
 
-	while (ldisc.lines == 0)
-		wait_sleep(&lines_wait);
+	wait_for_line();
 	while ((c = ldisc.cooked[ldisc.cooked_tail++ % COOKED_SIZE]) != '\n') {
 		if (n + 1 < size)
 			buf[n++] = c;
@@ -263,8 +285,7 @@ int console_getc(void)
 	if (!ldisc.running)
 		return getc_raw();
 	flags = irq_save();
-	while (ldisc.lines == 0)
-		wait_sleep(&lines_wait);
+	wait_for_line();
 	c = ldisc.cooked[ldisc.cooked_tail++ % COOKED_SIZE];
 	if (c == '\n')
 		ldisc.lines--;

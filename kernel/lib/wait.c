@@ -18,9 +18,8 @@
  */
 #include "lib/wait.h"
 #include "arch/x86_64/irq.h"
-#include "arch/x86_64/x86.h"
-#include "debug/panic.h"
 #include "arch/x86_64/timer.h"
+#include "arch/x86_64/x86.h"
 #include "sched/executor.h"
 #include "sched/sched.h"
 #include "sched/thread.h"

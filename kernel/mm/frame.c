@@ -64,7 +64,7 @@ static const char *const owner_names[FRAME_NOWNERS] = {
 	[FRAME_FRAMEMAP] = "frame table",
 	[FRAME_PAGETABLE] = "page tables",
 	[FRAME_HEAP] = "heap",
-	[FRAME_STACK] = "kernel stacks",
+	[FRAME_STACK] = "stacks",
 	[FRAME_USED] = "other",
 };
 

@@ -83,10 +83,11 @@ void memmap_show(void)
 		kprintf("\n");
 	}
 	for (int o = 0; o < FRAME_NOWNERS; o++) {
+		/* Three entries of 25 characters and two gaps fit in 80 columns. */
 		if (shown % 3)
-			kprintf("   ");
+			kprintf("  ");
 		put_owner(o);
-		kprintf(" %-13s %8lu KiB", frame_owner_name(o), frame_count(o) * PAGE_SIZE / 1024);
+		kprintf(" %-12s%7lu KiB", frame_owner_name(o), frame_count(o) * PAGE_SIZE / 1024);
 		if (++shown % 3 == 0)
 			kprintf("\n");
 	}

@@ -18,14 +18,13 @@
  * because interrupt handlers wake tasks.  Polls run with interrupts on.
  */
 #include "sched/executor.h"
-#include <errno.h>
-#include "debug/panic.h"
 #include "arch/x86_64/timer.h"
+#include "arch/x86_64/x86.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "arch/x86_64/x86.h"
 
 static struct executor kernel_executor;
+static struct thread kernel_executor_thread;
 static bool kernel_executor_running;
 
 void task_init(struct task *task, const char *name, task_poll_fn poll)
@@ -172,7 +171,8 @@ int executor_start(int prio)
 	int err;
 
 	executor_init(&kernel_executor, "kernel executor");
-	err = thread_create("executor", executor_thread, &kernel_executor, prio, NULL);
+	err = thread_create_static(&kernel_executor_thread, "executor", executor_thread,
+				   &kernel_executor, prio, true);
 	if (err == 0)
 		kernel_executor_running = true;
 	return err;

@@ -21,10 +21,10 @@
 #include "sched/sched.h"
 #include <errno.h>
 #include "arch/x86_64/switch.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/tss.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
-#include "arch/x86_64/timer.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -41,6 +41,7 @@ static struct list runq[SCHED_PRIO_LEVELS];
 static uint32_t ready_mask;             /* bit p: runq[p] is not empty */
 static struct thread *current;
 static struct thread *idle;
+static struct thread idle_thread;
 static bool active;
 static bool need_resched;
 static bool aging = true;
@@ -404,12 +405,13 @@ void sched_init(void)
 	for (int level = 0; level < SCHED_PRIO_LEVELS; level++)
 		list_init(&runq[level]);
 	current = thread_adopt_boot("main", (uint64_t)boot_stack_top64, SCHED_PRIO_DEFAULT);
-	err = thread_create_unqueued("idle", idle_loop, NULL, SCHED_PRIO_IDLE, &idle);
+	err = thread_create_static(&idle_thread, "idle", idle_loop, NULL, SCHED_PRIO_IDLE, false);
 	if (err) {
 		kprintf("sched: cannot create threads (error %d); running without a scheduler\n",
 			err);
 		return;
 	}
+	idle = &idle_thread;
 	active = true;
 	timer_set_tick_hook(sched_tick);
 	kprintf("sched: %d priority levels (0 highest), time slice %d ticks at %d Hz, "

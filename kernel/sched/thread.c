@@ -17,13 +17,14 @@
  * by schedule() and thread_entry), when the CPU has left the dead stack.
  *
  * Locking: the thread list and states change with interrupts off (see
- * sched.h).  The boot thread and its stack are static and never freed.
+ * sched.h).  The kernel's own threads (main on the boot stack, idle,
+ * executor) never exit; their structs are static.
  */
 #include "sched/thread.h"
 #include <errno.h>
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
-#include "arch/x86_64/timer.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
@@ -135,40 +136,31 @@ static void thread_free(struct thread *t)
 	irq_restore(flags);
 	if (t->kstack_owned)
 		kstack_free(t->kstack_top);
-	if (t != &boot_thread)
+	if (t->kmalloced)
 		kfree(t);
 }
 
-static int thread_spawn(const char *name, thread_fn fn, void *arg, int prio, bool queue,
-			struct thread **out)
+/* Give t (fields initialized) a stack and a first frame; queue it if asked. */
+static int thread_start(struct thread *t, thread_fn fn, void *arg, bool queue)
 {
-	struct thread *t = kmalloc(sizeof(*t));
 	uint64_t flags;
 	int err;
 
-	if (!t)
-		return -ENOMEM;
-	thread_init_fields(t, name, prio);
 	t->fn = fn;
 	t->arg = arg;
 	t->kstack_top = kstack_alloc(t->name);
-	if (!t->kstack_top) {
-		kfree(t);
+	if (!t->kstack_top)
 		return -ENOMEM;
-	}
 	t->kstack_owned = true;
 	err = thread_frame_init(t);
 	if (err) {
 		kstack_free(t->kstack_top);
-		kfree(t);
 		return err;
 	}
 
 	flags = irq_save();
 	t->tid = next_tid++;
 	list_push_back(&all_threads, &t->all_node);
-	if (out)
-		*out = t;
 	if (queue) {
 		sched_make_ready(t);
 		if (flags & RFLAGS_IF)
@@ -180,15 +172,32 @@ static int thread_spawn(const char *name, thread_fn fn, void *arg, int prio, boo
 
 int thread_create(const char *name, thread_fn fn, void *arg, int prio, struct thread **out)
 {
+	struct thread *t;
+	int err;
+
 	if (prio < SCHED_PRIO_HIGHEST || prio > SCHED_PRIO_LOWEST)
 		return -EINVAL;
-	return thread_spawn(name, fn, arg, prio, true, out);
+	t = kmalloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	thread_init_fields(t, name, prio);
+	t->kmalloced = true;
+	if (out)
+		*out = t;       /* before it can run (and exit) */
+	err = thread_start(t, fn, arg, true);
+	if (err) {
+		kfree(t);
+		if (out)
+			*out = NULL;
+	}
+	return err;
 }
 
-int thread_create_unqueued(const char *name, thread_fn fn, void *arg, int prio,
-			   struct thread **out)
+int thread_create_static(struct thread *t, const char *name, thread_fn fn, void *arg, int prio,
+			 bool queue)
 {
-	return thread_spawn(name, fn, arg, prio, false, out);
+	thread_init_fields(t, name, prio);
+	return thread_start(t, fn, arg, queue);
 }
 
 struct thread *thread_adopt_boot(const char *name, uint64_t stack_top, int prio)

@@ -53,6 +53,7 @@ struct thread {
 	/* Life cycle (thread.c). */
 	uint64_t kstack_top;            /* top of its kernel stack: TSS RSP0 */
 	bool kstack_owned;              /* from kstack_alloc (not the boot stack) */
+	bool kmalloced;                 /* the struct itself came from kmalloc */
 	thread_fn fn;
 	void *arg;
 	int exit_code;
@@ -119,9 +120,13 @@ void thread_for_each(void (*fn)(struct thread *t, void *arg), void *arg);
  * the boot stack whose top is stack_top) and return it.
  */
 struct thread *thread_adopt_boot(const char *name, uint64_t stack_top, int prio);
-/* For sched_init only: create a thread that is not put on a run queue. */
-int thread_create_unqueued(const char *name, thread_fn fn, void *arg, int prio,
-			   struct thread **out);
+/*
+ * For the kernel's own threads, which never exit (idle, executor): like
+ * thread_create, but in the caller's struct t, and put on a run queue only
+ * if queue (the idle thread is in none).  prio may be SCHED_PRIO_IDLE.
+ */
+int thread_create_static(struct thread *t, const char *name, thread_fn fn, void *arg, int prio,
+			 bool queue);
 /* For schedule() only: free the detached threads that have exited, once the
  * CPU has left their stacks. */
 void thread_reap_detached(void);
