@@ -64,7 +64,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
-	proc_init();            /* user mode: SSE, SMEP/SMAP, SYSCALL entry, address spaces */
+	proc_init();            /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
 
 	test = cmdline_get("test");
 	if (test)

@@ -70,7 +70,7 @@ struct proc {
 #define SIGKILL  9
 #define SIGSEGV 11
 
-/* Once at boot: SSE, SMEP/SMAP, the syscall entry, address spaces. */
+/* Once at boot: SSE for user mode, SMEP/SMAP, the syscall entry. */
 void proc_init(void);
 
 /* The process of the running thread, or NULL for a kernel thread. */
