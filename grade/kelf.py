@@ -98,6 +98,25 @@ def symbols_module_bytes():
     return os.path.getsize(KERNEL_SYM)
 
 
+def module_files():
+    """The files GRUB loads as modules, from the `module2` lines of the
+    grub.cfg on the boot image: kernel.sym, and (from stage syscalls on) the
+    user programs."""
+    isodir = REPO_ROOT / "build" / "isodir"
+    files = []
+    for line in (isodir / "boot" / "grub" / "grub.cfg").read_text().splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "module2":
+            files.append(isodir / words[1].lstrip("/"))
+    return files
+
+
+def modules_bytes():
+    """The bytes of all modules, each rounded up to whole pages (GRUB starts
+    each module on a page of its own)."""
+    return sum(-(-os.path.getsize(f) // PAGE_SIZE) * PAGE_SIZE for f in module_files())
+
+
 def parse_size(text):
     """QEMU's -m argument ("128M", "4G") in bytes."""
     units = {"K": KIB, "M": MIB, "G": GIB}

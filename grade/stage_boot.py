@@ -124,6 +124,7 @@ def _(m):
     m.expect(r"kmon> ", partial=True)
     m.send("echo monitor says hi\r")
     m.expect(r"^monitor says hi$")
+    m.expect(r"kmon> ", partial=True)     # type only at the prompt: echo would race it
     m.send("halt\r")
     m.expect(r"^halting")
     m.expect_exit(33)

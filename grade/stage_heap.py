@@ -132,6 +132,7 @@ def _(m):
     m.send("mem heap\r")
     m.expect(r"^heap: 0 bytes in 0 blocks in use")
     m.expect(r"^heap_check: consistent")
+    m.expect(r"kmon> ", partial=True)     # type only at the prompt: echo would race it
     m.send("halt\r")
     m.expect(r"^halting")
     m.expect_exit(33)

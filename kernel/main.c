@@ -4,6 +4,7 @@
  * brings the subsystems up in dependency order, then does what the command line asks:
  *
  *   test=NAME    run the kernel self-test NAME and exit the emulator
+ *   run=PROG,... run user programs (GRUB modules), see proc/run.h
  *   mem          show the physical memory map once memory is set up
  *   (nothing)    start the kernel monitor on the console
  */
@@ -26,6 +27,8 @@
 #include "mm/memmap.h"
 #include "mm/vm.h"
 #include "monitor.h"
+#include "proc/proc.h"
+#include "proc/run.h"
 #include "sched/sched.h"
 #include "test/ktest.h"
 
@@ -62,9 +65,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
+	proc_init();            /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
 
 	test = cmdline_get("test");
 	if (test)
 		ktest_run(test);
+	run_cmdline();          /* run=PROG,ARG...: user programs */
 	monitor_run();
 }

@@ -5,6 +5,8 @@
  */
 #include <types.h>
 #include "monitor.h"
+#include "proc/proc.h"
+#include "proc/run.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/memlayout.h"
@@ -128,6 +130,42 @@ static void cmd_ps(int argc, char **argv)
 	sched_ps();
 }
 
+static void cmd_run(int argc, char **argv)
+{
+	const char *args[MAX_ARGS];
+
+	if (argc < 2) {
+		kprintf("usage: run NAME [ARGS...]\n");
+		return;
+	}
+	for (int i = 1; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[argc - 1] = NULL;
+	run_program(args);
+}
+
+static void cmd_procs(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	proc_ps();
+}
+
+static void cmd_trace(int argc, char **argv)
+{
+	struct proc *p;
+
+	if (argc != 3 || (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0)) {
+		kprintf("usage: trace PID on|off\n");
+		return;
+	}
+	p = proc_find((int)str_to_u64(argv[1], NULL));
+	if (!p) {
+		kprintf("trace: no process %s\n", argv[1]);
+		return;
+	}
+	p->trace = strcmp(argv[2], "on") == 0;
+}
+
 static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "echo", "print the arguments", cmd_echo },
@@ -138,6 +176,9 @@ static const struct command commands[] = {
 	{ "uptime", "time since boot and timer ticks", cmd_uptime },
 	{ "irqs", "interrupt counts per IRQ line", cmd_irqs },
 	{ "ps", "list the threads: id, name, state, priority, ticks", cmd_ps },
+	{ "run", "run a user program (run NAME ARGS...)", cmd_run },
+	{ "procs", "list the processes", cmd_procs },
+	{ "trace", "trace a process's system calls (trace PID on|off)", cmd_trace },
 	{ "halt", "stop the machine", cmd_halt },
 };
 

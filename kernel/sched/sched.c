@@ -31,6 +31,7 @@
 #include "sched/alarm.h"
 #include "sched/executor.h"
 #include "sched/thread.h"
+#include "proc/proc.h"
 
 extern char boot_stack_top64[];
 
@@ -162,6 +163,7 @@ void schedule(void)
 	current = next;
 	/* Interrupts from user mode will enter on next's stack (stage syscalls). */
 	tss_set_kernel_stack(next->kstack_top);
+	proc_context_switch(prev, next);        /* address space, FS base, SSE, syscall stack */
 	context_switch(&prev->rsp, next->rsp);
 
 	/* prev runs again here, chosen by some later schedule(). */

@@ -18,9 +18,8 @@
  *   panic: general protection fault: #GP in kernel mode, error=0x1238 (GDT selector, index 583), rip=...
  *   panic: double fault: kernel stack overflow in thread 'x': cr2=0x... is in its guard page, rip=...
  *
- * A fault in user mode (CPL 3) will kill the offending process (stage
- * syscalls: see user_fault()); until there are processes it is reported like
- * a kernel fault.
+ * A fault in user mode (CPL 3) kills the offending process (stage syscalls:
+ * see user_fault()); without a process it is reported like a kernel fault.
  */
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/irq.h"
@@ -30,6 +29,7 @@
 #include "debug/panic.h"
 #include "lib/kprintf.h"
 #include "mm/kstack.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 
 static const struct {
@@ -198,15 +198,31 @@ static NORETURN void page_fault_report(const struct trapframe *tf, uint64_t addr
 }
 
 /*
- * A fault in user mode (pf_what describes a page fault, else NULL).
- * Stage syscalls: print "pid N (name): <fault>, killed" and kill the
- * current process instead; the kernel carries on.  Until then there are no
- * processes, so it stops the machine like a kernel fault.
+ * A fault in user mode (pf_what describes a page fault, else NULL) kills
+ * the offending process, with a message naming it, the fault and the
+ * address (proc_user_fault), and the kernel carries on; a page fault the
+ * process's address space can resolve (its stack growing) returns to retry
+ * the access.  Without a process it is reported like a kernel fault.
  */
-static NORETURN void user_fault(const struct trapframe *tf, const char *pf_what)
+static void user_fault(struct trapframe *tf, uint64_t addr, const char *pf_what)
 {
+	char what[160];
+
+	/* Not the program's doing: the machine's.  Reported as in the kernel. */
+	if (tf->vector == T_NMI || tf->vector == T_DOUBLE_FAULT || tf->vector == T_MACHINE_CHECK)
+		fault_report(tf);
 	if (pf_what)
-		page_fault_report(tf, read_cr2(), pf_what);
+		ksnprintf(what, sizeof(what), "page fault: %s", pf_what);
+	else if (has_error_code(tf->vector))
+		ksnprintf(what, sizeof(what), "%s (%s, error 0x%lx)", trap_name(tf->vector),
+			  trap_mnemonic(tf->vector), tf->error);
+	else
+		ksnprintf(what, sizeof(what), "%s (%s)", trap_name(tf->vector),
+			  trap_mnemonic(tf->vector));
+	if (proc_user_fault(tf, addr, what))
+		return;
+	if (pf_what)
+		page_fault_report(tf, addr, pf_what);
 	fault_report(tf);
 }
 
@@ -261,8 +277,10 @@ static void page_fault(struct trapframe *tf)
 	 */
 
 	page_fault_describe(what, sizeof(what), tf, addr);
-	if (trap_from_user(tf))
-		user_fault(tf, what);
+	if (trap_from_user(tf)) {
+		user_fault(tf, addr, what);
+		return;
+	}
 	page_fault_report(tf, addr, what);
 }
 
@@ -310,6 +328,8 @@ void trap(struct trapframe *tf)
 	}
 	switch (tf->vector) {
 	case T_BREAKPOINT:
+		if (trap_from_user(tf))
+			break;          /* int3 in a program: kill it, as SIGTRAP would */
 		breakpoint(tf);
 		return;
 	case T_PAGE_FAULT:
@@ -322,7 +342,9 @@ void trap(struct trapframe *tf)
 	case T_DOUBLE_FAULT:
 		double_fault(tf);
 	}
-	if (trap_from_user(tf))
-		user_fault(tf, NULL);
+	if (trap_from_user(tf)) {
+		user_fault(tf, 0, NULL);
+		return;
+	}
 	fault_report(tf);
 }

@@ -1,0 +1,513 @@
+"""Grader of stage `syscalls`: user mode, the ELF loader, system calls, the
+musl-based C library.
+
+Most tests boot the kernel with `run=PROG,ARG...` (user programs from
+user/, loaded as GRUB modules) and `exit`, which ends QEMU with status 33
+when the last program exited with 0.  What the programs and the kernel
+print is checked against facts the grader finds for itself: the ELF
+headers and symbols of the programs in build/user/, the bytes of their code
+(the instruction a fault names must be the one that faults), the number of
+checks badcall makes, values computed here.
+"""
+import re
+import struct
+import subprocess
+
+from gradelib import REPO_ROOT, fail, main, test
+
+USER = REPO_ROOT / "build" / "user"
+USER_END = 0x0000800000000000
+USER_STACK_TOP = 0x00007ffffffff000
+USER_STACK_MAX = 8 << 20
+STACK_GUARD_SIZE = 1 << 20
+PID = r"\(pid (\d+)\)"
+
+
+# ---- what the grader knows about the programs -------------------------------
+
+def elf_header(prog):
+    """(e_type, e_machine, e_entry, e_phoff, e_phnum, program headers) of build/user/prog;
+    each program header is (type, flags, offset, vaddr, filesz, memsz)."""
+    data = (USER / prog).read_bytes()
+    if data[:4] != b"\x7fELF":
+        fail("build/user/{} is not an ELF file".format(prog))
+    e_type, e_machine, _, e_entry, e_phoff = struct.unpack_from("<HHIQQ", data, 16)
+    e_phentsize, e_phnum = struct.unpack_from("<HH", data, 54)
+    phdrs = []
+    for i in range(e_phnum):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz, p_memsz = struct.unpack_from(
+            "<IIQQQQQ", data, e_phoff + i * e_phentsize)
+        phdrs.append((p_type, p_flags, p_offset, p_vaddr, p_filesz, p_memsz))
+    return e_type, e_machine, e_entry, e_phoff, e_phnum, phdrs
+
+
+def phdr_address(prog):
+    """Where the program headers are in memory: what AT_PHDR must say."""
+    _, _, _, e_phoff, _, phdrs = elf_header(prog)
+    for p_type, _, offset, vaddr, filesz, _ in phdrs:
+        if p_type == 1 and offset <= e_phoff < offset + filesz:
+            return vaddr + e_phoff - offset
+    fail("build/user/{}: program headers not in a PT_LOAD segment".format(prog))
+
+
+def code_bytes(prog, address, count):
+    """The count bytes of build/user/prog's loaded image at address."""
+    data = (USER / prog).read_bytes()
+    for p_type, _, offset, vaddr, filesz, _ in elf_header(prog)[5]:
+        if p_type == 1 and vaddr <= address and address + count <= vaddr + filesz:
+            start = offset + address - vaddr
+            return data[start:start + count]
+    fail("0x{:x} is not in the file part of a segment of build/user/{}".format(address, prog))
+
+
+def user_symbol(prog, name):
+    """The address of symbol name in build/user/prog (from nm)."""
+    out = subprocess.run(["nm", str(USER / prog)], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    fail("no symbol {} in build/user/{}".format(name, prog))
+
+
+def text_range(prog):
+    """[start, end) of the executable segment of build/user/prog."""
+    for p_type, flags, _, vaddr, _, memsz in elf_header(prog)[5]:
+        if p_type == 1 and flags & 1:
+            return vaddr, vaddr + memsz
+    fail("build/user/{} has no executable segment".format(prog))
+
+
+def program_end(prog):
+    """The end of the highest PT_LOAD segment: the heap lies above."""
+    return max(vaddr + memsz for p_type, _, _, vaddr, _, memsz in elf_header(prog)[5]
+               if p_type == 1)
+
+
+def expect_exit_line(m, prog, status=0):
+    """"proc: PROG (pid N) exited with status S"; returns N."""
+    match = m.expect(r"^proc: {} {} exited with status (\d+)$".format(prog, PID))
+    assert int(match.group(2)) == status, "{} exited with status {}, expected {}".format(
+        prog, match.group(2), status)
+    return int(match.group(1))
+
+
+def expect_hello(m):
+    """hello runs to its end: the kernel survived whatever came before."""
+    m.expect(r"^hello, world$")
+    m.expect(r"^argc 1$")
+    expect_exit_line(m, "hello")
+
+
+# ---- programs run --------------------------------------------------------------
+
+@test("syscalls", "hello: printf through musl, then exit_group(0)", cmdline="run=hello exit")
+def _(m):
+    expect_hello(m)
+    m.expect(r"^run: done, last status 0")
+    m.expect_exit(33)
+
+
+@test("syscalls", "args: argc, argv, envp and auxv on the initial stack",
+      cmdline="run=args,one,two=2,3 env=A=1,B=two exit")
+def _(m):
+    m.expect(r"^args: argc 4$")
+    for i, arg in enumerate(["args", "one", "two=2", "3"]):
+        m.expect(r'^args: argv\[{}\] "{}"$'.format(i, re.escape(arg)))
+    m.expect(r'^args: envp\[0\] "A=1"$')
+    m.expect(r'^args: envp\[1\] "B=two"$')
+    m.expect_exit(33)
+    aux = {}
+    for line in m.output:
+        match = re.match(r"^args: auxv (AT_\w+) (0x[0-9a-f]+|\".*\")$", line)
+        if match:
+            aux[match.group(1)] = match.group(2)
+    assert not any(line.startswith("args: envp[2]") for line in m.output), \
+        "more environment strings than env= gave"
+    _, _, entry, _, phnum, _ = elf_header("args")
+    want = {"AT_PHDR": phdr_address("args"), "AT_PHNUM": phnum, "AT_PHENT": 56,
+            "AT_PAGESZ": 4096, "AT_ENTRY": entry}
+    for key, value in want.items():
+        assert key in aux, "no {} in the auxiliary vector".format(key)
+        assert int(aux[key], 16) == value, "{} is {}, but build/user/args says 0x{:x}".format(
+            key, aux[key], value)
+    assert "AT_RANDOM" in aux, "no AT_RANDOM in the auxiliary vector"
+    rnd = int(aux["AT_RANDOM"], 16)
+    assert USER_STACK_TOP - USER_STACK_MAX <= rnd < USER_STACK_TOP, \
+        "AT_RANDOM 0x{:x} does not point into the stack".format(rnd)
+    randoms = [line.split()[-1] for line in m.output if line.startswith("args: random ")]
+    assert randoms and randoms[0] != "0" * 32, "AT_RANDOM's 16 bytes are all zero"
+    assert "args: stack aligned" in m.output, "%rsp was not 16-byte aligned at the entry point"
+
+
+@test("syscalls", "tls: thread-local variables (PT_TLS through AT_PHDR, arch_prctl)",
+      cmdline="run=tls exit")
+def _(m):
+    m.expect(r"^tls: 0 failures$")
+    expect_exit_line(m, "tls")
+    m.expect_exit(33)
+    oks = [line for line in m.output if re.match(r"^tls: .* ok$", line)]
+    assert len(oks) == 8, "{} of 8 TLS checks passed".format(len(oks))
+
+
+@test("syscalls", "two tls programs at once: each keeps its own FS base",
+      cmdline="run=tls&tls exit")
+def _(m):
+    m.expect_exit(33)
+    done = [line for line in m.output if line == "tls: 0 failures"]
+    assert len(done) == 2, "{} of 2 tls programs passed".format(len(done))
+
+
+@test("syscalls", "three sse programs at once: SSE registers saved at each switch",
+      cmdline="run=sse,1&sse,2&sse,3 exit")
+def _(m):
+    m.expect_exit(33)
+    for seed in (1, 2, 3):
+        value = "{:.3f}".format((seed + 0.25) * 1000 / 3)
+        line = "sse: {}: 300 rounds ok, {}".format(seed, value)
+        assert line in m.output, "expected the line {!r}".format(line)
+
+
+@test("syscalls", "malloc_stress: brk, mmap/munmap, musl's malloc with reuse",
+      cmdline="run=malloc_stress exit", timeout=30)
+def _(m):
+    m.expect(r"^malloc_stress: brk grows the heap by 256 KiB ok$")
+    m.expect(r"^malloc_stress: munmap of 4 MiB ok$")
+    m.expect(r"^malloc_stress: round 2 reuses freed memory .* ok$")
+    m.expect(r"^malloc_stress: 0 failures$")
+    expect_exit_line(m, "malloc_stress")
+    m.expect_exit(33)
+
+
+@test("syscalls", "upcase: reading the console a line at a time (read through musl)",
+      cmdline="run=upcase exit")
+def _(m):
+    m.expect(r"^upcase: type lines")
+    m.send("hello there\r")
+    m.expect(r"^upcase: HELLO THERE$")
+    m.send("second, with a typo\x7fo\r")          # a backspace: the line discipline's
+    m.expect(r"^upcase: SECOND, WITH A TYPO$")
+    m.send("quit\r")
+    m.expect(r"^upcase: 2 lines$")
+    expect_exit_line(m, "upcase")
+    m.expect_exit(33)
+
+
+# ---- bad arguments -----------------------------------------------------------------
+
+BADCALL_RE = re.compile(r"^badcall: (.+): expected (\S+), got (\S+) (ok|FAILED)$")
+
+# Checks the grader insists on, with the errno Linux gives for them.
+BADCALL_REQUIRED = {
+    "write(1, NULL, 5)": "EFAULT",
+    "write(1, KTEXT, 5)": "EFAULT",
+    "write(1, KDIRECT, 5)": "EFAULT",
+    "write(1, NONCANON, 5)": "EFAULT",
+    "write(1, buf, SIZE_MAX)": "EFAULT",
+    "write(1, end of mapping, 16)": "EFAULT",
+    "write(-1, buf, 1)": "EBADF",
+    "read(0, NULL, 5)": "EFAULT",
+    "read(0, rodata, 5)": "EFAULT",
+    "writev(1, {ok, KTEXT}, 2)": "EFAULT",
+    "writev(1, iov, -1)": "EINVAL",
+    "readv(0, NULL, 1)": "EFAULT",
+    "clock_gettime(1, NULL)": "EFAULT",
+    "clock_gettime(999, &ts)": "EINVAL",
+    "nanosleep({0, 1000000000}, NULL)": "EINVAL",
+    "uname(rodata)": "EFAULT",
+    "ioctl(1, TIOCGWINSZ, NULL)": "EFAULT",
+    "ioctl(1, 0x12345678, buf)": "ENOTTY",
+    "arch_prctl(ARCH_SET_FS, KDIRECT)": "EPERM",
+    "arch_prctl(ARCH_GET_FS, NULL)": "EFAULT",
+    "mmap(NULL, 1 << 47, RW, PRIVATE|ANON)": "ENOMEM",
+    "mmap(0x10001, 4096, RW, PRIVATE|ANON|FIXED)": "EINVAL",
+    "mmap(KDIRECT, 4096, RW, PRIVATE|ANON|FIXED)": "ENOMEM",
+    "munmap(KDIRECT, 4096)": "EINVAL",
+    "syscall 9999": "ENOSYS",
+    "os_trace(999999, 1)": "ESRCH",
+    "os_setpriority(0, 1 << 20)": "EINVAL",
+}
+
+
+@test("syscalls", "badcall: every bad pointer, descriptor and length gets its errno",
+      cmdline="run=badcall;hello exit")
+def _(m):
+    match = m.expect(r"^badcall: (\d+) checks, (\d+) failed$")
+    expect_exit_line(m, "badcall")
+    expect_hello(m)
+    m.expect_exit(33)
+    results = {}
+    for line in m.output:
+        found = BADCALL_RE.match(line)
+        if found:
+            call, want, got, _ = found.groups()
+            assert want == got, "{}: expected {}, got {}".format(call, want, got)
+            results[call] = got
+    assert int(match.group(1)) == len(results) >= 130, \
+        "badcall says {} checks, {} lines seen (at least 130 wanted)".format(match.group(1),
+                                                                             len(results))
+    for call, errno in BADCALL_REQUIRED.items():
+        assert results.get(call) == errno, "{}: {} expected, got {}".format(
+            call, errno, results.get(call, "no such check"))
+
+
+@test("syscalls", "unimplemented calls: ENOSYS, named once per number",
+      cmdline="run=badcall exit")
+def _(m):
+    m.expect(r"^syscall: badcall {} called unimplemented syscall 9999$".format(PID))
+    m.expect(r"^syscall: badcall {} called unimplemented syscall 302 \(prlimit64\)$".format(PID))
+    m.expect_exit(33)
+    count = sum(1 for line in m.output if line.endswith("unimplemented syscall 9999"))
+    assert count == 1, "syscall 9999 reported {} times (badcall makes it twice)".format(count)
+
+
+@test("syscalls", "os_trace(0, 1): a program traces itself", cmdline="run=badcall exit")
+def _(m):
+    pid = int(m.expect(r"^syscall: badcall {} called".format(PID)).group(1))
+    m.expect(r"^\[badcall:{}\] os_trace\(0, 1\) = 0$".format(pid))
+    m.expect(r"^\[badcall:{}\] write\(1, NULL, 5\) = -EFAULT$".format(pid))
+    m.expect(r"^badcall: os_trace\(0, 0\): expected 0, got 0 ok$")
+    m.expect_exit(33)
+    traced = [line for line in m.output if line.startswith("[badcall:")]
+    assert len(traced) <= 6, "tracing went on after os_trace(0, 0): {}".format(traced[-1])
+
+
+@test("syscalls", "trace=hello: each call with decoded arguments and result",
+      cmdline="run=hello;args trace=hello exit")
+def _(m):
+    pid = r"\[hello:(\d+)\] "
+    found = m.expect(pid + r"arch_prctl\(ARCH_SET_FS, 0x[0-9a-f]+\) = 0$")
+    n = found.group(1)
+    m.expect(r"^\[hello:{}\] set_tid_address\(0x[0-9a-f]+\) = {}$".format(n, n))
+    m.expect(r"^\[hello:{}\] ioctl\(1, TIOCGWINSZ, 0x[0-9a-f]+\) = 0$".format(n))
+    m.expect(r'^\[hello:{}\] writev\(1, \[\{{"hello, world", 12\}}, \{{"\\n", 1\}}\], 2\) = 13$'
+             .format(n))
+    m.expect(r"^\[hello:{}\] exit_group\(0\) = \?$".format(n))
+    expect_exit_line(m, "hello")
+    m.expect_exit(33)
+    assert not any(line.startswith("[args:") for line in m.output), \
+        "args was traced, but trace= named hello only"
+
+
+# ---- faults ------------------------------------------------------------------------
+
+def expect_killed(m, what):
+    """"proc: faults (pid N) killed: WHAT, rip=0x..."; returns the match (rip is group 2)."""
+    return m.expect(r"^proc: faults {} killed: {}, rip=0x([0-9a-f]+)".format(PID, what))
+
+
+def in_text(rip):
+    start, end = text_range("faults")
+    assert start <= rip < end, "rip 0x{:x} is not in the program's code".format(rip)
+
+
+@test("syscalls", "faults: bad data accesses kill the program with cr2 and the access",
+      cmdline="run=faults,null;faults,null-write;faults,write-text;faults,kernel-read;"
+              "faults,kernel-write;hello exit")
+def _(m):
+    for mode, what in [("null", r"read at cr2=0x0 \(user, not present\)"),
+                       ("null-write", r"write at cr2=0x0 \(user, not present\)"),
+                       ("write-text", r"write at cr2=0x([0-9a-f]+) \(user, present\)"),
+                       ("kernel-read", r"read at cr2=0xffffffff80100000 \(user, present\)"),
+                       ("kernel-write", r"write at cr2=0xffff800000001000 \(user, present\)")]:
+        m.expect(r"^faults: {}$".format(mode))
+        found = m.expect(r"^proc: faults {} killed: page fault: {}, rip=0x([0-9a-f]+)$".format(
+            PID, what))
+        in_text(int(found.groups()[-1], 16))
+        if mode == "write-text":
+            addr = int(found.group(2), 16)
+            assert addr == user_symbol("faults", "main"), \
+                "cr2 0x{:x} is not main (0x{:x}), which the program writes to".format(
+                    addr, user_symbol("faults", "main"))
+    expect_hello(m)
+    m.expect_exit(33)
+    assert not any("did not fault" in line for line in m.output)
+
+
+@test("syscalls", "faults: NX stack and heap, stack overflow into the guard gap",
+      cmdline="run=faults,exec-stack;faults,exec-heap;faults,stack;hello exit")
+def _(m):
+    m.expect(r"^faults: exec-stack$")
+    found = expect_killed(m, r"page fault: exec at cr2=0x([0-9a-f]+) \(user, present\)")
+    cr2, rip = int(found.group(2), 16), int(found.group(3), 16)
+    assert cr2 == rip and USER_STACK_TOP - USER_STACK_MAX <= cr2 < USER_STACK_TOP, \
+        "exec-stack: cr2 0x{:x}, rip 0x{:x}: not the stack".format(cr2, rip)
+    m.expect(r"^faults: exec-heap$")
+    found = expect_killed(m, r"page fault: exec at cr2=0x([0-9a-f]+) \(user, present\)")
+    cr2, rip = int(found.group(2), 16), int(found.group(3), 16)
+    assert cr2 == rip and cr2 >= program_end("faults"), \
+        "exec-heap: cr2 0x{:x}, rip 0x{:x}".format(cr2, rip)
+    m.expect(r"^faults: stack$")
+    found = m.expect(r"^proc: faults {} killed: page fault: write at cr2=0x([0-9a-f]+) "
+                     r"\(user, not present\), rip=0x([0-9a-f]+) \(stack overflow\)$".format(PID))
+    cr2 = int(found.group(2), 16)
+    limit = USER_STACK_TOP - USER_STACK_MAX
+    assert limit - STACK_GUARD_SIZE <= cr2 < limit, \
+        "stack overflow at 0x{:x}, not in the guard gap below 0x{:x}".format(cr2, limit)
+    expect_hello(m)
+    m.expect_exit(33)
+
+
+# mode: (the report, the bytes at rip, or at rip - 1 for a trap such as int3)
+PRIVILEGED = [
+    ("privileged", r"general protection fault \(#GP, error 0x0\)", b"\xf4", 0),   # hlt
+    ("cli", r"general protection fault \(#GP, error 0x0\)", b"\xfa", 0),          # cli
+    ("port", r"general protection fault \(#GP, error 0x0\)", b"\xe4\x60", 0),     # in $0x60
+    ("gp", r"general protection fault \(#GP, error 0x0\)", None, 0),
+    ("divide", r"divide error \(#DE\)", b"\xf7", 0),                             # idiv
+    ("ud", r"invalid opcode \(#UD\)", b"\x0f\x0b", 0),                           # ud2
+    ("breakpoint", r"breakpoint \(#BP\)", b"\xcc", -1),                          # int3
+]
+
+
+@test("syscalls", "faults: privileged instructions, #GP, #DE, #UD, int3 kill only the program",
+      cmdline="run=" + ";".join("faults," + mode for mode, _, _, _ in PRIVILEGED) + ";hello exit")
+def _(m):
+    for mode, what, code, back in PRIVILEGED:
+        m.expect(r"^faults: {}$".format(mode))
+        rip = int(expect_killed(m, what).group(2), 16)
+        in_text(rip)
+        if code:
+            got = code_bytes("faults", rip + back, len(code))
+            assert got == code, "{}: the code at rip 0x{:x} is {}, not {}".format(
+                mode, rip + back, got.hex(), code.hex())
+    expect_hello(m)
+    m.expect_exit(33)
+
+
+@test("syscalls", "after a fault the monitor runs programs: run, procs",
+      cmdline="run=faults,null")
+def _(m):
+    expect_killed(m, r"page fault: read at cr2=0x0 \(user, not present\)")
+    m.expect(r"kmon> ", partial=True)
+    m.send("run args x\r")
+    m.expect(r'^args: argv\[1\] "x"$')
+    expect_exit_line(m, "args")
+    m.expect(r"kmon> ", partial=True)
+    m.send("procs\r")
+    m.expect(r"^\s+PID\s+PPID")
+    m.send("halt\r")
+    m.expect_exit(33)
+
+
+@test("syscalls", "exited and killed programs give all their memory back",
+      cmdline="run=hello;faults,null;hello;malloc_stress;faults,stack;hello;tls&tls exit",
+      timeout=30)
+def _(m):
+    m.expect_exit(33)
+    free = [re.match(r"^run: (\d+) frames free, (\d+) heap blocks in use$", line)
+            for line in m.output]
+    free = [(int(f.group(1)), int(f.group(2))) for f in free if f]
+    assert len(free) == 7, "{} of 7 runs reported their memory".format(len(free))
+    assert all(f == free[0] for f in free), \
+        "free frames and heap blocks after each run: {}".format(free)
+
+
+# ---- the loader, usercopy, SMAP, the command line -----------------------------------------
+
+ELF_CASES = {
+    "short": r"file too small",
+    "magic": r"not an ELF file",
+    "class32": r"not a 64-bit ELF file",
+    "bigendian": r"not little-endian",
+    "machine": r"wrong machine 3",
+    "pie": r"position-independent",
+    "relocatable": r"not an executable \(type 1\)",
+    "phentsize": r"program header size 32",
+    "phoff": r"program headers .* past the end of the file",
+    "seg-offset": r"segment \d+: file offset .* past the end of the file",
+    "seg-kernel": r"segment \d+ at 0xffffffff80000000-.* outside the user half",
+    "seg-null": r"segment \d+ at 0x0-.* outside the user half",
+    "seg-huge": r"segment \d+ at .* outside the user half",
+    "seg-filesz": r"file size .* larger than memory size",
+    "seg-align": r"differ modulo the page size",
+    "seg-overlap": r"overlaps",
+    "entry": r"entry point 0x1000 is not in an executable segment",
+    "entry-data": r"entry point .* is not in an executable segment",
+    "interp": r"PT_INTERP",
+    "no-load": r"no loadable",
+    "tls": r"TLS segment .* not inside a loaded segment",
+}
+
+
+@test("syscalls", "the ELF loader refuses broken files with a reason, maps nothing",
+      cmdline="test=elf_reject")
+def _(m):
+    for case, why in ELF_CASES.items():
+        m.expect(r"^elf: {}: .*{}".format(re.escape(case), why))
+        m.expect(r"^elf_reject: {}: refused, nothing mapped$".format(re.escape(case)))
+    found = m.expect(r"^elf_reject: tls loads: entry 0x([0-9a-f]+), phdr 0x([0-9a-f]+), "
+                     r"(\d+) program headers")
+    _, _, entry, _, phnum, _ = elf_header("tls")
+    assert (int(found.group(1), 16), int(found.group(2), 16), int(found.group(3))) == \
+        (entry, phdr_address("tls"), phnum), "entry/phdr/phnum differ from build/user/tls"
+    m.expect_pass("elf_reject")
+
+
+@test("syscalls", "a file with segments in the kernel half is refused: run=symbols",
+      cmdline="run=symbols exit")
+def _(m):
+    m.expect(r"^elf: symbols: segment \d+ at 0xffffffff8[0-9a-f]+-0x[0-9a-f]+ is outside "
+             r"the user half")
+    m.expect(r"^run: cannot start symbols: ENOEXEC$")
+    m.expect_exit(35)
+
+
+@test("syscalls", "run= names a program that is not there", cmdline="run=nosuch exit")
+def _(m):
+    m.expect(r'^run: no program named "nosuch"$')
+    m.expect(r"^run: the programs \(GRUB modules\) are: .*\bhello\b.*\bbadcall\b")
+    m.expect_exit(35)
+
+
+@test("syscalls", "usercopy: checked copies on good and bad user addresses",
+      cmdline="test=usercopy")
+def _(m):
+    m.expect(r"^usercopy: copy_to_user\(read-only, 1\) = -14: ok$")
+    m.expect(r"^usercopy: copy_from_user\(kernel text, 1\) = -14: ok$")
+    m.expect(r"^usercopy: strncpy_from_user\(no NUL in 16\) = -36: ok$")
+    m.expect(r"^usercopy: pages mapped for it = 1: ok$")
+    found = m.expect(r"^usercopy: free frames before (\d+), after (\d+)$")
+    assert found.group(1) == found.group(2), "frames leaked: {}".format(found.group(0))
+    m.expect_pass("usercopy")
+
+
+@test("syscalls", "SMAP: the kernel touching user memory directly faults",
+      cmdline="test=smap", cpu="max")
+def _(m):
+    m.expect(r"^smap: copy_to_user works")
+    m.expect_panic(r"page fault: read at cr2=0x1000000 \(kernel, present\)")
+
+
+@test("syscalls", "without SMEP/SMAP (-cpu qemu64): badcall and hello still pass",
+      cmdline="run=badcall;hello exit", cpu="qemu64")
+def _(m):
+    m.expect(r"^badcall: \d+ checks, 0 failed$")
+    expect_hello(m)
+    m.expect_exit(33)
+
+
+@test("syscalls", "hello, a fault and badcall in Bochs too",
+      cmdline="run=hello;faults,null;badcall exit", emulator="bochs", timeout=60)
+def _(m):
+    # Bochs has no isa-debug-exit: the kernel's last line decides.
+    expect_hello(m)
+    expect_killed(m, r"page fault: read at cr2=0x0 \(user, not present\)")
+    m.expect(r"^badcall: \d+ checks, 0 failed$")
+    m.expect(r"^run: done, last status 0: exiting$")
+
+
+@test("syscalls", "bench prints its numbers (format only)", cmdline="run=bench exit")
+def _(m):
+    m.expect_exit(33)
+    lines = [re.match(r"^bench: (\w+) (\d+)$", line) for line in m.output
+             if line.startswith("bench: ")]
+    assert lines and all(lines), "badly formed bench lines: {}".format(
+        [line for line in m.output if line.startswith("bench: ")])
+    names = {found.group(1) for found in lines}
+    assert "null_syscall" in names, "no null_syscall benchmark: {}".format(sorted(names))
+
+
+if __name__ == "__main__":
+    main(["syscalls"])

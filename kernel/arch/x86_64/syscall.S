@@ -1,0 +1,109 @@
+/*
+ * The SYSCALL entry point and the way back (see usermode.h).
+ *
+ * On SYSCALL the CPU has: rip = syscall_entry, rcx = user rip (the
+ * instruction after `syscall`), r11 = user rflags, IF/TF/DF/AC cleared
+ * (SFMASK), CS/SS = kernel.  rsp is still the user's.  The system call
+ * number is in rax, the arguments in rdi, rsi, rdx, r10, r8, r9 (Linux's
+ * convention: r10 replaces rcx, which SYSCALL overwrites).
+ *
+ * We switch to the thread's kernel stack (cpu_local.kernel_rsp, through
+ * GS after swapgs), push a struct trapframe exactly as an interrupt from
+ * user mode would have (ss, rsp, rflags, cs, rip, error 0, vector
+ * T_SYSCALL, then the 15 general registers in trap_common's order), turn
+ * interrupts on and call syscall_dispatch(tf), which leaves the result in
+ * tf->rax.  The frame is 22 * 8 bytes below a 16-byte aligned stack top,
+ * so the call is aligned as the ABI wants.
+ */
+#include "arch/x86_64/usermode.h"
+
+#define USER_CS   0x2b          /* gdt.h: GDT_USER_CODE | 3 */
+#define USER_DS   0x23          /* gdt.h: GDT_USER_DATA | 3 */
+
+/* Offsets in struct trapframe (trap.h). */
+#define TF_RIP    (17 * 8)
+#define TF_RFLAGS (19 * 8)
+#define TF_RSP    (20 * 8)
+
+	.section .text
+	.global syscall_entry
+	.type syscall_entry, @function
+syscall_entry:
+	swapgs                                  /* GS base = &cpu_local */
+	movq %rsp, %gs:CPU_LOCAL_USER_RSP
+	movq %gs:CPU_LOCAL_KERNEL_RSP, %rsp
+	pushq $USER_DS                          /* ss */
+	pushq %gs:CPU_LOCAL_USER_RSP            /* rsp */
+	swapgs                                  /* GS base = the user's again */
+	pushq %r11                              /* rflags */
+	pushq $USER_CS                          /* cs */
+	pushq %rcx                              /* rip */
+	pushq $0                                /* error code */
+	pushq $T_SYSCALL                        /* vector */
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	xorl %ebp, %ebp                         /* backtraces end here */
+	movq %rsp, %rdi
+	sti
+	call syscall_dispatch
+	cli
+
+/*
+ * Back to user mode.  SYSRET loads rip from rcx and rflags from r11 and
+ * returns to CPL 3 without touching the stack, so it is faster than IRETQ;
+ * but if rcx is not canonical it raises #GP *in ring 0*, on the user's
+ * stack (the famous SYSRET bug: CVE-2012-0217).  The user half ends at
+ * 0x00007fffffffffff, so bits 63-47 of a good rip are all zero; any other
+ * rip (only possible if the kernel changed tf->rip) goes out through
+ * IRETQ, which faults in user mode instead.
+ */
+	movq TF_RIP(%rsp), %rcx
+	shrq $47, %rcx
+	jnz trap_return                         /* trapentry.S: pops the frame, iretq */
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11                               /* overwritten below */
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx                               /* overwritten below */
+	popq %rbx
+	popq %rax
+	/* rsp now points at the vector; rip, rflags and rsp lie above it. */
+	movq TF_RIP - 15 * 8(%rsp), %rcx
+	movq TF_RFLAGS - 15 * 8(%rsp), %r11
+	movq TF_RSP - 15 * 8(%rsp), %rsp        /* the user stack: no more pushes */
+	sysretq
+	.size syscall_entry, . - syscall_entry
+
+/*
+ * NORETURN void usermode_enter(struct trapframe *tf): make tf the stack
+ * and leave through trap_return, which restores the registers and IRETQs
+ * to tf->cs:tf->rip with tf->rflags and tf->ss:tf->rsp.
+ */
+	.global usermode_enter
+	.type usermode_enter, @function
+usermode_enter:
+	cli
+	movq %rdi, %rsp
+	jmp trap_return
+	.size usermode_enter, . - usermode_enter

@@ -1,0 +1,402 @@
+/*
+ * User address spaces (see uvm.h for the layout and the rules).
+ *
+ * An address space is a PML4 frame plus a little bookkeeping (the break,
+ * page counts).  The page tables are changed through the page-table API of
+ * vm.c (vm_map, vm_unmap, vm_translate), which creates intermediate tables
+ * on demand and frees them when they empty; this file decides *what* is
+ * mapped where: the loader's segments, the heap that brk(2) moves, anonymous
+ * mmap(2) regions, and the stack, whose pages appear when first touched.
+ * The one place that walks the tables itself is uvm_destroy, which frees
+ * the whole user half at once instead of page by page.
+ *
+ * Every user page is a frame of its own, zeroed by frame_alloc, mapped with
+ * VM_USER and the protection asked for; PROT_NONE pages are mapped without
+ * VM_USER, so that user mode cannot touch them (x86 has no "present but
+ * inaccessible" bit for user pages; a supervisor-only page is the nearest).
+ *
+ * Who calls it: the ELF loader and exec (proc/), the memory system calls
+ * (syscall/sys_mem.c), usercopy.c to check user pointers, and the user
+ * page-fault path (proc_user_fault) to grow the stack.
+ */
+#include "mm/uvm.h"
+#include <errno.h>
+#include "arch/x86_64/x86.h"
+#include "debug/panic.h"
+#include "lib/kprintf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "mm/vm.h"
+
+uint64_t uvm_kernel_pml4(void)
+{
+	return virt_to_phys(vm_kernel_root());
+}
+
+static pte_t *uvm_root(struct uvm *uvm)
+{
+	return phys_to_virt(uvm->pml4);
+}
+
+struct uvm *uvm_create(void)
+{
+	struct uvm *uvm = kcalloc(1, sizeof(*uvm));
+	pte_t *root;
+
+	if (!uvm)
+		return NULL;
+	uvm->pml4 = frame_alloc();
+	if (!uvm->pml4) {
+		kfree(uvm);
+		return NULL;
+	}
+	frame_set_owner(uvm->pml4, 1, FRAME_PAGETABLE);
+	/* The user half stays empty (frame_alloc zeroed it); the kernel half
+	 * points at the kernel's PDPTs, which vm_init made once for all. */
+	root = uvm_root(uvm);
+	memcpy(root + 256, vm_kernel_root() + 256, 256 * sizeof(pte_t));
+	uvm->mmap_next = USER_MMAP_TOP;
+	return uvm;
+}
+
+/* Free the table at level (4 = PML4 ... 1 = PT) and everything below it,
+ * entries [0, n) only.  Leaves are 4 KiB user pages: free their frames. */
+static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pte_t e = table[i];
+
+		if (!(e & PTE_P))
+			continue;
+		if (level == 1) {
+			frame_free(e & PTE_ADDR);
+			uvm->pages--;
+		} else {
+			if (e & PTE_PS)
+				panic("uvm_destroy: huge page in a user address space");
+			free_table(uvm, phys_to_virt(e & PTE_ADDR), level - 1, 512);
+			frame_free(e & PTE_ADDR);
+		}
+	}
+}
+
+void uvm_destroy(struct uvm *uvm)
+{
+	if (!uvm)
+		return;
+	if ((read_cr3() & PTE_ADDR) == uvm->pml4)
+		panic("uvm_destroy: the address space is still in CR3");
+	free_table(uvm, uvm_root(uvm), 4, 256);     /* the user half only */
+	frame_free(uvm->pml4);
+	kfree(uvm);
+}
+
+void uvm_activate(struct uvm *uvm)
+{
+	uint64_t pml4 = uvm ? uvm->pml4 : uvm_kernel_pml4();
+
+	if ((read_cr3() & PTE_ADDR) != pml4)
+		write_cr3(pml4);
+}
+
+/* VM_* flags for a user page of protection prot. */
+static unsigned vm_flags(unsigned prot)
+{
+	unsigned flags = 0;
+
+	if (prot & (UVM_READ | UVM_WRITE | UVM_EXEC))
+		flags |= VM_USER;
+	if (prot & UVM_WRITE)
+		flags |= VM_WRITE;
+	if (prot & UVM_EXEC)
+		flags |= VM_EXEC;
+	return flags;
+}
+
+/* Is [va, va + len) a page-aligned range inside the mappable user half? */
+static bool user_range_ok(uint64_t va, uint64_t len)
+{
+	return va % PAGE_SIZE == 0 && len % PAGE_SIZE == 0 && va >= USER_MIN && va <= USER_END &&
+	       len <= USER_END - va;
+}
+
+static bool page_mapped(struct uvm *uvm, uint64_t va)
+{
+	return vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0;
+}
+
+/* Map one zeroed page; 0 or -ENOMEM / -EEXIST. */
+static int map_page(struct uvm *uvm, uint64_t va, unsigned prot)
+{
+	uint64_t pa = frame_alloc();
+	int err;
+
+	if (!pa)
+		return -ENOMEM;
+	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, vm_flags(prot));
+	if (err) {
+		frame_free(pa);
+		return err;
+	}
+	uvm->pages++;
+	return 0;
+}
+
+static void unmap_page(struct uvm *uvm, uint64_t va)
+{
+	uint64_t pa;
+
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0)
+		return;
+	vm_unmap(uvm_root(uvm), va, PAGE_SIZE);
+	frame_free(pa);
+	uvm->pages--;
+}
+
+int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+{
+	if (!user_range_ok(va, len))
+		return -EINVAL;
+	if (!uvm_range_free(uvm, va, len))
+		return -EEXIST;
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		int err = map_page(uvm, va + off, prot);
+
+		if (err) {
+			uvm_unmap(uvm, va, off);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+		unmap_page(uvm, va + off);
+}
+
+void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t pa;
+
+		if (vm_translate(uvm_root(uvm), va + off, &pa, NULL, NULL) == 0)
+			memset(phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)), 0, PAGE_SIZE);
+	}
+}
+
+int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot)
+{
+	unsigned flags;
+
+	if (vm_translate(uvm_root(uvm), va, NULL, NULL, &flags) != 0)
+		return -EFAULT;
+	return vm_protect(uvm_root(uvm), va, PAGE_SIZE, flags | vm_flags(prot));
+}
+
+bool uvm_range_free(struct uvm *uvm, uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+		if (page_mapped(uvm, va + off))
+			return false;
+	return true;
+}
+
+static bool in_stack_region(uint64_t va)
+{
+	return va >= USER_STACK_LIMIT && va < USER_STACK_TOP;
+}
+
+/* The stack grows on demand: a missing page of its region is mapped. */
+static int grow_stack(struct uvm *uvm, uint64_t va)
+{
+	if (!in_stack_region(va))
+		return -EFAULT;
+	return map_page(uvm, ALIGN_DOWN(va, PAGE_SIZE), UVM_READ | UVM_WRITE);
+}
+
+int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len)
+{
+	const uint8_t *from = src;
+
+	while (len > 0) {
+		size_t n = MIN(len, PAGE_SIZE - va % PAGE_SIZE);
+		uint64_t pa;
+
+		if (vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0) {
+			if (grow_stack(uvm, va) != 0 ||
+			    vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0)
+				return -EFAULT;
+		}
+		memcpy(phys_to_virt(pa), from, n);
+		va += n;
+		from += n;
+		len -= n;
+	}
+	return 0;
+}
+
+uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
+{
+/* BEGIN STAGE syscalls: is va a page user mode may read (write)?  Walk, don't trust */
+	uint64_t pa;
+	unsigned flags;
+
+	if (va >= USER_END)
+		return 0;
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0) {
+		if (grow_stack(uvm, va) != 0 ||
+		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+			return 0;
+	}
+	if (!(flags & VM_USER) || (write && !(flags & VM_WRITE)))
+		return 0;
+	return ALIGN_DOWN(pa, PAGE_SIZE);
+/* STUB
+	(void)uvm, (void)va, (void)write, (void)grow_stack;
+	return 0;
+END STAGE syscalls */
+}
+
+int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
+{
+	if (page_mapped(uvm, addr))
+		return -EFAULT;         /* present: a protection violation */
+	return grow_stack(uvm, addr);
+}
+
+/* ---- brk, mmap, munmap ---------------------------------------------------- */
+
+uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk)
+{
+/* BEGIN STAGE syscalls: brk: map or unmap whole pages between the old and new break */
+	uint64_t old_end = ALIGN_UP(uvm->brk, PAGE_SIZE);
+	uint64_t new_end;
+
+	if (newbrk < uvm->heap_start || newbrk > USER_MMAP_TOP)
+		return uvm->brk;
+	new_end = ALIGN_UP(newbrk, PAGE_SIZE);
+	if (new_end > old_end) {
+		if (uvm_map(uvm, old_end, new_end - old_end, UVM_READ | UVM_WRITE) != 0)
+			return uvm->brk;        /* no memory, or a mapping is in the way */
+	} else if (new_end < old_end) {
+		uvm_unmap(uvm, new_end, old_end - new_end);
+	}
+	uvm->brk = newbrk;
+	return newbrk;
+/* STUB
+	(void)newbrk;
+	return uvm->brk;
+END STAGE syscalls */
+}
+
+/* The highest free, page-aligned range of len bytes below USER_MMAP_TOP and
+ * above the heap, or 0.  Looks first just below `below` (where the previous
+ * mmap went), then from the top. */
+static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
+{
+	uint64_t floor = ALIGN_UP(MAX(uvm->brk, uvm->heap_start), PAGE_SIZE) + PAGE_SIZE;
+	uint64_t end = below;
+
+	for (int pass = 0; pass < 2; pass++, end = USER_MMAP_TOP) {
+		while (end >= floor + len) {
+			uint64_t start = end - len, va;
+
+			/* The highest mapped page of the candidate, if any. */
+			for (va = end; va > start; va -= PAGE_SIZE)
+				if (page_mapped(uvm, va - PAGE_SIZE))
+					break;
+			if (va == start)
+				return start;
+			end = va - PAGE_SIZE;   /* go below the page in the way */
+		}
+	}
+	return 0;
+}
+
+int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bool fixed)
+{
+	int err;
+
+	if (len == 0)
+		return -EINVAL;
+	if (len > USER_MMAP_TOP)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (fixed) {
+		if (addr % PAGE_SIZE)
+			return -EINVAL;
+		if (addr < USER_MIN || addr > USER_MMAP_TOP || len > USER_MMAP_TOP - addr)
+			return -ENOMEM;
+		uvm_unmap(uvm, addr, len);
+	} else if (addr % PAGE_SIZE || addr < USER_MIN || addr > USER_MMAP_TOP ||
+		   len > USER_MMAP_TOP - addr || !uvm_range_free(uvm, addr, len)) {
+		addr = find_free(uvm, len, uvm->mmap_next);
+		if (!addr)
+			return -ENOMEM;
+	}
+	err = uvm_map(uvm, addr, len, prot);
+	if (err)
+		return err == -EEXIST ? -ENOMEM : err;
+	if (!fixed)
+		uvm->mmap_next = addr;
+	return (int64_t)addr;
+}
+
+int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)
+{
+	if (addr % PAGE_SIZE || len == 0 || addr >= USER_END || len > USER_END - addr)
+		return -EINVAL;
+	uvm_unmap(uvm, addr, ALIGN_UP(len, PAGE_SIZE));
+	return 0;
+}
+
+/* ---- inspection --------------------------------------------------------- */
+
+static void print_range(uint64_t start, uint64_t end, unsigned flags)
+{
+	kprintf("  0x%lx-0x%lx %c%c%c %lu pages\n", start, end, flags & VM_USER ? 'r' : '-',
+		flags & VM_WRITE ? 'w' : '-', flags & VM_EXEC ? 'x' : '-', (end - start) / PAGE_SIZE);
+}
+
+/* Print the runs of mapped pages with the same flags found in a table. */
+static void print_table(pte_t *table, int level, uint64_t base, uint64_t *start, uint64_t *end,
+			unsigned *flags)
+{
+	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
+		uint64_t va = base + ((uint64_t)i << (12 + 9 * (level - 1)));
+		pte_t e = table[i];
+
+		if (!(e & PTE_P))
+			continue;
+		if (level > 1) {
+			print_table(phys_to_virt(e & PTE_ADDR), level - 1, va, start, end, flags);
+			continue;
+		}
+		unsigned f = (e & PTE_U ? VM_USER : 0) | (e & PTE_W ? VM_WRITE : 0) |
+			     (e & PTE_NX ? 0 : VM_EXEC);
+		if (*end == va && *flags == f) {
+			*end += PAGE_SIZE;
+			continue;
+		}
+		if (*end)
+			print_range(*start, *end, *flags);
+		*start = va;
+		*end = va + PAGE_SIZE;
+		*flags = f;
+	}
+}
+
+void uvm_print(struct uvm *uvm)
+{
+	uint64_t start = 0, end = 0;
+	unsigned flags = 0;
+
+	print_table(uvm_root(uvm), 4, 0, &start, &end, &flags);
+	if (end)
+		print_range(start, end, flags);
+	kprintf("  %lu pages, heap 0x%lx-0x%lx\n", uvm->pages, uvm->heap_start, uvm->brk);
+}

@@ -1,0 +1,284 @@
+/*
+ * Processes (see proc.h): creating them, entering user mode, the context
+ * switch hook, exit, the kill on a user fault, and waiting.
+ *
+ * How a process starts.  proc_spawn builds the address space (exec_load:
+ * ELF segments, heap, initial stack) and creates a kernel thread running
+ * proc_start.  That thread marks itself as the process's (thread->owner),
+ * loads the address space, and leaves for user mode through
+ * usermode_enter(), with a trapframe that says: ring 3 code and stack
+ * selectors, rip = the ELF entry point, rsp = the initial stack, interrupts
+ * on, every other register zero.  From then on the thread comes back into
+ * the kernel on each system call (syscall.S), interrupt and exception
+ * (trapentry.S), always onto the top of its own kernel stack: the scheduler
+ * points TSS.RSP0 and cpu_local.kernel_rsp there at each switch.
+ *
+ * How it ends.  exit(2), or a fault that kills it, runs proc_finish on the
+ * process's own thread: the thread stops being the process's (so the
+ * switch hook leaves the process alone), goes back to the kernel's page
+ * tables, frees the address space, records the status, wakes proc_wait and
+ * exits.  proc_wait, in the parent, joins the thread and frees the process.
+ */
+#include "proc/proc.h"
+#include <errno.h>
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/usermode.h"
+#include "arch/x86_64/x86.h"
+#include "lib/kprintf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/usercopy.h"
+#include "mm/uvm.h"
+#include "proc/exec.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
+#include "syscall/syscall.h"
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define RFLAGS_RESERVED 0x2     /* bit 1 of RFLAGS is always 1 */
+
+static struct list procs = LIST_INIT(procs);
+
+void proc_init(void)
+{
+	fpu_init();
+	usercopy_init();
+	syscall_init();
+}
+
+struct proc *proc_current(void)
+{
+	struct thread *t = thread_current();
+
+	return t ? t->owner : NULL;
+}
+
+struct proc *proc_find(int pid)
+{
+	struct proc *found = NULL;
+	uint64_t flags = irq_save();
+
+	list_for_each(n, &procs) {
+		struct proc *p = list_entry(n, struct proc, all_node);
+
+		if (p->pid == pid) {
+			found = p;
+			break;
+		}
+	}
+	irq_restore(flags);
+	return found;
+}
+
+/* Make the running thread p's, and load p's user state.  Interrupts off. */
+static void proc_switch_in(struct proc *p)
+{
+	uvm_activate(p->uvm);
+	wrmsr(MSR_FS_BASE, p->fs_base);
+	wrmsr(MSR_GS_BASE, p->gs_base);
+	fpu_restore(&p->fpu);
+}
+
+void proc_context_switch(struct thread *prev, struct thread *next)
+{
+	/* The syscall entry's stack, like TSS.RSP0: the top of next's stack. */
+	usermode_set_kernel_stack(next->kstack_top);
+/* BEGIN STAGE syscalls: at a switch: save prev's SSE state, load next's address space and state */
+	struct proc *from = prev->owner, *to = next->owner;
+
+	if (from)
+		fpu_save(&from->fpu);
+	if (to)
+		proc_switch_in(to);
+	else
+		uvm_activate(NULL);     /* kernel threads run on the kernel's tables */
+/* STUB
+	(void)prev, (void)next, (void)proc_switch_in;
+END STAGE syscalls */
+}
+
+/* The thread of a new process: become the process's, enter user mode. */
+static void proc_start(void *arg)
+{
+	struct proc *p = arg;
+	struct thread *t = thread_current();
+	struct trapframe tf;
+	uint64_t flags = irq_save();
+
+	p->thread = t;
+	p->pid = t->tid;
+	t->owner = p;
+	proc_switch_in(p);
+	irq_restore(flags);
+
+	memset(&tf, 0, sizeof(tf));
+	tf.cs = USER_CS;
+	tf.ss = USER_DS;
+	tf.rip = p->start_rip;
+	tf.rsp = p->start_rsp;
+	tf.rflags = RFLAGS_IF | RFLAGS_RESERVED;
+	usermode_enter(&tf);
+}
+
+static void proc_free(struct proc *p)
+{
+	uint64_t flags = irq_save();
+
+	list_remove(&p->all_node);
+	irq_restore(flags);
+	uvm_destroy(p->uvm);
+	kfree(p);
+}
+
+struct proc *proc_spawn(const char *name, const void *image, size_t size,
+			const char *const argv[], const char *const envp[], int *err)
+{
+	struct proc *p = kcalloc(1, sizeof(*p));
+	struct thread *t;
+	uint64_t flags;
+
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	strlcpy(p->name, name, sizeof(p->name));
+	p->pid = -1;
+	p->state = PROC_RUNNING;
+	p->parent = proc_current();
+	p->open_fds = 0x7;              /* 0, 1, 2: the console */
+	p->trace = trace_wanted(p->name);
+	waitq_init(&p->exit_wait, "process exit");
+	list_node_init(&p->all_node);
+	fpu_area_init(&p->fpu);
+	p->uvm = uvm_create();
+	if (!p->uvm) {
+		kfree(p);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = exec_load(p->uvm, p->name, image, size, argv, envp, &p->start_rip, &p->start_rsp);
+	if (*err) {
+		proc_free(p);
+		return NULL;
+	}
+
+	flags = irq_save();
+	list_push_back(&procs, &p->all_node);
+	irq_restore(flags);
+	/* The thread may run before thread_create returns; proc_start fills
+	 * in p->thread and p->pid itself. */
+	*err = thread_create(p->name, proc_start, p, SCHED_PRIO_DEFAULT, &t);
+	if (*err) {
+		proc_free(p);
+		return NULL;
+	}
+	flags = irq_save();
+	p->thread = t;
+	p->pid = t->tid;
+	irq_restore(flags);
+	return p;
+}
+
+int proc_wait(struct proc *p)
+{
+	int status;
+
+	wait_event(&p->exit_wait, p->state == PROC_ZOMBIE);
+	thread_join(p->thread, NULL);
+	status = p->exit_status;
+	proc_free(p);
+	return status;
+}
+
+/* The end of the current process, whichever way it ends. */
+static NORETURN void proc_finish(int status)
+{
+	struct proc *p = proc_current();
+	struct thread *t = thread_current();
+	struct uvm *uvm = p->uvm;
+	uint64_t flags;
+
+	/* set_tid_address's promise; a bad address is simply not written. */
+	if (p->clear_child_tid) {
+		uint32_t zero = 0;
+
+		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
+	}
+	flags = irq_save();
+	t->owner = NULL;                /* a kernel thread from now on */
+	uvm_activate(NULL);
+	p->uvm = NULL;
+	irq_restore(flags);
+	uvm_destroy(uvm);
+
+	cli();                          /* thread_exit switches away for good */
+	p->exit_status = status;
+	p->state = PROC_ZOMBIE;
+	wait_wake_all(&p->exit_wait);
+	thread_exit(status);
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = proc_current();
+
+	kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
+	proc_finish(status);
+}
+
+/* The signal Linux would send for this exception. */
+static int fault_signal(uint64_t vector)
+{
+	switch (vector) {
+	case T_DIVIDE:
+	case T_FPU_ERROR:
+	case T_SIMD_ERROR:
+		return SIGFPE;
+	case T_INVALID_OP:
+		return SIGILL;
+	case T_DEBUG:
+	case T_BREAKPOINT:
+		return SIGTRAP;
+	case T_ALIGNMENT:
+		return SIGBUS;
+	}
+	return SIGSEGV;
+}
+
+bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
+{
+	struct proc *p = proc_current();
+	int sig;
+
+	if (!p)
+		return false;
+	if (tf->vector == T_PAGE_FAULT && uvm_handle_fault(p->uvm, cr2) == 0)
+		return true;            /* a new stack page: retry the access */
+
+	sig = fault_signal(tf->vector);
+	kprintf("proc: %s (pid %d) killed: %s, rip=0x%lx%s\n", p->name, p->pid, what, tf->rip,
+		tf->vector == T_PAGE_FAULT && cr2 >= USER_STACK_GUARD && cr2 < USER_STACK_LIMIT
+			? " (stack overflow)"
+			: "");
+	p->killed_by = sig;
+	sti();                          /* we are in a trap handler: let time go on */
+	proc_finish(128 + sig);
+}
+
+void proc_ps(void)
+{
+	uint64_t flags = irq_save();
+
+	kprintf("  PID  PPID STATE   PAGES NAME\n");
+	list_for_each(n, &procs) {
+		struct proc *p = list_entry(n, struct proc, all_node);
+
+		kprintf("  %3d  %4d %-7s %5lu %s\n", p->pid, p->parent ? p->parent->pid : 0,
+			p->state == PROC_RUNNING ? "running" : "zombie", p->uvm ? p->uvm->pages : 0,
+			p->name);
+	}
+	irq_restore(flags);
+}

@@ -1,0 +1,120 @@
+/*
+ * Processes: a user program running in an address space of its own.
+ *
+ * A process is
+ *   - an address space (struct uvm: the program's pages and the stack),
+ *   - a kernel thread (sched/thread.h) that enters user mode and comes back
+ *     on every system call, interrupt and fault; thread->owner points back
+ *     to the process;
+ *   - an identity: pid, name (the program's), parent;
+ *   - the user-mode state the kernel keeps for its thread: the FS base
+ *     (musl's thread pointer), the SSE registers while it is switched out,
+ *     the clear_child_tid address;
+ *   - an end: the exit status, kept (state PROC_ZOMBIE) until the parent
+ *     collects it with proc_wait.
+ *
+ * Life cycle:  proc_spawn ──> RUNNING ──(exit, or killed by a fault)──>
+ * ZOMBIE ──proc_wait──> freed.  A process's address space is freed as soon
+ * as it exits; the struct lives on until proc_wait.
+ *
+ * One thread per process for now; musl's threads (clone) come with stage
+ * forkexec, and then the per-thread fields below move to a struct of their
+ * own.  Locking: the process list changes with interrupts off.
+ */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+
+#include <types.h>
+#include "arch/x86_64/fpu.h"
+#include "lib/list.h"
+#include "lib/wait.h"
+
+struct thread;
+struct trapframe;
+struct uvm;
+
+#define PROC_NAME_MAX 16
+
+enum proc_state {
+	PROC_RUNNING,
+	PROC_ZOMBIE,            /* exited: waiting for proc_wait */
+};
+
+struct proc {
+	int pid;
+	char name[PROC_NAME_MAX];
+	enum proc_state state;
+	struct proc *parent;            /* NULL: started by the kernel */
+	struct uvm *uvm;                /* NULL once it has exited */
+	struct thread *thread;
+	int exit_status;                /* exit(2)'s status, or 128 + signal if killed */
+	int killed_by;                  /* the signal that killed it (SIGSEGV...), or 0 */
+	bool trace;                     /* print its system calls (syscall/trace.c) */
+	uint8_t open_fds;               /* bit n: fd n (0-2, the console) is open */
+	struct waitq exit_wait;         /* proc_wait sleeps here */
+	struct list_node all_node;      /* in the list of all processes */
+
+	/* User state of its (one) thread. */
+	uint64_t start_rip, start_rsp;  /* where it enters user mode first */
+	uint64_t fs_base;               /* arch_prctl(ARCH_SET_FS) */
+	uint64_t gs_base;               /* arch_prctl(ARCH_SET_GS) */
+	uint64_t clear_child_tid;       /* set_tid_address: zeroed at exit */
+	struct fpu_area fpu;            /* x87/SSE registers while switched out */
+};
+
+/* Signals, by their Linux numbers, for the "killed" exit status. */
+#define SIGILL   4
+#define SIGTRAP  5
+#define SIGBUS   7
+#define SIGFPE   8
+#define SIGKILL  9
+#define SIGSEGV 11
+
+/* Once at boot: SSE for user mode, SMEP/SMAP, the syscall entry. */
+void proc_init(void);
+
+/* The process of the running thread, or NULL for a kernel thread. */
+struct proc *proc_current(void);
+/* The process with this pid (not yet collected), or NULL. */
+struct proc *proc_find(int pid);
+
+/*
+ * Start the static ELF executable image[0..size) as a new process named
+ * name, with the argument and environment strings argv[] and envp[] (NULL
+ * terminated; copied).  The image is only read during the call.  Returns
+ * the process, which runs at once, or NULL with *err set: -ENOEXEC (a bad
+ * file; the loader says why on the console), -E2BIG, -ENOMEM.
+ */
+struct proc *proc_spawn(const char *name, const void *image, size_t size,
+			const char *const argv[], const char *const envp[], int *err);
+
+/* Wait until p has exited, free it, and return its exit status.  May sleep. */
+int proc_wait(struct proc *p);
+
+/*
+ * End the current process with status (0-255): prints
+ * "proc: NAME (pid N) exited with status S", frees the address space,
+ * wakes proc_wait and ends the thread.
+ */
+NORETURN void proc_exit(int status);
+
+/*
+ * A fault in user mode, from trap(): a page fault the address space can
+ * resolve (a stack page touched for the first time) returns to retry the
+ * access; anything else kills the process with
+ * "proc: NAME (pid N) killed: WHAT, rip=0x..." and never returns.
+ * what describes the fault ("page fault: write at cr2=0x0 (user, not
+ * present)").  Without a current process it returns false (the caller
+ * reports a kernel-style fault).
+ */
+bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what);
+
+/* Called by schedule() at every switch, interrupts off: load next's address
+ * space, FS base and SSE registers (saving prev's), and its kernel stack
+ * for the syscall entry. */
+void proc_context_switch(struct thread *prev, struct thread *next);
+
+/* Print one line per process: pid, parent, state, pages, name. */
+void proc_ps(void);
+
+#endif

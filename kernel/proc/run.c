@@ -1,0 +1,156 @@
+/*
+ * Running programs from GRUB modules (see run.h).
+ */
+#include "proc/run.h"
+#include <errno.h>
+#include "arch/x86_64/machine.h"
+#include "arch/x86_64/memlayout.h"
+#include "boot/cmdline.h"
+#include "boot/multiboot.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "proc/proc.h"
+#include "syscall/syscall.h"
+
+#define RUN_MAX_ARGS 16
+#define RUN_MAX_ENV  16
+#define RUN_MAX_PARALLEL 4
+
+static const char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
+
+/* Split s in place at each sep into at most max - 1 words; NULL-terminated. */
+static int split(char *s, char sep, char *words[], int max)
+{
+	int n = 0;
+
+	while (s && *s && n < max - 1) {
+		char *end = strchr(s, sep);
+
+		words[n++] = s;
+		if (end)
+			*end++ = '\0';
+		s = end;
+	}
+	words[n] = NULL;
+	return n;
+}
+
+/* The environment: env= from the command line, or the default. */
+static const char *const *run_env(void)
+{
+	static char buf[256];
+	static char *env[RUN_MAX_ENV + 1];
+	const char *spec = cmdline_get("env");
+
+	if (!spec)
+		return default_env;
+	strlcpy(buf, spec, sizeof(buf));
+	split(buf, ',', env, ARRAY_SIZE(env));
+	return (const char *const *)env;
+}
+
+static void print_modules(void)
+{
+	kprintf("run: the programs (GRUB modules) are:");
+	for (int i = 0; i < boot_info.nmodules; i++)
+		kprintf(" %s", boot_info.modules[i].name);
+	kprintf("\n");
+}
+
+/* Start the program argv[0]; the process, or NULL (said why; *err set). */
+static struct proc *run_start(const char *const argv[], int *err)
+{
+	const struct boot_module *mod = multiboot_find_module(argv[0]);
+	struct proc *p;
+
+	if (!mod) {
+		kprintf("run: no program named \"%s\"\n", argv[0]);
+		print_modules();
+		*err = -ENOENT;
+		return NULL;
+	}
+	p = proc_spawn(argv[0], phys_to_virt(mod->start), mod->end - mod->start, argv, run_env(),
+		       err);
+	if (!p)
+		kprintf("run: cannot start %s: %s\n", argv[0],
+			errno_name(-*err) ? errno_name(-*err) : "error");
+	return p;
+}
+
+/* What memory is left: a leak shows as a number that goes down. */
+static void print_memory(void)
+{
+	struct frame_stats fs;
+	struct heap_stats hs;
+
+	frame_get_stats(&fs);
+	heap_get_stats(&hs);
+	kprintf("run: %lu frames free, %lu heap blocks in use\n", fs.free, hs.blocks_in_use);
+}
+
+int run_program(const char *const argv[])
+{
+	int err, status;
+	struct proc *p = run_start(argv, &err);
+
+	if (!p)
+		return err;
+	status = proc_wait(p);
+	print_memory();
+	return status;
+}
+
+/*
+ * Run the programs of one ';'-separated group of run=: PROG[,ARG...] joined
+ * by '&' start together and are waited for together.  The group's status is
+ * the first non-zero status of its programs, else 0.
+ */
+static int run_group(char *group)
+{
+	char *specs[RUN_MAX_PARALLEL + 1];
+	struct proc *procs[RUN_MAX_PARALLEL];
+	int n = split(group, '&', specs, ARRAY_SIZE(specs)), started = 0, status = 0;
+
+	for (int i = 0; i < n; i++) {
+		char *argv[RUN_MAX_ARGS + 1];
+		int err;
+
+		if (split(specs[i], ',', argv, ARRAY_SIZE(argv)) == 0)
+			continue;
+		procs[started] = run_start((const char *const *)argv, &err);
+		if (procs[started])
+			started++;
+		else if (!status)
+			status = err;
+	}
+	for (int i = 0; i < started; i++) {
+		int s = proc_wait(procs[i]);
+
+		if (!status)
+			status = s;
+	}
+	if (started)
+		print_memory();
+	return status;
+}
+
+void run_cmdline(void)
+{
+	static char buf[256];
+	const char *spec = cmdline_get("run");
+	char *groups[RUN_MAX_ARGS + 1];
+	int status = 0;
+
+	if (!spec)
+		return;
+	strlcpy(buf, spec, sizeof(buf));
+	split(buf, ';', groups, ARRAY_SIZE(groups));
+	for (int i = 0; groups[i]; i++)
+		status = run_group(groups[i]);
+	if (cmdline_has("exit")) {
+		kprintf("run: done, last status %d: exiting\n", status);
+		machine_exit(status == 0 ? MACHINE_EXIT_PASS : MACHINE_EXIT_FAIL);
+	}
+}

@@ -1,0 +1,41 @@
+/*
+ * Running user programs before there is a filesystem or a shell: the
+ * programs are GRUB modules (one `module2 /boot/NAME NAME` line each in
+ * grub.cfg), found by name, started as processes and waited for.
+ *
+ * From the kernel command line:
+ *
+ *     run=PROG[,ARG...][;PROG[,ARG...]...]   run each program in turn
+ *     run=PROG[,ARG...]&PROG[,ARG...]       run programs at the same time
+ *                                           (at most 4), wait for all
+ *     env=NAME=VALUE[,NAME=VALUE...]        their environment (default:
+ *                                           HOME=/ PATH=/bin TERM=vt100)
+ *     exit                                  then leave QEMU: status 33 if
+ *                                           the last program (for programs
+ *                                           run at the same time: all of
+ *                                           them) exited with 0, else 35
+ *     trace=PROG | trace=all                trace their system calls
+ *
+ * The command line is split at spaces, so a program's arguments are
+ * separated by commas: `run=args,one,two` runs args with argv
+ * {"args", "one", "two"}.  From the monitor: `run args one two`.
+ */
+#ifndef PROC_RUN_H
+#define PROC_RUN_H
+
+#include <types.h>
+
+/*
+ * Start the program named argv[0] with arguments argv (NULL-terminated)
+ * and the environment from the command line, wait for it and return its
+ * exit status; afterwards print "run: N frames free, M heap blocks in use".
+ * -ENOENT if there is no such module, or the error that kept it from
+ * starting (said on the console).  May sleep.
+ */
+int run_program(const char *const argv[]);
+
+/* Do what run= and exit on the command line ask; returns if there is no
+ * run= (or exit). */
+void run_cmdline(void);
+
+#endif

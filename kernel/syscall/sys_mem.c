@@ -1,0 +1,72 @@
+/*
+ * Memory system calls: brk, mmap and munmap (anonymous memory only until
+ * there are files to map), madvise.  The address-space work is in
+ * mm/uvm.c; here are the argument checks, in the order Linux makes them,
+ * so that a program sees the same errno on both.
+ */
+#include "syscall/syscall.h"
+#include <errno.h>
+#include "mm/uvm.h"
+#include "proc/proc.h"
+
+#define PROT_MASK           (UVM_READ | UVM_WRITE | UVM_EXEC)
+#define MAP_SHARED          0x01
+#define MAP_PRIVATE         0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE            0x0f
+#define MAP_FIXED           0x10
+#define MAP_ANONYMOUS       0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#define MADV_DONTNEED       4
+
+static struct uvm *current_uvm(void)
+{
+	return proc_current()->uvm;
+}
+
+/* brk(2) never fails with an errno: it returns the break, moved or not
+ * (musl's malloc then falls back to mmap). */
+int64_t sys_brk(uptr_t addr)
+{
+	return (int64_t)uvm_brk(current_uvm(), addr);
+}
+
+int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)
+{
+	struct uvm *uvm = current_uvm();
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+
+	if (offset % PAGE_SIZE)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd >= 0 && fd < 3 ? -ENODEV : -EBADF;    /* no mappable files yet */
+	if (len == 0)
+		return -EINVAL;
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
+	    (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (prot & ~PROT_MASK)
+		return -EINVAL;
+	/* Shared anonymous memory is private until there is fork to share it with. */
+	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+	    addr % PAGE_SIZE == 0 && len <= USER_END && addr <= USER_END - len &&
+	    !uvm_range_free(uvm, addr, ALIGN_UP(len, PAGE_SIZE)))
+		return -EEXIST;
+	return uvm_mmap(uvm, addr, len, (unsigned)prot, fixed);
+}
+
+int64_t sys_munmap(uptr_t addr, size_t len)
+{
+	return uvm_munmap(current_uvm(), addr, len);
+}
+
+/* Advice may be ignored, except MADV_DONTNEED: the pages read as zero after. */
+int64_t sys_madvise(uptr_t addr, size_t len, int advice)
+{
+	if (addr % PAGE_SIZE || len > USER_END || addr > USER_END - len)
+		return -EINVAL;
+	if (advice == MADV_DONTNEED)
+		uvm_discard(current_uvm(), addr, ALIGN_UP(len, PAGE_SIZE));
+	return 0;
+}

@@ -1,0 +1,175 @@
+/*
+ * Process system calls: exit, identity, the thread pointer, scheduling,
+ * uname, and the OS's own calls for priorities and tracing.
+ *
+ * Process and thread ids share one numbering: a process's pid is the tid
+ * of its (main) thread, as on Linux, so getpid() == gettid() in a
+ * single-threaded program and os_setpriority() takes either.
+ */
+#include "syscall/syscall.h"
+#include <errno.h>
+#include "arch/x86_64/x86.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/uvm.h"
+#include "proc/proc.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
+
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+int64_t sys_exit(int status)
+{
+	proc_exit(status & 0xff);
+}
+
+/* One thread per process for now: exit and exit_group are the same. */
+int64_t sys_exit_group(int status)
+{
+	proc_exit(status & 0xff);
+}
+
+int64_t sys_getpid(void)
+{
+	return proc_current()->pid;
+}
+
+int64_t sys_getppid(void)
+{
+	struct proc *parent = proc_current()->parent;
+
+	return parent ? parent->pid : 0;
+}
+
+int64_t sys_gettid(void)
+{
+	return thread_current()->tid;
+}
+
+/* getuid, geteuid, getgid, getegid: everybody is root (0). */
+int64_t sys_getuid(void)
+{
+	return 0;
+}
+
+/* Remember where to write 0 when the thread exits (for pthread_join's
+ * futex, later); returns the caller's tid. */
+int64_t sys_set_tid_address(uptr_t tidptr)
+{
+	proc_current()->clear_child_tid = tidptr;
+	return thread_current()->tid;
+}
+
+/*
+ * The FS and GS bases: musl keeps its thread pointer in FS (%fs:0 points to
+ * itself), set once at start-up with ARCH_SET_FS.  The kernel writes the
+ * MSR now and again whenever it switches back to this thread
+ * (proc_context_switch).  A base outside the user half is refused: the
+ * kernel would load it for a user program.
+ */
+int64_t sys_arch_prctl(int code, uint64_t addr)
+{
+	struct proc *p = proc_current();
+	uint64_t flags;
+
+	switch (code) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (addr >= USER_END)
+			return -EPERM;
+		flags = irq_save();
+		if (code == ARCH_SET_FS) {
+			p->fs_base = addr;
+			wrmsr(MSR_FS_BASE, addr);
+		} else {
+			p->gs_base = addr;
+			wrmsr(MSR_GS_BASE, addr);
+		}
+		irq_restore(flags);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &p->fs_base, sizeof(p->fs_base)) ? -EFAULT : 0;
+	case ARCH_GET_GS:
+		return copy_to_user(addr, &p->gs_base, sizeof(p->gs_base)) ? -EFAULT : 0;
+	}
+	return -EINVAL;
+}
+
+int64_t sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+/* struct utsname: six NUL-terminated fields of 65 bytes. */
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+int64_t sys_uname(uptr_t buf)
+{
+	static const struct utsname u = {
+		.sysname = "kestrel",
+		.nodename = "kestrel",
+		.release = "0.7-syscalls",
+		.version = "#1 " __DATE__ " " __TIME__,
+		.machine = "x86_64",
+		.domainname = "(none)",
+	};
+
+	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/*
+ * The thread whose priority a process may see or change: tid 0 is the
+ * caller; any other must be a thread of some process (kernel threads are
+ * off limits).  Its tid, or -ESRCH.
+ */
+static int user_thread_tid(int tid)
+{
+	struct thread *t;
+	bool ok;
+	uint64_t flags;
+
+	if (tid == 0)
+		return thread_current()->tid;
+	flags = irq_save();
+	t = thread_find(tid);
+	ok = t && t->owner && t->state != THREAD_EXITED;
+	irq_restore(flags);
+	return ok ? tid : -ESRCH;
+}
+
+int64_t sys_os_setpriority(int tid, int prio)
+{
+	if (prio < SCHED_PRIO_HIGHEST || prio > SCHED_PRIO_LOWEST)
+		return -EINVAL;
+	tid = user_thread_tid(tid);
+	if (tid < 0)
+		return tid;
+	return sched_set_priority(tid, prio);
+}
+
+int64_t sys_os_getpriority(int tid)
+{
+	tid = user_thread_tid(tid);
+	if (tid < 0)
+		return tid;
+	return sched_get_priority(tid);
+}
+
+int64_t sys_os_trace(int pid, int on)
+{
+	struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+
+	if (!p || p->state != PROC_RUNNING)
+		return -ESRCH;
+	p->trace = on != 0;
+	return 0;
+}

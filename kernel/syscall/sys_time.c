@@ -1,0 +1,163 @@
+/*
+ * Time: clock_gettime, clock_getres, gettimeofday, nanosleep,
+ * clock_nanosleep.
+ *
+ * The clocks come from the timer tick (timer.h): CLOCK_MONOTONIC (and its
+ * _RAW, _COARSE and BOOTTIME twins) is the time since boot, with the
+ * tick's resolution (1 / TIMER_HZ s); CLOCK_REALTIME adds the CMOS clock's
+ * reading at boot (drivers/rtc.c); the CPU-time clocks count the timer ticks
+ * charged to the calling thread.  Sleeping is thread_sleep_until() a tick:
+ * a sleep lasts at least what was asked, rounded up to whole ticks.  There
+ * are no signals yet, so a sleep is never interrupted and `rem` is never
+ * written.
+ */
+#include "syscall/syscall.h"
+#include <errno.h>
+#include "arch/x86_64/timer.h"
+#include "drivers/rtc.h"
+#include "proc/proc.h"
+#include "sched/thread.h"
+
+#define NSEC_PER_SEC   1000000000ll
+#define NSEC_PER_TICK  (NSEC_PER_SEC / TIMER_HZ)
+
+#define CLOCK_REALTIME           0
+#define CLOCK_MONOTONIC          1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
+#define CLOCK_MONOTONIC_RAW      4
+#define CLOCK_REALTIME_COARSE    5
+#define CLOCK_MONOTONIC_COARSE   6
+#define CLOCK_BOOTTIME           7
+
+#define TIMER_ABSTIME 1
+
+struct timespec {
+	int64_t tv_sec, tv_nsec;
+};
+
+struct timeval {
+	int64_t tv_sec, tv_usec;
+};
+
+static int64_t boot_epoch = -1;         /* CMOS time at the first call, minus uptime */
+
+static int64_t uptime_ns(void)
+{
+	return (int64_t)timer_uptime_ms() * 1000000;
+}
+
+/* The time of clock in nanoseconds, or -EINVAL for an unknown clock. */
+static int64_t clock_now_ns(int clock)
+{
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		if (boot_epoch < 0)
+			boot_epoch = rtc_read_epoch() - uptime_ns() / NSEC_PER_SEC;
+		return boot_epoch * NSEC_PER_SEC + uptime_ns();
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		return uptime_ns();
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		return (int64_t)thread_current()->ticks * NSEC_PER_TICK;
+	}
+	return -EINVAL;
+}
+
+static struct timespec ns_to_timespec(int64_t ns)
+{
+	struct timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+
+	return ts;
+}
+
+int64_t sys_clock_gettime(int clock, uptr_t uts)
+{
+	int64_t ns = clock_now_ns(clock);
+	struct timespec ts;
+
+	if (ns < 0)
+		return ns;
+	ts = ns_to_timespec(ns);
+	return copy_to_user(uts, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+int64_t sys_clock_getres(int clock, uptr_t uts)
+{
+	struct timespec ts = { 0, NSEC_PER_TICK };
+
+	if (clock_now_ns(clock) < 0)
+		return -EINVAL;
+	if (uts && copy_to_user(uts, &ts, sizeof(ts)))
+		return -EFAULT;
+	return 0;
+}
+
+int64_t sys_gettimeofday(uptr_t utv, uptr_t utz)
+{
+	int64_t ns = clock_now_ns(CLOCK_REALTIME);
+	struct timeval tv = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / 1000 };
+	int32_t tz[2] = { 0, 0 };       /* struct timezone: UTC, no DST */
+
+	if (utv && copy_to_user(utv, &tv, sizeof(tv)))
+		return -EFAULT;
+	if (utz && copy_to_user(utz, tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copy in and check a struct timespec: its duration in ns, or -errno. */
+static int64_t timespec_from_user(uptr_t uts)
+{
+	struct timespec ts;
+
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	if (ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1)
+		return INT64_MAX;               /* forever, near enough */
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Sleep for at least ns nanoseconds. */
+static void sleep_ns(int64_t ns)
+{
+	uint64_t ticks;
+
+	if (ns <= 0)
+		return;
+	/* Round up, and one more: the current tick is already partly gone. */
+	ticks = (uint64_t)(ns / NSEC_PER_TICK) + (ns % NSEC_PER_TICK != 0) + 1;
+	thread_sleep(ticks);
+}
+
+int64_t sys_nanosleep(uptr_t ureq, uptr_t urem)
+{
+	int64_t ns = timespec_from_user(ureq);
+
+	(void)urem;
+	if (ns < 0)
+		return ns;
+	sleep_ns(ns);
+	return 0;
+}
+
+int64_t sys_clock_nanosleep(int clock, int flags, uptr_t ureq, uptr_t urem)
+{
+	int64_t ns, now;
+
+	(void)urem;
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
+		return -EINVAL;
+	ns = timespec_from_user(ureq);
+	if (ns < 0)
+		return ns;
+	now = clock_now_ns(clock);
+	sleep_ns(flags & TIMER_ABSTIME ? ns - now : ns);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * System calls: the table, the dispatcher and the handlers.
+ *
+ * A program makes a system call with the `syscall` instruction, Linux's way:
+ * number in %rax, arguments in %rdi %rsi %rdx %r10 %r8 %r9, result in %rax,
+ * -errno on failure.  syscall.S saves the registers as a trapframe and calls
+ * syscall_dispatch(tf), which looks the number up in the table
+ * (syscall.c): Linux's numbers for the POSIX calls kestrel implements,
+ * <os/syscall.h>'s numbers (from 1000) for its own.  Anything else is
+ * -ENOSYS, and the console says so once per number.
+ *
+ * Each table entry also says how to print the call's arguments and result
+ * (struct syscall_desc), for the tracer (trace.c): `trace=NAME` on the
+ * command line or os_trace(pid, 1) prints every call of a process, e.g.
+ *     [hello:1] write(1, "hello, world\n", 13) = 13
+ *
+ * The handlers, sys_NAME, are grouped by topic in sys_*.c.  They take their
+ * arguments with their C types (an `int` argument uses only the low 32 bits
+ * of its register, as on Linux) and user pointers as uptr_t; they check
+ * everything, copy through usercopy.h and return a value or -errno.  They
+ * run in the calling process's thread with interrupts on, and may sleep.
+ */
+#ifndef SYSCALL_SYSCALL_H
+#define SYSCALL_SYSCALL_H
+
+#include <types.h>
+#include <uapi/os/syscall.h>
+#include "mm/usercopy.h"
+
+struct trapframe;
+struct proc;
+
+/* Linux x86_64 system call numbers of the calls in the table
+ * (arch/x86/entry/syscalls/syscall_64.tbl). */
+#define SYS_read            0
+#define SYS_write           1
+#define SYS_close           3
+#define SYS_mmap            9
+#define SYS_munmap          11
+#define SYS_brk             12
+#define SYS_ioctl           16
+#define SYS_readv           19
+#define SYS_writev          20
+#define SYS_sched_yield     24
+#define SYS_madvise         28
+#define SYS_nanosleep       35
+#define SYS_getpid          39
+#define SYS_exit            60
+#define SYS_uname           63
+#define SYS_gettimeofday    96
+#define SYS_getuid          102
+#define SYS_getgid          104
+#define SYS_geteuid         107
+#define SYS_getegid         108
+#define SYS_getppid         110
+#define SYS_arch_prctl      158
+#define SYS_gettid          186
+#define SYS_set_tid_address 218
+#define SYS_clock_gettime   228
+#define SYS_clock_getres    229
+#define SYS_clock_nanosleep 230
+#define SYS_exit_group      231
+
+/* How the tracer prints an argument. */
+enum syscall_arg {
+	ARG_NONE,
+	ARG_INT,        /* int, decimal */
+	ARG_LONG,       /* long, decimal */
+	ARG_HEX,        /* flags and other bit sets */
+	ARG_PTR,        /* a pointer it does not follow: 0x... or NULL */
+	ARG_STR,        /* a NUL-terminated string, read from the process */
+	ARG_BUF_IN,     /* bytes given to the kernel; the next argument is their count */
+	ARG_BUF_OUT,    /* bytes the kernel fills in; as many as the result says */
+	ARG_IOV,        /* struct iovec[], count in the next argument */
+	ARG_PROT,       /* mmap's PROT_* */
+	ARG_MAP,        /* mmap's MAP_* */
+	ARG_CLOCK,      /* CLOCK_REALTIME, ... */
+	ARG_IOCTL,      /* an ioctl request: TIOCGWINSZ, ... */
+	ARG_ARCH,       /* arch_prctl's code: ARCH_SET_FS, ... */
+	ARG_TIMESPEC,   /* a struct timespec given to the kernel */
+};
+
+/* How the tracer prints the result (errors always as -ENAME). */
+enum syscall_ret {
+	RET_INT,        /* decimal */
+	RET_PTR,        /* 0x... (mmap, brk) */
+	RET_NONE,       /* does not return (exit): printed before the call, "= ?" */
+};
+
+/* The handlers' common type: six register-sized arguments (see syscall.c). */
+typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+struct syscall_desc {
+	const char *name;
+	syscall_fn fn;
+	uint8_t nargs;
+	uint8_t args[6];        /* enum syscall_arg */
+	uint8_t ret;            /* enum syscall_ret */
+};
+
+/* Set up the syscall entry (MSRs): once at boot, from proc_init. */
+void syscall_init(void);
+/* The C side of the entry: run the call in tf->rax with tf's arguments and
+ * put the result in tf->rax. */
+void syscall_dispatch(struct trapframe *tf);
+/* The table entry of call nr, or NULL if it is not implemented. */
+const struct syscall_desc *syscall_lookup(uint64_t nr);
+/* Linux's name for call nr ("prlimit64"), or NULL. */
+const char *syscall_linux_name(uint64_t nr);
+
+/* ---- tracing (trace.c) ---------------------------------------------------- */
+
+/* Should a new process named name be traced (`trace=NAME`, `trace=all`)? */
+bool trace_wanted(const char *name);
+/* Print one traced call of the current process p: "[name:pid] call(args) =
+ * result".  For a call that does not return, done is false and the line
+ * ends in "= ?". */
+void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d,
+		const uint64_t args[6], int64_t ret, bool done);
+/* "EFAULT" for 14, ...; NULL for a number it does not know. */
+const char *errno_name(int err);
+
+/* ---- the handlers (sys_*.c) ----------------------------------------------- */
+
+/* sys_io.c: the console as file descriptors 0, 1 and 2. */
+int64_t sys_read(int fd, uptr_t buf, size_t count);
+int64_t sys_write(int fd, uptr_t buf, size_t count);
+int64_t sys_readv(int fd, uptr_t iov, int iovcnt);
+int64_t sys_writev(int fd, uptr_t iov, int iovcnt);
+int64_t sys_close(int fd);
+int64_t sys_ioctl(int fd, unsigned long request, uptr_t arg);
+
+/* sys_mem.c */
+int64_t sys_brk(uptr_t addr);
+int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset);
+int64_t sys_munmap(uptr_t addr, size_t len);
+int64_t sys_madvise(uptr_t addr, size_t len, int advice);
+
+/* sys_proc.c */
+int64_t sys_exit(int status);
+int64_t sys_exit_group(int status);
+int64_t sys_getpid(void);
+int64_t sys_getppid(void);
+int64_t sys_gettid(void);
+int64_t sys_getuid(void);
+int64_t sys_set_tid_address(uptr_t tidptr);
+int64_t sys_arch_prctl(int code, uint64_t addr);
+int64_t sys_sched_yield(void);
+int64_t sys_uname(uptr_t buf);
+int64_t sys_os_setpriority(int tid, int prio);
+int64_t sys_os_getpriority(int tid);
+int64_t sys_os_trace(int pid, int on);
+
+/* sys_time.c */
+int64_t sys_clock_gettime(int clock, uptr_t ts);
+int64_t sys_clock_getres(int clock, uptr_t ts);
+int64_t sys_gettimeofday(uptr_t tv, uptr_t tz);
+int64_t sys_nanosleep(uptr_t req, uptr_t rem);
+int64_t sys_clock_nanosleep(int clock, int flags, uptr_t req, uptr_t rem);
+
+#endif
