@@ -44,8 +44,9 @@ else
 Q ?= @
 endif
 
-# `  MUSL    configure`-style progress lines.
-libc_say = @printf '  %-7s %s\n'
+# `  MUSL    configure`-style progress lines (the top-level SAY, which make -s
+# and V=1 silence, when included).
+libc_say = $(if $(SAY),$(SAY),@printf '  %-7s %s\n')
 
 # Run a noisy command with its output in a log, shown (the tail) only when the
 # command fails.  V=1 shows everything as it happens.
