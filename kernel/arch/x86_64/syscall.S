@@ -15,6 +15,7 @@
  * tf->rax.  The frame is 22 * 8 bytes below a 16-byte aligned stack top,
  * so the call is aligned as the ABI wants.
  */
+#include "arch/x86_64/regs.h"
 #include "arch/x86_64/usermode.h"
 
 #define USER_CS   0x2b          /* gdt.h: GDT_USER_CODE | 3 */
@@ -40,21 +41,7 @@ syscall_entry:
 	pushq %rcx                              /* rip */
 	pushq $0                                /* error code */
 	pushq $T_SYSCALL                        /* vector */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GENERAL_REGS
 	xorl %ebp, %ebp                         /* backtraces end here */
 	movq %rsp, %rdi
 	sti

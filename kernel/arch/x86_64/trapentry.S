@@ -19,6 +19,7 @@
  * before the iretq back) once the kernel keeps per-CPU data in GS.
  */
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/regs.h"
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(n) ((n) == 8 || ((n) >= 10 && (n) <= 14) || (n) == 17 || \
@@ -65,21 +66,7 @@ trap_stubs:
 trap_common:
 	/* Save the general registers: the interrupted code must find them
 	 * unchanged (an interrupt can strike between any two instructions). */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GENERAL_REGS
 	cld                             /* the C ABI wants DF clear; interrupted code may have set it */
 	movq %rsp, %rdi                 /* trap(struct trapframe *tf) */
 	call trap
@@ -88,21 +75,7 @@ trap_common:
 
 	.global trap_return
 trap_return:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	POP_GENERAL_REGS
 	addq $16, %rsp                  /* drop the vector and error code */
 	iretq
 	.size trap_common, . - trap_common
