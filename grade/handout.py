@@ -294,10 +294,12 @@ def generate(root, stage, outdir, stages):
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_symlink():
             os.symlink(os.readlink(src), dst)
-        elif rel in contents:
+        elif rel in contents and contents[rel] != read_source(src):
             dst.write_text(contents[rel], encoding="utf-8")
             shutil.copymode(src, dst)
         else:
+            # Unchanged files keep their timestamps, so that build outputs
+            # shared with the main tree (check_handouts.share_libc) stay fresh.
             shutil.copy2(src, dst)
     (outdir / gradelib.HANDOUT_STAMP).write_text(stage + "\n")
 
