@@ -1,3 +1,8 @@
+/*
+ * Stopping the machine.  Tests end the emulator on purpose: QEMU through its
+ * isa-debug-exit device (the status tells the grader the verdict), Bochs
+ * through its shutdown port.  Everything else halts with interrupts off.
+ */
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/x86.h"
 #include "drivers/serial.h"
