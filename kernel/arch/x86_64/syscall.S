@@ -60,21 +60,7 @@ syscall_entry:
 	movq TF_RIP(%rsp), %rcx
 	shrq $47, %rcx
 	jnz trap_return                         /* trapentry.S: pops the frame, iretq */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11                               /* overwritten below */
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx                               /* overwritten below */
-	popq %rbx
-	popq %rax
+	POP_GENERAL_REGS                        /* rcx and r11 are replaced below */
 	/* rsp now points at the vector; rip, rflags and rsp lie above it. */
 	movq TF_RIP - 15 * 8(%rsp), %rcx
 	movq TF_RFLAGS - 15 * 8(%rsp), %r11
