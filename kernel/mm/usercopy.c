@@ -63,6 +63,11 @@ static inline void user_access_end(void)
 		__asm__ volatile("clac" : : : "memory");
 }
 
+void usercopy_trap_entry(void)
+{
+	user_access_end();
+}
+
 bool user_range_ok(uptr_t uaddr, size_t n)
 {
 	return uaddr <= USER_END && n <= USER_END - uaddr;

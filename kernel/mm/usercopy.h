@@ -48,4 +48,11 @@ int64_t strncpy_from_user(char *dst, uptr_t usrc, size_t size);
  * process, without copying: for calls that must fail before they block. */
 int user_access_check(uptr_t uaddr, size_t n, bool write);
 
+/*
+ * Clear RFLAGS.AC on a trap from user mode.  A program may set AC (popf),
+ * and an interrupt or exception, unlike SYSCALL (whose SFMASK clears it),
+ * keeps it: with AC set, SMAP would not stop the kernel touching user pages.
+ */
+void usercopy_trap_entry(void);
+
 #endif

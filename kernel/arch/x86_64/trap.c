@@ -22,6 +22,7 @@
  * see user_fault()); without a process it is reported like a kernel fault.
  */
 #include "arch/x86_64/trap.h"
+#include "mm/usercopy.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/tss.h"
 #include "arch/x86_64/x86.h"
@@ -321,6 +322,8 @@ static void breakpoint(struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	if (trap_from_user(tf))
+		usercopy_trap_entry();
 	if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + IRQ_COUNT) {
 		irq_dispatch(tf);
 		sched_preempt();        /* the one place an interrupt switches threads */
