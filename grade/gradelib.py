@@ -33,15 +33,55 @@ How a test runs
 
 Time
 ----
-Each test has a time limit (`timeout=` of `@test`, seconds from boot); an
-`expect` may set a shorter limit of its own.  All limits are multiplied by the
-environment variable GRADE_TIMEOUT_SCALE (default 1) for slow machines.
+A busy host must not turn a correct kernel into a failure, and a hung kernel
+must fail in seconds, so no limit counts plain wall-clock time.
+
+* QEMU time.  While QEMU runs, a sampler thread reads every POLL seconds the
+  CPU time it has used (utime + stime of /proc/PID/stat, all threads), its
+  demand (the time its threads ran or waited, runnable, for a CPU:
+  /proc/PID/task/TID/schedstat) and whether a thread of it is runnable right
+  now.  All are taken over the processes QEMU started too, since a
+  GRADE_QEMU wrapper may fork.  A QEMU that computes wants a whole CPU
+  however busy the host is, and QEMU time advances by the CPU time it got; a
+  QEMU whose guest sits in `hlt` wants almost none (under IDLE_DEMAND of one
+  CPU, and runnable in under that share of the samples), and QEMU time
+  advances by wall time, which an idle guest's timers follow.  So QEMU time
+  is about the time the test would take on an idle host: the time QEMU waits
+  for a CPU that other processes hold does not count.
+* Limits.  A test's `timeout=` (default 20) is seconds of QEMU time from the
+  kernel's first line: the first byte on the serial port (under Bochs, the
+  first after Bochs' own banner and debugger prompt).  BIOS and GRUB do not
+  eat into it; they have BOOT_LIMIT of their own.  `expect(timeout=)` limits
+  one wait further, from the wait's start.  A wall-clock ceiling of
+  WALL_FACTOR times these limits is the last resort, for a QEMU that gets no
+  CPU at all.
+* Hangs.  While an `expect*` waits, the kernel is supposed to print: tests
+  send input only after awaiting a prompt, so a kernel that waits for input
+  at a prompt is never inside an expect.  Two checks end a wait early:
+  - spinning: no output while QEMU used STALL_LIMIT CPU seconds (a loop
+    that never ends, or under `-icount ... sleep=off` an idle guest, whose
+    QEMU skips ahead at full speed);
+  - halted: no output for IDLE_WINDOW wall seconds in which QEMU was idle
+    (a kernel halted with interrupts off, a lost wake-up, a deadlock with
+    only the timer ticking).
+  New output, input sent with `send`, and the start of each wait reset
+  both.  The `stall=` and `idle=` of `@test` raise them for a test whose
+  kernel computes or sleeps silently for longer on purpose.  Once a test has
+  failed by a hang, the tests of its stage that start later in the same run
+  get AFTER_HANG times these budgets: a kernel that hangs once mostly hangs
+  in every test, and the student learns so in seconds, not minutes; their
+  failure says so, and `-k` runs one test alone with the full budget.
+* GRADE_TIMEOUT_SCALE multiplies every limit and budget.  A timeout message
+  says which clock ran out; a hang message what kind of hang it saw.  Without
+  schedstat (a host kernel without CONFIG_SCHED_INFO) demand is judged by
+  CPU time and the runnable samples alone.
 
 Environment
 -----------
 GRADE_QEMU           QEMU command to run instead of `qemu-system-x86_64`
                      (split like a shell would, so it may add arguments).
-GRADE_TIMEOUT_SCALE  factor applied to every time limit (a float, default 1).
+GRADE_TIMEOUT_SCALE  factor applied to every time limit and hang budget
+                     (a float, default 1), for a slow machine.
 
 Running
 -------
@@ -51,10 +91,14 @@ stages) and the stage scripts (one stage).  It builds the ISO with one
 line per test in registration order, a score per stage, a total, and a last
 line `N passed, M failed`; it can also write Gradescope-style JSON and JUnit
 XML.  Each test's full output is kept in `build/grade/<test>.log`.
+`--under-load N` grades twice, idle and with N CPU hogs running, and
+compares the verdicts: the test of the clocks above on a real kernel.
 """
 
 import argparse
+import collections
 import concurrent.futures
+import contextlib
 import importlib.util
 import json
 import os
@@ -202,6 +246,135 @@ def describe_status(status):
 
 
 # --------------------------------------------------------------------------
+# The emulator's clocks (see "Time" above)
+# --------------------------------------------------------------------------
+
+POLL = 0.1            # seconds between two samples of the emulator's clocks
+BOOT_LIMIT = 30       # QEMU time from QEMU's start to the kernel's first line
+STALL_LIMIT = 10      # CPU seconds of QEMU without output while a wait runs
+IDLE_WINDOW = 3       # wall seconds without output and with QEMU idle
+IDLE_DEMAND = 0.25    # QEMU is idle while it wants less than this share of one CPU
+AFTER_HANG = 0.4      # the hang budgets' factor once a test of the stage hung
+WALL_FACTOR = 10      # the wall-clock ceiling, in multiples of the QEMU-time limits
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SCHEDSTAT = Path("/proc/self/schedstat").exists()
+
+
+@dataclass
+class Sample:
+    """What an emulator had used at one moment (seconds)."""
+    wall: float       # time.monotonic()
+    cpu: float        # CPU time of its processes
+    demand: float     # time its threads ran or waited to run; None without schedstat
+    runnable: bool    # a thread of it was running or runnable (or in disk wait) then
+
+
+def _proc_stat(pid, tid=None):
+    """The fields of /proc/PID/stat (or of thread TID) after the command name, or None."""
+    name = "/proc/{}/stat".format(pid) if tid is None else "/proc/{}/task/{}/stat".format(pid, tid)
+    try:
+        text = Path(name).read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def process_tree(root):
+    """`root` and every process descended from it, found by their parent ids."""
+    children = collections.defaultdict(list)
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            fields = _proc_stat(entry.name)
+            if fields:
+                children[int(fields[1])].append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children[pid])
+    return tree
+
+
+class EmulatorClock:
+    """The CPU time and the demand of an emulator and the processes it started.
+
+    CPU time is utime + stime of each process (all its threads).  Demand is
+    the time each thread ran plus the time it waited, runnable, for a CPU
+    (schedstat); the kernel adds a wait only when it ends, so each sample
+    also notes whether a thread is runnable right now: a QEMU starved of CPU
+    is, an idle one mostly is not.  Each process and thread adds what it
+    used since it was last seen, so both totals only grow, also when a child
+    exits.  The process tree is looked up again every `rescan` seconds (a
+    scan of /proc costs a few milliseconds).  Used by one thread at a time.
+    """
+
+    def __init__(self, pid, rescan=1.0):
+        self.root = pid
+        self.rescan = rescan
+        self._tree = [pid]
+        self._scanned = None
+        self._seen = {}
+        self._cpu = 0.0
+        self._demand = 0.0 if SCHEDSTAT else None
+
+    def sample(self):
+        now = time.monotonic()
+        if self._scanned is None or now - self._scanned >= self.rescan:
+            self._tree = process_tree(self.root)
+            self._scanned = now
+        runnable = False
+        for pid in self._tree:
+            fields = _proc_stat(pid)
+            if fields:
+                self._cpu += self._grow(pid, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+            for tid in _threads(pid):
+                fields = _proc_stat(pid, tid)
+                runnable = runnable or bool(fields and fields[0] in ("R", "D"))
+                if self._demand is not None:
+                    self._demand += self._grow((pid, tid), _schedstat(pid, tid))
+        return Sample(now, self._cpu, self._demand, runnable)
+
+    def _grow(self, key, value):
+        """How much `value` of `key` grew since the last sample."""
+        if value is None:
+            return 0.0
+        grown = value - self._seen.get(key, 0.0)
+        self._seen[key] = value
+        return max(grown, 0.0)
+
+
+def _threads(pid):
+    try:
+        return os.listdir("/proc/{}/task".format(pid))
+    except OSError:
+        return []
+
+
+def _schedstat(pid, tid):
+    """Seconds thread `tid` ran plus seconds it waited for a CPU, or None."""
+    try:
+        run, wait = Path("/proc/{}/task/{}/schedstat".format(pid, tid)).read_text().split()[:2]
+        return (int(run) + int(wait)) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
+def _idle(samples):
+    """Whether the emulator was idle over `samples` (oldest first).
+
+    Idle: it wanted less than IDLE_DEMAND of one CPU (by schedstat, else by
+    its CPU time), and was runnable in less than that share of the samples."""
+    first, last = samples[0], samples[-1]
+    if last.demand is not None and first.demand is not None:
+        used = last.demand - first.demand
+    else:
+        used = last.cpu - first.cpu
+    runnable = sum(s.runnable for s in samples) / len(samples)
+    return used < IDLE_DEMAND * (last.wall - first.wall) and runnable < IDLE_DEMAND
+
+
+# --------------------------------------------------------------------------
 # Serial output cleaning
 # --------------------------------------------------------------------------
 
@@ -221,12 +394,15 @@ def clean_line(raw):
 # --------------------------------------------------------------------------
 
 class TestFailure(Exception):
-    """A test failed; `reason` says why and `expected` what was awaited (if anything)."""
+    """A test failed; `reason` says why and `expected` what was awaited (if anything).
 
-    def __init__(self, reason, expected=None):
+    `hang` is true when the kernel stopped making progress (see "Time")."""
+
+    def __init__(self, reason, expected=None, hang=False):
         super().__init__(reason)
         self.reason = reason
         self.expected = expected
+        self.hang = hang
 
 
 def fail(reason):
@@ -249,6 +425,8 @@ class Machine:
     Matching is in order: each expectation looks only at lines after the one
     the previous expectation matched.  A failed expectation raises
     TestFailure.  `close()` kills QEMU; it is safe to call more than once.
+    `timeout` is the test's limit in seconds of QEMU time, `stall` and `idle`
+    replace STALL_LIMIT and IDLE_WINDOW (all unscaled; see "Time").
     """
 
     # Live machines, so that an interrupted run can kill every QEMU.
@@ -256,7 +434,7 @@ class Machine:
     _live_lock = threading.Lock()
 
     def __init__(self, cmdline="", *, mem=DEFAULT_MEM, cpu=DEFAULT_CPU, qemu_args=(),
-                 timeout=20, iso=ISO, emulator="qemu"):
+                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None):
         self.cmdline = cmdline
         self.emulator = emulator       # "qemu", or "bochs" (see bochs_command)
         self.mem = mem
@@ -264,7 +442,14 @@ class Machine:
         self.qemu_args = list(qemu_args)
         self.iso = Path(iso)
         self.scale = timeout_scale()
+        # The limits, scaled: QEMU time, CPU time, wall time (see "Time").
         self.time_limit = timeout * self.scale
+        self.boot_limit = BOOT_LIMIT * self.scale
+        self.stall_limit = (STALL_LIMIT if stall is None else stall) * self.scale
+        self.idle_window = (IDLE_WINDOW if idle is None else idle) * self.scale
+        self.wall_limit = WALL_FACTOR * (self.boot_limit + self.time_limit)
+        self.boot_time = 0.0           # QEMU time before the kernel's first line
+        self.test_time = 0.0           # QEMU time since
         self.expectations = 0          # expect* calls made; a test must make one
         self._args_image = make_args_image(cmdline)
         self._cond = threading.Condition()
@@ -277,13 +462,24 @@ class Machine:
         self._proc = None
         self._tmpdir = None
         self._threads = []
-        self._deadline = None
         self.command = None            # the QEMU command line, once started
+        # Bochs prints a banner and its debugger prompt before the kernel.
+        self._preamble = re.compile(r"^<bochs:\d+> ") if emulator == "bochs" else None
+        self._began = False            # the kernel's first byte has arrived
+        self._received = 0             # bytes of output, and
+        self._sent = 0                 # send() calls: progress, with the waits
+        self._clock = None
+        self._started = None           # wall time of QEMU's start
+        self._last = None              # the latest Sample
+        self._progress = None          # (_received, _sent) as last seen by the sampler
+        self._quiet_cpu = 0.0          # QEMU's CPU time at the last progress
+        self._quiet = collections.deque()  # samples since then, IDLE_WINDOW's worth
+        self._stopped = threading.Event()
 
     # -- life cycle --------------------------------------------------------
 
     def start(self):
-        """Write ARGS.img and start QEMU; the time limit counts from here."""
+        """Write ARGS.img and start QEMU; the clocks start here."""
         self._tmpdir = tempfile.mkdtemp(prefix="grade-")
         args_img = Path(self._tmpdir) / "ARGS.img"
         args_img.write_bytes(self._args_image)
@@ -303,8 +499,11 @@ class Machine:
                               "command)".format(shlex.join(qemu_binary()), e.strerror or e))
         with Machine._live_lock:
             Machine._live.add(self)
-        self._deadline = time.monotonic() + self.time_limit
-        for target in (self._read_stdout, self._read_stderr):
+        self._started = time.monotonic()
+        self._clock = EmulatorClock(self._proc.pid, rescan=min(1.0, self.idle_window / 3))
+        self._last = self._clock.sample()
+        self._reset_quiet()
+        for target in (self._read_stdout, self._read_stderr, self._watch):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -312,6 +511,7 @@ class Machine:
 
     def close(self):
         """Kill QEMU (if still running) and remove the temporary directory."""
+        self._stopped.set()
         if self._proc is not None:
             if self._proc.poll() is None:
                 self._proc.kill()
@@ -360,8 +560,11 @@ class Machine:
                 break
             *complete, pending = (pending + chunk).split(b"\n")
             with self._cond:
-                self._lines.extend(clean_line(raw) for raw in complete)
+                lines = [clean_line(raw) for raw in complete]
+                self._lines.extend(lines)
                 self._partial = pending
+                self._received += len(chunk)
+                self._note_kernel(lines, pending)
                 self._cond.notify_all()
         status = self._proc.wait()
         with self._cond:
@@ -372,9 +575,70 @@ class Machine:
             self._eof = True
             self._cond.notify_all()
 
+    def _note_kernel(self, lines, pending):
+        """Notice the kernel's first byte among new output (lock held)."""
+        if self._began:
+            return
+        if self._preamble is None:
+            self._began = True
+            return
+        for i, line in enumerate(lines):
+            if self._preamble.search(line):
+                self._preamble = None
+                self._began = i + 1 < len(lines) or bool(pending)
+                return
+
     def _read_stderr(self):
         for raw in self._proc.stderr:
             self._stderr.append(raw.decode("utf-8", "replace").rstrip())
+
+    # -- the sampler thread: QEMU time and silence ---------------------------
+
+    def _watch(self):
+        """Sample the emulator's clocks every POLL seconds until it exits."""
+        while not self._stopped.wait(POLL):
+            try:
+                sample = self._clock.sample()
+            except (OSError, ValueError, IndexError):
+                continue
+            with self._cond:
+                if self._eof:
+                    return
+                self._advance(sample)
+                self._cond.notify_all()
+
+    def _advance(self, sample):
+        """Move QEMU time on to `sample` and track the silence (lock held)."""
+        last, self._last = self._last, sample
+        idle = _idle([last, sample])
+        step = sample.wall - last.wall if idle else sample.cpu - last.cpu
+        if self._began:
+            self.test_time += step
+        else:
+            self.boot_time += step
+        if self._note_progress():
+            return
+        self._quiet.append(sample)
+        while len(self._quiet) > 1 and self._quiet[1].wall <= sample.wall - self.idle_window:
+            self._quiet.popleft()
+
+    def _note_progress(self):
+        """Restart the silence if there was output or input since (lock held)."""
+        if (self._received, self._sent) == self._progress:
+            return False
+        self._reset_quiet()
+        return True
+
+    def _reset_quiet(self):
+        """Output, input or a new wait: the silence starts again (lock held)."""
+        self._progress = (self._received, self._sent)
+        self._quiet_cpu = self._last.cpu
+        self._quiet = collections.deque([self._last])
+
+    def qemu_time(self):
+        """Seconds of QEMU time since QEMU's start (see "Time")."""
+        with self._cond:
+            return self.boot_time + self.test_time
 
     # -- what the kernel printed --------------------------------------------
 
@@ -398,8 +662,8 @@ class Machine:
     def expect(self, regex, timeout=None, partial=False):
         """Wait for the next line matching `regex` (re.search) and return the match.
 
-        `timeout` (seconds, scaled) limits this wait further than the test's
-        time limit.  With `partial=True` the unfinished last line counts too,
+        `timeout` (seconds of QEMU time, scaled) limits this wait further than
+        the test's time limit.  With `partial=True` the unfinished last line counts too,
         for a prompt that has no newline yet.
         """
         pattern = re.compile(regex)
@@ -444,13 +708,13 @@ class Machine:
             panic_ok = status == STATUS_PANIC
         self.expectations += 1
         want = "QEMU exit status {} ({})".format(status, describe_status(status))
-        deadline, limit = self._limits(timeout)
         with self._cond:
+            wait = self._begin_wait(timeout)
             while True:
                 self._scan_for_panic(panic_ok, want)
                 if self._eof:
                     break
-                self._wait(deadline, limit, want, want)
+                self._wait(wait, want, want)
         if self._status != status:
             raise TestFailure("QEMU exited with status {} ({}), expected {} ({})".format(
                 self._status, describe_status(self._status), status,
@@ -458,6 +722,8 @@ class Machine:
 
     def send(self, text):
         """Type `text` on the serial port; "\\n" is sent as "\\r" (the Enter key)."""
+        with self._cond:
+            self._sent += 1
         try:
             self._proc.stdin.write(text.replace("\n", "\r").encode("utf-8"))
             self._proc.stdin.flush()
@@ -467,30 +733,69 @@ class Machine:
 
     # -- waiting ---------------------------------------------------------
 
-    def _limits(self, timeout):
-        """The deadline of one wait and the words for a timeout message."""
-        test_limit = "the test's time limit of {:.1f}s".format(self.time_limit)
-        if timeout is None or time.monotonic() + timeout * self.scale >= self._deadline:
-            return self._deadline, test_limit
-        return time.monotonic() + timeout * self.scale, "{:.1f}s".format(timeout * self.scale)
+    def _begin_wait(self, timeout):
+        """Start a wait: its own limit if it has one, and a fresh silence (lock held)."""
+        self._reset_quiet()
+        limit = None if timeout is None else timeout * self.scale
+        return limit, self.qemu_time(), time.monotonic()
 
-    def _wait(self, deadline, limit, want, expected):
-        """Sleep until output arrives; fail when the deadline passes (lock held)."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            scale = ""
-            if self.scale != 1:
-                scale = " (GRADE_TIMEOUT_SCALE={:g})".format(self.scale)
-            raise TestFailure("timeout: {} passed{} while waiting for {}".format(
-                limit, scale, want), expected)
-        self._cond.wait(remaining)
+    def _wait(self, wait, want, expected):
+        """Sleep until output arrives or the clocks move; fail when one runs out (lock held)."""
+        self._note_progress()
+        reason = self._out_of_time(wait, want)
+        hang = self._hang(want)
+        if reason or hang:
+            raise TestFailure(reason or hang, expected, hang=not reason)
+        self._cond.wait(5 * POLL)   # the sampler wakes us every POLL seconds
+
+    def _out_of_time(self, wait, want):
+        """Which clock ran out, in words, or None (lock held)."""
+        limit, start, wall = wait
+        qemu = "QEMU time (its CPU time while it computes, wall time while it idles)"
+        scale = "on a slow machine, raise GRADE_TIMEOUT_SCALE (now {:g})".format(self.scale)
+        now = time.monotonic()
+        if now - self._started >= self.wall_limit or (
+                limit is not None and now - wall >= WALL_FACTOR * limit):
+            ceiling = self.wall_limit if limit is None else min(self.wall_limit,
+                                                                 WALL_FACTOR * limit)
+            return ("timeout: the wall-clock ceiling of {:.0f}s ({} times the limits in QEMU "
+                    "time) passed while waiting for {}, with {:.1f}s of QEMU time used: QEMU "
+                    "hardly gets a CPU on this host; {}".format(
+                        ceiling, WALL_FACTOR, want, self.qemu_time(), scale))
+        if not self._began and self.boot_time >= self.boot_limit:
+            return ("timeout: the kernel printed nothing in {:.1f}s of {} from QEMU's start "
+                    "(BIOS and GRUB) while waiting for {}; {}".format(
+                        self.boot_limit, qemu, want, scale))
+        if self.test_time >= self.time_limit:
+            return ("timeout: the test's time limit of {:.1f}s of {} from the kernel's first "
+                    "line passed while waiting for {}; {}".format(
+                        self.time_limit, qemu, want, scale))
+        if limit is not None and self.qemu_time() - start >= limit:
+            return "timeout: this wait's limit of {:.1f}s of {} passed while waiting for {}; {}" \
+                .format(limit, qemu, want, scale)
+        return None
+
+    def _hang(self, want):
+        """What kind of hang the silence shows, in words, or None (lock held)."""
+        early = "stopped early, not at the test's {:.1f}s limit".format(self.time_limit)
+        if self._began and self._last.cpu - self._quiet_cpu >= self.stall_limit:
+            return ("hang: no output for {:.1f} CPU seconds of QEMU while waiting for {}: the "
+                    "kernel runs but prints nothing (a loop that never ends?); {} "
+                    "(GRADE_TIMEOUT_SCALE scales this budget too)".format(
+                        self.stall_limit, want, early))
+        first, last = self._quiet[0], self._quiet[-1]
+        if last.wall - first.wall >= self.idle_window and _idle(self._quiet):
+            return ("hang: no output for {:.1f}s with QEMU idle while waiting for {}: the "
+                    "kernel is halted with nothing to wake it (interrupts off, a lost "
+                    "wake-up, a deadlock); {}".format(self.idle_window, want, early))
+        return None
 
     def _await_line(self, pattern, match_line, timeout, partial, panic_ok=False):
         """Examine lines from the cursor on until `match_line` returns a match."""
         self.expectations += 1
         want = "a line matching " + _show(pattern)
-        deadline, limit = self._limits(timeout)
         with self._cond:
+            wait = self._begin_wait(timeout)
             while True:
                 while self._cursor < len(self._lines):
                     line = self._lines[self._cursor]
@@ -510,7 +815,7 @@ class Machine:
                     raise TestFailure("QEMU exited with status {} ({}) before printing {}".format(
                         self._status, describe_status(self._status), want)
                         + self._qemu_said(), _show(pattern))
-                self._wait(deadline, limit, want, _show(pattern))
+                self._wait(wait, want, _show(pattern))
 
     def _scan_for_panic(self, panic_ok, want):
         """Fail on an unexpected panic among the lines not yet examined (lock held)."""
@@ -522,9 +827,10 @@ class Machine:
 
     def _fail_panic(self, line, pattern, prefix="kernel panicked: ", expected=None):
         """Let the panic report (registers, backtrace) finish printing, then fail (lock held)."""
-        settle = time.monotonic() + 3 * self.scale
-        while not self._eof and time.monotonic() < settle:
-            self._cond.wait(settle - time.monotonic())
+        settle = self.qemu_time() + 3 * self.scale
+        ceiling = time.monotonic() + WALL_FACTOR * 3 * self.scale
+        while not self._eof and self.qemu_time() < settle and time.monotonic() < ceiling:
+            self._cond.wait(5 * POLL)
         raise TestFailure(prefix + line, expected or (_show(pattern) if pattern else None))
 
     def _qemu_said(self):
@@ -549,6 +855,8 @@ class Test:
     cpu: str = DEFAULT_CPU
     qemu_args: tuple = ()
     emulator: str = "qemu"
+    stall: float = None
+    idle: float = None
 
     @property
     def name(self):
@@ -563,21 +871,24 @@ REGISTRY = []   # every registered test, in registration (file) order
 
 
 def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
-         qemu_args=(), emulator="qemu"):
+         qemu_args=(), emulator="qemu", stall=None, idle=None):
     """Register the decorated function `f(machine)` as a test of `stage`.
 
     `cmdline` is the kernel command line (for example "test=kfree_reuse"),
-    `timeout` the time limit in seconds from boot (scaled by
-    GRADE_TIMEOUT_SCALE), `mem`/`cpu` QEMU's -m/-cpu and `qemu_args` extra
-    QEMU arguments such as ("-icount", "shift=0,align=off,sleep=off").
-    `emulator="bochs"` boots the test in Bochs instead (mem, cpu and
-    qemu_args then do not apply).
+    `timeout` the time limit in seconds of QEMU time from the kernel's first
+    line (scaled by GRADE_TIMEOUT_SCALE; see "Time"), `mem`/`cpu` QEMU's
+    -m/-cpu and `qemu_args` extra QEMU arguments such as
+    ("-icount", "shift=0,align=off,sleep=off").  `emulator="bochs"` boots
+    the test in Bochs instead (mem, cpu and qemu_args then do not apply).
+    `stall` (CPU seconds) and `idle` (wall seconds) replace the hang budgets
+    STALL_LIMIT and IDLE_WINDOW for a kernel that computes or sleeps
+    silently for longer on purpose.
     """
     make_args_image(cmdline)  # refuse a bad command line when the script loads
 
     def register(func):
         REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
-                             tuple(qemu_args), emulator))
+                             tuple(qemu_args), emulator, stall, idle))
         return func
     return register
 
@@ -672,14 +983,41 @@ def _relative(path):
         return str(path)
 
 
-def run_test(t, log_name=None):
-    """Boot QEMU for test `t`, run its function, and return a Result."""
+class HangLog:
+    """The first test of each stage that failed by a hang in one run.
+
+    Tests of that stage that start later get AFTER_HANG times the hang
+    budgets (see "Time").  Shared by the runner's threads."""
+
+    def __init__(self):
+        self._first = {}
+        self._lock = threading.Lock()
+
+    def first(self, stage):
+        with self._lock:
+            return self._first.get(stage)
+
+    def hung(self, t):
+        with self._lock:
+            self._first.setdefault(t.stage, t.name)
+
+
+def run_test(t, log_name=None, hangs=None):
+    """Boot QEMU for test `t`, run its function, and return a Result.
+
+    With a HangLog `hangs`, a test whose stage hung before gets the short hang
+    budgets, and a hang of this test is logged."""
     start = time.monotonic()
     machine = None
     passed, reason, expected = False, "", None
+    stall, idle = t.stall, t.idle
+    earlier = hangs.first(t.stage) if hangs else None
+    if earlier:
+        stall = AFTER_HANG * (STALL_LIMIT if stall is None else stall)
+        idle = AFTER_HANG * (IDLE_WINDOW if idle is None else idle)
     try:
         machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
-                          timeout=t.timeout, emulator=t.emulator)
+                          timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle)
         machine.start()
         t.func(machine)
         if machine.expectations == 0:
@@ -687,6 +1025,11 @@ def run_test(t, log_name=None):
         passed = True
     except TestFailure as e:
         reason, expected = e.reason, e.expected
+        if e.hang and earlier:
+            reason += (" [a short budget: '{}' hung earlier in this run; `-k` runs this test "
+                       "alone with the full budget]".format(earlier))
+        elif e.hang and hangs:
+            hangs.hung(t)
     except AssertionError as e:
         # The assertion's message, or else its source line, says what failed.
         frame = traceback.extract_tb(e.__traceback__)[-1]
@@ -725,12 +1068,13 @@ def run_tests(tests, jobs, repeat=1, out=sys.stdout, stop_on_failure=False):
     tests not yet started are dropped and running ones are killed.
     """
     runs = [(run, t) for run in range(repeat) for t in tests]
+    hangs = [HangLog() for _ in range(repeat)]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = []
         for run, t in runs:
             log_name = t.slug + (".run{}".format(run + 1) if repeat > 1 else "") + ".log"
-            futures.append(pool.submit(run_test, t, log_name))
+            futures.append(pool.submit(run_test, t, log_name, hangs[run]))
         results = [[] for _ in range(repeat)]
         for (run, t), future in zip(runs, futures):
             if repeat > 1 and t is tests[0]:
@@ -777,6 +1121,13 @@ def flaky_tests(results):
 
 def print_summary(results, stages, out=sys.stdout):
     """The score per stage, the total, and the final `N passed, M failed` line."""
+    print_scores(results, stages, out)
+    passed = sum(r.passed for r in results)
+    print("{} passed, {} failed".format(passed, len(results) - passed), file=out)
+
+
+def print_scores(results, stages, out=sys.stdout):
+    """The score per stage and the total."""
     total = possible = 0
     for stage in stages:
         mine = [r for r in results if r.test.stage == stage]
@@ -788,8 +1139,81 @@ def print_summary(results, stages, out=sys.stdout):
         total += score
         possible += points
     print("Total: {}/{}".format(total, possible), file=out)
-    passed = sum(r.passed for r in results)
-    print("{} passed, {} failed".format(passed, len(results) - passed), file=out)
+
+
+# --------------------------------------------------------------------------
+# Grading under load: the test of the clocks on a real kernel
+# --------------------------------------------------------------------------
+
+HOG_SECONDS = 3600   # a CPU hog ends by itself after this long at the latest
+
+# A CPU hog: busy until its parent (the grader) is gone or its time is up,
+# optionally on the given CPUs only.
+_HOG = """
+import os, sys, time
+parent, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+if sys.argv[3:]:
+    os.sched_setaffinity(0, [int(cpu) for cpu in sys.argv[3:]])
+while os.getppid() == parent and time.monotonic() < end:
+    for _ in range(20000):
+        pass
+"""
+
+
+@contextlib.contextmanager
+def cpu_hogs(count, cpus=(), seconds=HOG_SECONDS):
+    """Keep `count` busy processes running (on `cpus` only, if given) in the block.
+
+    They are killed when the block ends; each also ends by itself after
+    `seconds` or when this process dies."""
+    hogs = []
+    try:
+        for _ in range(count):
+            hogs.append(subprocess.Popen([sys.executable, "-c", _HOG, str(os.getpid()),
+                                          str(seconds)] + [str(cpu) for cpu in cpus]))
+        yield hogs
+    finally:
+        for hog in hogs:
+            hog.kill()
+        for hog in hogs:
+            hog.wait()
+
+
+def grade_under_load(tests, jobs, hogs, stages, out=sys.stdout):
+    """Grade `tests` on an idle host, then with `hogs` CPU hogs; compare the verdicts.
+
+    Prints both runs and every test whose verdict changed; returns the
+    loaded run's Results and the number of tests with the same verdict."""
+    print("== idle run", file=out)
+    start = time.monotonic()
+    idle = run_tests(tests, jobs, out=out)[0]
+    idle_seconds = time.monotonic() - start
+    print("== the same tests with {} CPU hogs running".format(hogs), file=out)
+    start = time.monotonic()
+    with cpu_hogs(hogs):
+        loaded = run_tests(tests, jobs, out=out)[0]
+    loaded_seconds = time.monotonic() - start
+    print("== idle:", file=out)
+    print_scores(idle, stages, out)
+    print("== under load:", file=out)
+    print_scores(loaded, stages, out)
+    same = 0
+    for a, b in zip(idle, loaded):
+        if a.passed == b.passed:
+            same += 1
+        else:
+            print("verdict changed under load: {}: {} idle, {} under load".format(
+                a.test.name, "OK" if a.passed else "FAIL", "OK" if b.passed else "FAIL"),
+                file=out)
+    scale = timeout_scale()
+    over = [r for r in loaded if r.seconds > r.test.timeout * scale]
+    slowest = max(loaded, key=lambda r: r.seconds / (r.test.timeout * scale))
+    print("under load the run took {:.0f}s against {:.0f}s idle; {} tests took longer than "
+          "their time limit by the wall clock (the slowest: {}, {:.1f}s for {:g}s)".format(
+              loaded_seconds, idle_seconds, len(over), slowest.test.name, slowest.seconds,
+              slowest.test.timeout * scale), file=out)
+    print("same verdict idle and under load: {} of {} tests".format(same, len(tests)), file=out)
+    return loaded, same
 
 
 # --------------------------------------------------------------------------
@@ -874,10 +1298,31 @@ def build(root=REPO_ROOT):
     return True
 
 
+HELP_EPILOG = """\
+examples:
+  grade.py heap -k frames   only the heap tests whose name contains "frames"
+  grade.py -x               stop at the first failing test
+  grade.py heap --list      the test names that -k chooses from
+  (with make: make grade STAGE=heap GRADEFLAGS="-k frames -x")
+
+time limits:
+  A test's limit counts QEMU time from the kernel's first line: the CPU time
+  QEMU gets while it computes, wall time while the guest idles; so a busy
+  machine does not fail a correct kernel.  A kernel that prints nothing while
+  QEMU spins for {stall:g} CPU seconds, or sits idle for {idle:g} s, is reported
+  as hung at once.  A wall-clock ceiling of {factor:g} times the limits is the
+  last resort.
+
+environment:
+  GRADE_TIMEOUT_SCALE=2   double every limit and hang budget (a slow machine)
+  GRADE_QEMU=CMD          the QEMU command to run instead of qemu-system-x86_64
+""".format(stall=STALL_LIMIT, idle=IDLE_WINDOW, factor=WALL_FACTOR)
+
+
 def parse_args(argv, fixed_stages):
     parser = argparse.ArgumentParser(
-        description="Boot the kernel in QEMU and grade it. Environment: GRADE_QEMU "
-                    "(QEMU command), GRADE_TIMEOUT_SCALE (time limit factor).")
+        description="Boot the kernel in QEMU and grade it.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=HELP_EPILOG)
     if not fixed_stages:
         parser.add_argument("stages", nargs="*", metavar="STAGE",
                             help="stages to grade (default: every stage with a grader, "
@@ -892,13 +1337,20 @@ def parse_args(argv, fixed_stages):
                              "differed")
     parser.add_argument("-x", "--stop-on-failure", action="store_true",
                         help="stop at the first failing test")
+    parser.add_argument("--under-load", type=int, metavar="N", default=0,
+                        help="grade twice, idle and with N CPU hogs running, and count a "
+                             "test as passed when its verdict is the same in both runs "
+                             "(a test of the grader's clocks)")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     parser.add_argument("--list", action="store_true", help="list the selected tests and exit")
     parser.add_argument("--no-build", action="store_true", help="skip `make -s iso`")
     args = parser.parse_args(argv)
-    if args.jobs < 1 or args.repeat < 1:
-        parser.error("-j and --repeat need a positive number")
+    if args.jobs < 1 or args.repeat < 1 or args.under_load < 0:
+        parser.error("-j and --repeat need a positive number, --under-load a count")
+    if args.under_load and (args.repeat > 1 or args.stop_on_failure):
+        parser.error("--under-load runs every test once idle and once loaded: "
+                     "not with --repeat or -x")
     return args
 
 
@@ -958,6 +1410,15 @@ def _grade(stages, argv):
         print("{} does not exist: run `make iso` (or drop --no-build)".format(_relative(ISO)))
         print("0 passed, {} failed".format(len(tests)))
         return 1
+    if args.under_load:
+        try:
+            results, same = grade_under_load(tests, args.jobs, args.under_load, selected)
+        except KeyboardInterrupt:
+            print("interrupted")
+            return 130
+        print("{} passed, {} failed".format(same, len(tests) - same))
+        _write_reports(args, results, selected, start)
+        return 0 if same == len(tests) else 1
     try:
         runs = run_tests(tests, args.jobs, args.repeat, stop_on_failure=args.stop_on_failure)
     except KeyboardInterrupt:
@@ -971,12 +1432,16 @@ def _grade(stages, argv):
         if not flaky:
             print("no flaky tests in {} runs".format(args.repeat))
     print_summary(results, selected)
-    seconds = time.monotonic() - start
-    if args.json:
-        write_json(args.json, results, seconds)
-    if args.junit:
-        write_junit(args.junit, results, selected)
+    _write_reports(args, results, selected, start)
     return 0 if all(r.passed for r in results) else 1
+
+
+def _write_reports(args, results, stages, start):
+    """The --json and --junit files, if asked for."""
+    if args.json:
+        write_json(args.json, results, time.monotonic() - start)
+    if args.junit:
+        write_junit(args.junit, results, stages)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ They cover what can go wrong quietly: the stage-marker transformation of
 handout.py (several stages, stubs, hints, indentation, both comment styles,
 every marker error with its file:line), the handout tree written to disk, the
 512-byte ARGS.img sector that carries the kernel command line to GRUB, the
-serial output cleaning and the parsing of conf/stages.mk.
+serial output cleaning, the parsing of conf/stages.mk, and the Machine's
+clocks: a fake QEMU (a Python script run through GRADE_QEMU) that computes,
+sleeps, spins or halts shows that a slow but correct machine passes on a host
+kept busy by CPU hogs and that a hung one fails in seconds, with the message
+that names its clock.
 
 handout.py also reads this file (it is a .py file in the tree), so the
 Python-style markers below are written with "@" for "#" and converted by
@@ -14,10 +18,14 @@ Python-style markers below are written with "@" for "#" and converted by
 """
 
 import os
+import shlex
+import sys
 import tempfile
 import textwrap
+import time
 import unittest
 from pathlib import Path
+from unittest import mock
 
 import gradelib
 import handout
@@ -341,6 +349,205 @@ class HelpersTest(unittest.TestCase):
         self.assertEqual(gradelib.describe_status(33), "ktest PASS")
         self.assertIn("triple fault", gradelib.describe_status(0))
         self.assertIn("signal 9", gradelib.describe_status(-9))
+
+
+# A fake QEMU: its arguments up to the first "-" (where the Machine's QEMU
+# arguments begin) are steps, run in order:
+#   pin=CPU      run on that CPU only        say=TEXT    print a line
+#   burn=S       compute S CPU seconds, silently
+#   work=S       compute S CPU seconds, printing a line every 0.05
+#   sleep=S      sleep S seconds, silently   tick=S      print a line every S seconds, forever
+#   prompt=TEXT  print TEXT without a newline, read a line, print "got LINE"
+#   spin         compute forever, silently   halt        sleep forever
+#   exit=N       exit with status N
+FAKE_QEMU = r"""
+import os, sys, time
+
+def out(text):
+    os.write(1, text.encode())
+
+def compute(seconds, every=None):
+    end = time.process_time() + seconds
+    mark = time.process_time()
+    while time.process_time() < end:
+        if every and time.process_time() - mark >= every:
+            mark = time.process_time()
+            out("work %.2f\n" % (end - mark))
+
+for step in sys.argv[1:]:
+    if step.startswith("-"):
+        break
+    name, _, arg = step.partition("=")
+    if name == "pin":
+        os.sched_setaffinity(0, [int(arg)])
+    elif name == "say":
+        out(arg + "\n")
+    elif name == "burn":
+        compute(float(arg))
+    elif name == "work":
+        compute(float(arg), every=0.05)
+    elif name == "sleep":
+        time.sleep(float(arg))
+    elif name == "tick":
+        while True:
+            out("tick\n")
+            time.sleep(float(arg))
+    elif name == "prompt":
+        out(arg)
+        line = b""
+        while not line.endswith(b"\r"):      # the Enter key, as send() types it
+            line += os.read(0, 1)
+        out("\ngot %s\n" % line.decode().strip())
+    elif name == "spin":
+        compute(1e9)
+    elif name == "halt":
+        time.sleep(1e9)
+    elif name == "exit":
+        sys.exit(int(arg))
+"""
+
+
+class FakeQemuTest(unittest.TestCase):
+    """The Machine's clocks and hang checks, on a fake QEMU: a few seconds each."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.fake = Path(cls.tmp.name) / "fake_qemu.py"
+        cls.fake.write_text(FAKE_QEMU)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def machine(self, *steps, wrapper=(), **kwargs):
+        """A started Machine whose 'QEMU' runs `steps` (see FAKE_QEMU)."""
+        command = list(wrapper) + [sys.executable, str(self.fake)] + list(steps)
+        with mock.patch.dict(os.environ, GRADE_QEMU=shlex.join(command)):
+            m = gradelib.Machine("", **kwargs)
+            self.addCleanup(m.close)
+            return m.start()
+
+    def assertFails(self, m, regex, *words):
+        """The next expect fails; return (reason, seconds it took)."""
+        start = time.monotonic()
+        with self.assertRaises(gradelib.TestFailure) as caught:
+            m.expect(regex)
+        reason = caught.exception.reason
+        for word in words:
+            self.assertIn(word, reason)
+        return caught.exception, time.monotonic() - start
+
+    def test_clock_starts_at_the_kernels_first_line(self):
+        # 1.5 CPU seconds of "BIOS and GRUB" do not count against a 1 s limit.
+        m = self.machine("burn=1.5", "say=kernel", "work=0.3", "say=done", timeout=1)
+        m.expect("^kernel$")
+        m.expect("^done$")
+        self.assertGreater(m.boot_time, 1.2)
+
+    def test_slow_but_correct_machine_passes_on_a_busy_host(self):
+        # Three hogs share one CPU with the fake QEMU, which so gets at most a
+        # quarter of it, as with 6 hogs and 2 QEMUs on 2 CPUs: 0.5 CPU seconds
+        # of work take over 2 s of wall time.  The 1 s limit counts QEMU time
+        # and holds; a wall-clock limit would have run out.
+        cpu = min(os.sched_getaffinity(0))
+        with gradelib.cpu_hogs(3, cpus=[cpu], seconds=60) as hogs:
+            start = time.monotonic()
+            m = self.machine("pin={}".format(cpu), "say=kernel", "work=0.5", "say=done",
+                             "exit=33", timeout=1)
+            m.expect("^done$")
+            m.expect_exit(33)
+            wall = time.monotonic() - start
+        self.assertTrue(all(hog.poll() is not None for hog in hogs), "a hog survived")
+        self.assertGreater(wall, 1.5, "the hogs did not slow the fake QEMU down")
+
+    def test_spinning_kernel_is_a_hang_in_seconds(self):
+        with mock.patch.object(gradelib, "STALL_LIMIT", 1):
+            m = self.machine("say=kernel", "spin", timeout=20)
+        m.expect("^kernel$")
+        failure, seconds = self.assertFails(m, "^never$", "hang: no output for 1.0 CPU seconds",
+                                            "waiting for a line matching /^never$/",
+                                            "not at the test's 20.0s limit")
+        self.assertTrue(failure.hang)
+        self.assertLess(seconds, 5)
+
+    def test_halted_kernel_is_a_hang_in_seconds(self):
+        with mock.patch.object(gradelib, "IDLE_WINDOW", 1):
+            m = self.machine("say=kernel", "halt", timeout=20)
+        m.expect("^kernel$")
+        failure, seconds = self.assertFails(m, "^never$", "hang: no output for 1.0s with QEMU idle",
+                                            "halted")
+        self.assertTrue(failure.hang)
+        self.assertLess(seconds, 4)
+
+    def test_short_silences_and_prompts_are_not_hangs(self):
+        # Silent computing and sleeping just below the budgets, and a kernel
+        # idle at a prompt until the test types: all pass.
+        with mock.patch.object(gradelib, "STALL_LIMIT", 1), \
+                mock.patch.object(gradelib, "IDLE_WINDOW", 1):
+            m = self.machine("say=kernel", "burn=0.6", "say=computed", "sleep=0.5",
+                             "say=slept", "prompt=> ", "exit=33", timeout=20)
+        m.expect("^computed$")
+        m.expect("^slept$")
+        m.expect("^> ", partial=True)
+        time.sleep(1.2)       # the test's own business: no wait is running
+        m.send("hi\n")
+        m.expect("^got hi$")
+        m.expect_exit(33)
+
+    def test_a_wrapper_that_forks_is_measured_with_its_child(self):
+        # sh runs the fake QEMU as a child: its CPU time and demand count.
+        wrapper = ["sh", "-c", '"$@"; exit $?', "sh"]
+        with mock.patch.object(gradelib, "IDLE_WINDOW", 0.6):
+            m = self.machine("say=kernel", "burn=1", "say=done", "exit=33", wrapper=wrapper,
+                             timeout=20)
+        m.expect("^done$")
+        m.expect_exit(33)
+        self.assertGreater(m.test_time, 0.8)
+
+    def test_time_limit_names_its_clock_and_the_scale(self):
+        with mock.patch.dict(os.environ, GRADE_TIMEOUT_SCALE="2"):
+            m = self.machine("say=kernel", "work=30", timeout=0.4)
+        self.assertFails(m, "^never$", "timeout: the test's time limit of 0.8s of QEMU time",
+                         "from the kernel's first line", "GRADE_TIMEOUT_SCALE (now 2)")
+        self.assertLess(m.test_time, 1.5)
+
+    def test_an_idle_guest_spends_wall_time(self):
+        # A guest that idles but prints never hangs; its clock runs with the wall.
+        m = self.machine("say=kernel", "tick=0.1", timeout=1)
+        failure, seconds = self.assertFails(m, "^never$", "the test's time limit of 1.0s")
+        self.assertFalse(failure.hang)
+        self.assertLess(seconds, 3)
+
+    def test_wall_clock_ceiling_is_the_last_resort(self):
+        # Were the emulator never seen idle, its clock would be CPU time alone
+        # and only the wall-clock ceiling would end a wait for a line that never
+        # comes from a guest that idles while it prints.
+        with mock.patch.object(gradelib, "_idle", lambda samples: False), \
+                mock.patch.object(gradelib, "BOOT_LIMIT", 0.1), \
+                mock.patch.object(gradelib, "WALL_FACTOR", 5):
+            m = self.machine("say=kernel", "tick=0.1", timeout=0.3)
+            failure, seconds = self.assertFails(m, "^never$", "the wall-clock ceiling of 2s",
+                                                "GRADE_TIMEOUT_SCALE")
+        self.assertLess(seconds, 4)
+
+    def test_later_tests_of_a_hung_stage_get_short_budgets(self):
+        def spins(m):
+            m.expect("^kernel$")
+            m.expect("^never$")
+        command = shlex.join([sys.executable, str(self.fake), "say=kernel", "spin"])
+        tests = [gradelib.Test("s", "first", spins), gradelib.Test("s", "second", spins),
+                 gradelib.Test("other", "third", spins)]
+        with mock.patch.dict(os.environ, GRADE_QEMU=command), \
+                mock.patch.object(gradelib, "STALL_LIMIT", 0.6), \
+                mock.patch.object(gradelib, "AFTER_HANG", 0.5), \
+                open(os.devnull, "w") as devnull:
+            first, second, third = gradelib.run_tests(tests, jobs=1, out=devnull)[0]
+        self.assertIn("no output for 0.6 CPU seconds", first.reason)
+        self.assertIn("no output for 0.3 CPU seconds", second.reason)
+        self.assertIn("'s: first' hung earlier in this run", second.reason)
+        self.assertIn("no output for 0.6 CPU seconds", third.reason)
+        self.assertLess(second.seconds, first.seconds)
 
 
 if __name__ == "__main__":
