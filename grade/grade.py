@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """grade.py: grade the kernel, all stages or the ones named.
 
-    python3 grade/grade.py [STAGE ...] [-j N] [--json F] [--junit F]
-                           [--repeat N] [-k SUBSTRING] [--list] [--no-build]
+    python3 grade/grade.py [STAGE ...] [-k SUBSTRING] [-x] [-j N] [--list]
+                           [--json F] [--junit F] [--repeat N]
+                           [--under-load N] [--no-build]
 
 The stage list and its order come from `conf/stages.mk`.  For each selected
 stage that has a grading script `grade/stage_<name>.py`, the script is
@@ -10,8 +11,15 @@ imported (which registers its tests with gradelib), the ISO is built once with
 `make -s iso` (unless --no-build), and the tests run in parallel, one QEMU
 each.  Without STAGE arguments every stage with a grader is graded; in a
 handout tree (one with a `.handout-stage` file) only the stages up to the
-handout's own.  The last line printed is `N passed, M failed`; the exit status
-is 0 when every test passed, 1 otherwise, 2 on a usage error.
+handout's own.  `-k` keeps the tests whose name contains a text, `-x` stops
+at the first failure.  The last line printed is `N passed, M failed`; the
+exit status is 0 when every test passed, 1 otherwise, 2 on a usage error.
+
+Time limits count QEMU time from the kernel's first line, not wall-clock
+time, and a kernel that stops making progress fails in seconds as a hang;
+GRADE_TIMEOUT_SCALE multiplies every limit for a slow machine (see "Time" in
+gradelib.py, and `--help`).  `--under-load N` grades twice, idle and with N
+CPU hogs running, and counts a test as passed when its verdict is the same.
 
 Everything else (the Machine, the runner, the report formats, the environment
 variables GRADE_QEMU and GRADE_TIMEOUT_SCALE) lives in `gradelib.py`; each

@@ -91,7 +91,7 @@ stages) and the stage scripts (one stage).  It builds the ISO with one
 line per test in registration order, a score per stage, a total, and a last
 line `N passed, M failed`; it can also write Gradescope-style JSON and JUnit
 XML.  Each test's full output is kept in `build/grade/<test>.log`.
-`--under-load N` grades twice, idle and with N CPU hogs running, and
+`--under-load N` grades twice, without and with N CPU hogs running, and
 compares the verdicts: the test of the clocks above on a real kernel.
 """
 
@@ -345,6 +345,7 @@ class EmulatorClock:
 
 
 def _threads(pid):
+    """The thread ids of process `pid` (none once it is gone)."""
     try:
         return os.listdir("/proc/{}/task".format(pid))
     except OSError:
@@ -442,7 +443,8 @@ class Machine:
         self.qemu_args = list(qemu_args)
         self.iso = Path(iso)
         self.scale = timeout_scale()
-        # The limits, scaled: QEMU time, CPU time, wall time (see "Time").
+        # The limits, scaled (see "Time"): QEMU time for the test and the boot,
+        # CPU time for a spinning kernel, wall time for an idle one and the ceiling.
         self.time_limit = timeout * self.scale
         self.boot_limit = BOOT_LIMIT * self.scale
         self.stall_limit = (STALL_LIMIT if stall is None else stall) * self.scale
@@ -471,9 +473,9 @@ class Machine:
         self._clock = None
         self._started = None           # wall time of QEMU's start
         self._last = None              # the latest Sample
-        self._progress = None          # (_received, _sent) as last seen by the sampler
-        self._quiet_cpu = 0.0          # QEMU's CPU time at the last progress
-        self._quiet = collections.deque()  # samples since then, IDLE_WINDOW's worth
+        self._progress = None          # (_received, _sent) when the silence began
+        self._quiet_cpu = 0.0          # QEMU's CPU time then
+        self._quiet = collections.deque()  # the samples since, the last idle_window's
         self._stopped = threading.Event()
 
     # -- life cycle --------------------------------------------------------
@@ -630,7 +632,8 @@ class Machine:
         return True
 
     def _reset_quiet(self):
-        """Output, input or a new wait: the silence starts again (lock held)."""
+        """Output, input or a new wait: the silence starts again (lock held, or
+        no other thread yet)."""
         self._progress = (self._received, self._sent)
         self._quiet_cpu = self._last.cpu
         self._quiet = collections.deque([self._last])
@@ -958,6 +961,7 @@ class Result:
     expected: str = None
     output: list = field(default_factory=list)
     log: Path = None
+    test_time: float = 0.0     # QEMU time from the kernel's first line (see "Time")
 
     def detail(self):
         """The indented explanation printed under a failing test's line."""
@@ -1051,7 +1055,8 @@ def run_test(t, log_name=None, hangs=None):
             log.write_text("\n".join(output) + "\n")
         except OSError:
             log = None
-    return Result(t, passed, time.monotonic() - start, reason, expected, output, log)
+    return Result(t, passed, time.monotonic() - start, reason, expected, output, log,
+                  machine.test_time if machine else 0.0)
 
 
 def result_line(result):
@@ -1180,11 +1185,11 @@ def cpu_hogs(count, cpus=(), seconds=HOG_SECONDS):
 
 
 def grade_under_load(tests, jobs, hogs, stages, out=sys.stdout):
-    """Grade `tests` on an idle host, then with `hogs` CPU hogs; compare the verdicts.
+    """Grade `tests`, then again with `hogs` CPU hogs running; compare the verdicts.
 
     Prints both runs and every test whose verdict changed; returns the
     loaded run's Results and the number of tests with the same verdict."""
-    print("== idle run", file=out)
+    print("== without hogs", file=out)
     start = time.monotonic()
     idle = run_tests(tests, jobs, out=out)[0]
     idle_seconds = time.monotonic() - start
@@ -1193,26 +1198,30 @@ def grade_under_load(tests, jobs, hogs, stages, out=sys.stdout):
     with cpu_hogs(hogs):
         loaded = run_tests(tests, jobs, out=out)[0]
     loaded_seconds = time.monotonic() - start
-    print("== idle:", file=out)
+    print("== without hogs:", file=out)
     print_scores(idle, stages, out)
-    print("== under load:", file=out)
+    print("== with {} hogs:".format(hogs), file=out)
     print_scores(loaded, stages, out)
     same = 0
     for a, b in zip(idle, loaded):
         if a.passed == b.passed:
             same += 1
         else:
-            print("verdict changed under load: {}: {} idle, {} under load".format(
+            print("verdict changed under load: {}: {} without hogs, {} with them".format(
                 a.test.name, "OK" if a.passed else "FAIL", "OK" if b.passed else "FAIL"),
                 file=out)
     scale = timeout_scale()
     over = [r for r in loaded if r.seconds > r.test.timeout * scale]
-    slowest = max(loaded, key=lambda r: r.seconds / (r.test.timeout * scale))
-    print("under load the run took {:.0f}s against {:.0f}s idle; {} tests took longer than "
-          "their time limit by the wall clock (the slowest: {}, {:.1f}s for {:g}s)".format(
+    slowest = max(loaded, key=lambda r: r.seconds / r.test.timeout)
+    fullest = max(loaded, key=lambda r: r.test_time / r.test.timeout)
+    print("with hogs the run took {:.0f}s against {:.0f}s; {} tests took longer than their "
+          "time limit by the wall clock (the slowest: {}, {:.1f}s for {:g}s); by QEMU time "
+          "the test nearest its limit used {:.1f}s of {:g}s ({})".format(
               loaded_seconds, idle_seconds, len(over), slowest.test.name, slowest.seconds,
-              slowest.test.timeout * scale), file=out)
-    print("same verdict idle and under load: {} of {} tests".format(same, len(tests)), file=out)
+              slowest.test.timeout * scale, fullest.test_time, fullest.test.timeout * scale,
+              fullest.test.name), file=out)
+    print("same verdict without and with {} hogs: {} of {} tests".format(
+        hogs, same, len(tests)), file=out)
     return loaded, same
 
 

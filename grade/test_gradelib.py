@@ -549,6 +549,24 @@ class FakeQemuTest(unittest.TestCase):
         self.assertIn("no output for 0.6 CPU seconds", third.reason)
         self.assertLess(second.seconds, first.seconds)
 
+    def test_grade_under_load_compares_verdicts(self):
+        def passes(m):
+            m.expect("^kernel$")
+            m.expect_exit(33)
+
+        def fails(m):
+            m.expect("^never$")
+        command = shlex.join([sys.executable, str(self.fake), "say=kernel", "exit=33"])
+        tests = [gradelib.Test("s", "passes", passes), gradelib.Test("s", "fails", fails)]
+        with mock.patch.dict(os.environ, GRADE_QEMU=command), \
+                tempfile.TemporaryFile("w+") as out:
+            results, same = gradelib.grade_under_load(tests, 2, 1, ["s"], out=out)
+            out.seek(0)
+            report = out.read()
+        self.assertEqual([r.passed for r in results], [True, False])
+        self.assertEqual(same, 2)
+        self.assertIn("same verdict without and with 1 hogs: 2 of 2 tests", report)
+
 
 if __name__ == "__main__":
     unittest.main()
