@@ -469,7 +469,7 @@ class FakeQemuTest(unittest.TestCase):
                                             "waiting for a line matching /^never$/",
                                             "not at the test's 20.0s limit")
         self.assertTrue(failure.hang)
-        self.assertLess(seconds, 5)
+        self.assertLess(m.test_time, 2)       # QEMU time: the host may be busy
 
     def test_halted_kernel_is_a_hang_in_seconds(self):
         with mock.patch.object(gradelib, "IDLE_WINDOW", 1):
@@ -478,7 +478,7 @@ class FakeQemuTest(unittest.TestCase):
         failure, seconds = self.assertFails(m, "^never$", "hang: no output for 1.0s with QEMU idle",
                                             "halted")
         self.assertTrue(failure.hang)
-        self.assertLess(seconds, 4)
+        self.assertLess(seconds, 10)
 
     def test_short_silences_and_prompts_are_not_hangs(self):
         # Silent computing and sleeping just below the budgets, and a kernel
@@ -517,7 +517,7 @@ class FakeQemuTest(unittest.TestCase):
         m = self.machine("say=kernel", "tick=0.1", timeout=1)
         failure, seconds = self.assertFails(m, "^never$", "the test's time limit of 1.0s")
         self.assertFalse(failure.hang)
-        self.assertLess(seconds, 3)
+        self.assertLess(seconds, 10)
 
     def test_wall_clock_ceiling_is_the_last_resort(self):
         # Were the emulator never seen idle, its clock would be CPU time alone
@@ -529,7 +529,7 @@ class FakeQemuTest(unittest.TestCase):
             m = self.machine("say=kernel", "tick=0.1", timeout=0.3)
             failure, seconds = self.assertFails(m, "^never$", "the wall-clock ceiling of 2s",
                                                 "GRADE_TIMEOUT_SCALE")
-        self.assertLess(seconds, 4)
+        self.assertLess(seconds, 10)
 
     def test_later_tests_of_a_hung_stage_get_short_budgets(self):
         def spins(m):
@@ -547,7 +547,7 @@ class FakeQemuTest(unittest.TestCase):
         self.assertIn("no output for 0.3 CPU seconds", second.reason)
         self.assertIn("'s: first' hung earlier in this run", second.reason)
         self.assertIn("no output for 0.6 CPU seconds", third.reason)
-        self.assertLess(second.seconds, first.seconds)
+        self.assertLess(second.test_time, first.test_time)
 
     def test_grade_under_load_compares_verdicts(self):
         def passes(m):
