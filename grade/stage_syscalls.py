@@ -509,5 +509,37 @@ def _(m):
     assert "null_syscall" in names, "no null_syscall benchmark: {}".format(sorted(names))
 
 
+# ---- compatibility mode ------------------------------------------------------------
+
+# mode: how the kernel must kill the program for it (None: the call returns -ENOSYS).
+# QEMU reports #GP for `int $0x80` with the IDT index as error 0x802 (vector * 16 + 2)
+# where hardware says 0x402 (vector * 8 + 2); SYSENTER is #GP on Intel, #UD on AMD.
+COMPAT = [
+    ("syscall", None),
+    ("kstack", None),
+    ("int80", r"general protection fault \(#GP, error 0x[48]02\)"),
+    ("sysenter", r"(general protection fault \(#GP, error 0x0\)|invalid opcode \(#UD\))"),
+    ("ud", r"invalid opcode \(#UD\)"),
+]
+
+
+@test("syscalls", "32-bit compatibility mode: syscall gets ENOSYS, int 0x80 and sysenter kill",
+      cmdline="run=" + ";".join("compat," + mode for mode, _ in COMPAT) + ";hello exit panic=exit")
+def _(m):
+    start, end = text_range("compat")
+    for mode, killed in COMPAT:
+        m.expect(r"^compat: {}$".format(mode))
+        if killed is None:
+            m.expect(r"^compat: {} returned -38$".format(mode))
+            expect_exit_line(m, "compat")
+            continue
+        found = m.expect(r"^proc: compat {} killed: {}, rip=0x([0-9a-f]+)$".format(PID, killed))
+        rip = int(found.groups()[-1], 16)
+        assert start <= rip < end, "rip 0x{:x} is not in compat's code".format(rip)
+    expect_hello(m)
+    m.expect_exit(33)
+    assert not any("did not fault" in line for line in m.output)
+
+
 if __name__ == "__main__":
     main(["syscalls"])
