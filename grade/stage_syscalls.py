@@ -541,5 +541,52 @@ def _(m):
     assert not any("did not fault" in line for line in m.output)
 
 
+# ---- memory calls over huge ranges --------------------------------------------------
+
+# Under -icount shift=0 rdtsc counts guest instructions.  Walks that skip missing
+# tables take well under 200 000 instructions for any of vmrange's calls; a kernel
+# that walks page by page needs billions (2^35 pages for munmap over the user half).
+VMRANGE_BOUND = 2_000_000
+ENOMEM = 12
+VMRANGE_CALLS = [
+    (r"madvise\(LOW..HIGH, MADV_DONTNEED\)", -ENOMEM),
+    (r"munmap\(LOW..HIGH\)", 0),
+    (r"mmap\(NULL, 256 GiB\)", -ENOMEM),
+    (r"mmap\(LOW, 256 GiB, MAP_FIXED\)", -ENOMEM),
+    (r"mmap\(LOW, 256 GiB, MAP_FIXED_NOREPLACE\)", -ENOMEM),
+    (r"brk\(\+256 GiB\)", None),          # the break, unchanged
+]
+
+
+def expect_frames(m):
+    """The free-frame count run prints after each program."""
+    return int(m.expect(r"^run: (\d+) frames free, 0 heap blocks in use$").group(1))
+
+
+@test("syscalls", "munmap, madvise, mmap, brk over the whole user half cost what is mapped",
+      cmdline="run=hello;vmrange,{};hello exit panic=exit".format(VMRANGE_BOUND),
+      qemu_args=("-icount", "shift=0,align=off,sleep=off"))
+def _(m):
+    expect_hello(m)
+    before = expect_frames(m)
+    brk = None
+    for call, result in VMRANGE_CALLS:
+        found = m.expect(r"^vmrange: {} = (-?\d+) in (\d+) cycles$".format(call))
+        got, cycles = int(found.group(1)), int(found.group(2))
+        if result is None:
+            brk = got
+        else:
+            assert got == result, "{} returned {}, expected {}".format(call, got, result)
+        assert cycles < VMRANGE_BOUND, "{} took {} instructions (bound {})".format(
+            call, cycles, VMRANGE_BOUND)
+    assert brk is not None and brk >= program_end("vmrange"), \
+        "brk(+256 GiB) returned 0x{:x}, not the program's break".format(brk)
+    m.expect(r"^vmrange: munmap\(0x10000, 0x7efffffef000\) from the tail")
+    expect_exit_line(m, "vmrange")      # status 0: within the bound
+    assert expect_frames(m) == before, "vmrange did not give all its frames back"
+    expect_hello(m)
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main(["syscalls"])

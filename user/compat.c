@@ -19,8 +19,8 @@
  * It prints "compat: MODE" first, then for syscall and kstack the value the
  * call returned ("compat: syscall returned -38"); the other modes are
  * killed, and print "compat: MODE did not fault" (exit status 1) if not.
- * The program runs on Linux too: there `syscall` in compatibility mode is
- * a 32-bit system call (or #UD on Intel CPUs), and int80 works.
+ * The selectors are kestrel's: on Linux the 32-bit user code segment is
+ * 0x23 and 0x1b is a data segment, so there every mode dies at the far jump.
  */
 #include <stdint.h>
 #include <stdio.h>
