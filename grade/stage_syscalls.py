@@ -588,5 +588,62 @@ def _(m):
     m.expect_exit(33)
 
 
+# ---- the command line and the monitor's words ---------------------------------------
+
+def source_define(path, name):
+    """The value of `#define NAME <number>` in a kernel source file."""
+    text = (REPO_ROOT / path).read_text()
+    found = re.search(r"^#define {}\s+(\d+)\b".format(name), text, re.M)
+    assert found, "no #define {} in {}".format(name, path)
+    return int(found.group(1))
+
+
+# GRUB reads the command line from one 512-byte sector holding `set kargs="..."\n`.
+LONGEST_CMDLINE = 512 - len('set kargs=""\n')
+MANY_WORDS = " ".join("w{}".format(i) for i in range(40))
+
+
+@test("syscalls", "40 words on the command line: run= and exit after them still count",
+      cmdline=MANY_WORDS + " run=args,last exit panic=exit")
+def _(m):
+    m.expect(r'^boot: loader ".*", command line "{}'.format(MANY_WORDS))
+    m.expect(r'^args: argv\[1\] "last"$')
+    expect_exit_line(m, "args")
+    m.expect_exit(33)
+
+
+def padded_cmdline(tail):
+    """A command line of exactly LONGEST_CMDLINE bytes ending in tail."""
+    pad = "pad="
+    return pad + "x" * (LONGEST_CMDLINE - len(pad) - len(tail) - 1) + " " + tail
+
+
+@test("syscalls", "the longest command line the args disk holds is kept whole",
+      cmdline=padded_cmdline("run=args,end exit"))
+def _(m):
+    line = padded_cmdline("run=args,end exit")
+    assert len(line) == LONGEST_CMDLINE
+    m.expect(r'^boot: loader ".*", command line "{}"$'.format(re.escape(line)))
+    m.expect(r'^args: argv\[1\] "end"$')
+    expect_exit_line(m, "args")
+    m.expect_exit(33)
+
+
+@test("syscalls", "the monitor refuses a line with too many words, and says so")
+def _(m):
+    limit = source_define("kernel/monitor.c", "MAX_ARGS")
+    m.expect(r"kmon> ", partial=True)
+    m.send("run args " + " ".join(str(i) for i in range(limit - 1)) + "\r")
+    m.expect(r"^kmon: too many words \(at most {}\)$".format(limit))
+    assert not any(line.startswith("args:") for line in m.output), "args ran all the same"
+    m.expect(r"kmon> ", partial=True)
+    m.send("run args " + " ".join(str(i) for i in range(limit - 2)) + "\r")
+    m.expect(r'^args: argv\[{0}\] "{1}"$'.format(limit - 2, limit - 3))
+    expect_exit_line(m, "args")
+    m.expect(r"kmon> ", partial=True)
+    m.send("halt\r")
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main(["syscalls"])
