@@ -1,12 +1,53 @@
 """Kernel-aware GDB commands, loaded by .gdbinit.
 
-    kbt              backtrace by following saved frame pointers (works where
-                     GDB's own unwinder gives up, e.g. in trap frames)
+    kbt              backtrace by following saved frame pointers, as the
+                     kernel's own panic backtrace does, across trap frames
+                     and from a system call into the user program
     kpte VADDR       walk the 4-level page tables for VADDR and show each entry
+
+How kbt finds the frames.  Every kernel function is compiled with frame
+pointers: its prologue is `push %rbp; mov %rsp,%rbp`, so once it has run,
+[rbp] holds the caller's rbp and [rbp + 8] the return address into the
+caller.  Two places break that rule, and kbt handles both:
+
+  * The innermost frame may be stopped before its prologue has run (a
+    breakpoint on a function's first instruction) or after its epilogue (at
+    `ret`).  Then rbp is still, or again, the caller's, and the return
+    address is at [rsp] (or [rsp + 8] after the push).  kbt reads the
+    function's first instructions to know which case it is in; the same goes
+    for the code a trap interrupted, which may have been anywhere.
+  * A trap (interrupt, exception or system call) is not a call.  The entry
+    code (trapentry.S, syscall.S) saves the interrupted registers as a struct
+    trapframe (trap.h) and calls trap(tf) or syscall_dispatch(tf) with tf in
+    rsp, so the frame whose return address lies in the entry code has the
+    trapframe just above that return address.  kbt prints what the trap was,
+    then continues from the trapframe's rip, rsp and rbp: into the
+    interrupted kernel code, or into the user program.
+
+User programs are built without frame pointers, so in user mode kbt shows
+the rip the system call or interrupt came from and then only the frames
+whose saved rbp and return address look sound.  Their names need the
+program's symbols: `add-symbol-file build/user/PROG` (the README says more).
+
+GDB's own `bt` also crosses trap frames, by the call frame information of
+the entry code; kbt needs nothing but the symbol table.
 """
 import gdb
 
 PHYS_MAP_BASE = 0xffff800000000000
+USER_TOP = 0x0000800000000000          # the user half ends below this
+
+# struct trapframe (trap.h): the index of each field, 8 bytes each.
+TF_FIELDS = ("r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax "
+             "vector error rip cs rflags rsp ss").split()
+T_SYSCALL = 0x100                      # usermode.h: the trapframe "vector" of a system call
+IRQ_BASE, IRQ_COUNT = 32, 16           # trap.h
+
+# The assembly that builds a trapframe and calls C with it.  A return address
+# into one of these marks a trap frame.
+TRAP_ENTRIES = ("trap_common", "syscall_entry")
+
+MAX_FRAMES = 64
 
 
 def read_u64(addr):
@@ -14,59 +55,317 @@ def read_u64(addr):
     return int.from_bytes(inferior.read_memory(addr, 8).tobytes(), "little")
 
 
-def describe(addr):
-    block = gdb.current_progspace().block_for_pc(addr)
-    while block and not block.function:
-        block = block.superblock
-    return block.function.name if block and block.function else "?"
+def read_bytes(addr, n):
+    return gdb.selected_inferior().read_memory(addr, n).tobytes()
 
+
+def function_block(pc):
+    """The block of the (outermost, not inlined) function holding pc, or None."""
+    try:
+        block = gdb.current_progspace().block_for_pc(pc)
+    except RuntimeError:
+        return None
+    while block and not (block.function and block.superblock and
+                         (block.superblock.is_static or block.superblock.is_global)):
+        block = block.superblock
+    return block
+
+
+def symbol_at(pc):
+    """(name, start) of the ELF symbol covering pc, or (None, None)."""
+    block = function_block(pc)
+    if block:
+        return block.function.name, block.start
+    # No debug information for this code: the ELF symbol table may know it.
+    try:
+        text = gdb.execute("info symbol 0x%x" % pc, to_string=True)
+    except gdb.error:
+        return None, None
+    if text.startswith("No symbol"):
+        return None, None
+    words = text.split()
+    offset = int(words[2]) if len(words) > 2 and words[1] == "+" else 0
+    return words[0], pc - offset
+
+
+def inlined_at(pc):
+    """The functions inlined at pc, innermost first."""
+    try:
+        block = gdb.current_progspace().block_for_pc(pc)
+    except RuntimeError:
+        return []
+    names = []
+    while block and not block.is_static and not block.is_global:
+        if block.function:
+            names.append(block.function.name)
+        block = block.superblock
+    return names[:-1]
+
+
+def describe(pc, lookup):
+    """'name+0xoff [inlined: f, g] at file:line' for pc (lookup = the address of
+    the instruction that matters: pc itself, or a return address - 1)."""
+    name, start = symbol_at(lookup)
+    text = "%s+0x%x" % (name, pc - start) if name else "?"
+    inlined = inlined_at(lookup)
+    if inlined:
+        text += " [inlined: %s]" % ", ".join(inlined)
+    sal = gdb.find_pc_line(lookup)
+    if sal.symtab:
+        text += " at %s:%d" % (sal.symtab.filename, sal.line)
+    return text
+
+
+# ---- where the return address is ---------------------------------------------
+
+PUSH_RBP = b"\x55"
+MOV_RSP_RBP = (b"\x48\x89\xe5", b"\x48\x8b\xec")
+RETS = (b"\xc3", b"\xc2", b"\xf3\xc3")
+
+
+def instructions(start, end):
+    """(address, bytes) of each instruction from start up to (not including) end."""
+    arch = gdb.selected_frame().architecture()
+    out = []
+    addr = start
+    while addr < end and len(out) < 256:
+        insn = arch.disassemble(addr)[0]
+        out.append((addr, read_bytes(addr, insn["length"])))
+        addr += insn["length"]
+    return out
+
+
+def stack_words_before_frame(pc):
+    """How the function holding pc has used the stack when it stands at pc:
+    None once its frame is set up (`mov %rsp,%rbp` has run) and pc is not at
+    a `ret`; else the number of 8-byte words it has pushed above its return
+    address (0 at the first instruction or at `ret`, 1 after `push %rbp`)."""
+    _, start = symbol_at(pc)
+    if start is None or pc - start > 4096:
+        return None
+    pushed = 0
+    for addr, code in instructions(start, pc):
+        if code in MOV_RSP_RBP and pushed:
+            # The frame exists from here on, until the epilogue's pop or leave
+            # puts the caller's rbp back just before `ret`.
+            here = instructions(pc, pc + 1)[0][1]
+            return 0 if any(here.startswith(r) for r in RETS) else None
+        if len(code) == 1 and 0x50 <= code[0] <= 0x57 or \
+                len(code) == 2 and code[0] == 0x41 and 0x50 <= code[1] <= 0x57:
+            pushed += 1                # push %reg
+        elif len(code) == 1 and 0x58 <= code[0] <= 0x5f or \
+                len(code) == 2 and code[0] == 0x41 and 0x58 <= code[1] <= 0x5f:
+            pushed -= 1                # pop %reg
+    return max(pushed, 0)
+
+
+def caller_frame(pc, sp, fp, exact):
+    """(slot, caller's rbp) for the frame at pc, where slot is the address of
+    its return address; None at the end of the chain (rbp 0).  `exact` says
+    that sp is this frame's own rsp (the innermost frame, or the one a trap
+    interrupted), so the frame may be unfinished."""
+    if exact:
+        words = stack_words_before_frame(pc)
+        if words is not None:
+            return sp + 8 * words, fp
+    if not fp or fp & 7:
+        return None
+    return fp + 8, read_u64(fp)
+
+
+def is_call_return(ret):
+    """Does the instruction before ret look like a call?  (A sanity check for
+    return addresses found in user memory, where frame pointers are not kept.)"""
+    try:
+        before = read_bytes(ret - 7, 7)
+    except gdb.MemoryError:
+        return False
+    if before[2] == 0xe8:                              # call rel32
+        return True
+    for length in (2, 3, 6, 7):                        # call *r/m
+        code = before[7 - length:]
+        if code[0] in (0x41, 0x42, 0x43) and length > 2:
+            code = code[1:]
+        if code[0] == 0xff and (code[1] >> 3) & 7 == 2:
+            return True
+    return False
+
+
+# ---- trap frames ------------------------------------------------------------
+
+def trapframe(addr):
+    return {name: read_u64(addr + 8 * i) for i, name in enumerate(TF_FIELDS)}
+
+
+def kernel_string(expr):
+    try:
+        return gdb.parse_and_eval(expr).string()
+    except (gdb.error, gdb.MemoryError):
+        return None
+
+
+def trap_words(tf):
+    """What a trapframe records, in words: 'system call 1 (write)', ..."""
+    vector = tf["vector"]
+    if vector == T_SYSCALL:
+        name = kernel_string("'syscall_names.c'::names[%d]" % tf["rax"]) \
+            if tf["rax"] < 1024 else None
+        return "system call %d%s" % (tf["rax"], " (%s)" % name if name else "")
+    if vector < 32:
+        name = kernel_string("'trap.c'::exceptions[%d].name" % vector) or "exception"
+        return "%s (vector %d, error 0x%x)" % (name, vector, tf["error"])
+    if IRQ_BASE <= vector < IRQ_BASE + IRQ_COUNT:
+        return "interrupt: IRQ %d (vector %d)" % (vector - IRQ_BASE, vector)
+    return "interrupt: vector %d" % vector
+
+
+def current_program():
+    """The name of the running process, or None."""
+    return kernel_string("((struct proc *)'sched.c'::current->owner)->name")
+
+
+def user_symbols_loaded(pc):
+    return symbol_at(pc)[0] is not None
+
+
+# ---- the command ------------------------------------------------------------
 
 class KernelBacktrace(gdb.Command):
-    """kbt: follow the rbp chain from the current frame."""
+    """kbt: backtrace along the saved frame pointers, across trap frames and
+into the user program.  See conf/gdb_helpers.py for how it works."""
 
     def __init__(self):
         super().__init__("kbt", gdb.COMMAND_STACK)
 
     def invoke(self, arg, from_tty):
-        rip = int(gdb.parse_and_eval("$rip"))
-        rbp = int(gdb.parse_and_eval("$rbp"))
-        print("#0 0x%016x %s" % (rip, describe(rip)))
-        depth = 1
-        while rbp and depth < 32:
-            ret = read_u64(rbp + 8)
+        frame = gdb.newest_frame()
+        pc = int(frame.read_register("rip"))
+        sp = int(frame.read_register("rsp"))
+        fp = int(frame.read_register("rbp"))
+        self.depth = 0
+        try:
+            self.walk(pc, sp, fp)
+        except gdb.MemoryError as e:
+            print("    (stopped: %s)" % e)
+
+    def line(self, pc, lookup):
+        print("#%d 0x%016x %s" % (self.depth, pc, describe(pc, lookup)))
+        self.depth += 1
+
+    def walk(self, pc, sp, fp):
+        exact = True                   # sp is this frame's own
+        lookup = pc
+        seen = set()
+        while self.depth < MAX_FRAMES:
+            if pc < USER_TOP:
+                self.user_frames(pc, sp, fp)
+                return
+            self.line(pc, lookup)
+            name = symbol_at(lookup)[0]
+            if exact and (name in TRAP_ENTRIES or (name or "").startswith("trap_stub_")):
+                print("    (in the entry code: its frame is not finished; GDB's `bt` "
+                      "follows it)")
+                return
+            caller = caller_frame(pc, sp, fp, exact)
+            if caller is None or caller in seen:
+                return
+            seen.add(caller)
+            slot, caller_fp = caller
+            ret = read_u64(slot)
             if not ret:
+                return
+            if symbol_at(ret - 1)[0] in TRAP_ENTRIES:
+                self.line(ret, ret - 1)
+                tf_addr = slot + 8
+                tf = trapframe(tf_addr)
+                mode = "user" if tf["cs"] & 3 == 3 else "kernel"
+                print("    --- %s, from %s mode; trapframe at 0x%x ---"
+                      % (trap_words(tf), mode, tf_addr))
+                pc, sp, fp, exact, lookup = tf["rip"], tf["rsp"], tf["rbp"], True, tf["rip"]
+                continue
+            pc, sp, fp, exact, lookup = ret, slot + 8, caller_fp, False, ret - 1
+
+    def user_frames(self, pc, sp, fp):
+        """The user program's frames: the interrupted rip, then saved frame
+        pointers for as long as they look sound."""
+        program = current_program()
+        named = user_symbols_loaded(pc)
+        self.line(pc, pc)
+        top = sp
+        while self.depth < MAX_FRAMES and top <= fp < USER_TOP and not fp & 7:
+            try:
+                ret = read_u64(fp + 8)
+                caller_fp = read_u64(fp)
+            except gdb.MemoryError:
                 break
-            print("#%d 0x%016x %s" % (depth, ret, describe(ret - 1)))
-            rbp = read_u64(rbp)
-            depth += 1
+            if not 0 < ret < USER_TOP or not is_call_return(ret) or \
+                    named and not user_symbols_loaded(ret - 1):
+                break
+            self.line(ret, ret - 1)
+            top, fp = fp + 16, caller_fp
+        if not named:
+            prog = program or "PROG"
+            print("    (user program %s: `add-symbol-file build/user/%s` names these frames)"
+                  % (program or "?", prog))
+
+
+# ---- page tables ------------------------------------------------------------
+
+# Bits of a paging-structure entry (Intel SDM Vol. 3A, 4.5 "4-Level Paging",
+# tables 4-14 to 4-20).  D, G and PAT mean something in a leaf only; bit 7
+# is PS in a PDPT or PD entry (a 1 GiB or 2 MiB leaf) and PAT in a PT entry.
+PTE_BITS = ((0, "P"), (1, "W"), (2, "U"), (3, "PWT"), (4, "PCD"), (5, "A"))
+LEAF_BITS = ((6, "D"), (8, "G"))
+PTE_ADDR = 0x000ffffffffff000
+LEVELS = (("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12))
+PAGE_NAMES = {39: "512 GiB", 30: "1 GiB", 21: "2 MiB", 12: "4 KiB"}
+
+
+def pte_flags(entry, leaf, level):
+    names = [name for bit, name in PTE_BITS if entry >> bit & 1]
+    if leaf:
+        names += [name for bit, name in LEAF_BITS if entry >> bit & 1]
+        if level == "PT" and entry >> 7 & 1 or level != "PT" and entry >> 12 & 1:
+            names.append("PAT")
+        if level != "PT":
+            names.append("PS")
+    if entry >> 63 & 1:
+        names.append("NX")
+    return " ".join(names)
 
 
 class PageTableWalk(gdb.Command):
-    """kpte VADDR: show the page-table entries that translate VADDR."""
+    """kpte VADDR: show the page-table entries that translate VADDR, their
+flags (P W U PWT PCD A, and D G PAT PS in the leaf; NX), and the page size
+and physical address it ends at.  VADDR may be any expression: a number,
+a pointer, a function name."""
 
     def __init__(self):
         super().__init__("kpte", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
+        if not arg.strip():
+            raise gdb.GdbError("usage: kpte VADDR   (an address, pointer or symbol: "
+                               "kpte kmain, kpte $rsp, kpte 0xffff800000000000)")
         # The cast accepts numbers, pointers and function names alike.
-        va = int(gdb.parse_and_eval("(unsigned long)(%s)" % arg))
-        table = int(gdb.parse_and_eval("$cr3")) & ~0xfff
-        for level, shift in (("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12)):
+        va = int(gdb.parse_and_eval("(unsigned long)(%s)" % arg)) & 0xffffffffffffffff
+        table = int(gdb.parse_and_eval("$cr3")) & PTE_ADDR
+        print("CR3 = 0x%x, va 0x%016x" % (table, va))
+        for level, shift in LEVELS:
             index = (va >> shift) & 0x1ff
             entry = self.read_entry(table + index * 8)
-            flags = "".join(name for bit, name in ((0, "P"), (1, "W"), (2, "U"), (7, "H"),
-                                                  (63, "NX")) if entry >> bit & 1)
-            print("%-4s[%3d] = 0x%016x %s" % (level, index, entry, flags))
+            leaf = level == "PT" or (level != "PML4" and entry & 0x80 != 0)
+            print("%-4s[%3d] = 0x%016x %s" % (level, index, entry,
+                                               pte_flags(entry, leaf and entry & 1, level)))
             if not entry & 1:
                 print("not mapped")
                 return
-            if level != "PT" and entry & 0x80:
+            if leaf:
                 size = 1 << shift
-                print("-> phys 0x%x (%d KiB page)" % ((entry & 0x000ffffffffff000 & ~(size - 1))
-                                                      + (va & (size - 1)), size // 1024))
+                phys = (entry & PTE_ADDR & ~(size - 1)) + (va & (size - 1))
+                print("-> phys 0x%x (%s page)" % (phys, PAGE_NAMES[shift]))
                 return
-            table = entry & 0x000ffffffffff000
-        print("-> phys 0x%x" % (table + (va & 0xfff)))
+            table = entry & PTE_ADDR
 
     @staticmethod
     def read_entry(phys):
