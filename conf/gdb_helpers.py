@@ -59,24 +59,21 @@ def read_bytes(addr, n):
     return gdb.selected_inferior().read_memory(addr, n).tobytes()
 
 
-def function_block(pc):
-    """The block of the (outermost, not inlined) function holding pc, or None."""
+def function_range(name):
+    """(start, end) of the function `name` by its debug information, or None."""
     try:
-        block = gdb.current_progspace().block_for_pc(pc)
-    except RuntimeError:
+        start = int(gdb.parse_and_eval("(unsigned long)&%s" % name))
+        block = gdb.current_progspace().block_for_pc(start)
+    except (gdb.error, RuntimeError):
         return None
-    while block and not (block.function and block.superblock and
-                         (block.superblock.is_static or block.superblock.is_global)):
+    while block and block.function is None:
         block = block.superblock
-    return block
+    return (block.start, block.end) if block else None
 
 
 def symbol_at(pc):
-    """(name, start) of the ELF symbol covering pc, or (None, None)."""
-    block = function_block(pc)
-    if block:
-        return block.function.name, block.start
-    # No debug information for this code: the ELF symbol table may know it.
+    """(name, start) of the ELF symbol at or below pc, as `nm` and the kernel's
+    own backtraces name code; (None, None) if no symbol table knows pc."""
     try:
         text = gdb.execute("info symbol 0x%x" % pc, to_string=True)
     except gdb.error:
@@ -140,9 +137,9 @@ def stack_words_before_frame(pc):
     None once its frame is set up (`mov %rsp,%rbp` has run) and pc is not at
     a `ret`; else the number of 8-byte words it has pushed above its return
     address (0 at the first instruction or at `ret`, 1 after `push %rbp`)."""
-    _, start = symbol_at(pc)
-    if start is None or pc - start > 4096:
-        return None
+    name, start = symbol_at(pc)
+    if start is None or pc - start > 4096 or name.endswith(".cold"):
+        return None                    # (a .cold part runs inside its function's frame)
     pushed = 0
     for addr, code in instructions(start, pc):
         if code in MOV_RSP_RBP and pushed:
@@ -230,6 +227,18 @@ def user_symbols_loaded(pc):
 
 # ---- the command ------------------------------------------------------------
 
+def entry_code():
+    """(start, end) address ranges of the trap entry code: the vectors' stubs
+    and the functions in TRAP_ENTRIES."""
+    ranges = [r for r in map(function_range, TRAP_ENTRIES) if r]
+    try:
+        stubs = int(gdb.parse_and_eval("(unsigned long)&trap_stubs_text"))
+        ranges.append((stubs, function_range("trap_common")[0]))
+    except (gdb.error, TypeError):
+        pass
+    return ranges
+
+
 class KernelBacktrace(gdb.Command):
     """kbt: backtrace along the saved frame pointers, across trap frames and
 into the user program.  See conf/gdb_helpers.py for how it works."""
@@ -243,6 +252,7 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
         sp = int(frame.read_register("rsp"))
         fp = int(frame.read_register("rbp"))
         self.depth = 0
+        self.entries = entry_code()
         try:
             self.walk(pc, sp, fp)
         except gdb.MemoryError as e:
@@ -252,20 +262,29 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
         print("#%d 0x%016x %s" % (self.depth, pc, describe(pc, lookup)))
         self.depth += 1
 
+    def in_entry(self, pc):
+        return any(start <= pc < end for start, end in self.entries)
+
     def walk(self, pc, sp, fp):
         exact = True                   # sp is this frame's own
-        lookup = pc
+        lookup = pc                    # the address that names the frame
         seen = set()
         while self.depth < MAX_FRAMES:
             if pc < USER_TOP:
                 self.user_frames(pc, sp, fp)
                 return
             self.line(pc, lookup)
-            name = symbol_at(lookup)[0]
-            if exact and (name in TRAP_ENTRIES or (name or "").startswith("trap_stub_")):
-                print("    (in the entry code: its frame is not finished; GDB's `bt` "
-                      "follows it)")
-                return
+            if exact and self.in_entry(pc):
+                # Stopped inside the entry code, where the trapframe is half
+                # built: its call frame information says where the rest is.
+                older = gdb.newest_frame().older() if self.depth == 1 else None
+                if older is None:
+                    return
+                print("    --- in the trap entry code; the interrupted code, by its call "
+                      "frame information ---")
+                pc, sp, fp = (int(older.read_register(r)) for r in ("rip", "rsp", "rbp"))
+                lookup = pc
+                continue
             caller = caller_frame(pc, sp, fp, exact)
             if caller is None or caller in seen:
                 return
@@ -274,7 +293,9 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
             ret = read_u64(slot)
             if not ret:
                 return
-            if symbol_at(ret - 1)[0] in TRAP_ENTRIES:
+            if self.in_entry(ret - 1):
+                # A return into the entry code: trap(tf) or syscall_dispatch(tf)
+                # was called with rsp = tf, just above the return address.
                 self.line(ret, ret - 1)
                 tf_addr = slot + 8
                 tf = trapframe(tf_addr)

@@ -45,8 +45,10 @@ syscall_entry:
 	swapgs                                  /* GS base = &cpu_local */
 	movq %rsp, %gs:CPU_LOCAL_USER_RSP
 	movq %gs:CPU_LOCAL_KERNEL_RSP, %rsp
-	.cfi_def_cfa %rsp, 0                    /* the kernel stack's top */
-	.cfi_undefined %rsp                     /* only in cpu_local for now */
+	/* The CFA is the kernel stack's top from here on.  For the next two
+	 * instructions the user's rsp is only in cpu_local, where DWARF cannot
+	 * point, so the debugger takes the CFA for it. */
+	.cfi_def_cfa %rsp, 0
 	pushq $USER_DS                          /* ss */
 	.cfi_adjust_cfa_offset 8
 	pushq %gs:CPU_LOCAL_USER_RSP            /* rsp */
