@@ -152,7 +152,7 @@ def _(m):
     # 0x36d76289, the multiboot2 magic, as GDB prints kmain's first argument.
     assert re.search(r"Breakpoint 1, kmain \(magic=920085129, .*kernel/main.c:\d+", out), \
         "GDB did not stop at kmain with its source line:\n" + out
-    assert re.search(r"#0 0x[0-9a-f]+ kmain\n#1 0x[0-9a-f]+ kernel_entry64", out), \
+    assert re.search(r"#0 0x[0-9a-f]+ kmain\+0x[0-9a-f]+ .*\n#1 0x[0-9a-f]+ kernel_entry64\+", out), \
         "kbt did not walk from kmain to kernel_entry64:\n" + out
     assert re.search(r"-> phys 0x{:x} ".format(symbol("kmain")[0] - 0xffffffff80000000), out), \
         "kpte did not translate kmain to its physical address:\n" + out
