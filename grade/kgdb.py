@@ -9,7 +9,7 @@ runs GDB with the tree's .gdbinit (as `make gdb` does) and some commands:
     @test("heap", "...", cmdline="test=heap_basic", qemu_args=kgdb.stub_args(PORT),
           timeout=kgdb.TIMEOUT)
     def _(m):
-        out = kgdb.session(PORT, ["break *heap_alloc", "continue", "kbt"])
+        out = kgdb.session(m, PORT, ["break *heap_alloc", "continue", "kbt"])
         frames = kgdb.parse_kbt(out["kbt"])
 
 `session` returns what each command printed.  `parse_kbt` reads the output of
@@ -26,6 +26,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 from collections import namedtuple
 
 import kelf
@@ -56,11 +57,32 @@ def stub_args(port):
     return ("-S", "-gdb", "tcp:127.0.0.1:{}".format(port))
 
 
-def session(port, commands, timeout=GDB_TIMEOUT):
+def wait_for_stub(machine, port, timeout=30):
+    """Wait until QEMU listens on 127.0.0.1:port: it takes a moment to start,
+    and .gdbinit gives up at once when nobody listens.  Looks in
+    /proc/net/tcp rather than connecting, which would disturb the stub."""
+    want = "0100007F:{:04X}".format(port)
+    deadline = time.monotonic() + timeout * float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
+    while True:
+        with open("/proc/net/tcp") as table:
+            for line in table.readlines()[1:]:
+                fields = line.split()
+                if fields[1] == want and fields[3] == "0A":        # 0A: LISTEN
+                    return
+        if machine.status is not None:
+            fail("QEMU exited (status {}) before its GDB stub listened on port {}".format(
+                machine.status, port))
+        if time.monotonic() > deadline:
+            fail("QEMU's GDB stub did not listen on port {} within {}s".format(port, timeout))
+        time.sleep(0.05)
+
+
+def session(machine, port, commands, timeout=GDB_TIMEOUT):
     """Run `gdb -batch -x .gdbinit` against the stub on `port`, `continue` to
     kmain (.gdbinit's breakpoint), then `commands`; return {command: what it
     printed}, the second run of a command under "command#2" and so on, and
     everything under "(all)".  GDB detaches at the end; the kernel runs on."""
+    wait_for_stub(machine, port)
     args = ["gdb", "-q", "-nx", "-batch", "-x", ".gdbinit"]
     for command in ["continue"] + list(commands):
         args += ["-ex", "echo \\n{}{}\\n".format(MARK, command.replace("\\", "\\\\")),
@@ -75,7 +97,7 @@ def session(port, commands, timeout=GDB_TIMEOUT):
         out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout
         fail("GDB did not finish in {:.0f}s; it printed:\n{}".format(timeout * scale,
                                                                     out or "(nothing)"))
-    outputs = {}
+    outputs = Transcript()
     key = None
     for line in proc.stdout.splitlines():
         if line.startswith(MARK):
@@ -89,6 +111,14 @@ def session(port, commands, timeout=GDB_TIMEOUT):
             outputs[key] += line + "\n"
     outputs["(all)"] = proc.stdout
     return outputs
+
+
+class Transcript(dict):
+    """{command: what it printed}; a command that never ran fails the test
+    with everything GDB printed."""
+
+    def __missing__(self, command):
+        fail("GDB never ran `{}`; it printed:\n{}".format(command, self.get("(all)", "")))
 
 
 # ---- what kbt and bt print ---------------------------------------------------

@@ -5,6 +5,7 @@ import re
 import socket
 import subprocess
 
+import kgdb
 from gradelib import REPO_ROOT, main, test
 from kelf import symbol, symbols_module_bytes
 
@@ -143,6 +144,7 @@ GDB_PORT = free_port()
 @test("boot", "GDB with .gdbinit stops at kmain from the reset vector", cmdline="test=banner",
       qemu_args=("-S", "-gdb", "tcp:127.0.0.1:{}".format(GDB_PORT)), timeout=40)
 def _(m):
+    kgdb.wait_for_stub(m, GDB_PORT)
     env = dict(os.environ, GDBPORT=str(GDB_PORT))
     gdb = subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", ".gdbinit", "-ex", "continue",
                           "-ex", "next", "-ex", "kbt", "-ex", "kpte kmain", "-ex", "continue"],

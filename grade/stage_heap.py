@@ -153,7 +153,7 @@ def _(m):
     # [rsp], not at [rbp + 8].
     kcalloc, size = kgdb.kelf.symbol("kcalloc")
     ret = "*(unsigned long *)$rsp"
-    out = kgdb.session(HEAP_GDB_PORT, [
+    out = kgdb.session(m, HEAP_GDB_PORT, [
         "break *heap_alloc if {0} >= {1:#x} && {0} < {2:#x}".format(ret, kcalloc, kcalloc + size),
         "continue", "kbt", kgdb.GDB_PCS])
     items = kgdb.parse_kbt(out["kbt"])

@@ -276,7 +276,7 @@ def _(m):
     irq = kgdb.kelf.header_define("kernel/arch/x86_64/timer.h", "TIMER_IRQ")
     vector = kgdb.kelf.header_define("kernel/arch/x86_64/trap.h", "IRQ_BASE") + irq
     show_tf = 'printf "tf %lx rip %lx\\n", tf, tf->rip'
-    out = kgdb.session(SCHED_GDB_PORT, [
+    out = kgdb.session(m, SCHED_GDB_PORT, [
         "break *sched_tick if tf->rip >= {:#x} && tf->rip < {:#x}".format(idle, idle + size),
         "continue", show_tf, "kbt", kgdb.GDB_PCS])
     facts = re.search(r"^tf ([0-9a-f]+) rip ([0-9a-f]+)$", out.get(show_tf, ""), re.M)

@@ -521,7 +521,7 @@ SYSCALL_GDB_PORT = kgdb.free_port()
       timeout=kgdb.TIMEOUT)
 def _(m):
     hello = kgdb.user_elf("hello")
-    out = kgdb.session(SYSCALL_GDB_PORT, [
+    out = kgdb.session(m, SYSCALL_GDB_PORT, [
         "break *sys_exit_group", "continue", "kbt", kgdb.GDB_PCS,
         "add-symbol-file {}".format(hello), "kbt"])
     items = kgdb.parse_kbt(out["kbt"])
