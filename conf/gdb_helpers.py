@@ -1,8 +1,9 @@
 """Kernel-aware GDB commands, loaded by .gdbinit.
 
-    kbt              backtrace by following saved frame pointers, as the
+    kbt [THREAD]     backtrace by following saved frame pointers, as the
                      kernel's own panic backtrace does, across trap frames
-                     and from a system call into the user program
+                     and from a system call into the user program; of the
+                     stopped thread THREAD (a struct thread *) if given
     kpte VADDR       walk the 4-level page tables for VADDR and show each entry
 
 How kbt finds the frames.  Every kernel function is compiled with frame
@@ -29,8 +30,13 @@ the rip the system call or interrupt came from and then only the frames
 whose saved rbp and return address look sound.  Their names need the
 program's symbols: `add-symbol-file build/user/PROG` (the README says more).
 
+A thread that is not running is stopped in context_switch, with a struct
+switch_frame (sched/thread.c) at its saved rsp: `kbt THREAD` starts from the
+rbp and return address there.
+
 GDB's own `bt` also crosses trap frames, by the call frame information of
-the entry code; kbt needs nothing but the symbol table.
+the entry code; kbt reads the stack itself, and uses the debug information
+only to name inlined functions and source lines.
 """
 import gdb
 
@@ -115,7 +121,6 @@ def describe(pc, lookup):
 
 # ---- where the return address is ---------------------------------------------
 
-PUSH_RBP = b"\x55"
 MOV_RSP_RBP = (b"\x48\x89\xe5", b"\x48\x8b\xec")
 RETS = (b"\xc3", b"\xc2", b"\xf3\xc3")
 
@@ -247,16 +252,37 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
         super().__init__("kbt", gdb.COMMAND_STACK)
 
     def invoke(self, arg, from_tty):
-        frame = gdb.newest_frame()
-        pc = int(frame.read_register("rip"))
-        sp = int(frame.read_register("rsp"))
-        fp = int(frame.read_register("rbp"))
         self.depth = 0
         self.entries = entry_code()
         try:
-            self.walk(pc, sp, fp)
+            if arg.strip():
+                self.walk(*self.stopped_thread(arg))
+            else:
+                frame = gdb.newest_frame()
+                pc, sp, fp = (int(frame.read_register(r)) for r in ("rip", "rsp", "rbp"))
+                self.walk(pc, sp, fp, True)
         except gdb.MemoryError as e:
             print("    (stopped: %s)" % e)
+
+    @staticmethod
+    def stopped_thread(arg):
+        """Where the thread `arg` stands: (pc, sp, fp, exact) from the
+        switch_frame that context_switch left at its saved rsp."""
+        thread = gdb.parse_and_eval("(struct thread *)(%s)" % arg)
+        try:
+            running = int(thread) == int(gdb.parse_and_eval("'sched.c'::current"))
+        except gdb.error:
+            running = False
+        if running:
+            raise gdb.GdbError("kbt: %s is the running thread: use kbt without an argument"
+                               % arg)
+        frame = thread["rsp"].cast(gdb.lookup_type("struct switch_frame").pointer())
+        pc, fp = int(frame["rip"]), int(frame["rbp"])
+        sp = int(thread["rsp"]) + frame.dereference().type.sizeof
+        # A thread that never ran "returns" into thread_entry's first
+        # instruction; any other returns into schedule().
+        started = symbol_at(pc)[1] != pc
+        return pc, sp, fp, not started
 
     def line(self, pc, lookup):
         print("#%d 0x%016x %s" % (self.depth, pc, describe(pc, lookup)))
@@ -265,9 +291,11 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
     def in_entry(self, pc):
         return any(start <= pc < end for start, end in self.entries)
 
-    def walk(self, pc, sp, fp):
-        exact = True                   # sp is this frame's own
-        lookup = pc                    # the address that names the frame
+    def walk(self, pc, sp, fp, exact):
+        """Print the frames from pc on.  `exact`: sp is the frame's own and pc
+        the instruction it stands at; else pc is a return address and fp the
+        frame's rbp."""
+        lookup = pc if exact else pc - 1   # the address that names the frame
         seen = set()
         while self.depth < MAX_FRAMES:
             if pc < USER_TOP:

@@ -226,13 +226,15 @@ def check_frame_name(frame, lookup, elf=kelf.KERNEL_ELF):
             frame.address - start, os.path.basename(str(elf)))
 
 
-def check_kernel_chain(items):
+def check_kernel_chain(items, stopped_thread=False):
     """Check kbt's kernel frames against the kernel ELF: each is named by the
     symbol that holds it (the interrupted rip itself, a return address by the
     call before it), each return address follows a call instruction, and a
-    direct call calls the function of the frame below.  Returns the frames."""
+    direct call calls the function of the frame below.  Frame 0 is where the
+    CPU stands, or for `kbt THREAD` (stopped_thread) a return address.
+    Returns the frames."""
     frames = [item for item in items if isinstance(item, Frame)]
-    exact = True                   # frame 0 and a trap's rip are not return addresses
+    exact = not stopped_thread     # a trap's rip is no return address either
     callee = None
     for item in items:
         if isinstance(item, Trap):

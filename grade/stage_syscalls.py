@@ -523,7 +523,7 @@ def _(m):
     hello = kgdb.user_elf("hello")
     out = kgdb.session(m, SYSCALL_GDB_PORT, [
         "break *sys_exit_group", "continue", "kbt", kgdb.GDB_PCS,
-        "add-symbol-file {}".format(hello), "kbt"])
+        "add-symbol-file {}".format(hello), "kbt", "kbt &'thread.c'::boot_thread"])
     items = kgdb.parse_kbt(out["kbt"])
     frames = kgdb.check_kernel_chain(items)
     names = [f.name for f in frames]
@@ -551,6 +551,11 @@ def _(m):
     assert len(named) > 3 and named[3].address == user.address, \
         "kbt with the program's symbols lost the user frame:\n" + out["kbt#2"]
     kgdb.check_frame_name(named[3], user.address, hello)
+    # Meanwhile the kernel's main thread waits for hello in proc_wait.
+    waiting = kgdb.parse_kbt(out["kbt &'thread.c'::boot_thread"])
+    names = [f.name for f in kgdb.check_kernel_chain(waiting, stopped_thread=True)]
+    assert names[0] == "schedule" and "proc_wait" in names and names[-1] == "kernel_entry64", \
+        "kbt of the main thread, which waits for hello, shows {}".format(names)
     expect_hello(m)
     m.expect_exit(33)
 
