@@ -260,6 +260,11 @@ into the user program.  See conf/gdb_helpers.py for how it works."""
             else:
                 frame = gdb.newest_frame()
                 pc, sp, fp = (int(frame.read_register(r)) for r in ("rip", "rsp", "rbp"))
+                if pc < USER_TOP and int(frame.read_register("cs")) & 3 != 3:
+                    # The firmware, GRUB or boot.S's 32-bit code: no kernel
+                    # frames to follow, and no user program either.
+                    self.line(pc, pc)
+                    return
                 self.walk(pc, sp, fp, True)
         except gdb.MemoryError as e:
             print("    (stopped: %s)" % e)
