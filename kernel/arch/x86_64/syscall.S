@@ -23,6 +23,7 @@
  */
 #include "arch/x86_64/regs.h"
 #include "arch/x86_64/usermode.h"
+#include <errno.h>
 
 #define USER_CS   0x2b          /* gdt.h: GDT_USER_CODE | 3 */
 #define USER_DS   0x23          /* gdt.h: GDT_USER_DATA | 3 */
@@ -98,6 +99,22 @@ syscall_entry:
 	sysretq
 	.cfi_endproc
 	.size syscall_entry, . - syscall_entry
+
+/*
+ * SYSCALL from 32-bit compatibility mode lands here (CSTAR), in ring 0
+ * with the user's rsp and IF clear.  There is no 32-bit system call ABI, so
+ * refuse the call the way Linux's ignore_sysret does: -ENOSYS in eax and
+ * straight back with SYSRET to compatibility mode (sysretl loads
+ * CS = STAR[63:48] | 3, the 32-bit user code segment).  Nothing here may
+ * touch memory: the stack and GS are still the user's.  NMI and machine
+ * checks in this window arrive on IST stacks; TF is cleared by SFMASK.
+ */
+	.global syscall_entry_compat
+	.type syscall_entry_compat, @function
+syscall_entry_compat:
+	movl $-ENOSYS, %eax
+	sysretl
+	.size syscall_entry_compat, . - syscall_entry_compat
 
 /*
  * NORETURN void usermode_enter(struct trapframe *tf): make tf the stack
