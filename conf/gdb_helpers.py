@@ -49,9 +49,10 @@ TF_FIELDS = ("r15 r14 r13 r12 r11 r10 r9 r8 rbp rdi rsi rdx rcx rbx rax "
 T_SYSCALL = 0x100                      # usermode.h: the trapframe "vector" of a system call
 IRQ_BASE, IRQ_COUNT = 32, 16           # trap.h
 
-# The assembly that builds a trapframe and calls C with it.  A return address
-# into one of these marks a trap frame.
-TRAP_ENTRIES = ("trap_common", "syscall_entry")
+# The trap entry code: a return address into one of these marks a trap frame
+# (they build a trapframe and call C with it; syscall_entry_compat only
+# refuses the call).  Stopped inside one, kbt asks the call frame information.
+TRAP_ENTRIES = ("trap_common", "syscall_entry", "syscall_entry_compat")
 
 MAX_FRAMES = 64
 

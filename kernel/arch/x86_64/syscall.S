@@ -18,7 +18,7 @@
  * The .cfi_ lines (call frame information for the debugger's unwinder, as
  * in trapentry.S) say where the user's rip, rsp and rflags are at each
  * instruction -- in rcx and r11 at first, then in the frame -- so that
- * GDB's `bt` in a system call continues into the user program.  The CFA
+ * GDB's `bt` in a system call reaches the user program's rip.  The CFA
  * is the top of the kernel stack, just above the saved ss.
  */
 #include "arch/x86_64/regs.h"
@@ -112,8 +112,13 @@ syscall_entry:
 	.global syscall_entry_compat
 	.type syscall_entry_compat, @function
 syscall_entry_compat:
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0                    /* the user's rsp */
+	.cfi_register %rip, %rcx
+	.cfi_register %rflags, %r11
 	movl $-ENOSYS, %eax
 	sysretl
+	.cfi_endproc
 	.size syscall_entry_compat, . - syscall_entry_compat
 
 /*
