@@ -24,6 +24,7 @@ knows an address in advance.
 import functools
 import os
 import re
+import resource
 import socket
 import subprocess
 import time
@@ -77,6 +78,11 @@ def wait_for_stub(machine, port, timeout=30):
         time.sleep(0.05)
 
 
+def no_core_dump():
+    """A GDB that crashes must not leave its core file in the tree."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def session(machine, port, commands, timeout=GDB_TIMEOUT):
     """Run `gdb -batch -x .gdbinit` against the stub on `port`, `continue` to
     kmain (.gdbinit's breakpoint), then `commands`; return {command: what it
@@ -92,11 +98,13 @@ def session(machine, port, commands, timeout=GDB_TIMEOUT):
     try:
         proc = subprocess.run(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, errors="replace",
-                              timeout=timeout * scale)
+                              timeout=timeout * scale, preexec_fn=no_core_dump)
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout
         fail("GDB did not finish in {:.0f}s; it printed:\n{}".format(timeout * scale,
                                                                     out or "(nothing)"))
+    if proc.returncode < 0:
+        fail("GDB died of signal {}; it printed:\n{}".format(-proc.returncode, proc.stdout))
     outputs = Transcript()
     key = None
     for line in proc.stdout.splitlines():
