@@ -674,5 +674,56 @@ def _(m):
                 seed, frames[0], frames[1])
     m.expect_exit(33)
 
+
+# ---- the debugger: kbt from a system call into the user program -------------
+import kgdb  # noqa: E402  (kept with the tests that use it)
+
+SYSCALL_GDB_PORT = kgdb.free_port()
+
+
+@test("syscalls", "GDB: kbt in a system call crosses into the user program",
+      cmdline="run=hello exit", qemu_args=kgdb.stub_args(SYSCALL_GDB_PORT),
+      timeout=kgdb.TIMEOUT)
+def _(m):
+    hello = kgdb.user_elf("hello")
+    out = kgdb.session(m, SYSCALL_GDB_PORT, [
+        "break *sys_exit_group", "continue", "kbt", kgdb.GDB_PCS,
+        "add-symbol-file {}".format(hello), "kbt", "kbt &'thread.c'::boot_thread"])
+    items = kgdb.parse_kbt(out["kbt"])
+    frames = kgdb.check_kernel_chain(items)
+    names = [f.name for f in frames]
+    assert names[:3] == ["sys_exit_group", "syscall_dispatch", "syscall_entry"], \
+        "kbt starts {}, expected sys_exit_group, syscall_dispatch, syscall_entry:\n{}".format(
+            names[:3], out["kbt"])
+    traps = [i for i in items if isinstance(i, kgdb.Trap)]
+    assert traps and traps[0].what == "system call 231 (exit_group)" and \
+        traps[0].mode == "user", \
+        "kbt should cross the system call exit_group (231) from user mode:\n" + out["kbt"]
+    user = frames[3]
+    assert user.address < kgdb.USER_TOP and user.name is None, \
+        "after the system call kbt shows {:#x} {}, not a user address".format(
+            user.address, user.name)
+    # SYSCALL saved the address of the next instruction: the one before it,
+    # in the program's ELF file, must be `syscall`.
+    before = kgdb.instruction_before(user.address, hello)
+    assert before.startswith("syscall"), \
+        "the user rip {:#x} kbt shows does not follow a syscall instruction in {} " \
+        "(it follows `{}`)".format(user.address, hello.name, before)
+    assert "add-symbol-file build/user/hello" in out["kbt"], \
+        "without the program's symbols kbt should say how to load them:\n" + out["kbt"]
+    kgdb.check_agrees_with_gdb(items, out[kgdb.GDB_PCS])
+    named = [f for f in kgdb.parse_kbt(out["kbt#2"]) if isinstance(f, kgdb.Frame)]
+    assert len(named) > 3 and named[3].address == user.address, \
+        "kbt with the program's symbols lost the user frame:\n" + out["kbt#2"]
+    kgdb.check_frame_name(named[3], user.address, hello)
+    # Meanwhile the kernel's main thread waits for hello in proc_wait.
+    waiting = kgdb.parse_kbt(out["kbt &'thread.c'::boot_thread"])
+    names = [f.name for f in kgdb.check_kernel_chain(waiting, stopped_thread=True)]
+    assert names[0] == "schedule" and "proc_wait" in names and names[-1] == "kernel_entry64", \
+        "kbt of the main thread, which waits for hello, shows {}".format(names)
+    expect_hello(m)
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main(["syscalls"])
