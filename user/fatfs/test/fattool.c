@@ -15,7 +15,9 @@
  *                               MTIME"; with HOSTDIR copy the tree there (a file
  *                               that cannot be read gives "bad PATH ERR")
  *   ls PATH                     readdir of PATH: "entry NAME SHORT MODE ID NEXT"
+ *   readdir PATH OFF            one fat_readdir at offset OFF: "entry ..." or "end"
  *   stat PATH                   "ok SIZE MODE NLINK ATIME MTIME CTIME BLOCKS"
+ *   statid ID                   the same for a node id
  *   get PATH HOSTFILE           copy a file out
  *   put HOSTFILE PATH CHUNK     create (or empty) PATH, write HOSTFILE in CHUNK-byte writes
  *   write PATH OFF HOSTFILE     pwrite HOSTFILE's bytes at OFF
@@ -155,10 +157,11 @@ static void tool_tree(uint64_t dir, const char *path, const char *host)
 	free(d);
 }
 
-static int tool_ls(const char *path)
+/* readdir of path from offset off: every entry, or only one if once. */
+static int tool_ls(const char *path, uint64_t off, int once)
 {
 	struct fat_dirent d;
-	uint64_t id, off = 0;
+	uint64_t id;
 	int r = fat_lookup_path(&vol, path, &id);
 
 	if (r < 0)
@@ -167,15 +170,18 @@ static int tool_ls(const char *path)
 		printf("entry\t%s\t%s\t%o\t%llu\t%llu\n", d.name, d.short_name, d.mode,
 		       (unsigned long long)d.id, (unsigned long long)d.next);
 		off = d.next;
+		if (once)
+			return 1;
 	}
-	return r;
+	if (r == 0 && once)
+		printf("end\n");
+	return r < 0 || !once ? r : 1;
 }
 
-static int tool_stat(const char *path)
+static int tool_stat(const char *path, uint64_t id)
 {
 	struct fat_attr a;
-	uint64_t id;
-	int r = fat_lookup_path(&vol, path, &id);
+	int r = path ? fat_lookup_path(&vol, path, &id) : 0;
 
 	if (r == 0)
 		r = fat_getattr(&vol, id, &a);
@@ -200,10 +206,13 @@ static int tool_put(const char *host, const char *path, size_t chunk)
 	if (buf == NULL)
 		return -ENOENT;
 	r = tool_parent(path, &dir, &name);
-	if (r == 0 && (r = fat_lookup(&vol, dir, name, &id)) == 0)
-		r = fat_truncate(&vol, id, 0);
-	else if (r == -ENOENT)
-		r = fat_create(&vol, dir, name, 0644, &id);
+	if (r == 0) {
+		r = fat_lookup(&vol, dir, name, &id);
+		if (r == 0)
+			r = fat_truncate(&vol, id, 0);
+		else if (r == -ENOENT)
+			r = fat_create(&vol, dir, name, 0644, &id);
+	}
 	for (off = 0; r == 0 && off < size; off += (size_t)n) {
 		n = fat_write(&vol, id, buf + off, size - off < chunk ? size - off : chunk, off);
 		if (n < 0)
@@ -310,9 +319,13 @@ static int tool_command(char **f, int n)
 	else if (strcmp(c, "tree") == 0)
 		tool_tree(FAT_ROOT_ID, "", n > 1 ? f[1] : NULL);
 	else if (strcmp(c, "ls") == 0 && n == 2)
-		return tool_ls(f[1]);
+		return tool_ls(f[1], 0, 0);
+	else if (strcmp(c, "readdir") == 0 && n == 3)
+		return tool_ls(f[1], strtoull(f[2], NULL, 0), 1);
 	else if (strcmp(c, "stat") == 0 && n == 2)
-		return tool_stat(f[1]);
+		return tool_stat(f[1], 0);
+	else if (strcmp(c, "statid") == 0 && n == 2)
+		return tool_stat(NULL, strtoull(f[1], NULL, 0));
 	else if (strcmp(c, "statfs") == 0) {
 		fat_statfs(&vol, &st);
 		printf("ok\t%llu\t%llu\t%u\n", (unsigned long long)st.clusters,
