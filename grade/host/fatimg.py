@@ -4,7 +4,8 @@ and run the library on them.
 - build(): compile user/fatfs with the host cc under AddressSanitizer and
   UndefinedBehaviorSanitizer into build/fatfs/fattool (runs a script of
   library calls on an image file; its commands are listed at the top of
-  user/fatfs/test/fattool.c) and build/fatfs/fat_unit.
+  user/fatfs/test/fattool.c), build/fatfs/fat_unit (unit tests) and
+  build/fatfs/fat_fuzz (corrupt copies of an image, see its opening comment).
 - mkfs(), fill(), tree(): images made by mkfs.fat and filled by mcopy/mmd
   from a generated tree of files (nested directories, long, mixed-case and
   non-ASCII names, an empty file, files of one cluster and one byte more, a
@@ -16,6 +17,7 @@ and run the library on them.
 
 Standard library only.
 """
+import concurrent.futures
 import os
 import random
 import re
@@ -35,6 +37,7 @@ ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", LC_ALL="C.UTF-8",
 TIMEOUT = 20
 FATTOOL = OUT / "fattool"
 FAT_UNIT = OUT / "fat_unit"
+FAT_FUZZ = OUT / "fat_fuzz"
 
 
 def run(cmd, input=None, ok=(0,), timeout=TIMEOUT):
@@ -52,21 +55,28 @@ _built = False
 
 
 def build():
-    """Compile fattool and fat_unit once per test run."""
+    """Compile the library once, and fattool, fat_unit and fat_fuzz with it."""
     global _built
     if _built:
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    lib = sorted(SRC.glob("*.c"))
     flags = ["-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", *SANITIZE]
-    run([CC, *flags, "-o", FATTOOL, SRC / "test" / "fattool.c", *lib], timeout=120)
-    run([CC, *flags, "-o", FAT_UNIT, SRC / "test" / "fat_unit.c", *lib], timeout=120)
+    sources = sorted(SRC.glob("*.c")) + sorted((SRC / "test").glob("*.c"))
+    objects = [OUT / (c.stem + ".o") for c in sources]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c, o: run([CC, *flags, "-c", "-o", o, c], timeout=120),
+                      sources, objects))
+    lib = [o for c, o in zip(sources, objects) if c.parent == SRC]
+    for program in (FATTOOL, FAT_UNIT, FAT_FUZZ):
+        run([CC, *SANITIZE, "-o", program, OUT / (program.name + ".o"), *lib])
     _built = True
 
 
 def tool(image, lines, ok=(0,)):
-    """Run fattool on image with a script; returns (status, output lines after "mounted")."""
-    script = "".join(line + "\n" for line in lines).encode()
+    """Run fattool on image with a script (a str that is not UTF-8 carries
+    its bytes as surrogate escapes); returns (status, output lines after
+    "mounted")."""
+    script = "".join(line + "\n" for line in lines).encode("utf-8", "surrogateescape")
     status, text = run([FATTOOL, image], input=script, ok=ok)
     for bad in ("Sanitizer", "runtime error", "AddressSanitizer"):
         if bad in text:

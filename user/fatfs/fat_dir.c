@@ -87,6 +87,24 @@ int fat_dir_slot(struct fat_volume *v, uint32_t dir, uint32_t index, uint8_t **d
 	return 0;
 }
 
+/*
+ * A directory's chain is sound, loop-free and at most 65536 slots long:
+ * 0, or -EIO.  A directory that fails is unusable as a whole, even where
+ * its names before the damage could be read.
+ */
+int fat_dir_check(struct fat_volume *v, uint32_t dir)
+{
+	uint32_t len;
+	int r;
+
+	if (dir == 0)
+		return 0;
+	r = fat_chain_check(v, dir, &len);
+	if (r < 0)
+		return r;
+	return (uint64_t)len * (v->cluster_size / DIR_ENTRY) > DIR_MAX_SLOTS ? -EIO : 0;
+}
+
 /* Units 0..12 of long-name slot de into the run at position (ord - 1) * 13. */
 static void fat_lfn_units(struct fat_lfn *l, const uint8_t *de, int ord)
 {

@@ -30,7 +30,10 @@ uint64_t fat_node_id(const struct fat_volume *v, const uint8_t *de)
 	return (uint64_t)(de - v->image) / DIR_ENTRY;
 }
 
-/* The node id names: 0 and *n, -ENOENT if no live entry is there, -EIO if it is unusable. */
+/*
+ * The node id names: 0 and *n, -ENOENT if no live entry is there, -EIO if
+ * it is unusable (a directory whose chain is broken or loops).
+ */
 int fat_node_get(struct fat_volume *v, uint64_t id, struct fat_node *n)
 {
 	uint64_t end = v->data_offset + (uint64_t)v->clusters * v->cluster_size;
@@ -40,7 +43,7 @@ int fat_node_get(struct fat_volume *v, uint64_t id, struct fat_node *n)
 		n->de = NULL;
 		n->is_dir = 1;
 		n->first = fat_dir_root(v);
-		return 0;
+		return fat_dir_check(v, n->first);
 	}
 	if (id < v->root_offset / DIR_ENTRY || id >= end / DIR_ENTRY)
 		return -ENOENT;
@@ -51,8 +54,8 @@ int fat_node_get(struct fat_volume *v, uint64_t id, struct fat_node *n)
 	n->de = de;
 	n->is_dir = (de[DIR_ATTR] & ATTR_DIRECTORY) != 0;
 	n->first = fat_entry_cluster(v, de);
-	if (n->is_dir && !fat_cluster_valid(v, n->first))
-		return -EIO;
+	if (n->is_dir)
+		return fat_cluster_valid(v, n->first) ? fat_dir_check(v, n->first) : -EIO;
 	return 0;
 }
 

@@ -128,6 +128,7 @@ struct fat_loc {               /* a name found in a directory */
 uint32_t fat_entry_cluster(const struct fat_volume *v, const uint8_t *de);
 void fat_entry_set_cluster(const struct fat_volume *v, uint8_t *de, uint32_t c);
 uint32_t fat_dir_root(const struct fat_volume *v);
+int fat_dir_check(struct fat_volume *v, uint32_t dir);
 int fat_dir_slot(struct fat_volume *v, uint32_t dir, uint32_t index, uint8_t **de);
 int fat_dir_next(struct fat_volume *v, uint32_t dir, uint32_t *index, struct fat_loc *loc,
 		 char *name);
