@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent / "host"))
 import fatimg  # noqa: E402
 from fatimg import Bpb, fsck, tool  # noqa: E402
+from fatmodel import Model, mtools_name, random_script  # noqa: E402
 
 # (FAT type, KiB, bytes per sector, sectors per cluster, label)
 IMAGES = [
@@ -47,8 +47,6 @@ IMAGES = [
     (32, 40960, 512, 1, None),
     (32, 73728, 512, 2, "FAT32VOL"),
 ]
-EIO, ENOENT, EEXIST, ENOTDIR, EISDIR, EINVAL, ENOSPC = -5, -2, -17, -20, -21, -22, -28
-ENAMETOOLONG, ENOTEMPTY = -36, -39
 tmp = None
 images = {}
 
@@ -149,165 +147,6 @@ class Read(unittest.TestCase):
             [fatimg.FATTOOL, image], input=b"")[1])
 
 
-def fold(name):
-    """The library's name matching: ASCII letters regardless of case."""
-    return "".join(c.lower() if c.isascii() else c for c in name)
-
-
-class Node:
-    def __init__(self, kind, data=b"", now=None):
-        self.kind, self.data = kind, bytearray(data)
-        self.ctime = self.mtime = self.atime = None
-        if now is not None:
-            self.ctime, self.mtime, self.atime = now, now - now % 2, now - now % 86400
-
-
-class Model:
-    """What the tree should hold after each operation, and what each returns."""
-
-    def __init__(self, files, dirs, cluster):
-        self.nodes = {d: Node("d") for d in dirs}
-        self.nodes.update({p: Node("f", data) for p, data in files.items()})
-        self.cluster = cluster
-        self.now = 1700000001
-
-    def children(self, d):
-        return [p for p in self.nodes if p and p.rsplit("/", 1)[0] == d]
-
-    def find(self, path):
-        """(stored path or None, error of the walk to its parent)."""
-        if path == "":
-            return "", 0
-        parent, name = path.rsplit("/", 1)
-        sp, err = self.find(parent)
-        if err or sp is None:
-            return None, err or ENOENT
-        if self.nodes[sp].kind != "d":
-            return None, ENOTDIR
-        for p in self.children(sp):
-            if fold(p.rsplit("/", 1)[1]) == fold(name):
-                return p, 0
-        return None, 0
-
-    def touch(self, d):
-        if d:
-            self.nodes[d].mtime = self.now - self.now % 2
-
-    def stamp(self, node):
-        node.mtime, node.atime = self.now - self.now % 2, self.now - self.now % 86400
-
-    def create(self, path, kind):
-        parent, name = path.rsplit("/", 1)
-        sp, err = self.find(path)
-        if err or sp is not None:
-            return err or EEXIST
-        sparent = self.find(parent)[0]
-        self.nodes[sparent + "/" + name] = Node(kind, now=self.now)
-        self.touch(sparent)
-        return 0
-
-    def file_op(self, path, change):
-        sp, err = self.find(path)
-        if err or sp is None:
-            return err or ENOENT
-        node = self.nodes[sp]
-        if node.kind == "d":
-            return EISDIR
-        return change(node)
-
-    def write(self, path, off, data):
-        def change(node):
-            if len(node.data) < off:
-                node.data.extend(bytes(off - len(node.data)))
-            node.data[off:off + len(data)] = data
-            self.stamp(node)
-            return 0
-        return self.file_op(path, change)
-
-    def trunc(self, path, size):
-        def change(node):
-            if size != len(node.data):
-                node.data = node.data[:size] + bytes(max(0, size - len(node.data)))
-                self.stamp(node)
-            return 0
-        return self.file_op(path, change)
-
-    def put(self, path, data):
-        sp, err = self.find(path)
-        if err:
-            return err
-        if sp is None:
-            self.create(path, "f")
-        elif self.nodes[sp].kind == "d":
-            return EISDIR
-        self.trunc(path, 0)
-        return self.write(path, 0, data) if data else 0
-
-    def read(self, path, off, n):
-        sp, err = self.find(path)
-        node = self.nodes[sp]
-        if off < len(node.data):
-            node.atime = self.now - self.now % 86400
-        return node.data[off:off + n]
-
-    def remove(self, path, kind):
-        sp, err = self.find(path)
-        if err or sp is None:
-            return err or ENOENT
-        if self.nodes[sp].kind != kind:
-            return EISDIR if kind == "f" else ENOTDIR
-        if self.children(sp):
-            return ENOTEMPTY
-        del self.nodes[sp]
-        self.touch(sp.rsplit("/", 1)[0])
-        return 0
-
-    def rename(self, a, b):
-        sa, err = self.find(a)
-        if err:
-            return err
-        sb, err = self.find(b)
-        if err:
-            return err
-        if sa is None:
-            return ENOENT
-        src = self.nodes[sa]
-        new = self.find(b.rsplit("/", 1)[0])[0] + "/" + b.rsplit("/", 1)[1]
-        if sb == sa and new == sa:
-            return 0
-        if sb is not None and sb != sa:
-            dst = self.nodes[sb]
-            if src.kind != dst.kind:
-                return ENOTDIR if src.kind == "d" else EISDIR
-            if self.children(sb):
-                return ENOTEMPTY
-        pa, pb = sa.rsplit("/", 1)[0], new.rsplit("/", 1)[0]
-        if src.kind == "d" and pa != pb and (pb == sa or pb.startswith(sa + "/")):
-            return EINVAL
-        if sb is not None and sb != sa:
-            del self.nodes[sb]
-        for p in sorted(self.nodes):
-            if p == sa or p.startswith(sa + "/"):
-                self.nodes[new + p[len(sa):]] = self.nodes.pop(p)
-        self.touch(pa)
-        self.touch(pb)
-        return 0
-
-    def nlink(self, d):
-        return 2 + sum(self.nodes[p].kind == "d" for p in self.children(d))
-
-
-NAMES = ["a.txt", "A.TXT", "Report 2024.pdf", "notes", "NOTES.md", "x", "data.tar.gz",
-         "\u00dcn\u00efc\u00f6d\u00e9.txt", "\u65e5\u672c.txt", "lower", "UPPER", "MiXeD",
-         "long name with spaces and more than thirteen characters.text", "file.with.dots",
-         ".dotfile", "\U0001F600 smile", "sub", "Sub Dir", "readme.txt", "z" * 100]
-
-
-def mtools_name(name):
-    """mtools 4.0 shows each half of a UTF-16 surrogate pair as '_'."""
-    return re.sub("[\U00010000-\U0010FFFF]", "__", name)
-
-
 class Write(unittest.TestCase):
     def test_random_operations(self):
         for n, (fat, kib, bps, spc, label) in enumerate(IMAGES):
@@ -315,88 +154,10 @@ class Write(unittest.TestCase):
                 self.random_run(n, bps * spc, seed=100 + n)
 
     def random_run(self, n, cluster, seed):
-        rng = random.Random(seed)
         _, _, files, dirs = images[n]
         image = copy_image(n, "write{}.img".format(n))
         model = Model(files, dirs, cluster)
-        host = tmp / "data{}".format(n)
-        script, expect = [], []
-
-        def do(line, result):
-            script.append("time\t{}".format(model.now))
-            expect.append("ok")
-            script.append(line)
-            expect.append("ok" if result == 0 else "err {}".format(result))
-
-        def some_dir(root_ok=False):
-            ds = [p for p, node in model.nodes.items() if node.kind == "d" and (p or root_ok)]
-            return rng.choice(sorted(ds))
-
-        def some_node():
-            return rng.choice(sorted(p for p in model.nodes if p))
-
-        for d in ("/work", "/work/one", "/work/two"):
-            model.now += 1
-            do("mkdir\t" + d, model.create(d, "d"))
-        for i in range(160):
-            model.now += rng.choice([1, 2, 3, 59, 3600, 86400 * 3 + 1])
-            op = rng.choice(["create", "mkdir", "put", "put", "write", "write", "trunc",
-                             "rm", "rmdir", "mv", "mv", "mv", "read", "stat"])
-            path = some_dir() + "/" + rng.choice(NAMES)
-            if rng.random() < 0.05:
-                path = "/no such dir/" + rng.choice(NAMES)
-            if op in ("create", "mkdir"):
-                do("{}\t{}".format(op, path), model.create(path, "f" if op == "create" else "d"))
-            elif op == "put":
-                data = rng.randbytes(rng.choice([0, 1, 100, cluster, 3 * cluster + 5, 20000]))
-                hostfile = host.with_suffix(".{}".format(i))
-                hostfile.write_bytes(data)
-                do("put\t{}\t{}\t{}".format(hostfile, path, rng.choice([1000, 4096, 65536])),
-                   model.put(path, data))
-            elif op in ("write", "trunc", "read", "stat"):
-                path = some_node() if rng.random() < 0.9 else path
-                if op == "write":
-                    data = rng.randbytes(rng.randrange(1, 3 * cluster))
-                    hostfile = host.with_suffix(".{}".format(i))
-                    hostfile.write_bytes(data)
-                    sp = model.find(path)[0]
-                    size = len(model.nodes[sp].data) if sp else 0
-                    off = rng.randrange(0, size + 2 * cluster)
-                    do("write\t{}\t{}\t{}".format(path, off, hostfile),
-                       model.write(path, off, data))
-                elif op == "trunc":
-                    size = rng.choice([0, 1, cluster, cluster + 1, rng.randrange(0, 50000)])
-                    do("trunc\t{}\t{}".format(path, size), model.trunc(path, size))
-                else:
-                    sp, err = model.find(path)
-                    if sp is None or model.nodes[sp].kind != "f" or model.nodes[sp].ctime is None:
-                        continue
-                    script.append("time\t{}".format(model.now))
-                    expect.append("ok")
-                    node = model.nodes[sp]
-                    if op == "read":
-                        off, count = rng.randrange(0, len(node.data) + 2), rng.randrange(1, 4000)
-                        data = model.read(sp, off, count)
-                        script.append("read\t{}\t{}\t{}".format(path, off, count))
-                        expect.append("ok\t{}\t{}".format(len(data), data.hex()))
-                    else:
-                        size = len(node.data)
-                        blocks = -(-size // cluster) * cluster // 512
-                        script.append("stat\t" + path)
-                        expect.append("ok\t{}\t100644\t1\t{}\t{}\t{}\t{}".format(
-                            size, node.atime, node.mtime, node.ctime, blocks))
-            elif op in ("rm", "rmdir"):
-                path = some_node() if rng.random() < 0.7 else path
-                do("{}\t{}".format(op, path), model.remove(path, "f" if op == "rm" else "d"))
-            else:
-                a = some_node()
-                if rng.random() < 0.15:
-                    b = a.rsplit("/", 1)[0] + "/" + a.rsplit("/", 1)[1].swapcase()
-                elif rng.random() < 0.2:
-                    b = some_node()
-                else:
-                    b = path
-                do("mv\t{}\t{}".format(a, b), model.rename(a, b))
+        script, expect = random_script(model, random.Random(seed), tmp / "data{}".format(n))
         status, lines = tool(image, script)
         for k, (line, want, got) in enumerate(zip(script, expect, lines)):
             self.assertEqual(got, want, "command {}: {}".format(k, line))
