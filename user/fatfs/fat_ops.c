@@ -288,6 +288,40 @@ static void fat_dir_reparent(struct fat_volume *v, uint32_t dir, const struct fa
 		fat_entry_set_cluster(v, de, p->de ? p->first : 0);
 }
 
+/*
+ * The checks of a rename, before anything is written: finds the source
+ * (*src) and any other entry the new name already names (*dst, then
+ * *has_dst).  Returns 0 to go on, 1 when the rename would change nothing,
+ * or an error.
+ */
+static int fat_rename_check(struct fat_volume *v, const struct fat_node *op,
+			    const char *oldname, const struct fat_node *np, const char *newname,
+			    size_t len, struct fat_loc *src, struct fat_loc *dst, int *has_dst)
+{
+	int r;
+
+	if (fat_is_dot_name(oldname) || fat_is_dot_name(newname))
+		return -EINVAL;
+	r = fat_find(v, op, oldname, src);
+	if (r < 0)
+		return r;
+	r = fat_dir_find(v, np->first, newname, len, dst);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*has_dst = r == 0 && dst->de != src->de;
+	/* The same entry: nothing to do, unless the spelling (case) changes. */
+	if (r == 0 && !*has_dst && fat_same_spelling(v, src, newname, len))
+		return 1;
+	if (*has_dst && (r = fat_can_replace(v, src->de, dst->de)) < 0)
+		return r;
+	if ((src->de[DIR_ATTR] & ATTR_DIRECTORY) && op->first != np->first) {
+		r = fat_dir_within(v, np->first, fat_entry_cluster(v, src->de));
+		if (r != 0)
+			return r < 0 ? r : -EINVAL;
+	}
+	return 0;
+}
+
 int fat_rename(struct fat_volume *v, uint64_t olddir, const char *oldname, uint64_t newdir,
 	       const char *newname, uint64_t *id)
 {
@@ -296,29 +330,19 @@ int fat_rename(struct fat_volume *v, uint64_t olddir, const char *oldname, uint6
 	uint8_t proto[DIR_ENTRY];
 	uint32_t c, dc;
 	size_t len;
-	int r, has_dst, moves_dir;
+	int r, has_dst = 0;
 
 	if ((r = fat_node_dir(v, olddir, &op)) < 0 || (r = fat_node_dir(v, newdir, &np)) < 0)
 		return r;
-	if (fat_is_dot_name(oldname) || fat_is_dot_name(newname))
-		return -EINVAL;
-	if ((r = fat_find(v, &op, oldname, &src)) < 0 || (r = fat_name_check(newname, &len)) < 0)
-		return r;
-	r = fat_dir_find(v, np.first, newname, len, &dst);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	has_dst = r == 0 && dst.de != src.de;
-	if (r == 0 && !has_dst && fat_same_spelling(v, &src, newname, len)) {
-		if (id)
+	r = fat_name_check(newname, &len);
+	if (r >= 0)
+		r = fat_rename_check(v, &op, oldname, &np, newname, len, &src, &dst, &has_dst);
+	if (r != 0) {
+		if (r == 1 && id)
 			*id = fat_node_id(v, src.de);
-		return 0;
+		return r < 0 ? r : 0;
 	}
-	if (has_dst && (r = fat_can_replace(v, src.de, dst.de)) < 0)
-		return r;
-	c = fat_entry_cluster(v, src.de);
-	moves_dir = (src.de[DIR_ATTR] & ATTR_DIRECTORY) && op.first != np.first;
-	if (moves_dir && (r = fat_dir_within(v, np.first, c)) != 0)
-		return r < 0 ? r : -EINVAL;
+	/* The new entry first, a copy of the old one; then the old names go. */
 	memcpy(proto, src.de, DIR_ENTRY);
 	skip[0] = src;
 	if (has_dst)
@@ -332,7 +356,8 @@ int fat_rename(struct fat_volume *v, uint64_t olddir, const char *oldname, uint6
 		fat_chain_cut(v, &dc, 0);
 	}
 	fat_dir_remove(v, &src);
-	if (moves_dir)
+	c = fat_entry_cluster(v, proto);
+	if ((proto[DIR_ATTR] & ATTR_DIRECTORY) && op.first != np.first)
 		fat_dir_reparent(v, c, &np);
 	fat_node_touch(v, &op);
 	fat_node_touch(v, &np);

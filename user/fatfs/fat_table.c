@@ -107,6 +107,12 @@ static uint32_t fat_eoc_min(const struct fat_volume *v)
 	return fat_eoc(v) - 7;
 }
 
+/* The BAD cluster mark, one below the EOC range. */
+static uint32_t fat_bad(const struct fat_volume *v)
+{
+	return fat_eoc(v) - 8;
+}
+
 int fat_cluster_valid(const struct fat_volume *v, uint32_t c)
 {
 	return c >= 2 && c - 2 < v->clusters;
@@ -268,7 +274,7 @@ static int fat_free_from(struct fat_volume *v, uint32_t c)
 
 	for (uint32_t i = 0; i < v->clusters; i++) {
 		e = fat_entry(v, c);
-		if (e == 0 || e == fat_eoc_min(v) - 1)
+		if (e == 0 || e == fat_bad(v))
 			break;
 		r = fat_next(v, c, &next);
 		fat_entry_set(v, c, 0);

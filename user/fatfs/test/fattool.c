@@ -308,12 +308,42 @@ static int tool_lookup(const char *path, const char *name)
 	return r < 0 ? r : 1;
 }
 
+static int tool_statfs(void)
+{
+	struct fat_statfs st;
+
+	fat_statfs(&vol, &st);
+	printf("ok\t%llu\t%llu\t%u\n", (unsigned long long)st.clusters,
+	       (unsigned long long)st.free_clusters, st.cluster_size);
+	return 1;
+}
+
+static int tool_get_path(const char *path, const char *host)
+{
+	uint64_t id;
+	int r = fat_lookup_path(&vol, path, &id);
+
+	return r < 0 ? r : tool_get(id, host);
+}
+
+/* Commands that change the image, so that it is written back. */
+static int tool_changes(const char *c)
+{
+	static const char *const changing[] = {"put", "write", "mv", "trunc", "create", "mkdir",
+					       "rm", "rmdir", "times", "chmod"};
+
+	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
+		if (strcmp(c, changing[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Run one command; returns < 0 (error), 0 (print "ok") or 1 (printed already). */
 static int tool_command(char **f, int n)
 {
 	const char *c = f[0];
-	struct fat_statfs st;
 
+	changed |= tool_changes(c);
 	if (strcmp(c, "time") == 0 && n == 2)
 		now = strtoll(f[1], NULL, 0);
 	else if (strcmp(c, "tree") == 0)
@@ -326,27 +356,22 @@ static int tool_command(char **f, int n)
 		return tool_stat(f[1], 0);
 	else if (strcmp(c, "statid") == 0 && n == 2)
 		return tool_stat(NULL, strtoull(f[1], NULL, 0));
-	else if (strcmp(c, "statfs") == 0) {
-		fat_statfs(&vol, &st);
-		printf("ok\t%llu\t%llu\t%u\n", (unsigned long long)st.clusters,
-		       (unsigned long long)st.free_clusters, st.cluster_size);
-		return 1;
-	} else if (strcmp(c, "get") == 0 && n == 3) {
-		uint64_t id;
-		int r = fat_lookup_path(&vol, f[1], &id);
-		return r < 0 ? r : tool_get(id, f[2]);
-	} else if (strcmp(c, "put") == 0 && n == 4)
-		return changed = 1, tool_put(f[1], f[2], strtoul(f[3], NULL, 0));
+	else if (strcmp(c, "statfs") == 0)
+		return tool_statfs();
+	else if (strcmp(c, "get") == 0 && n == 3)
+		return tool_get_path(f[1], f[2]);
+	else if (strcmp(c, "put") == 0 && n == 4)
+		return tool_put(f[1], f[2], strtoul(f[3], NULL, 0));
 	else if (strcmp(c, "write") == 0 && n == 4)
-		return changed = 1, tool_pwrite(f[1], strtoull(f[2], NULL, 0), f[3]);
+		return tool_pwrite(f[1], strtoull(f[2], NULL, 0), f[3]);
 	else if (strcmp(c, "read") == 0 && n == 4)
 		return tool_read(f[1], strtoull(f[2], NULL, 0), strtoul(f[3], NULL, 0));
 	else if (strcmp(c, "mv") == 0 && n == 3)
-		return changed = 1, tool_mv(f[1], f[2]);
+		return tool_mv(f[1], f[2]);
 	else if (strcmp(c, "lookup") == 0 && n == 3)
 		return tool_lookup(f[1], f[2]);
-	else if (n >= 2)
-		return changed = 1, tool_on_path(c, f);
+	else if (tool_changes(c) && n >= 2)
+		return tool_on_path(c, f);
 	else
 		return -ENOSYS;
 	return 0;
