@@ -2,8 +2,11 @@
 
 The library is compiled for the host under AddressSanitizer and
 UndefinedBehaviorSanitizer (grade/host/fatimg.py builds build/fatfs/fattool,
-which runs scripts of library calls on an image file, and
-build/fatfs/fat_unit, the unit tests of the name and time rules).  Images
+which runs scripts of library calls on an image file, build/fatfs/fat_unit,
+the unit tests of the name and time rules, and build/fatfs/fat_fuzz, which
+mounts thousands of damaged copies of an image; their sources are in
+user/fatfs/test/).  grade/host/fatmodel.py holds the model of a tree that
+random scripts are checked against.  Images
 come from mkfs.fat (FAT12, FAT16, FAT32; clusters of 512 B to 8 KiB; 512-
 and 4096-byte sectors) filled by mcopy and mmd, and the checks are:
 
@@ -17,7 +20,10 @@ and 4096-byte sectors) filled by mcopy and mmd, and the checks are:
 - Names, times, node ids, readdir offsets, running out of space.
 - Bad images: truncated, bad boot sector fields, chains that loop or leave
   the volume, entries pointing outside, random corruption: mount refused
-  with a reason or EIO for the bad file, never a sanitizer report or a hang.
+  with a reason or EIO for the bad file, never a sanitizer report or a hang
+  (every program runs under a timeout).
+
+Run alone: python3 -m unittest discover -s grade -p 'test_fatfs.py' -v
 - The library compiles alone with strict flags, with the host's headers and
   (when build/sysroot exists) the OS's musl headers, including only
   standard C headers.
@@ -99,9 +105,10 @@ class Build(unittest.TestCase):
                   "-o", "/dev/null"]
         sysroot = fatimg.ROOT / "build" / "sysroot" / "include"
         gcc_include = fatimg.run([fatimg.CC, "-print-file-name=include"])[1].strip()
-        musl = ["-nostdinc", "-isystem", sysroot, "-isystem", gcc_include, "-std=gnu11",
-                "-Wall", "-Wextra", "-Werror", "-O2", "-fno-pie", "-fstack-protector-strong",
-                "-c", "-o", "/dev/null"]
+        # USER_CFLAGS of libc/libc.mk: what the FAT server will be built with.
+        musl = ["-nostdinc", "-isystem", sysroot, "-isystem", gcc_include, "-Wall", "-Wextra",
+                "-Werror", "-O2", "-g", "-fno-pie", "-fstack-protector-strong", "-c", "-o",
+                "/dev/null"]
         for c in lib:
             with self.subTest(file=c.name):
                 fatimg.run([fatimg.CC, *strict, c])
