@@ -68,9 +68,10 @@ must fail in seconds, so no limit counts plain wall-clock time.
   both.  The `stall=` and `idle=` of `@test` raise them for a test whose
   kernel computes or sleeps silently for longer on purpose.  Once a test has
   failed by a hang, the tests of its stage that start later in the same run
-  get AFTER_HANG times these budgets: a kernel that hangs once mostly hangs
-  in every test, and the student learns so in seconds, not minutes; their
-  failure says so, and `-k` runs one test alone with the full budget.
+  get AFTER_HANG times the default budgets (a test's own stall= or idle=
+  stays): a kernel that hangs once mostly hangs in every test, and the
+  student learns so in seconds, not minutes; their failure says so, and
+  `-k` runs one test alone with the full budget.
 * GRADE_TIMEOUT_SCALE multiplies every limit and budget.  A timeout message
   says which clock ran out; a hang message what kind of hang it saw.  Without
   schedstat (a host kernel without CONFIG_SCHED_INFO) demand is judged by
@@ -789,8 +790,8 @@ class Machine:
         first, last = self._quiet[0], self._quiet[-1]
         if last.wall - first.wall >= self.idle_window and _idle(self._quiet):
             return ("hang: no output for {:.1f}s with QEMU idle while waiting for {}: the "
-                    "kernel is halted with nothing to wake it (interrupts off, a lost "
-                    "wake-up, a deadlock); {}".format(self.idle_window, want, early))
+                    "kernel sits halted (interrupts off, a lost wake-up, a deadlock); "
+                    "{}".format(self.idle_window, want, early))
         return None
 
     def _await_line(self, pattern, match_line, timeout, partial, panic_ok=False):
@@ -1017,9 +1018,11 @@ def run_test(t, log_name=None, hangs=None):
     passed, reason, expected = False, "", None
     stall, idle = t.stall, t.idle
     earlier = hangs.first(t.stage) if hangs else None
+    if stall is not None and idle is not None:
+        earlier = None                 # the test's own budgets stay
     if earlier:
-        stall = AFTER_HANG * (STALL_LIMIT if stall is None else stall)
-        idle = AFTER_HANG * (IDLE_WINDOW if idle is None else idle)
+        stall = AFTER_HANG * STALL_LIMIT if stall is None else stall
+        idle = AFTER_HANG * IDLE_WINDOW if idle is None else idle
     try:
         machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
                           timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle)

@@ -657,7 +657,7 @@ FUZZ_CALLS = 8000
 @test("syscalls", "fuzz: seeded random system calls get values or errnos, memory comes back",
       cmdline="run=" + ";".join("fuzz,{},{}".format(seed, FUZZ_CALLS)
                                 for seed in FUZZ_SEEDS for _ in range(2))
-              + " exit panic=exit", timeout=120)
+              + " exit panic=exit", timeout=120, idle=15)   # its nanosleeps idle for seconds
 def _(m):
     for seed in FUZZ_SEEDS:
         frames = []

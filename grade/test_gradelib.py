@@ -537,16 +537,19 @@ class FakeQemuTest(unittest.TestCase):
             m.expect("^never$")
         command = shlex.join([sys.executable, str(self.fake), "say=kernel", "spin"])
         tests = [gradelib.Test("s", "first", spins), gradelib.Test("s", "second", spins),
-                 gradelib.Test("other", "third", spins)]
+                 gradelib.Test("other", "third", spins),
+                 gradelib.Test("s", "own budgets", spins, stall=0.5, idle=3)]
         with mock.patch.dict(os.environ, GRADE_QEMU=command), \
                 mock.patch.object(gradelib, "STALL_LIMIT", 0.6), \
                 mock.patch.object(gradelib, "AFTER_HANG", 0.5), \
                 open(os.devnull, "w") as devnull:
-            first, second, third = gradelib.run_tests(tests, jobs=1, out=devnull)[0]
+            first, second, third, own = gradelib.run_tests(tests, jobs=1, out=devnull)[0]
         self.assertIn("no output for 0.6 CPU seconds", first.reason)
         self.assertIn("no output for 0.3 CPU seconds", second.reason)
         self.assertIn("'s: first' hung earlier in this run", second.reason)
         self.assertIn("no output for 0.6 CPU seconds", third.reason)
+        self.assertIn("no output for 0.5 CPU seconds", own.reason)
+        self.assertNotIn("hung earlier", own.reason)
         self.assertLess(second.test_time, first.test_time)
 
     def test_grade_under_load_compares_verdicts(self):
