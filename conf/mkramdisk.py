@@ -32,7 +32,7 @@ about 128 MiB, and FAT32 always makes a volume of at least 32 MiB (65,541
 clusters of 512 B).  mkfs.fat itself only warns about a FAT32 volume with
 too few clusters, so the image's boot sector is read back and checked.
 
-usage: mkramdisk.py [--fat 12|16|32] [--extra DIR] [--objcopy PROG]
+usage: mkramdisk.py [-v] [--fat 12|16|32] [--extra DIR] [--objcopy PROG]
                     --base DIR --root DIR IMAGE [PROGRAM...]
 """
 import argparse
@@ -241,6 +241,7 @@ def main():
     ap.add_argument("--objcopy", help="strip the programs' debug information with this")
     ap.add_argument("--base", required=True, help="the tree the image starts from")
     ap.add_argument("--root", required=True, help="where to assemble the tree")
+    ap.add_argument("-v", "--verbose", action="store_true", help="say what was made")
     ap.add_argument("image")
     ap.add_argument("programs", nargs="*", help="the programs for /bin")
     args = ap.parse_args()
@@ -257,7 +258,8 @@ def main():
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    print("  RAMDISK {}: FAT{}, {} clusters of {} bytes".format(args.image, t, clusters, c))
+    if args.verbose:
+        print("{}: FAT{}, {} clusters of {} bytes".format(args.image, t, clusters, c))
 
 
 if __name__ == "__main__":
