@@ -14,9 +14,11 @@ the files (mtools, with no configuration file: `-i IMAGE` names the image):
                     the SHAKE-256 stream of b"kestrel ramdisk\\n", so a test
                     can compute them without the file
     /tmp, /mnt      empty directories
-    EXTRA/          --extra (make RAMDISK_EXTRA=dir): merged last, its files
-                    replacing the same-named ones (FAT compares names
-                    without case, and so does the merge)
+    EXTRA/          --extra (make RAMDISK_EXTRA=dir), merged last: its files
+                    replace same-named ones, its directories merge into
+                    same-named ones (names compared without case, as FAT
+                    does; two names in one directory that differ only in
+                    case are refused)
 
 The FAT type is --fat 12, 16 or 32, or by default the first of them that
 fits the contents.  The layout follows the spec's rule ("FAT Type
@@ -82,9 +84,9 @@ def check_name(path):
 
 
 def merge(src, dst):
-    """Copy the tree src into dst; an entry of src replaces the entry of dst
-    whose name is the same but for case (file or directory alike), except
-    that two directories merge."""
+    """Copy the tree src into dst.  An entry of src replaces the entry of
+    dst whose name is the same but for case, except that two directories
+    merge, under dst's spelling."""
     src, dst = Path(src), Path(dst)
     dst.mkdir(parents=True, exist_ok=True)
     seen = {}
@@ -96,12 +98,10 @@ def merge(src, dst):
         seen[key] = entry
         old = next((p for p in dst.iterdir() if p.name.casefold() == key), None)
         if entry.is_dir():
-            if old is not None and (not old.is_dir() or old.name != entry.name):
-                if old.is_dir():
-                    old.rename(dst / entry.name)   # the extra's spelling wins
-                else:
-                    old.unlink()
-            merge(entry, dst / entry.name)
+            if old is not None and not old.is_dir():
+                old.unlink()
+                old = None
+            merge(entry, old or dst / entry.name)
         elif entry.is_file():
             if old is not None:
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
