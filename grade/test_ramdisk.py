@@ -24,7 +24,6 @@ Run alone: python3 -m unittest discover -s grade -p 'test_ramdisk.py' -v
 """
 import concurrent.futures
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
