@@ -103,8 +103,10 @@ def merge(src, dst):
                 old = None
             merge(entry, old or dst / entry.name)
         elif entry.is_file():
-            if old is not None:
-                shutil.rmtree(old) if old.is_dir() else old.unlink()
+            if old is not None and old.is_dir():
+                shutil.rmtree(old)
+            elif old is not None:
+                old.unlink()
             shutil.copyfile(entry, dst / entry.name)
         else:
             fail("{}: neither a file nor a directory".format(entry))
