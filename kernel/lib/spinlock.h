@@ -34,7 +34,9 @@ typedef struct {
 	uint64_t flags;         /* RFLAGS before spin_lock, restored by spin_unlock */
 } spinlock_t;
 
+/* clang-format off */
 #define SPINLOCK_INIT(lockname) { .name = (lockname), .held = false, .flags = 0 }
+/* clang-format on */
 
 void spin_init(spinlock_t *lock, const char *name);
 /* Disable interrupts and take the lock; panics if it is already held. */

@@ -51,7 +51,9 @@ struct waitq {
 	struct waiter *first, *last;    /* FIFO; both NULL when empty */
 };
 
+/* clang-format off */
 #define WAITQ_INIT(qname) { .name = (qname) }
+/* clang-format on */
 
 void waitq_init(struct waitq *wq, const char *name);
 /* Is anybody waiting?  (A hint unless interrupts are off.) */
