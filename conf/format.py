@@ -5,8 +5,8 @@
     python3 conf/format.py --check    only name them; exit status 1 if any
 
 `make format` and `make format-check` run it.  The files are the C sources
-and headers under kernel/, user/, libc/src/ and libc/include/ (or the FILEs
-given).  Formatted means: what clang-format makes of the file (the version
+and headers under kernel/, user/, libc/src/, libc/include/ and grade/host/
+(or the FILEs given).  Formatted means: what clang-format makes of the file (the version
 named by $CLANG_FORMAT, clang-format-14 by default: another version formats
 some constructs differently), with one more rule clang-format cannot apply
 because the line is inside a comment: the `END STAGE x */` line of a stage
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = ["kernel", "user", "libc/src", "libc/include"]
+TREES = ["kernel", "user", "libc/src", "libc/include", "grade/host"]
 VIOLATION = re.compile(r"^(.+?):\d+:\d+: (?:warning|error): code should be clang-formatted")
 STUB = re.compile(r"^([ \t]*)/\* STUB$")
 STUB_END = re.compile(r"^[ \t]*END STAGE \w+ \*/$")
