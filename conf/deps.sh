@@ -23,6 +23,9 @@ bochs                     bochs
 -                         bochs-term
 gdb                       gdb
 python3                   python3
+clang-format-14           clang-format-14
+cppcheck                  cppcheck
+-                         python3-pyflakes
 dpkg-source               dpkg-dev
 '
 

@@ -8,6 +8,13 @@ NM      := nm
 PYTHON  := python3
 GDB     := gdb
 
+# Code-quality tools (make format, format-check, lint).  clang-format is
+# pinned: another version lays some constructs out differently, and
+# format-check would then fail on a formatted tree.
+CLANG_FORMAT := clang-format-14
+CPPCHECK     := cppcheck
+PYFLAKES     := /usr/bin/python3 -m pyflakes
+
 QEMU    := qemu-system-x86_64
 # TCG only: KVM is not assumed.  `-cpu max` offers 1 GiB pages, NX, SMEP and
 # SMAP; the kernel checks CPUID and also boots on `-cpu qemu64` and in Bochs.

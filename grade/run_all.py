@@ -2,7 +2,8 @@
 
 Runs, in order, the host unit tests (grade/test_*.py), every stage's grader on
 the full solution, and the handout check (every stage's handout builds, the
-earlier stages' graders pass on it and its own grader does not).  Each part
+earlier stages' graders pass on it and its own grader does not), and the
+static checks (conf/lint.py: cppcheck, pyflakes, clang-format).  Each part
 prints its own report; this script adds up their "N passed, M failed" lines
 and ends with the total in the same form, exiting non-zero on any failure.
 """
@@ -58,6 +59,7 @@ def main():
                              "-p", "test_*.py"]),
         ("graders", [sys.executable, "grade/grade.py", "--no-build"]),
         ("handout check", [sys.executable, "grade/check_handouts.py"]),
+        ("lint", [sys.executable, "conf/lint.py"]),
     ]
     total_passed = total_failed = 0
     for title, command in parts:

@@ -6,8 +6,6 @@ The heap is empty after boot (nothing in the kernel allocates yet), so after
 a test has freed everything, the number of free frames must be exactly the
 one the boot line printed: the grader checks that itself.
 """
-import re
-
 from gradelib import main, test
 from kelf import check_site
 

@@ -8,6 +8,7 @@
  *   mem          show the physical memory map once memory is set up
  *   (nothing)    start the kernel monitor on the console
  */
+#include "main.h"
 #include <types.h>
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -31,8 +32,6 @@
 #include "proc/run.h"
 #include "sched/sched.h"
 #include "test/ktest.h"
-
-void kmain(uint32_t magic, uint64_t mbi_phys);
 
 void kmain(uint32_t magic, uint64_t mbi_phys)
 {

@@ -46,6 +46,7 @@
  * the upper halves of registers are undefined across a mode switch.
  */
 long compat_run(int op, uint64_t rsp);
+/* clang-format off */
 __asm__(".text\n"
 	".globl compat_run\n"
 	"compat_run:\n"
@@ -93,6 +94,7 @@ __asm__(".text\n"
 	"compat_target: .long compat_code\n"
 	"	.word " STR(SEL_USER_CODE32) "\n"
 	".text\n");
+/* clang-format on */
 
 /* A kernel-half address (the direct map) for rsp in mode kstack. */
 #define KERNEL_RSP 0xffff800000600000ul

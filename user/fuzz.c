@@ -54,6 +54,7 @@ static char scratch[8192] __attribute__((aligned(4096)));
 /* Anything at all, weighted towards what kernels get wrong. */
 static uint64_t any_value(void)
 {
+	/* clang-format off */
 	const uint64_t interesting[] = {
 		0, 1, 2, 3, 4, 7, 8, 15, 16, 64, 255, 256, 4095, 4096, 4097, 65536,
 		(uint64_t)-1, (uint64_t)-2, (uint64_t)-4095, (uint64_t)-4096,
@@ -64,6 +65,7 @@ static uint64_t any_value(void)
 		(uint64_t)scratch, (uint64_t)scratch + 4093,
 		(uint64_t)main, SANDBOX, SANDBOX + SANDBOX_SIZE - 4096,
 	};
+	/* clang-format on */
 
 	switch (next() % 4) {
 	case 0:
@@ -78,20 +80,24 @@ static uint64_t any_value(void)
 /* A pointer the calls may read or write, or a bad one. */
 static uint64_t any_pointer(void)
 {
+	/* clang-format off */
 	const uint64_t pointers[] = {
 		0, 1, 4096, (uint64_t)scratch, (uint64_t)scratch + 4096 - 8,
 		(uint64_t)scratch + sizeof(scratch) - 1, SANDBOX, 0x00007ffffffff000,
 		0x0000800000000000 - 8, 0xffff800000000000, 0xffffffff80100000,
 		0x8000000000000000, (uint64_t)-1,
 	};
+	/* clang-format on */
 
 	return next() % 8 ? PICK(pointers) : any_value();
 }
 
 static uint64_t bad_pointer(void)
 {
+	/* clang-format off */
 	const uint64_t bad[] = { 0, 1, 4096, SANDBOX + 3 * 4096, 0x0000800000000000 - 8,
 				 0xffff800000000000, 0xffffffff80100000, 0x8000000000000000 };
+	/* clang-format on */
 
 	return PICK(bad);
 }
@@ -119,6 +125,7 @@ static long raw_syscall(long n, uint64_t a[6])
 	return ret;
 }
 
+/* clang-format off */
 static const long implemented[] = {
 	SYS_read, SYS_write, SYS_close, SYS_mmap, SYS_munmap, SYS_brk, SYS_ioctl,
 	SYS_readv, SYS_writev, SYS_sched_yield, SYS_madvise, SYS_nanosleep, SYS_getpid,
@@ -126,6 +133,7 @@ static const long implemented[] = {
 	SYS_set_tid_address, SYS_clock_gettime, SYS_clock_getres, SYS_clock_nanosleep,
 	SYS_prlimit64, 1000, 1001, 1002,
 };
+/* clang-format on */
 
 /* Keep the call from ending or stalling the fuzzer (see the top). */
 static int steer(long n, uint64_t a[6])

@@ -83,8 +83,12 @@ static void parse_module(const struct tag_module *t)
 {
 	struct boot_module *m;
 
-	if (boot_info.nmodules == MAX_MODULES)
+	if (boot_info.nmodules == MAX_MODULES) {
+		/* Its memory is then free memory to the frame allocator. */
+		kprintf("boot: more than %d modules: module \"%s\" ignored\n", MAX_MODULES,
+			t->string);
 		return;
+	}
 	m = &boot_info.modules[boot_info.nmodules++];
 	m->start = t->mod_start;
 	m->end = t->mod_end;

@@ -65,11 +65,3 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 	*offset = addr - best->st_value;
 	return strtab + best->st_name;
 }
-
-uint64_t ksym_address(const char *name)
-{
-	for (size_t i = 0; i < nsyms; i++)
-		if (symtab[i].st_name && strcmp(strtab + symtab[i].st_name, name) == 0)
-			return symtab[i].st_value;
-	return 0;
-}

@@ -11,7 +11,5 @@
 void ksym_init(void);
 /* The name of the function containing addr and addr's offset in it, or NULL. */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
-/* The address of the named symbol, or 0. */
-uint64_t ksym_address(const char *name);
 
 #endif

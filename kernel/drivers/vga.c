@@ -83,9 +83,3 @@ void vga_putc(char c)
 		scroll();
 	move_cursor();
 }
-
-void vga_put_at(int x, int y, char c, uint8_t attr)
-{
-	if (screen && x >= 0 && x < VGA_COLS && y >= 0 && y < VGA_ROWS)
-		screen[y * VGA_COLS + x] = (uint8_t)c | (attr << 8);
-}

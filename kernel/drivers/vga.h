@@ -18,8 +18,6 @@ void vga_init(void);
 /* Terminal-style output: handles \n, \r, \b, \t and scrolls. */
 void vga_putc(char c);
 void vga_set_color(uint8_t attr);
-/* x,y mode: write one cell without moving the cursor. */
-void vga_put_at(int x, int y, char c, uint8_t attr);
 void vga_clear(void);
 
 #endif

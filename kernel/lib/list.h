@@ -31,7 +31,9 @@ struct list {
 };
 
 /* A static initializer: static struct list l = LIST_INIT(l); */
+/* clang-format off */
 #define LIST_INIT(l) { { &(l).head, &(l).head } }
+/* clang-format on */
 
 static inline void list_init(struct list *l)
 {

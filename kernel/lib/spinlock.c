@@ -36,13 +36,6 @@ bool irq_enabled(void)
 	return read_rflags() & RFLAGS_IF;
 }
 
-void spin_init(spinlock_t *lock, const char *name)
-{
-	lock->name = name;
-	lock->held = false;
-	lock->flags = 0;
-}
-
 void spin_lock(spinlock_t *lock)
 {
 /* BEGIN STAGE interrupts: disable interrupts, catch recursion, mark held */
@@ -69,9 +62,4 @@ void spin_unlock(spinlock_t *lock)
 /* STUB
 	(void)lock;
 END STAGE interrupts */
-}
-
-bool spin_holding(const spinlock_t *lock)
-{
-	return lock->held;
 }

@@ -34,14 +34,13 @@ typedef struct {
 	uint64_t flags;         /* RFLAGS before spin_lock, restored by spin_unlock */
 } spinlock_t;
 
+/* clang-format off */
 #define SPINLOCK_INIT(lockname) { .name = (lockname), .held = false, .flags = 0 }
+/* clang-format on */
 
-void spin_init(spinlock_t *lock, const char *name);
 /* Disable interrupts and take the lock; panics if it is already held. */
 void spin_lock(spinlock_t *lock);
 /* Release the lock and restore the interrupt flag spin_lock() saw. */
 void spin_unlock(spinlock_t *lock);
-/* Is the lock held (by this CPU: the only one)? */
-bool spin_holding(const spinlock_t *lock);
 
 #endif

@@ -30,11 +30,6 @@ void waitq_init(struct waitq *wq, const char *name)
 	wq->first = wq->last = NULL;
 }
 
-bool wait_has_waiters(const struct waitq *wq)
-{
-	return wq->first != NULL;
-}
-
 static void waiter_append(struct waitq *wq, struct waiter *w)
 {
 	if (w->queue)

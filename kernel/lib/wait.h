@@ -51,11 +51,11 @@ struct waitq {
 	struct waiter *first, *last;    /* FIFO; both NULL when empty */
 };
 
+/* clang-format off */
 #define WAITQ_INIT(qname) { .name = (qname) }
+/* clang-format on */
 
 void waitq_init(struct waitq *wq, const char *name);
-/* Is anybody waiting?  (A hint unless interrupts are off.) */
-bool wait_has_waiters(const struct waitq *wq);
 
 /* Sleep once on wq: called and returns with interrupts off. */
 void wait_sleep(struct waitq *wq);

@@ -41,62 +41,21 @@
  * Everything runs under mm_lock (interrupts off).  Statistics: bytes in use
  * (as asked for), their peak, free bytes in the classes' pages, pages held,
  * per class slots in use and free.
+ *
+ * The structures and the state (`heap`) are declared in heap_layout.h,
+ * which the heap checker (heap_check.c) shares.
  */
 #include "mm/heap.h"
-#include <errno.h>
 #include "arch/x86_64/memlayout.h"
 #include "debug/ksym.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/heap_layout.h"
 #include "mm/mmlock.h"
 
-#define HEAP_PAGE_MAGIC  0x70616568u    /* "heap" */
-#define HEAP_OBJ_USED    0xa110c8edu    /* "allocated" */
-#define HEAP_OBJ_FREE    0xf4eef4eeu
-#define LARGE            0xffff         /* heap_page.class of a large block */
-#define PAGE_HEADER      64             /* bytes of struct heap_page, padded */
-#define REDZONE_MIN      8
-#define REDZONE_BYTE     0xcb
-#define POISON_BYTE      0x6b
 #define SIZE_LIMIT       0xffffffffull  /* kmalloc refuses 4 GiB or more */
-
-struct heap_obj {
-	uint32_t magic;                 /* HEAP_OBJ_USED or HEAP_OBJ_FREE */
-	uint32_t size;                  /* bytes asked for */
-	uint64_t site;                  /* return address into kmalloc's caller */
-};
-
-/* What a free slot holds after its header. */
-struct heap_free {
-	struct heap_obj *next;          /* the next free slot of the page */
-	uint64_t freed_by;              /* return address into kfree's caller */
-};
-
-struct heap_page {
-	uint32_t magic;                 /* HEAP_PAGE_MAGIC */
-	uint16_t class;                 /* index into classes[], or LARGE */
-	uint16_t nfree;                 /* free slots (small pages) */
-	uint64_t npages;                /* pages of the block (large), else 1 */
-	struct heap_obj *free;          /* first free slot (small pages) */
-	struct heap_page *prev, *next;  /* on a circular list */
-};
-
-_Static_assert(sizeof(struct heap_page) <= PAGE_HEADER, "heap page header too big");
-_Static_assert(sizeof(struct heap_obj) == 16, "block header must keep 16-byte alignment");
-
-/* A circular doubly linked list of pages; head->prev is the tail. */
-struct page_list {
-	struct heap_page *head;
-};
-
-struct heap_class {
-	uint32_t slot_size;             /* header + data + redzone, multiple of 16 */
-	uint32_t slots_per_page;
-	struct page_list partial, full;
-	uint64_t pages, in_use, empty_pages;
-};
 
 /* Slot sizes chosen so that a page's 4032 bytes hold a whole number of
  * slots with little left over, all multiples of 16. */
@@ -104,16 +63,14 @@ static const uint32_t slot_sizes[HEAP_NCLASSES] = {
 	32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2016,
 };
 
-static struct heap_class classes[HEAP_NCLASSES];
-static struct page_list large;
-static struct heap_stats stats;         /* the counters; classes[] filled on demand */
-
 _Static_assert(2016 - sizeof(struct heap_obj) - REDZONE_MIN == HEAP_SMALL_MAX,
 	       "HEAP_SMALL_MAX must match the largest class");
 
+struct heap_state heap;
+
 /* ---- lists ------------------------------------------------------------------- */
 
-static void list_add(struct page_list *l, struct heap_page *p, bool front)
+static void page_list_add(struct page_list *l, struct heap_page *p, bool front)
 {
 	if (!l->head) {
 		p->next = p->prev = p;
@@ -128,7 +85,7 @@ static void list_add(struct page_list *l, struct heap_page *p, bool front)
 		l->head = p;
 }
 
-static void list_remove(struct page_list *l, struct heap_page *p)
+static void page_list_remove(struct page_list *l, struct heap_page *p)
 {
 	if (p->next == p) {
 		l->head = NULL;
@@ -146,7 +103,7 @@ static void list_remove(struct page_list *l, struct heap_page *p)
 /* "function+0xoff" for a return address (of the call instruction's last
  * byte, as backtraces show it), in one of a few rotating buffers so that a
  * message can name several call sites. */
-static const char *site_name(uint64_t site)
+const char *heap_site_name(uint64_t site)
 {
 	static char bufs[4][80];
 	static int next;
@@ -165,26 +122,6 @@ static const char *site_name(uint64_t site)
 
 /* ---- blocks ---------------------------------------------------------------- */
 
-static void *obj_data(struct heap_obj *o)
-{
-	return o + 1;
-}
-
-static struct heap_page *page_of(const void *p)
-{
-	return (struct heap_page *)ALIGN_DOWN((uint64_t)p, PAGE_SIZE);
-}
-
-/* Bytes after the header up to the end of the block's slot or pages. */
-static uint64_t obj_capacity(struct heap_obj *o)
-{
-	struct heap_page *pg = page_of(o);
-
-	if (pg->class == LARGE)
-		return pg->npages * PAGE_SIZE - PAGE_HEADER - sizeof(*o);
-	return classes[pg->class].slot_size - sizeof(*o);
-}
-
 /* Set up an allocated block of size bytes for site, redzone included. */
 static void obj_init(struct heap_obj *o, size_t size, uint64_t site)
 {
@@ -194,39 +131,27 @@ static void obj_init(struct heap_obj *o, size_t size, uint64_t site)
 	memset((char *)obj_data(o) + size, REDZONE_BYTE, obj_capacity(o) - size);
 }
 
-/* The offset of the first byte in [from, to) of o's data that is not c, or
- * -1 if there is none. */
-static int64_t find_changed(struct heap_obj *o, uint64_t from, uint64_t to, uint8_t c)
-{
-	const uint8_t *d = obj_data(o);
-
-	for (uint64_t i = from; i < to; i++)
-		if (d[i] != c)
-			return i;
-	return -1;
-}
-
 static void check_redzone(struct heap_obj *o, const char *who, uint64_t site)
 {
-	int64_t bad = find_changed(o, o->size, obj_capacity(o), REDZONE_BYTE);
+	int64_t bad = obj_find_changed(o, o->size, obj_capacity(o), REDZONE_BYTE);
 
 	if (bad >= 0)
 		panic("%s: write past the end of block %p (%u bytes, allocated by %s): byte %ld is "
 		      "0x%x, not 0x%x; found by %s called from %s", who, obj_data(o), o->size,
-		      site_name(o->site), bad, ((uint8_t *)obj_data(o))[bad], REDZONE_BYTE, who,
-		      site_name(site));
+		      heap_site_name(o->site), bad, ((uint8_t *)obj_data(o))[bad], REDZONE_BYTE, who,
+		      heap_site_name(site));
 }
 
 static void check_poison(struct heap_obj *o, const char *who, uint64_t site)
 {
 	struct heap_free *f = obj_data(o);
-	int64_t bad = find_changed(o, sizeof(*f), obj_capacity(o), POISON_BYTE);
+	int64_t bad = obj_find_changed(o, sizeof(*f), obj_capacity(o), POISON_BYTE);
 
 	if (bad >= 0)
 		panic("%s: block %p was written after it was freed (allocated by %s, freed by %s): "
 		      "byte %ld is 0x%x, not 0x%x; found by %s called from %s", who, obj_data(o),
-		      site_name(o->site), site_name(f->freed_by), bad,
-		      ((uint8_t *)obj_data(o))[bad], POISON_BYTE, who, site_name(site));
+		      heap_site_name(o->site), heap_site_name(f->freed_by), bad,
+		      ((uint8_t *)obj_data(o))[bad], POISON_BYTE, who, heap_site_name(site));
 }
 
 /* Mark o free (freed by site) and poison it. */
@@ -254,15 +179,15 @@ static struct heap_obj *obj_of(const void *p, const char *who, uint64_t site)
 	    addr % 16 || frame_owner(virt_to_phys(pg)) != FRAME_HEAP ||
 	    pg->magic != HEAP_PAGE_MAGIC)
 		panic("%s: %p is not a block from kmalloc, or not any more (called from %s)", who,
-		      p, site_name(site));
+		      p, heap_site_name(site));
 	if (addr < (uint64_t)pg + PAGE_HEADER + sizeof(*o) ||
 	    (pg->class == LARGE && offset != 0) ||
 	    (pg->class != LARGE && (pg->class >= HEAP_NCLASSES ||
-				    offset % classes[pg->class].slot_size != 0 ||
-				    offset / classes[pg->class].slot_size >=
-					    classes[pg->class].slots_per_page)))
+				    offset % heap.classes[pg->class].slot_size != 0 ||
+				    offset / heap.classes[pg->class].slot_size >=
+					    heap.classes[pg->class].slots_per_page)))
 		panic("%s: %p points into a heap page, not at a block (called from %s)", who, p,
-		      site_name(site));
+		      heap_site_name(site));
 	return o;
 }
 
@@ -271,7 +196,7 @@ static struct heap_obj *obj_of(const void *p, const char *who, uint64_t site)
 /* A new page for class c, cut into free slots; NULL if no frame is left. */
 static struct heap_page *page_new(int c)
 {
-	struct heap_class *hc = &classes[c];
+	struct heap_class *hc = &heap.classes[c];
 	uint64_t pa = frame_alloc();
 	struct heap_page *pg;
 	struct heap_obj **link;
@@ -297,17 +222,17 @@ static struct heap_page *page_new(int c)
 	*link = NULL;
 	hc->pages++;
 	hc->empty_pages++;
-	stats.pages++;
+	heap.stats.pages++;
 	return pg;
 }
 
 static void page_delete(struct heap_page *pg)
 {
-	struct heap_class *hc = &classes[pg->class];
+	struct heap_class *hc = &heap.classes[pg->class];
 
 	hc->pages--;
 	hc->empty_pages--;
-	stats.pages--;
+	heap.stats.pages--;
 	pg->magic = 0;
 	frame_free(virt_to_phys(pg));
 }
@@ -317,7 +242,7 @@ static void page_delete(struct heap_page *pg)
 static int class_for(size_t size)
 {
 	for (int c = 0; c < HEAP_NCLASSES; c++)
-		if (sizeof(struct heap_obj) + size + REDZONE_MIN <= classes[c].slot_size)
+		if (sizeof(struct heap_obj) + size + REDZONE_MIN <= heap.classes[c].slot_size)
 			return c;
 	return -1;
 }
@@ -330,7 +255,7 @@ static int class_for(size_t size)
 static struct heap_obj *slot_alloc(int c)
 {
 /* BEGIN STAGE heap: pop a free slot from the first partial page (or a new one) */
-	struct heap_class *hc = &classes[c];
+	struct heap_class *hc = &heap.classes[c];
 	struct heap_page *pg = hc->partial.head;
 	struct heap_obj *o;
 
@@ -338,7 +263,7 @@ static struct heap_obj *slot_alloc(int c)
 		pg = page_new(c);
 		if (!pg)
 			return NULL;
-		list_add(&hc->partial, pg, true);
+		page_list_add(&hc->partial, pg, true);
 	}
 	if (pg->nfree == hc->slots_per_page)
 		hc->empty_pages--;
@@ -346,8 +271,8 @@ static struct heap_obj *slot_alloc(int c)
 	pg->free = ((struct heap_free *)obj_data(o))->next;
 	pg->nfree--;
 	if (pg->nfree == 0) {
-		list_remove(&hc->partial, pg);
-		list_add(&hc->full, pg, true);
+		page_list_remove(&hc->partial, pg);
+		page_list_add(&hc->full, pg, true);
 	}
 	hc->in_use++;
 	return o;
@@ -367,23 +292,23 @@ static void slot_free(struct heap_obj *o)
 {
 /* BEGIN STAGE heap: push the slot on its page's free list; move or free the page */
 	struct heap_page *pg = page_of(o);
-	struct heap_class *hc = &classes[pg->class];
+	struct heap_class *hc = &heap.classes[pg->class];
 
 	((struct heap_free *)obj_data(o))->next = pg->free;
 	pg->free = o;
 	if (pg->nfree++ == 0) {
-		list_remove(&hc->full, pg);
-		list_add(&hc->partial, pg, true);
+		page_list_remove(&hc->full, pg);
+		page_list_add(&hc->partial, pg, true);
 	}
 	hc->in_use--;
 	if (pg->nfree < hc->slots_per_page)
 		return;
 	hc->empty_pages++;
-	list_remove(&hc->partial, pg);
+	page_list_remove(&hc->partial, pg);
 	if (hc->empty_pages > 1)
 		page_delete(pg);
 	else
-		list_add(&hc->partial, pg, false);
+		page_list_add(&hc->partial, pg, false);
 /* STUB
 	(void)o, (void)page_delete;
 END STAGE heap */
@@ -405,10 +330,10 @@ static struct heap_obj *large_alloc(size_t size)
 	pg->magic = HEAP_PAGE_MAGIC;
 	pg->class = LARGE;
 	pg->npages = npages;
-	list_add(&large, pg, true);
-	stats.pages += npages;
-	stats.large_blocks++;
-	stats.large_pages += npages;
+	page_list_add(&heap.large, pg, true);
+	heap.stats.pages += npages;
+	heap.stats.large_blocks++;
+	heap.stats.large_pages += npages;
 	return (void *)((char *)pg + PAGE_HEADER);
 }
 
@@ -417,10 +342,10 @@ static void large_free(struct heap_obj *o)
 	struct heap_page *pg = page_of(o);
 	uint64_t npages = pg->npages;
 
-	list_remove(&large, pg);
-	stats.pages -= npages;
-	stats.large_blocks--;
-	stats.large_pages -= npages;
+	page_list_remove(&heap.large, pg);
+	heap.stats.pages -= npages;
+	heap.stats.large_blocks--;
+	heap.stats.large_pages -= npages;
 	pg->magic = 0;
 	o->magic = HEAP_OBJ_FREE;
 	frame_free_contig(virt_to_phys(pg), npages);
@@ -431,8 +356,8 @@ static void large_free(struct heap_obj *o)
 void heap_init(void)
 {
 	for (int c = 0; c < HEAP_NCLASSES; c++) {
-		classes[c].slot_size = slot_sizes[c];
-		classes[c].slots_per_page = (PAGE_SIZE - PAGE_HEADER) / slot_sizes[c];
+		heap.classes[c].slot_size = slot_sizes[c];
+		heap.classes[c].slots_per_page = (PAGE_SIZE - PAGE_HEADER) / slot_sizes[c];
 	}
 	kprintf("heap: %d size classes, %u to %u bytes; larger blocks get whole pages\n",
 		HEAP_NCLASSES, slot_sizes[0], slot_sizes[HEAP_NCLASSES - 1]);
@@ -453,12 +378,12 @@ static void *heap_alloc(size_t size, uint64_t site)
 	}
 	if (o) {
 		obj_init(o, size, site);
-		stats.allocs++;
-		stats.blocks_in_use++;
-		stats.bytes_in_use += size;
-		stats.peak_in_use = MAX(stats.peak_in_use, stats.bytes_in_use);
+		heap.stats.allocs++;
+		heap.stats.blocks_in_use++;
+		heap.stats.bytes_in_use += size;
+		heap.stats.peak_in_use = MAX(heap.stats.peak_in_use, heap.stats.bytes_in_use);
 	} else {
-		stats.failures++;
+		heap.stats.failures++;
 	}
 	mm_unlock(lock);
 	return o ? obj_data(o) : NULL;
@@ -476,16 +401,16 @@ static void heap_free(void *p, uint64_t site)
 	o = obj_of(p, "kfree", site);
 	if (o->magic == HEAP_OBJ_FREE)
 		panic("kfree: double free of %p (%u bytes) by %s; allocated by %s, first freed by %s",
-		      p, o->size, site_name(site), site_name(o->site),
-		      site_name(((struct heap_free *)p)->freed_by));
+		      p, o->size, heap_site_name(site), heap_site_name(o->site),
+		      heap_site_name(((struct heap_free *)p)->freed_by));
 	if (o->magic != HEAP_OBJ_USED)
 		panic("kfree: the header of block %p is overwritten (magic 0x%x; a write before the "
 		      "block, or past the end of the one below it?), called from %s", p, o->magic,
-		      site_name(site));
+		      heap_site_name(site));
 	check_redzone(o, "kfree", site);
-	stats.frees++;
-	stats.blocks_in_use--;
-	stats.bytes_in_use -= o->size;
+	heap.stats.frees++;
+	heap.stats.blocks_in_use--;
+	heap.stats.bytes_in_use -= o->size;
 	if (page_of(o)->class == LARGE) {
 		large_free(o);
 	} else {
@@ -535,12 +460,12 @@ void *krealloc(void *p, size_t size)
 	lock = mm_lock();
 	o = obj_of(p, "krealloc", site);
 	if (o->magic != HEAP_OBJ_USED)
-		panic("krealloc: block %p is not allocated (called from %s)", p, site_name(site));
+		panic("krealloc: block %p is not allocated (called from %s)", p, heap_site_name(site));
 	check_redzone(o, "krealloc", site);
 	if (size + REDZONE_MIN <= obj_capacity(o)) {
 		/* It fits where it is: move the end and the redzone. */
-		stats.bytes_in_use = stats.bytes_in_use - o->size + size;
-		stats.peak_in_use = MAX(stats.peak_in_use, stats.bytes_in_use);
+		heap.stats.bytes_in_use = heap.stats.bytes_in_use - o->size + size;
+		heap.stats.peak_in_use = MAX(heap.stats.peak_in_use, heap.stats.bytes_in_use);
 		obj_init(o, size, o->site);
 		mm_unlock(lock);
 		return p;
@@ -563,10 +488,10 @@ void heap_get_stats(struct heap_stats *s)
 {
 	uint64_t lock = mm_lock();
 
-	*s = stats;
+	*s = heap.stats;
 	s->bytes_free = 0;
 	for (int c = 0; c < HEAP_NCLASSES; c++) {
-		struct heap_class *hc = &classes[c];
+		struct heap_class *hc = &heap.classes[c];
 		struct heap_class_stats *cs = &s->classes[c];
 
 		cs->slot_size = hc->slot_size;
@@ -583,14 +508,14 @@ void heap_trim(void)
 	uint64_t lock = mm_lock();
 
 	for (int c = 0; c < HEAP_NCLASSES; c++) {
-		struct heap_class *hc = &classes[c];
+		struct heap_class *hc = &heap.classes[c];
 
 		while (hc->empty_pages) {
 			/* Empty pages sit at the back of the partial list. */
 			struct heap_page *pg = hc->partial.head->prev;
 
 			assert(pg->nfree == hc->slots_per_page);
-			list_remove(&hc->partial, pg);
+			page_list_remove(&hc->partial, pg);
 			page_delete(pg);
 		}
 	}
@@ -611,117 +536,4 @@ void heap_print_stats(void)
 			kprintf("heap:   class %4lu: %5lu in use, %5lu free, %3lu pages\n",
 				s.classes[c].slot_size, s.classes[c].in_use, s.classes[c].free,
 				s.classes[c].pages);
-}
-
-/* ---- heap_check ------------------------------------------------------------- */
-
-/* Count of blocks and bytes found by the checker, to compare with stats. */
-struct check_totals {
-	uint64_t blocks, bytes, pages;
-	int errors;
-};
-
-#define check_fail(t, ...)                                                      \
-	do {                                                                    \
-		kprintf("heap_check: " __VA_ARGS__);                            \
-		kprintf("\n");                                                  \
-		(t)->errors++;                                                  \
-	} while (0)
-
-static void check_block(struct heap_obj *o, struct check_totals *t)
-{
-	int64_t bad = find_changed(o, o->size, obj_capacity(o), REDZONE_BYTE);
-
-	if (bad >= 0)
-		check_fail(t, "write past the end of block %p (%u bytes, allocated by %s): "
-			   "byte %ld is 0x%x", obj_data(o), o->size, site_name(o->site), bad,
-			   ((uint8_t *)obj_data(o))[bad]);
-	t->blocks++;
-	t->bytes += o->size;
-}
-
-static void check_small_page(struct heap_page *pg, int c, bool on_full, struct check_totals *t)
-{
-	struct heap_class *hc = &classes[c];
-	uint32_t nfree = 0;
-
-	if (pg->magic != HEAP_PAGE_MAGIC || pg->class != c) {
-		check_fail(t, "page %p on class %u's list has a bad header", pg, hc->slot_size);
-		return;
-	}
-	t->pages++;
-	if (on_full != (pg->nfree == 0))
-		check_fail(t, "page %p with %u free slots is on the wrong list", pg, pg->nfree);
-	for (struct heap_obj *o = pg->free; o; o = ((struct heap_free *)obj_data(o))->next) {
-		if (page_of(o) != pg || ++nfree > hc->slots_per_page) {
-			check_fail(t, "the free list of page %p is broken", pg);
-			return;
-		}
-	}
-	if (nfree != pg->nfree)
-		check_fail(t, "page %p counts %u free slots but its list has %u", pg, pg->nfree,
-			   nfree);
-	for (uint32_t i = 0; i < hc->slots_per_page; i++) {
-		struct heap_obj *o = (void *)((char *)pg + PAGE_HEADER + i * hc->slot_size);
-		struct heap_free *f = obj_data(o);
-		int64_t bad;
-
-		if (o->magic == HEAP_OBJ_USED) {
-			check_block(o, t);
-			continue;
-		}
-		if (o->magic != HEAP_OBJ_FREE) {
-			check_fail(t, "the header of slot %p is overwritten (magic 0x%x)", f, o->magic);
-			continue;
-		}
-		bad = find_changed(o, sizeof(*f), obj_capacity(o), POISON_BYTE);
-		if (bad >= 0)
-			check_fail(t, "freed block %p (freed by %s) was written: byte %ld is 0x%x", f,
-				   site_name(f->freed_by), bad, ((uint8_t *)f)[bad]);
-	}
-}
-
-static void check_list(struct page_list *l, int c, bool on_full, struct check_totals *t)
-{
-	struct heap_page *pg = l->head;
-
-	if (!pg)
-		return;
-	do {
-		check_small_page(pg, c, on_full, t);
-		pg = pg->next;
-	} while (pg != l->head && t->errors < 10);
-}
-
-int heap_check(void)
-{
-	struct check_totals t = { 0, 0, 0, 0 };
-	uint64_t lock = mm_lock();
-
-	for (int c = 0; c < HEAP_NCLASSES; c++) {
-		check_list(&classes[c].partial, c, false, &t);
-		check_list(&classes[c].full, c, true, &t);
-	}
-	if (large.head) {
-		struct heap_page *pg = large.head;
-
-		do {
-			struct heap_obj *o = (void *)((char *)pg + PAGE_HEADER);
-
-			if (pg->magic != HEAP_PAGE_MAGIC || pg->class != LARGE || o->magic != HEAP_OBJ_USED)
-				check_fail(&t, "large block at %p has a bad header", pg);
-			else
-				check_block(o, &t);
-			t.pages += pg->npages;
-			pg = pg->next;
-		} while (pg != large.head && t.errors < 10);
-	}
-	if (t.blocks != stats.blocks_in_use || t.bytes != stats.bytes_in_use)
-		check_fail(&t, "found %lu blocks of %lu bytes in use, the statistics say %lu of %lu",
-			   t.blocks, t.bytes, stats.blocks_in_use, stats.bytes_in_use);
-	if (t.pages != stats.pages || t.pages != frame_count(FRAME_HEAP))
-		check_fail(&t, "found %lu pages, the statistics say %lu, the frame allocator %lu",
-			   t.pages, stats.pages, frame_count(FRAME_HEAP));
-	mm_unlock(lock);
-	return t.errors ? -EINVAL : 0;
 }

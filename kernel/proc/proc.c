@@ -91,10 +91,11 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 
 	if (from)
 		fpu_save(&from->fpu);
+	/* Kernel threads (no owner) run on the kernel's tables. */
 	if (to)
 		proc_switch_in(to);
 	else
-		uvm_activate(NULL);     /* kernel threads run on the kernel's tables */
+		uvm_activate(NULL);
 /* STUB
 	(void)prev, (void)next, (void)proc_switch_in;
 END STAGE syscalls */

@@ -44,11 +44,6 @@ bool alarm_cancel(struct alarm *a)
 	return was;
 }
 
-bool alarm_pending(const struct alarm *a)
-{
-	return list_node_linked(&a->node);
-}
-
 void alarm_expire(uint64_t now)
 {
 	struct list_node *n;

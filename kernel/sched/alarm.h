@@ -33,7 +33,6 @@ void alarm_init(struct alarm *a);
 void alarm_set(struct alarm *a, uint64_t when, alarm_fn fire);
 /* Forget a if pending; returns whether it was.  Any context. */
 bool alarm_cancel(struct alarm *a);
-bool alarm_pending(const struct alarm *a);
 /* Fire every alarm due at tick now.  Interrupt context (the tick). */
 void alarm_expire(uint64_t now);
 

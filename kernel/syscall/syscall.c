@@ -23,7 +23,9 @@
 #define FN(f) ((syscall_fn)(void (*)(void))(f))
 
 /* Entry for handler sys_NAME with n arguments of the given kinds. */
+/* clang-format off */
 #define CALL(nm, n, r, ...) { #nm, FN(sys_##nm), n, { __VA_ARGS__ }, r }
+/* clang-format on */
 
 static const struct syscall_desc linux_calls[] = {
 	[SYS_read] = CALL(read, 3, RET_INT, ARG_INT, ARG_BUF_OUT, ARG_LONG),

@@ -19,11 +19,12 @@ struct ktest {
 	void (*run)(void);
 };
 
-#define KTEST(name)                                                             \
-	static void ktest_fn_##name(void);                                      \
-	static const struct ktest ktest_##name                                  \
-		__attribute__((section(".ktests"), used, aligned(8))) = {        \
-			#name, ktest_fn_##name };                               \
+/* A test's record goes to section .ktests, where ktest_run finds it (kernel.ld). */
+#define KTEST_RECORD __attribute__((section(".ktests"), used, aligned(8)))
+
+#define KTEST(name)                                                                        \
+	static void ktest_fn_##name(void);                                                 \
+	static const struct ktest ktest_##name KTEST_RECORD = { #name, ktest_fn_##name }; \
 	static void ktest_fn_##name(void)
 
 NORETURN void ktest_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -15,13 +15,13 @@
 #include "boot/multiboot.h"
 #include "debug/panic.h"
 #include "lib/string.h"
+#include "main.h"
 #include "mm/frame.h"
 #include "mm/vm.h"
 
 extern char _text[], _etext[], _erodata[], _end[];
 extern char _kernel_phys_start[], _kernel_phys_end[];
 extern char boot_stack_guard[], boot_stack_bottom[];
-void kmain(uint32_t magic, uint64_t mbi_phys);
 
 /* Test windows in the kernel half, away from everything else. */
 #define TEST_VA       0xfffffe8000000000ul      /* PML4 entry 509 */

@@ -105,9 +105,9 @@ static void exit_with_square(void *arg)
 {
 	long n = (long)arg;
 
+	/* Odd: exit explicitly; even: return, i.e. exit code 0. */
 	if (n % 2)
-		thread_exit(n * n);     /* odd: exit explicitly */
-	/* even: return, i.e. exit code 0 */
+		thread_exit(n * n);
 }
 
 static volatile int detached_ran;

@@ -52,6 +52,8 @@ static int find_ph(uint8_t *f, uint32_t type, int n)
 	return -1;
 }
 
+/* The one-line mutators, as a table. */
+/* clang-format off */
 static void mut_short(uint8_t *f, size_t *size) { (void)f; *size = 40; }
 static void mut_magic(uint8_t *f, size_t *size) { (void)size; f[1] = 'X'; }
 static void mut_class(uint8_t *f, size_t *size) { (void)size; f[4] = 1; }
@@ -61,6 +63,7 @@ static void mut_pie(uint8_t *f, size_t *size) { (void)size; eh(f)->e_type = 3; }
 static void mut_rel(uint8_t *f, size_t *size) { (void)size; eh(f)->e_type = 1; }
 static void mut_phentsize(uint8_t *f, size_t *size) { (void)size; eh(f)->e_phentsize = 32; }
 static void mut_phoff(uint8_t *f, size_t *size) { eh(f)->e_phoff = *size - 8; }
+/* clang-format on */
 
 static void mut_seg_offset(uint8_t *f, size_t *size)
 {

@@ -4,11 +4,11 @@
  * CS = STAR[47:32] and SS = that + 8; SYSRET to 64-bit mode loads
  * CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8 (Intel SDM Vol. 2B, SYSRET).
  * With STAR[63:48] = 0x18 the user segments must be data at 0x20, code at 0x28.
+ *
+ * Safe to include from assembly (the selectors only).
  */
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
-
-#include <types.h>
 
 #define GDT_NULL         0x00
 #define GDT_KERNEL_CODE  0x08   /* 64-bit code, DPL 0 */
@@ -23,9 +23,13 @@
 #define USER_DS          (GDT_USER_DATA | 3)    /* 0x23 */
 #define USER_CS          (GDT_USER_CODE | 3)    /* 0x2b */
 
+#ifndef __ASSEMBLER__
+#include <types.h>
+
 /* Build the GDT, load it, reload CS, DS, ES and SS. */
 void gdt_init(void);
 /* Fill the TSS descriptor (slots 6 and 7) for a TSS at base with this limit. */
 void gdt_set_tss(uint64_t base, uint32_t limit);
+#endif
 
 #endif

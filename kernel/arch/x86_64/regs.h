@@ -10,6 +10,8 @@
  * saved and how far rsp moved, so that GDB's `bt` is right at every
  * instruction of the entry code.
  */
+/* Assembler, not C: clang-format would mangle it. */
+/* clang-format off */
 #ifndef ARCH_X86_64_REGS_H
 #define ARCH_X86_64_REGS_H
 
@@ -33,4 +35,5 @@
 	.endr
 .endm
 
+/* clang-format on */
 #endif

@@ -21,17 +21,11 @@
  * GDB's `bt` in a system call reaches the user program's rip.  The CFA
  * is the top of the kernel stack, just above the saved ss.
  */
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/regs.h"
+#include "arch/x86_64/trap.h"
 #include "arch/x86_64/usermode.h"
 #include <errno.h>
-
-#define USER_CS   0x2b          /* gdt.h: GDT_USER_CODE | 3 */
-#define USER_DS   0x23          /* gdt.h: GDT_USER_DATA | 3 */
-
-/* Offsets in struct trapframe (trap.h). */
-#define TF_RIP    (17 * 8)
-#define TF_RFLAGS (19 * 8)
-#define TF_RSP    (20 * 8)
 
 	.cfi_sections .debug_frame
 
@@ -89,9 +83,9 @@ syscall_entry:
 	jnz trap_return                         /* trapentry.S: pops the frame, iretq */
 	POP_GENERAL_REGS cfi=1                  /* rcx and r11 are replaced below */
 	/* rsp now points at the vector; rip, rflags and rsp lie above it. */
-	movq TF_RIP - 15 * 8(%rsp), %rcx
-	movq TF_RFLAGS - 15 * 8(%rsp), %r11
-	movq TF_RSP - 15 * 8(%rsp), %rsp        /* the user stack: no more pushes */
+	movq TF_RIP - TF_VECTOR(%rsp), %rcx
+	movq TF_RFLAGS - TF_VECTOR(%rsp), %r11
+	movq TF_RSP - TF_VECTOR(%rsp), %rsp     /* the user stack: no more pushes */
 	.cfi_def_cfa %rsp, 0
 	.cfi_same_value %rsp
 	.cfi_register %rip, %rcx

@@ -7,11 +7,11 @@
  * calls trap() with a pointer to the whole record, a struct trapframe.
  * Returning from trap() restores everything (changes to *tf included) and
  * resumes with iretq.
+ *
+ * Safe to include from assembly (the constants only).
  */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
-
-#include <types.h>
 
 /* Exception vectors (Intel SDM Vol. 3A, "Exception and Interrupt Vectors"). */
 #define T_DIVIDE        0       /* #DE divide error */
@@ -47,6 +47,21 @@
 #define PF_RESERVED     0x08    /* a reserved bit was set in a paging entry */
 #define PF_FETCH        0x10    /* instruction fetch (reported when NX or SMEP is on) */
 
+/*
+ * Offsets in struct trapframe, for the assembly that builds and reads it
+ * (syscall.S; PUSH_GENERAL_REGS in regs.h pushes r15..rax in the struct's
+ * order).  The assertions below check them against the struct.
+ */
+#define TF_RAX          (14 * 8)        /* the last general register */
+#define TF_VECTOR       (15 * 8)        /* = the 15 general registers' bytes */
+#define TF_RIP          (17 * 8)
+#define TF_RFLAGS       (19 * 8)
+#define TF_RSP          (20 * 8)
+#define TF_SIZE         (22 * 8)
+
+#ifndef __ASSEMBLER__
+#include <types.h>
+
 /* Lowest address first: the order trap_common pushes in, reversed. */
 struct trapframe {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -56,7 +71,13 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;      /* pushed by the CPU */
 };
 
-_Static_assert(sizeof(struct trapframe) == 22 * 8, "trapentry.S relies on this layout");
+_Static_assert(__builtin_offsetof(struct trapframe, r15) == 0, "regs.h pushes r15 last");
+_Static_assert(__builtin_offsetof(struct trapframe, rax) == TF_RAX, "regs.h pushes rax first");
+_Static_assert(__builtin_offsetof(struct trapframe, vector) == TF_VECTOR, "");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "");
+_Static_assert(__builtin_offsetof(struct trapframe, rflags) == TF_RFLAGS, "");
+_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapentry.S relies on this layout");
 
 /* The C entry point of every trap; called by trap_common with interrupts off. */
 void trap(struct trapframe *tf);
@@ -89,5 +110,6 @@ extern const uint64_t trap_stubs[NVECTORS];
  * fault handlers resume such a read at its fixup instead of reporting.
  */
 int probe_read(const void *addr);
+#endif
 
 #endif

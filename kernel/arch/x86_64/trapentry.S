@@ -26,8 +26,9 @@
  * Stage syscalls: entries from user mode will need `swapgs` here (and
  * before the iretq back) once the kernel keeps per-CPU data in GS.
  */
-#include "arch/x86_64/memlayout.h"
+#include <errno.h>
 #include "arch/x86_64/regs.h"
+#include "arch/x86_64/trap.h"
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(n) ((n) == 8 || ((n) >= 10 && (n) <= 14) || (n) == 17 || \
@@ -108,7 +109,7 @@ trap_common:
 	.global trap_return
 trap_return:
 	POP_GENERAL_REGS cfi=1
-	addq $16, %rsp                  /* drop the vector and error code */
+	addq $(TF_RIP - TF_VECTOR), %rsp /* drop the vector and error code */
 	.cfi_adjust_cfa_offset -16
 	iretq
 	.cfi_endproc
@@ -128,6 +129,6 @@ probe_read_insn:
 	xorl %eax, %eax
 	ret
 probe_read_fault:
-	movl $-14, %eax                 /* -EFAULT */
+	movl $-EFAULT, %eax
 	ret
 	.size probe_read, . - probe_read

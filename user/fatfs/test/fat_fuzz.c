@@ -230,14 +230,21 @@ int main(int argc, char **argv)
 	rewind(f);
 	orig = malloc((size_t)size);
 	img = malloc((size_t)size);
-	if (!orig || !img || fread(orig, 1, (size_t)size, f) != (size_t)size)
+	if (!orig || !img || fread(orig, 1, (size_t)size, f) != (size_t)size) {
+		fprintf(stderr, "fat_fuzz: cannot read %s\n", argv[1]);
+		fclose(f);
+		free(orig);
+		free(img);
 		return 2;
+	}
 	fclose(f);
 	rng_state = strtoull(argv[2], NULL, 0) * 0x9E3779B97F4A7C15ull + 1;
 	count = strtol(argv[3], NULL, 0);
 	memcpy(img, orig, (size_t)size);
 	if (fat_mount(&v, img, (size_t)size, fuzz_clock, NULL) < 0) {
 		printf("%s\n", v.error);
+		free(orig);
+		free(img);
 		return 2;
 	}
 	fuzz_regions(&v);

@@ -291,9 +291,12 @@ static int tool_mv(const char *from, const char *to)
 	uint64_t da, db, id;
 	int r = tool_parent(from, &da, &a);
 
-	if (r == 0)
-		r = tool_parent(to, &db, &b);
-	return r < 0 ? r : fat_rename(&vol, da, a, db, b, &id);
+	if (r < 0)
+		return r;
+	r = tool_parent(to, &db, &b);
+	if (r < 0)
+		return r;
+	return fat_rename(&vol, da, a, db, b, &id);
 }
 
 static int tool_lookup(const char *path, const char *name)
