@@ -559,8 +559,10 @@ VMRANGE_CALLS = [
 
 
 def expect_frames(m):
-    """The free-frame count run prints after each program."""
-    return int(m.expect(r"^run: (\d+) frames free, 0 heap blocks in use$").group(1))
+    """The free frames run prints after each program, plus the pages the heap keeps
+    (it may keep a page more for a size class it had not needed before)."""
+    free = int(m.expect(r"^run: (\d+) frames free, 0 heap blocks in use$").group(1))
+    return free + int(m.expect(r"^run: the heap holds (\d+) pages$").group(1))
 
 
 @test("syscalls", "munmap, madvise, mmap, brk over the whole user half cost what is mapped",
@@ -647,9 +649,8 @@ def _(m):
 
 # ---- seeded random system calls ---------------------------------------------------
 
-# Each seed runs twice: the first run may leave the kernel's heap holding a page more
-# for a size class it had not used before; the second, making the same calls, must
-# end with exactly as many free frames as the first (a leak shows there).
+# Each seed runs twice, making the same calls: both runs must end with as many frames
+# free or kept by the heap (a leak shows there).
 FUZZ_SEEDS = [11, 12]
 FUZZ_CALLS = 8000
 
@@ -669,9 +670,9 @@ def _(m):
                     seed, found.group(1))
             expect_exit_line(m, "fuzz")
             frames.append(expect_frames(m))
-        assert frames[0] == frames[1], \
-            "seed {}: {} frames free after one run, {} after the same calls again".format(
-                seed, frames[0], frames[1])
+        assert frames[0] == frames[1], (
+            "seed {}: {} frames free or in the heap after one run, {} after the same calls "
+            "again".format(seed, frames[0], frames[1]))
     m.expect_exit(33)
 
 

@@ -45,6 +45,7 @@
 #include "boot/multiboot.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
+#include "main.h"
 #include "mm/frame.h"
 #include "mm/mmlock.h"
 
@@ -53,7 +54,6 @@
 extern char _text[], _etext[], _erodata[], _end[];
 extern char _kernel_phys_start[], _kernel_phys_end[];
 extern char boot_stack_guard[];
-void kmain(uint32_t magic, uint64_t mbi_phys);
 
 static pte_t *kernel_root;
 static uint64_t direct_map_end;
