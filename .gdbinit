@@ -9,11 +9,21 @@ set confirm off
 file build/kernel.elf
 
 # The port is per user, as in conf/env.mk: 25000 + (uid mod 5000); `make gdb`
-# also passes it in GDBPORT, which wins when set.
+# also passes it in GDBPORT, which wins when set.  QEMU listens on 127.0.0.1
+# only.  With no QEMU there, fail at once with a hint rather than retrying
+# for 15 seconds (GDB's default) and going on without a target.
 python
 import os
 port = int(os.environ.get("GDBPORT") or 25000 + os.getuid() % 5000)
-gdb.execute("target remote localhost:%d" % port)
+gdb.execute("set tcp auto-retry off")
+gdb.execute("set tcp connect-timeout 2")
+try:
+    gdb.execute("target remote 127.0.0.1:%d" % port)
+except gdb.error as e:
+    print("*** Cannot reach QEMU's GDB stub on 127.0.0.1:%d (%s)." % (port, e))
+    print("*** Start `make qemu-nox-gdb` (or `make qemu-gdb`) in another terminal first,")
+    print("*** then run `make gdb` again.")
+    gdb.execute("quit 1")
 end
 
 # Helpers written with GDB's Python API (kernel-aware commands).

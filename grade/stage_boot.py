@@ -5,6 +5,7 @@ import re
 import socket
 import subprocess
 
+import kgdb
 from gradelib import REPO_ROOT, main, test
 from kelf import header_define, symbol, symbols, symbols_module_bytes
 
@@ -230,6 +231,7 @@ GDB_PORT = free_port()
 @test("boot", "GDB with .gdbinit stops at kmain from the reset vector", cmdline="test=banner",
       qemu_args=("-S", "-gdb", "tcp:127.0.0.1:{}".format(GDB_PORT)), timeout=40)
 def _(m):
+    kgdb.wait_for_stub(m, GDB_PORT)
     env = dict(os.environ, GDBPORT=str(GDB_PORT))
     gdb = subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", ".gdbinit", "-ex", "continue",
                           "-ex", "next", "-ex", "kbt", "-ex", "kpte kmain", "-ex", "continue"],
@@ -239,7 +241,7 @@ def _(m):
     # 0x36d76289, the multiboot2 magic, as GDB prints kmain's first argument.
     assert re.search(r"Breakpoint 1, kmain \(magic=920085129, .*kernel/main.c:\d+", out), \
         "GDB did not stop at kmain with its source line:\n" + out
-    assert re.search(r"#0 0x[0-9a-f]+ kmain\n#1 0x[0-9a-f]+ kernel_entry64", out), \
+    assert re.search(r"#0 0x[0-9a-f]+ kmain\+0x[0-9a-f]+ .*\n#1 0x[0-9a-f]+ kernel_entry64\+", out), \
         "kbt did not walk from kmain to kernel_entry64:\n" + out
     assert re.search(r"-> phys 0x{:x} ".format(symbol("kmain")[0] - 0xffffffff80000000), out), \
         "kpte did not translate kmain to its physical address:\n" + out

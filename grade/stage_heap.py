@@ -155,5 +155,33 @@ def _(m):
     m.expect_exit(33)
 
 
+
+# ---- the debugger: kbt at a function's first instruction -------------------
+import kgdb  # noqa: E402  (kept with the tests that use it)
+
+HEAP_GDB_PORT = kgdb.free_port()
+
+
+@test("heap", "GDB: kbt on heap_alloc's first instruction shows its caller kcalloc",
+      cmdline="test=heap_basic", qemu_args=kgdb.stub_args(HEAP_GDB_PORT), timeout=kgdb.TIMEOUT)
+def _(m):
+    # Stop where kcalloc calls heap_alloc: the return address on the stack is
+    # in kcalloc.  There rbp is still kcalloc's and the return address is at
+    # [rsp], not at [rbp + 8].
+    kcalloc, size = kgdb.kelf.symbol("kcalloc")
+    ret = "*(unsigned long *)$rsp"
+    out = kgdb.session(m, HEAP_GDB_PORT, [
+        "break *heap_alloc if {0} >= {1:#x} && {0} < {2:#x}".format(ret, kcalloc, kcalloc + size),
+        "continue", "kbt", kgdb.GDB_PCS])
+    items = kgdb.parse_kbt(out["kbt"])
+    frames = kgdb.check_kernel_chain(items)
+    names = [f.name for f in frames]
+    assert names[:2] == ["heap_alloc", "kcalloc"] and frames[0].offset == 0, \
+        "kbt starts {}, expected heap_alloc+0x0, kcalloc:\n{}".format(names[:2], out["kbt"])
+    assert names[-1] == "kernel_entry64", "kbt does not end at kernel_entry64:\n" + out["kbt"]
+    kgdb.check_agrees_with_gdb(items, out[kgdb.GDB_PCS])
+    m.expect_pass("heap_basic")
+
+
 if __name__ == "__main__":
     main(["heap"])

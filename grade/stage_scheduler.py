@@ -334,5 +334,50 @@ def _(m):
     m.expect_pass("bench_sched")
 
 
+
+# ---- the debugger: kbt across a trap frame ---------------------------------
+import kgdb  # noqa: E402  (kept with the tests that use it)
+
+SCHED_GDB_PORT = kgdb.free_port()
+
+
+@test(STAGE, "GDB: kbt in sched_tick crosses the timer's trap frame into the idle loop",
+      qemu_args=kgdb.stub_args(SCHED_GDB_PORT), timeout=kgdb.TIMEOUT)
+def _(m):
+    # The monitor waits for input, so the timer interrupts the idle thread.
+    idle, size = kgdb.kelf.symbol("idle_loop")
+    irq = kgdb.kelf.header_define("kernel/arch/x86_64/timer.h", "TIMER_IRQ")
+    vector = kgdb.kelf.header_define("kernel/arch/x86_64/trap.h", "IRQ_BASE") + irq
+    show_tf = 'printf "tf %lx rip %lx\\n", tf, tf->rip'
+    out = kgdb.session(m, SCHED_GDB_PORT, [
+        "break *sched_tick if tf->rip >= {:#x} && tf->rip < {:#x}".format(idle, idle + size),
+        "continue", show_tf, "kbt", kgdb.GDB_PCS])
+    facts = re.search(r"^tf ([0-9a-f]+) rip ([0-9a-f]+)$", out.get(show_tf, ""), re.M)
+    if not facts:
+        fail("GDB did not stop in sched_tick with the idle loop interrupted:\n" + out["(all)"])
+    tf, rip = int(facts.group(1), 16), int(facts.group(2), 16)
+    items = kgdb.parse_kbt(out["kbt"])
+    frames = kgdb.check_kernel_chain(items)
+    names = [f.name for f in frames]
+    assert names[:5] == ["sched_tick", "timer_tick", "irq_dispatch", "trap", "trap_common"], \
+        "kbt starts {}, expected sched_tick, timer_tick, irq_dispatch, trap, " \
+        "trap_common:\n{}".format(names[:5], out["kbt"])
+    traps = [i for i in items if isinstance(i, kgdb.Trap)]
+    want = "interrupt: IRQ {} (vector {})".format(irq, vector)
+    assert len(traps) == 1 and traps[0].what == want and traps[0].mode == "kernel" \
+        and traps[0].trapframe == tf, \
+        "kbt should cross one trap frame, at {:#x}: {}, from kernel mode:\n{}".format(
+            tf, want, out["kbt"])
+    assert frames[5].address == rip and frames[5].name == "idle_loop", \
+        "after the trap frame kbt shows {}, but the timer interrupted idle_loop at " \
+        "{:#x}:\n{}".format(frames[5].name, rip, out["kbt"])
+    assert names[-1] == "thread_entry", "kbt does not end at thread_entry:\n" + out["kbt"]
+    kgdb.check_agrees_with_gdb(items, out[kgdb.GDB_PCS])
+    m.expect(r"kmon> ", partial=True)
+    m.send("halt\r")
+    m.expect(r"^halting")
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main([STAGE])

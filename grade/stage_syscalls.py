@@ -637,5 +637,221 @@ def _(m):
     assert "null_syscall" in names, "no null_syscall benchmark: {}".format(sorted(names))
 
 
+# ---- compatibility mode ------------------------------------------------------------
+
+# mode: how the kernel must kill the program for it (None: the call returns -ENOSYS).
+# QEMU reports #GP for `int $0x80` with the IDT index as error 0x802 (vector * 16 + 2)
+# where hardware says 0x402 (vector * 8 + 2); SYSENTER is #GP on Intel, #UD on AMD.
+COMPAT = [
+    ("syscall", None),
+    ("kstack", None),
+    ("int80", r"general protection fault \(#GP, error 0x[48]02\)"),
+    ("sysenter", r"(general protection fault \(#GP, error 0x0\)|invalid opcode \(#UD\))"),
+    ("ud", r"invalid opcode \(#UD\)"),
+]
+
+
+@test("syscalls", "32-bit compatibility mode: syscall gets ENOSYS, int 0x80 and sysenter kill",
+      cmdline="run=" + ";".join("compat," + mode for mode, _ in COMPAT) + ";hello exit panic=exit")
+def _(m):
+    start, end = text_range("compat")
+    for mode, killed in COMPAT:
+        m.expect(r"^compat: {}$".format(mode))
+        if killed is None:
+            m.expect(r"^compat: {} returned -38$".format(mode))
+            expect_exit_line(m, "compat")
+            continue
+        found = m.expect(r"^proc: compat {} killed: {}, rip=0x([0-9a-f]+)$".format(PID, killed))
+        rip = int(found.groups()[-1], 16)
+        assert start <= rip < end, "rip 0x{:x} is not in compat's code".format(rip)
+    expect_hello(m)
+    m.expect_exit(33)
+    assert not any("did not fault" in line for line in m.output)
+
+
+# ---- memory calls over huge ranges --------------------------------------------------
+
+# Under -icount shift=0 rdtsc counts guest instructions.  Walks that skip missing
+# tables take well under 200 000 instructions for any of vmrange's calls; a kernel
+# that walks page by page needs billions (2^35 pages for munmap over the user half).
+VMRANGE_BOUND = 2_000_000
+ENOMEM = 12
+VMRANGE_CALLS = [
+    (r"madvise\(LOW..HIGH, MADV_DONTNEED\)", -ENOMEM),
+    (r"munmap\(LOW..HIGH\)", 0),
+    (r"mmap\(NULL, 256 GiB\)", -ENOMEM),
+    (r"mmap\(LOW, 256 GiB, MAP_FIXED\)", -ENOMEM),
+    (r"mmap\(LOW, 256 GiB, MAP_FIXED_NOREPLACE\)", -ENOMEM),
+    (r"brk\(\+256 GiB\)", None),          # the break, unchanged
+]
+
+
+def expect_frames(m):
+    """The free-frame count run prints after each program."""
+    return int(m.expect(r"^run: (\d+) frames free, 0 heap blocks in use$").group(1))
+
+
+@test("syscalls", "munmap, madvise, mmap, brk over the whole user half cost what is mapped",
+      cmdline="run=hello;vmrange,{};hello exit panic=exit".format(VMRANGE_BOUND),
+      qemu_args=("-icount", "shift=0,align=off,sleep=off"))
+def _(m):
+    expect_hello(m)
+    before = expect_frames(m)
+    brk = None
+    for call, result in VMRANGE_CALLS:
+        found = m.expect(r"^vmrange: {} = (-?\d+) in (\d+) cycles$".format(call))
+        got, cycles = int(found.group(1)), int(found.group(2))
+        if result is None:
+            brk = got
+        else:
+            assert got == result, "{} returned {}, expected {}".format(call, got, result)
+        assert cycles < VMRANGE_BOUND, "{} took {} instructions (bound {})".format(
+            call, cycles, VMRANGE_BOUND)
+    assert brk is not None and brk >= program_end("vmrange"), \
+        "brk(+256 GiB) returned 0x{:x}, not the program's break".format(brk)
+    m.expect(r"^vmrange: munmap\(0x10000, 0x7efffffef000\) from the tail")
+    expect_exit_line(m, "vmrange")      # status 0: within the bound
+    assert expect_frames(m) == before, "vmrange did not give all its frames back"
+    expect_hello(m)
+    m.expect_exit(33)
+
+
+# ---- the command line and the monitor's words ---------------------------------------
+
+def source_define(path, name):
+    """The value of `#define NAME <number>` in a kernel source file."""
+    text = (REPO_ROOT / path).read_text()
+    found = re.search(r"^#define {}\s+(\d+)\b".format(name), text, re.M)
+    assert found, "no #define {} in {}".format(name, path)
+    return int(found.group(1))
+
+
+# GRUB reads the command line from one 512-byte sector holding `set kargs="..."\n`.
+LONGEST_CMDLINE = 512 - len('set kargs=""\n')
+MANY_WORDS = " ".join("w{}".format(i) for i in range(40))
+
+
+@test("syscalls", "40 words on the command line: run= and exit after them still count",
+      cmdline=MANY_WORDS + " run=args,last exit panic=exit")
+def _(m):
+    m.expect(r'^boot: loader ".*", command line "{}'.format(MANY_WORDS))
+    m.expect(r'^args: argv\[1\] "last"$')
+    expect_exit_line(m, "args")
+    m.expect_exit(33)
+
+
+def padded_cmdline(tail):
+    """A command line of exactly LONGEST_CMDLINE bytes ending in tail."""
+    pad = "pad="
+    return pad + "x" * (LONGEST_CMDLINE - len(pad) - len(tail) - 1) + " " + tail
+
+
+@test("syscalls", "the longest command line the args disk holds is kept whole",
+      cmdline=padded_cmdline("run=args,end exit"))
+def _(m):
+    line = padded_cmdline("run=args,end exit")
+    assert len(line) == LONGEST_CMDLINE
+    m.expect(r'^boot: loader ".*", command line "{}"$'.format(re.escape(line)))
+    m.expect(r'^args: argv\[1\] "end"$')
+    expect_exit_line(m, "args")
+    m.expect_exit(33)
+
+
+@test("syscalls", "the monitor refuses a line with too many words, and says so")
+def _(m):
+    limit = source_define("kernel/monitor.c", "MAX_ARGS")
+    m.expect(r"kmon> ", partial=True)
+    m.send("run args " + " ".join(str(i) for i in range(limit - 1)) + "\r")
+    m.expect(r"^kmon: too many words \(at most {}\)$".format(limit))
+    assert not any(line.startswith("args:") for line in m.output), "args ran all the same"
+    m.expect(r"kmon> ", partial=True)
+    m.send("run args " + " ".join(str(i) for i in range(limit - 2)) + "\r")
+    m.expect(r'^args: argv\[{0}\] "{1}"$'.format(limit - 2, limit - 3))
+    expect_exit_line(m, "args")
+    m.expect(r"kmon> ", partial=True)
+    m.send("halt\r")
+    m.expect_exit(33)
+
+
+# ---- seeded random system calls ---------------------------------------------------
+
+# Each seed runs twice: the first run may leave the kernel's heap holding a page more
+# for a size class it had not used before; the second, making the same calls, must
+# end with exactly as many free frames as the first (a leak shows there).
+FUZZ_SEEDS = [11, 12]
+FUZZ_CALLS = 8000
+
+
+@test("syscalls", "fuzz: seeded random system calls get values or errnos, memory comes back",
+      cmdline="run=" + ";".join("fuzz,{},{}".format(seed, FUZZ_CALLS)
+                                for seed in FUZZ_SEEDS for _ in range(2))
+              + " exit panic=exit", timeout=120)
+def _(m):
+    for seed in FUZZ_SEEDS:
+        frames = []
+        for _ in range(2):
+            found = m.expect(r"fuzz: seed {}, {} calls, 0 failed, (\d+) distinct errnos$".format(
+                seed, FUZZ_CALLS))
+            assert int(found.group(1)) >= 5, \
+                "seed {}: only {} distinct errnos: the fuzzer is not reaching the checks".format(
+                    seed, found.group(1))
+            expect_exit_line(m, "fuzz")
+            frames.append(expect_frames(m))
+        assert frames[0] == frames[1], \
+            "seed {}: {} frames free after one run, {} after the same calls again".format(
+                seed, frames[0], frames[1])
+    m.expect_exit(33)
+
+
+# ---- the debugger: kbt from a system call into the user program -------------
+import kgdb  # noqa: E402  (kept with the tests that use it)
+
+SYSCALL_GDB_PORT = kgdb.free_port()
+
+
+@test("syscalls", "GDB: kbt in a system call crosses into the user program",
+      cmdline="run=hello exit", qemu_args=kgdb.stub_args(SYSCALL_GDB_PORT),
+      timeout=kgdb.TIMEOUT)
+def _(m):
+    hello = kgdb.user_elf("hello")
+    out = kgdb.session(m, SYSCALL_GDB_PORT, [
+        "break *sys_exit_group", "continue", "kbt", kgdb.GDB_PCS,
+        "add-symbol-file {}".format(hello), "kbt", "kbt &'thread.c'::boot_thread"])
+    items = kgdb.parse_kbt(out["kbt"])
+    frames = kgdb.check_kernel_chain(items)
+    names = [f.name for f in frames]
+    assert names[:3] == ["sys_exit_group", "syscall_dispatch", "syscall_entry"], \
+        "kbt starts {}, expected sys_exit_group, syscall_dispatch, syscall_entry:\n{}".format(
+            names[:3], out["kbt"])
+    traps = [i for i in items if isinstance(i, kgdb.Trap)]
+    assert traps and traps[0].what == "system call 231 (exit_group)" and \
+        traps[0].mode == "user", \
+        "kbt should cross the system call exit_group (231) from user mode:\n" + out["kbt"]
+    user = frames[3]
+    assert user.address < kgdb.USER_TOP and user.name is None, \
+        "after the system call kbt shows {:#x} {}, not a user address".format(
+            user.address, user.name)
+    # SYSCALL saved the address of the next instruction: the one before it,
+    # in the program's ELF file, must be `syscall`.
+    before = kgdb.instruction_before(user.address, hello)
+    assert before.startswith("syscall"), \
+        "the user rip {:#x} kbt shows does not follow a syscall instruction in {} " \
+        "(it follows `{}`)".format(user.address, hello.name, before)
+    assert "add-symbol-file build/user/hello" in out["kbt"], \
+        "without the program's symbols kbt should say how to load them:\n" + out["kbt"]
+    kgdb.check_agrees_with_gdb(items, out[kgdb.GDB_PCS])
+    named = [f for f in kgdb.parse_kbt(out["kbt#2"]) if isinstance(f, kgdb.Frame)]
+    assert len(named) > 3 and named[3].address == user.address, \
+        "kbt with the program's symbols lost the user frame:\n" + out["kbt#2"]
+    kgdb.check_frame_name(named[3], user.address, hello)
+    # Meanwhile the kernel's main thread waits for hello in proc_wait.
+    waiting = kgdb.parse_kbt(out["kbt &'thread.c'::boot_thread"])
+    names = [f.name for f in kgdb.check_kernel_chain(waiting, stopped_thread=True)]
+    assert names[0] == "schedule" and "proc_wait" in names and names[-1] == "kernel_entry64", \
+        "kbt of the main thread, which waits for hello, shows {}".format(names)
+    expect_hello(m)
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main(["syscalls"])

@@ -22,7 +22,7 @@
 #include "sched/sched.h"
 #include "test/ktest.h"
 
-#define MAX_ARGS 8
+#define MAX_ARGS 16
 
 struct command {
 	const char *name;
@@ -194,6 +194,10 @@ static void run_line(char *line)
 	char *argv[MAX_ARGS];
 	int argc = str_split_words(line, argv, MAX_ARGS);
 
+	if (argc < 0) {
+		kprintf("kmon: too many words (at most %d)\n", MAX_ARGS);
+		return;
+	}
 	if (argc == 0)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {

@@ -101,6 +101,15 @@ static void parse_framebuffer(const struct tag_framebuffer *t)
 	boot_info.fb.type = t->type;
 }
 
+static void parse_cmdline(const char *line)
+{
+	size_t len = strlcpy(boot_info.cmdline, line, sizeof(boot_info.cmdline));
+
+	if (len >= sizeof(boot_info.cmdline))
+		kprintf("boot: the command line is %lu bytes long; only the first %lu are kept\n",
+			len, sizeof(boot_info.cmdline) - 1);
+}
+
 void multiboot_parse(uint64_t mbi_phys)
 {
 	const uint8_t *mbi = phys_to_virt(mbi_phys);
@@ -116,7 +125,7 @@ void multiboot_parse(uint64_t mbi_phys)
 			break;
 		switch (t->type) {
 		case TAG_CMDLINE:
-			strlcpy(boot_info.cmdline, (const char *)(t + 1), sizeof(boot_info.cmdline));
+			parse_cmdline((const char *)(t + 1));
 			break;
 		case TAG_LOADER_NAME:
 			strlcpy(boot_info.loader, (const char *)(t + 1), sizeof(boot_info.loader));

@@ -34,6 +34,11 @@ struct boot_module {
 	char name[64];                  /* the string after the file in grub.cfg */
 };
 
+/* The longest kernel command line kept, with its NUL.  (The args disk GRUB
+ * reads holds under 512 bytes of it; a longer line from another loader is
+ * cut with a message.) */
+#define CMDLINE_MAX 1024
+
 struct boot_framebuffer {
 	uint64_t addr;                  /* physical; 0 if there is none */
 	uint32_t pitch, width, height;
@@ -41,7 +46,7 @@ struct boot_framebuffer {
 };
 
 struct boot_info {
-	char cmdline[256];
+	char cmdline[CMDLINE_MAX];
 	char loader[64];
 	uint64_t mbi_start, mbi_end;    /* the multiboot information itself */
 	struct memory_region regions[MAX_MEMORY_REGIONS];

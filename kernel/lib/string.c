@@ -1,6 +1,7 @@
 /* Byte-at-a-time string functions: simple over fast, except that memset and
  * memcpy use `rep stos`/`rep movs`, which modern CPUs run at full speed. */
 #include "lib/string.h"
+#include <errno.h>
 
 void *memset(void *dst, int c, size_t n)
 {
@@ -133,18 +134,27 @@ uint64_t str_to_u64(const char *s, const char **end)
 	return v;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Each word is terminated (its blank overwritten) by the next round of the
+ * loop, before the check for room: so every stored word is a string of its
+ * own even when the words do not all fit. */
 int str_split_words(char *s, char **words, int max)
 {
 	int n = 0;
 
-	while (*s && n < max) {
-		while (*s == ' ')
+	for (;;) {
+		while (is_blank(*s))
 			*s++ = '\0';
 		if (!*s)
-			break;
+			return n;
+		if (n == max)
+			return -E2BIG;
 		words[n++] = s;
-		while (*s && *s != ' ')
+		while (*s && !is_blank(*s))
 			s++;
 	}
-	return n;
 }

@@ -17,8 +17,9 @@ char *strchr(const char *s, int c);
 char *strpbrk(const char *s, const char *accept);
 size_t strlcpy(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);
-/* Split s in place at spaces (each becomes a NUL); store up to max word
- * pointers in words and return how many. */
+/* Split s in place at spaces and tabs (each becomes a NUL), store the word
+ * pointers in words and return how many there are: at most max, or -E2BIG
+ * if there are more (words then holds the first max, each terminated). */
 int str_split_words(char *s, char **words, int max);
 /* Parse an unsigned number in base 10 or, with a 0x prefix, 16. */
 uint64_t str_to_u64(const char *s, const char **end);

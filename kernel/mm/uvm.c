@@ -10,6 +10,12 @@
  * The one place that walks the tables itself is uvm_destroy, which frees
  * the whole user half at once instead of page by page.
  *
+ * Nothing here costs time in proportion to the length a program asks for:
+ * a range is searched with vm_find_mapped, which skips missing tables at
+ * every level, and a request to map more pages than there are free frames
+ * fails at once.  munmap or madvise over the whole user half take as long
+ * as what is mapped there.
+ *
  * Every user page is a frame of its own, zeroed by frame_alloc, mapped with
  * VM_USER and the protection asked for; PROT_NONE pages are mapped without
  * VM_USER, so that user mode cannot touch them (x86 has no "present but
@@ -127,6 +133,12 @@ static bool page_mapped(struct uvm *uvm, uint64_t va)
 	return vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0;
 }
 
+/* The first (last) mapped page of [va, va + len) in *found; false if none. */
+static bool find_mapped(struct uvm *uvm, uint64_t va, uint64_t len, bool last, uint64_t *found)
+{
+	return len && vm_find_mapped(uvm_root(uvm), va, va + len, last, found) == 0;
+}
+
 /* Map one zeroed page; 0 or -ENOMEM / -EEXIST. */
 static int map_page(struct uvm *uvm, uint64_t va, unsigned prot)
 {
@@ -161,6 +173,10 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
 		return -EINVAL;
 	if (!uvm_range_free(uvm, va, len))
 		return -EEXIST;
+	/* Every page takes a frame: fail now rather than after taking them all
+	 * (Linux's heuristic overcommit refuses such a request the same way). */
+	if (len / PAGE_SIZE > frame_count(FRAME_FREE))
+		return -ENOMEM;
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		int err = map_page(uvm, va + off, prot);
 
@@ -174,17 +190,22 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
 
 void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
-		unmap_page(uvm, va + off);
+	uint64_t end = va + len, page;
+
+	while (find_mapped(uvm, va, end - va, false, &page)) {
+		unmap_page(uvm, page);
+		va = page + PAGE_SIZE;
+	}
 }
 
 void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t pa;
+	uint64_t end = va + len, page, pa;
 
-		if (vm_translate(uvm_root(uvm), va + off, &pa, NULL, NULL) == 0)
+	while (find_mapped(uvm, va, end - va, false, &page)) {
+		if (vm_translate(uvm_root(uvm), page, &pa, NULL, NULL) == 0)
 			memset(phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)), 0, PAGE_SIZE);
+		va = page + PAGE_SIZE;
 	}
 }
 
@@ -199,8 +220,15 @@ int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot)
 
 bool uvm_range_free(struct uvm *uvm, uint64_t va, uint64_t len)
 {
+	uint64_t page;
+
+	return !find_mapped(uvm, va, len, false, &page);
+}
+
+bool uvm_range_mapped(struct uvm *uvm, uint64_t va, uint64_t len)
+{
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
-		if (page_mapped(uvm, va + off))
+		if (!page_mapped(uvm, va + off))
 			return false;
 	return true;
 }
@@ -303,15 +331,11 @@ static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
 
 	for (int pass = 0; pass < 2; pass++, end = USER_MMAP_TOP) {
 		while (end >= floor + len) {
-			uint64_t start = end - len, va;
+			uint64_t start = end - len, in_the_way;
 
-			/* The highest mapped page of the candidate, if any. */
-			for (va = end; va > start; va -= PAGE_SIZE)
-				if (page_mapped(uvm, va - PAGE_SIZE))
-					break;
-			if (va == start)
+			if (!find_mapped(uvm, start, len, true, &in_the_way))
 				return start;
-			end = va - PAGE_SIZE;   /* go below the page in the way */
+			end = in_the_way;       /* go below the highest page in the way */
 		}
 	}
 	return 0;

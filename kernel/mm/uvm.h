@@ -16,7 +16,8 @@
  *   (gap, then a 1 MiB guard gap)    never mapped: a stack overflow faults
  *   stack: USER_STACK_TOP - USER_STACK_MAX .. USER_STACK_TOP
  *                                    pages appear on first touch
- *   USER_STACK_TOP .. USER_END       the last page, never mapped (see below)
+ *   USER_STACK_TOP .. USER_END       the last page, never mapped (see below;
+ *                                    USER_END is in memlayout.h)
  *
  * User pages are 4 KiB, zeroed when mapped, and belong to this address space
  * alone (each frame is freed when its page is unmapped).  The page tables
@@ -34,7 +35,6 @@
 #include "arch/x86_64/memlayout.h"
 
 #define USER_MIN        0x10000ull              /* lowest mappable address */
-#define USER_END        0x0000800000000000ull   /* end of the user half */
 /* The stack ends a page below USER_END: a `syscall` instruction in the very
  * last user page would make SYSRET return to a non-canonical address. */
 #define USER_STACK_TOP  0x00007ffffffff000ull
@@ -87,6 +87,9 @@ void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len);
 /* Add prot to the protection of the mapped page at va (loader: two
  * segments sharing a page).  -EFAULT if it is not mapped. */
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot);
+/* Is every page of [va, va + len) mapped?  (Costs the mapped pages before
+ * the first hole.) */
+bool uvm_range_mapped(struct uvm *uvm, uint64_t va, uint64_t len);
 /* Is no page of [va, va + len) mapped? */
 bool uvm_range_free(struct uvm *uvm, uint64_t va, uint64_t len);
 

@@ -48,8 +48,6 @@
 #include "mm/frame.h"
 #include "mm/mmlock.h"
 
-#define USER_END        0x0000800000000000ull  /* first non-canonical address */
-#define KERNEL_HALF     0xffff800000000000ull  /* first kernel-half address */
 #define DIRECT_MAP_MIN  0x100000000ull         /* map at least the first 4 GiB */
 
 extern char _text[], _etext[], _erodata[], _end[];
@@ -392,6 +390,55 @@ static uint64_t canonical(uint64_t va)
 	return va & (1ull << 47) ? va | 0xffff000000000000ull : va & 0x0000ffffffffffffull;
 }
 
+/* The entry translating va: the leaf, or NULL for a hole; *level is the
+ * level of the entry, so the leaf or hole spans level_size(*level) bytes. */
+static pte_t *lookup_locked(pte_t *root, uint64_t va, int *level)
+{
+	uint64_t lock = mm_lock();
+	pte_t *e = lookup(root, va, level, NULL);
+
+	mm_unlock(lock);
+	return e;
+}
+
+/*
+ * Walks over a range step from entry to entry, not from page to page: a
+ * missing PML4 entry skips 512 GiB at once, a missing PD entry 2 MiB.  So
+ * their cost grows with the number of tables present in the range (at most
+ * 512 entries looked at per table), not with its length, and a call over
+ * the whole user half takes microseconds.  mm_lock is taken for each step,
+ * not for the whole walk, so interrupts are never off for long.
+ */
+int vm_find_mapped(pte_t *root, uint64_t start, uint64_t end, bool last, uint64_t *found)
+{
+	uint64_t va = last ? end - PAGE_SIZE : start;
+
+	if (start >= end || start % PAGE_SIZE || end % PAGE_SIZE || !is_canonical(start) ||
+	    !is_canonical(end - 1) || is_user(start) != is_user(end - 1))
+		return -EINVAL;
+	for (;;) {
+		int level;
+		pte_t *e = lookup_locked(root, va, &level);
+		uint64_t base = ALIGN_DOWN(va, level_size(level));
+
+		if (e) {
+			*found = va;
+			return 0;
+		}
+		/* Past the hole: up to the next entry, or down to the last page
+		 * before it.  Stop when that leaves the range. */
+		if (last) {
+			if (base <= start)
+				return -ENOENT;
+			va = base - PAGE_SIZE;
+		} else {
+			if (end - base <= level_size(level))
+				return -ENOENT;
+			va = base + level_size(level);
+		}
+	}
+}
+
 void vm_count_pages(pte_t *root, uint64_t start, uint64_t end, struct vm_page_counts *c)
 {
 	uint64_t va = start;
@@ -399,11 +446,9 @@ void vm_count_pages(pte_t *root, uint64_t start, uint64_t end, struct vm_page_co
 	c->pages_4k = c->pages_2m = c->pages_1g = 0;
 	while (va < end) {
 		int level;
-		uint64_t lock = mm_lock();
-		pte_t *e = lookup(root, va, &level, NULL);
+		pte_t *e = lookup_locked(root, va, &level);
 		uint64_t next;
 
-		mm_unlock(lock);
 		if (e && level == 1)
 			c->pages_4k++;
 		else if (e && level == 2)

@@ -72,6 +72,15 @@ int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, un
 /* Give the page at va (mapped with page_size) new VM_* flags. */
 int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags);
 
+/*
+ * The lowest (last = false) or highest (last = true) address of a 4 KiB
+ * piece of [start, end) that something maps, in *found: 0, or -ENOENT if
+ * nothing in the range is mapped, -EINVAL unless start < end, both page
+ * aligned and canonical, in the same half.  Skips missing tables at every
+ * level, so the cost follows what is mapped, not the length of the range.
+ */
+int vm_find_mapped(pte_t *root, uint64_t start, uint64_t end, bool last, uint64_t *found);
+
 /* The pages mapping [start, end): how many of each size. */
 struct vm_page_counts {
 	uint64_t pages_4k, pages_2m, pages_1g;

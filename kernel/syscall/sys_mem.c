@@ -18,7 +18,13 @@
 #define MAP_ANONYMOUS       0x20
 #define MAP_FIXED_NOREPLACE 0x100000
 
+#define MADV_NORMAL         0
 #define MADV_DONTNEED       4
+#define MADV_FREE           8
+#define MADV_DONTNEED_LOCKED 24
+#define MADV_COLLAPSE       25
+#define MADV_HWPOISON       100
+#define MADV_SOFT_OFFLINE   101
 
 static struct uvm *current_uvm(void)
 {
@@ -61,12 +67,32 @@ int64_t sys_munmap(uptr_t addr, size_t len)
 	return uvm_munmap(current_uvm(), addr, len);
 }
 
-/* Advice may be ignored, except MADV_DONTNEED: the pages read as zero after. */
+/* The advice values Linux 6.1 accepts (the rest get EINVAL). */
+static bool madvise_known(int advice)
+{
+	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
+	       (advice >= MADV_FREE && advice <= MADV_COLLAPSE) || advice == MADV_HWPOISON ||
+	       advice == MADV_SOFT_OFFLINE;
+}
+
+/*
+ * Advice may be ignored, except MADV_DONTNEED: the pages read as zero after.
+ * As in Linux, a range with unmapped pages in it gets ENOMEM, after the
+ * advice has been applied to the pages that are mapped.
+ */
 int64_t sys_madvise(uptr_t addr, size_t len, int advice)
 {
-	if (addr % PAGE_SIZE || len > USER_END || addr > USER_END - len)
+	struct uvm *uvm = current_uvm();
+	size_t rounded = ALIGN_UP(len, PAGE_SIZE);
+
+	if (!madvise_known(advice) || addr % PAGE_SIZE || (len && !rounded) ||
+	    addr + rounded < addr)
 		return -EINVAL;
-	if (advice == MADV_DONTNEED)
-		uvm_discard(current_uvm(), addr, ALIGN_UP(len, PAGE_SIZE));
-	return 0;
+	if (rounded == 0)
+		return 0;
+	if (addr >= USER_END || rounded > USER_END - addr)
+		return -ENOMEM;
+	if (advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED)
+		uvm_discard(uvm, addr, rounded);
+	return uvm_range_mapped(uvm, addr, rounded) ? 0 : -ENOMEM;
 }

@@ -17,6 +17,12 @@
  * This part lives in the .boot section, linked at its physical address, so
  * that it can run before paging.  The kernel proper is linked at KERNEL_VMA.
  * The paging stage replaces these tables with the kernel's own.
+ *
+ * Nothing called this code, so its call frame information (the .cfi_
+ * lines, for the debugger's unwinder) says that there is no return
+ * address: GDB's `bt` ends here instead of reading garbage as frames.  The
+ * 32-bit part uses DWARF's x86_64 register numbers (7 = rsp, 16 = rip):
+ * the object is 64-bit even where the code is not.
  */
 #include "arch/x86_64/memlayout.h"
 
@@ -39,10 +45,15 @@ mb2_header:
 	.long 8
 mb2_header_end:
 
+	.cfi_sections .debug_frame
+
 	.section .boot.text, "ax"
 	.code32
 	.global _start
 _start:
+	.cfi_startproc simple
+	.cfi_def_cfa 7, 0
+	.cfi_undefined 16
 	cli
 	cld
 	movl $boot_stack_top, %esp
@@ -148,6 +159,7 @@ boot_long_mode:
 	movl boot_mb_info, %esi
 	movabsq $kernel_entry64, %rax
 	jmp *%rax
+	.cfi_endproc
 
 	.section .boot.data, "aw"
 msg_no_multiboot:
@@ -191,6 +203,9 @@ boot_stack_top:
 	.global kernel_entry64
 	.type kernel_entry64, @function
 kernel_entry64:
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0
+	.cfi_undefined %rip
 	movabsq $boot_stack_top64, %rsp
 	lgdt boot_gdt_ptr64(%rip)               /* GDTR must hold a high address */
 	xorl %ebp, %ebp                         /* ends the backtrace chain */
@@ -198,6 +213,7 @@ kernel_entry64:
 1:	cli
 	hlt
 	jmp 1b
+	.cfi_endproc
 	.size kernel_entry64, . - kernel_entry64
 
 	.section .data

@@ -4,44 +4,33 @@
  * address, as the struct's first field.  Shared by the interrupt entry
  * (trapentry.S) and the system-call entry (syscall.S), which build the same
  * frame.  Include from .S files only.
+ *
+ * With `cfi=1` (inside .cfi_startproc) each push and pop also tells the
+ * debugger's unwinder (DWARF call frame information) where the register is
+ * saved and how far rsp moved, so that GDB's `bt` is right at every
+ * instruction of the entry code.
  */
 #ifndef ARCH_X86_64_REGS_H
 #define ARCH_X86_64_REGS_H
 
-.macro PUSH_GENERAL_REGS
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+.macro PUSH_GENERAL_REGS cfi=0
+	.irp reg, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+	pushq %\reg
+	.if \cfi
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset \reg, 0
+	.endif
+	.endr
 .endm
 
-.macro POP_GENERAL_REGS
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+.macro POP_GENERAL_REGS cfi=0
+	.irp reg, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax
+	popq %\reg
+	.if \cfi
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore \reg
+	.endif
+	.endr
 .endm
 
 #endif

@@ -14,9 +14,16 @@
  * interrupts on and call syscall_dispatch(tf), which leaves the result in
  * tf->rax.  The frame is 22 * 8 bytes below a 16-byte aligned stack top,
  * so the call is aligned as the ABI wants.
+ *
+ * The .cfi_ lines (call frame information for the debugger's unwinder, as
+ * in trapentry.S) say where the user's rip, rsp and rflags are at each
+ * instruction -- in rcx and r11 at first, then in the frame -- so that
+ * GDB's `bt` in a system call reaches the user program's rip.  The CFA
+ * is the top of the kernel stack, just above the saved ss.
  */
 #include "arch/x86_64/regs.h"
 #include "arch/x86_64/usermode.h"
+#include <errno.h>
 
 #define USER_CS   0x2b          /* gdt.h: GDT_USER_CODE | 3 */
 #define USER_DS   0x23          /* gdt.h: GDT_USER_DATA | 3 */
@@ -26,22 +33,42 @@
 #define TF_RFLAGS (19 * 8)
 #define TF_RSP    (20 * 8)
 
+	.cfi_sections .debug_frame
+
 	.section .text
 	.global syscall_entry
 	.type syscall_entry, @function
 syscall_entry:
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0                    /* the user's rsp */
+	.cfi_register %rip, %rcx
+	.cfi_register %rflags, %r11
 	swapgs                                  /* GS base = &cpu_local */
 	movq %rsp, %gs:CPU_LOCAL_USER_RSP
 	movq %gs:CPU_LOCAL_KERNEL_RSP, %rsp
+	/* The CFA is the kernel stack's top from here on.  For the next two
+	 * instructions the user's rsp is only in cpu_local, where DWARF cannot
+	 * point, so the debugger takes the CFA for it. */
+	.cfi_def_cfa %rsp, 0
 	pushq $USER_DS                          /* ss */
+	.cfi_adjust_cfa_offset 8
 	pushq %gs:CPU_LOCAL_USER_RSP            /* rsp */
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rsp, -16
 	swapgs                                  /* GS base = the user's again */
 	pushq %r11                              /* rflags */
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rflags, -24
 	pushq $USER_CS                          /* cs */
+	.cfi_adjust_cfa_offset 8
 	pushq %rcx                              /* rip */
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -40
 	pushq $0                                /* error code */
+	.cfi_adjust_cfa_offset 8
 	pushq $T_SYSCALL                        /* vector */
-	PUSH_GENERAL_REGS
+	.cfi_adjust_cfa_offset 8
+	PUSH_GENERAL_REGS cfi=1
 	xorl %ebp, %ebp                         /* backtraces end here */
 	movq %rsp, %rdi
 	sti
@@ -60,13 +87,39 @@ syscall_entry:
 	movq TF_RIP(%rsp), %rcx
 	shrq $47, %rcx
 	jnz trap_return                         /* trapentry.S: pops the frame, iretq */
-	POP_GENERAL_REGS                        /* rcx and r11 are replaced below */
+	POP_GENERAL_REGS cfi=1                  /* rcx and r11 are replaced below */
 	/* rsp now points at the vector; rip, rflags and rsp lie above it. */
 	movq TF_RIP - 15 * 8(%rsp), %rcx
 	movq TF_RFLAGS - 15 * 8(%rsp), %r11
 	movq TF_RSP - 15 * 8(%rsp), %rsp        /* the user stack: no more pushes */
+	.cfi_def_cfa %rsp, 0
+	.cfi_same_value %rsp
+	.cfi_register %rip, %rcx
+	.cfi_register %rflags, %r11
 	sysretq
+	.cfi_endproc
 	.size syscall_entry, . - syscall_entry
+
+/*
+ * SYSCALL from 32-bit compatibility mode lands here (CSTAR), in ring 0
+ * with the user's rsp and IF clear.  There is no 32-bit system call ABI, so
+ * refuse the call the way Linux's ignore_sysret does: -ENOSYS in eax and
+ * straight back with SYSRET to compatibility mode (sysretl loads
+ * CS = STAR[63:48] | 3, the 32-bit user code segment).  Nothing here may
+ * touch memory: the stack and GS are still the user's.  NMI and machine
+ * checks in this window arrive on IST stacks; TF is cleared by SFMASK.
+ */
+	.global syscall_entry_compat
+	.type syscall_entry_compat, @function
+syscall_entry_compat:
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0                    /* the user's rsp */
+	.cfi_register %rip, %rcx
+	.cfi_register %rflags, %r11
+	movl $-ENOSYS, %eax
+	sysretl
+	.cfi_endproc
+	.size syscall_entry_compat, . - syscall_entry_compat
 
 /*
  * NORETURN void usermode_enter(struct trapframe *tf): make tf the stack
@@ -76,7 +129,10 @@ syscall_entry:
 	.global usermode_enter
 	.type usermode_enter, @function
 usermode_enter:
+	.cfi_startproc
 	cli
 	movq %rdi, %rsp
+	.cfi_undefined %rip                     /* the caller's frame is abandoned */
 	jmp trap_return
+	.cfi_endproc
 	.size usermode_enter, . - usermode_enter

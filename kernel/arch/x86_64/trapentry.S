@@ -15,6 +15,14 @@
  * trap(tf).  The frame is 22 * 8 = 176 bytes, a multiple of 16, so the stack
  * is 16-byte aligned at the call as the SysV ABI requires.
  *
+ * Call frame information (the .cfi_ lines, DWARF's unwinding rules, kept
+ * in .debug_frame for the debugger only) lets GDB's `bt` cross a trap: at
+ * every instruction of a stub and of trap_common it says where the CPU's
+ * frame and the saved registers are, relative to rsp.  The canonical frame
+ * address (CFA) is taken to be just above the saved ss.  The frames are
+ * marked as signal frames: the interrupted rip is not a return address, so
+ * the debugger must not look up rip - 1 as it does after a call.
+ *
  * Stage syscalls: entries from user mode will need `swapgs` here (and
  * before the iretq back) once the kernel keeps per-CPU data in GS.
  */
@@ -25,15 +33,36 @@
 #define HAS_ERROR(n) ((n) == 8 || ((n) >= 10 && (n) <= 14) || (n) == 17 || \
 		      (n) == 21 || (n) == 29 || (n) == 30)
 
+	.cfi_sections .debug_frame
+
+/* The CPU's frame: rip at CFA - 40 up to ss at CFA - 8; rsp = CFA - words
+ * * 8 holds `words` more (error code, vector) below rip. */
+.macro TRAP_CFI_FRAME words
+	.cfi_signal_frame
+	.cfi_def_cfa %rsp, 40 + \words * 8
+	.cfi_offset %rip, -40
+	.cfi_offset %cs, -32
+	.cfi_offset %rflags, -24
+	.cfi_offset %rsp, -16
+	.cfi_offset %ss, -8
+.endm
+
 	.altmacro
 .macro TRAP_STUB n
 	.balign 16
 trap_stub_\n:
+	.cfi_startproc simple
 	.if HAS_ERROR(\n) == 0
+	TRAP_CFI_FRAME 0
 	pushq $0                        /* dummy error code */
+	.cfi_adjust_cfa_offset 8
+	.else
+	TRAP_CFI_FRAME 1
 	.endif
 	pushq $\n                       /* vector number */
+	.cfi_adjust_cfa_offset 8
 	jmp trap_common
+	.cfi_endproc
 .endm
 
 .macro TRAP_STUB_ADDRESS n
@@ -59,14 +88,17 @@ trap_stubs:
 	TRAP_STUB_ADDRESS %vector
 	.set vector, vector + 1
 	.endr
+	.noaltmacro
 
 	.section .text
 	.global trap_common
 	.type trap_common, @function
 trap_common:
+	.cfi_startproc simple
+	TRAP_CFI_FRAME 2
 	/* Save the general registers: the interrupted code must find them
 	 * unchanged (an interrupt can strike between any two instructions). */
-	PUSH_GENERAL_REGS
+	PUSH_GENERAL_REGS cfi=1
 	cld                             /* the C ABI wants DF clear; interrupted code may have set it */
 	movq %rsp, %rdi                 /* trap(struct trapframe *tf) */
 	call trap
@@ -75,9 +107,11 @@ trap_common:
 
 	.global trap_return
 trap_return:
-	POP_GENERAL_REGS
+	POP_GENERAL_REGS cfi=1
 	addq $16, %rsp                  /* drop the vector and error code */
+	.cfi_adjust_cfa_offset -16
 	iretq
+	.cfi_endproc
 	.size trap_common, . - trap_common
 
 /*

@@ -6,8 +6,10 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/x86.h"
 
+#define MSR_SYSENTER_CS    0x174
 #define MSR_STAR           0xc0000081
 #define MSR_LSTAR          0xc0000082
+#define MSR_CSTAR          0xc0000083
 #define MSR_SFMASK         0xc0000084
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -31,6 +33,19 @@ void usermode_init(void)
 	 */
 	wrmsr(MSR_STAR, ((uint64_t)GDT_USER_CODE32 << 48) | ((uint64_t)GDT_KERNEL_CODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	/*
+	 * Compatibility mode.  User code can far-jump into the 32-bit code
+	 * segment (GDT_USER_CODE32, there because SYSRET needs it), and there
+	 * SYSCALL enters ring 0 at CSTAR, still on the user's stack.  We have
+	 * no 32-bit system call ABI (like Linux built without
+	 * IA32_EMULATION), so CSTAR points to a stub that returns -ENOSYS at
+	 * once without touching memory.  Left at 0, it would run ring-0 code
+	 * at address 0 on a stack the user chose.
+	 */
+	wrmsr(MSR_CSTAR, (uint64_t)syscall_entry_compat);
+	/* SYSENTER with SYSENTER_CS = 0 raises #GP (SDM Vol. 2B, SYSENTER):
+	 * a user fault that kills the program, which is what we want. */
+	wrmsr(MSR_SYSENTER_CS, 0);
 	wrmsr(MSR_SFMASK, SFMASK_BITS);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 /* STUB

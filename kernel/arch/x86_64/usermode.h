@@ -61,8 +61,10 @@ void usermode_set_kernel_stack(uint64_t top);
  */
 NORETURN void usermode_enter(struct trapframe *tf);
 
-/* syscall.S: the LSTAR target. */
+/* syscall.S: the LSTAR target, and the CSTAR target (SYSCALL from 32-bit
+ * compatibility mode), which refuses the call with -ENOSYS. */
 void syscall_entry(void);
+void syscall_entry_compat(void);
 #endif
 
 #endif

@@ -1,0 +1,219 @@
+/*
+ * fuzz: seeded random system calls, to show that nothing a program passes
+ * the kernel can crash it.
+ *
+ * `fuzz SEED COUNT [-v]` makes COUNT calls chosen by a xorshift generator seeded
+ * with SEED, so a run repeats exactly: the kernel's implemented calls most
+ * of the time, any number up to 1100 now and then, each with arguments
+ * drawn from values that break kernels: 0, -1, small numbers, page
+ * boundaries, the program's own memory, unmapped, kernel-half and
+ * non-canonical addresses, huge lengths (-v prints each call before making
+ * it, to find the one that went wrong).  Every result must be a value or
+ * -errno in [-4095, -1]; anything else is reported.  It prints
+ *
+ *     fuzz: seed S, N calls, M failed, K distinct errnos
+ *
+ * A few choices are steered so that the program can go on: memory calls
+ * that take an address work in a sandbox far from its own code, data and
+ * stack, the console descriptors are only written from bad pointers (so the
+ * output stays readable), never read (which would wait for typing) and
+ * never closed,
+ * sleeps are short, and exit, exit_group and arch_prctl(ARCH_SET_FS) are
+ * left out.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#define SANDBOX         0x100000000ul   /* 4 GiB: nothing of the program's is here */
+#define SANDBOX_SIZE    (1ul << 30)
+#define ARCH_SET_FS     0x1002
+
+int main(int argc, char *argv[]);
+
+static uint64_t state;
+
+static uint64_t next(void)
+{
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
+static uint64_t pick(const uint64_t *values, size_t n)
+{
+	return values[next() % n];
+}
+#define PICK(a) pick((a), sizeof(a) / sizeof((a)[0]))
+
+static char scratch[8192] __attribute__((aligned(4096)));
+
+/* Anything at all, weighted towards what kernels get wrong. */
+static uint64_t any_value(void)
+{
+	const uint64_t interesting[] = {
+		0, 1, 2, 3, 4, 7, 8, 15, 16, 64, 255, 256, 4095, 4096, 4097, 65536,
+		(uint64_t)-1, (uint64_t)-2, (uint64_t)-4095, (uint64_t)-4096,
+		0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
+		0x7fffffffffffffff, 0x8000000000000000,
+		0x00007ffffffff000, 0x00007fffffffffff, 0x0000800000000000,
+		0xffff800000000000, 0xffffffff80000000, 0xffffffff80100000,
+		(uint64_t)scratch, (uint64_t)scratch + 4093,
+		(uint64_t)main, SANDBOX, SANDBOX + SANDBOX_SIZE - 4096,
+	};
+
+	switch (next() % 4) {
+	case 0:
+		return next();
+	case 1:
+		return next() % 64;
+	default:
+		return PICK(interesting);
+	}
+}
+
+/* A pointer the calls may read or write, or a bad one. */
+static uint64_t any_pointer(void)
+{
+	const uint64_t pointers[] = {
+		0, 1, 4096, (uint64_t)scratch, (uint64_t)scratch + 4096 - 8,
+		(uint64_t)scratch + sizeof(scratch) - 1, SANDBOX, 0x00007ffffffff000,
+		0x0000800000000000 - 8, 0xffff800000000000, 0xffffffff80100000,
+		0x8000000000000000, (uint64_t)-1,
+	};
+
+	return next() % 8 ? PICK(pointers) : any_value();
+}
+
+static uint64_t bad_pointer(void)
+{
+	const uint64_t bad[] = { 0, 1, 4096, SANDBOX + 3 * 4096, 0x0000800000000000 - 8,
+				 0xffff800000000000, 0xffffffff80100000, 0x8000000000000000 };
+
+	return PICK(bad);
+}
+
+/* An address for the memory calls: in the sandbox, or one no call may use
+ * (never the program's own pages). */
+static uint64_t sandbox_address(void)
+{
+	const uint64_t outside[] = { SANDBOX + 1, 0x0000800000000000, 0xffff800000000000,
+				     0x8000000000000000, (uint64_t)-4096 };
+
+	return next() % 8 ? SANDBOX + (next() % (SANDBOX_SIZE / 4096)) * 4096 : PICK(outside);
+}
+
+static long raw_syscall(long n, uint64_t a[6])
+{
+	register uint64_t r10 __asm__("r10") = a[3], r8 __asm__("r8") = a[4],
+			  r9 __asm__("r9") = a[5];
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static const long implemented[] = {
+	SYS_read, SYS_write, SYS_close, SYS_mmap, SYS_munmap, SYS_brk, SYS_ioctl,
+	SYS_readv, SYS_writev, SYS_sched_yield, SYS_madvise, SYS_nanosleep, SYS_getpid,
+	SYS_uname, SYS_gettimeofday, SYS_getuid, SYS_getppid, SYS_arch_prctl, SYS_gettid,
+	SYS_set_tid_address, SYS_clock_gettime, SYS_clock_getres, SYS_clock_nanosleep,
+	SYS_prlimit64, 1000, 1001, 1002,
+};
+
+/* Keep the call from ending or stalling the fuzzer (see the top). */
+static int steer(long n, uint64_t a[6])
+{
+	static const struct { long sec, nsec; } short_sleep = { 0, 1000 };
+
+	switch (n) {
+	case SYS_exit:
+	case SYS_exit_group:
+		return -1;
+	case SYS_close:         /* keep the console descriptors open */
+		return (uint32_t)a[0] <= 2 ? -1 : 0;
+	case SYS_arch_prctl:
+		return a[0] == ARCH_SET_FS ? -1 : 0;
+	case SYS_read:          /* a descriptor is an int: the low 32 bits count */
+	case SYS_readv:
+		if ((uint32_t)a[0] <= 2)
+			a[0] = 3 + next() % 4;
+		return 0;
+	case SYS_write:
+	case SYS_writev:
+		if ((uint32_t)a[0] <= 2)
+			a[1] = bad_pointer();
+		return 0;
+	case SYS_mmap:
+	case SYS_munmap:
+	case SYS_madvise:
+		a[0] = sandbox_address();
+		return 0;
+	case SYS_brk:
+		return a[0] != 0 ? -1 : 0;  /* only ask for the break */
+	case SYS_nanosleep:
+		if (next() % 2)
+			a[0] = (uint64_t)&short_sleep;
+		return a[0] == (uint64_t)&short_sleep || a[0] >= 0x0000800000000000 ? 0 : -1;
+	case SYS_clock_nanosleep:
+		if (next() % 2)
+			a[2] = (uint64_t)&short_sleep;
+		a[1] = 0;
+		return a[2] == (uint64_t)&short_sleep || a[2] >= 0x0000800000000000 ? 0 : -1;
+	case 1002:                  /* os_trace: its output would drown ours */
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned long seed, count, made = 0, bad = 0;
+	uint64_t errnos[2] = { 0, 0 };
+	int distinct = 0;
+
+	if (argc != 3 && argc != 4) {
+		printf("usage: fuzz SEED COUNT [-v]\n");
+		return 2;
+	}
+	seed = strtoul(argv[1], NULL, 0);
+	count = strtoul(argv[2], NULL, 0);
+	state = seed * 0x9e3779b97f4a7c15ul + 1;
+	while (made < count) {
+		long n = next() % 16 ? implemented[next() % (sizeof(implemented) / sizeof(long))]
+				     : (long)(next() % 1100);
+		uint64_t a[6];
+		long ret;
+
+		for (int i = 0; i < 6; i++)
+			a[i] = next() % 2 ? any_pointer() : any_value();
+		if (steer(n, a) != 0)
+			continue;
+		if (argc == 4) {         /* -v: each call before it is made */
+			printf("fuzz: %lu: %ld(%lx, %lx, %lx, %lx, %lx, %lx)\n", made, n, a[0], a[1],
+			       a[2], a[3], a[4], a[5]);
+			fflush(stdout);
+		}
+		ret = raw_syscall(n, a);
+		made++;
+		if (ret < 0 && ret >= -4095) {
+			if (-ret < 128)
+				errnos[-ret / 64] |= 1ull << (-ret % 64);
+		} else if (ret < 0) {
+			bad++;
+			printf("fuzz: call %ld(%lx, %lx, %lx, %lx, %lx, %lx) returned %ld\n", n,
+			       a[0], a[1], a[2], a[3], a[4], a[5], ret);
+		}
+	}
+	for (int i = 0; i < 128; i++)
+		distinct += (errnos[i / 64] >> (i % 64)) & 1;
+	printf("fuzz: seed %lu, %lu calls, %lu failed, %d distinct errnos\n", seed, made, bad,
+	       distinct);
+	return bad != 0;
+}
