@@ -37,12 +37,14 @@ Options: -k NAME keeps the mutants whose "stage/name" contains NAME;
 --quick checks only the sample marked `Quick: yes` (what `make test` runs);
 --full runs each mutant's whole grader without stopping, to report its score.
 
-Keeping patches fresh: `--checkout MUTANT` makes the copy with the patch
-applied (with fuzz, ignoring white space, leaving *.rej files for what still
-does not apply) and prints its path; edit the copy there.  `--refresh MUTANT`
-then writes the patch again from the difference between the copy and the
-tree, keeping its header; without a copy it checks one out first, so that a
-patch that merely drifted (code moved, reformatted) is refreshed in one step.
+Keeping patches fresh: `--checkout MUTANT` makes a copy to edit in
+build/mutants/STAGE/NAME.edit/ with the patch applied (with fuzz, ignoring
+white space, leaving *.rej files for what still does not apply) and prints
+its path.  `--refresh MUTANT` then writes the patch again from the
+difference between that copy and the tree, keeping its header; without a
+copy it checks one out first, so that a patch that merely drifted (code
+moved, reformatted) is refreshed in one step.  Remove the .edit copy when
+done: --refresh prefers it to a fresh one.
 A new mutant starts as a patch file with only its header: --checkout gives
 an unchanged copy to plant the bug in, and --refresh writes the diff.
 """
@@ -103,7 +105,13 @@ class Mutant:
 
     @property
     def workdir(self):
+        """Where the mutant is checked."""
         return WORK / self.stage / self.path.stem
+
+    @property
+    def editdir(self):
+        """Where --checkout puts the copy to edit by hand (a check never touches it)."""
+        return WORK / self.stage / (self.path.stem + ".edit")
 
     @property
     def killer(self):
@@ -173,13 +181,14 @@ def run(command, cwd, stdin=None):
     return proc.returncode, proc.stdout
 
 
-def make_copy(mutant, link_sources=True):
+def make_copy(mutant, for_editing=False):
     """A fresh copy of the tree for `mutant`, sharing what it safely can.
 
-    A copy to be edited by hand (link_sources=False) gets its own sources:
+    A copy to be edited by hand (in mutant.editdir) gets its own sources:
     an editor that writes a file in place would change the tree's through a
     hard link."""
-    tree = mutant.workdir
+    tree = mutant.editdir if for_editing else mutant.workdir
+    link_sources = not for_editing
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
@@ -412,9 +421,9 @@ def main(argv=None):
     if args.checkout or args.refresh:
         for name in [args.checkout] if args.checkout else args.refresh:
             mutant = mutant_by_name(name, all_stages)
-            tree = mutant.workdir
+            tree = mutant.editdir
             if args.checkout or not tree.exists():
-                tree = make_copy(mutant, link_sources=False)
+                tree = make_copy(mutant, for_editing=True)
                 try:
                     if mutant.files:
                         print(apply_patch(mutant, tree, fuzzy=True).rstrip())

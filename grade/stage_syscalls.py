@@ -568,7 +568,7 @@ def _(m):
 RFLAGS_TF, RFLAGS_IF, RFLAGS_DF, RFLAGS_AC = 1 << 8, 1 << 9, 1 << 10, 1 << 18
 
 
-@test("syscalls", "the syscall MSRs: STAR selectors, LSTAR, SFMASK, EFER.SCE",
+@test("syscalls", "the syscall MSRs: STAR selectors, LSTAR, CSTAR, SFMASK, SYSENTER_CS, EFER.SCE",
       cmdline="test=syscall_msrs")
 def _(m):
     found = m.expect(r"^syscall_msrs: STAR 0x([0-9a-f]+), LSTAR 0x([0-9a-f]+) \(syscall_entry "
@@ -592,6 +592,12 @@ def _(m):
         assert sfmask & bit, "SFMASK 0x{:x} leaves RFLAGS.{} as user mode set it".format(
             sfmask, name)
     assert found.group(4) == "1", "EFER.SCE is off: syscall is an invalid opcode"
+    cstar, sysenter_cs = (int(g, 16) for g in m.expect(
+        r"^syscall_msrs: CSTAR 0x([0-9a-f]+), SYSENTER_CS 0x([0-9a-f]+)$").groups())
+    compat = symbol(KERNEL_ELF, "syscall_entry_compat")
+    assert cstar == compat, "CSTAR 0x{:x} is not syscall_entry_compat (0x{:x}): a syscall from " \
+        "32-bit code would enter ring 0 there".format(cstar, compat)
+    assert sysenter_cs == 0, "SYSENTER_CS is 0x{:x}: sysenter must be a #GP".format(sysenter_cs)
     m.expect_pass("syscall_msrs")
 
 

@@ -13,7 +13,8 @@
  *               too many bytes of them, with -E2BIG, and accepts the limits
  *   brk         uvm_brk maps and unmaps whole pages, refuses what it cannot
  *               do by returning the old break
- *   syscall_msrs  STAR, LSTAR, SFMASK and EFER.SCE as usermode_init left them
+ *   syscall_msrs  STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS and EFER.SCE as
+ *               usermode_init left them
  *   kernel_cr3  a kernel thread that runs after a process runs on the
  *               kernel's page tables
  *
@@ -512,7 +513,9 @@ KTEST(brk)
 /* Intel SDM Vol. 4, table 2-2: the MSRs of SYSCALL and SYSRET. */
 #define MSR_STAR   0xc0000081
 #define MSR_LSTAR  0xc0000082
+#define MSR_CSTAR  0xc0000083
 #define MSR_SFMASK 0xc0000084
+#define MSR_SYSENTER_CS 0x174
 
 KTEST(syscall_msrs)
 {
@@ -521,6 +524,8 @@ KTEST(syscall_msrs)
 	kprintf("syscall_msrs: STAR 0x%lx, LSTAR 0x%lx (syscall_entry 0x%lx), SFMASK 0x%lx, "
 		"EFER.SCE %d\n", rdmsr(MSR_STAR), lstar, (uint64_t)syscall_entry,
 		rdmsr(MSR_SFMASK), (rdmsr(MSR_EFER) & EFER_SCE) != 0);
+	kprintf("syscall_msrs: CSTAR 0x%lx, SYSENTER_CS 0x%lx\n", rdmsr(MSR_CSTAR),
+		rdmsr(MSR_SYSENTER_CS));
 	KTEST_ASSERT(lstar == (uint64_t)syscall_entry);
 }
 
