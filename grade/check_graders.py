@@ -75,11 +75,13 @@ TAIL_LINES = 20
 
 # What a copy shares with the tree.  Sources are hard links: patching replaces
 # a file (it is copied first), never writes through a link.  The C library is
-# linked too unless the patch touches its inputs; everything else the build
-# writes is copied, so the tree's own build is never changed.
+# linked too unless the patch touches its inputs; the rest of build/ is
+# copied with its timestamps (objects, stamps such as build-flags), so make
+# rebuilds only what the patch changes and the tree's own build is never
+# written to.  What is made anew anyway, or belongs to other tools, is left.
 SOURCES = ("GNUmakefile", ".gdbinit", "conf", "grade", "kernel", "libc", "user", "labs")
 BUILD_LINKED = ("download", "libc", "sysroot")
-BUILD_COPIED = ("kernel", "user", "obj", "kernel.elf", "kernel.sym", "grub.cfg", ".deps-ok")
+BUILD_SKIPPED = ("mutants", "handout", "grade", "host", "isodir", "os.iso")
 LIBC_INPUTS = ("libc/", "kernel/include/uapi/os/")
 
 
@@ -203,9 +205,9 @@ def make_copy(mutant, for_editing=False):
     build = ROOT / "build"
     relink_libc = not any(f.startswith(LIBC_INPUTS) for f in mutant.files)
     (tree / "build").mkdir()
-    for name in BUILD_LINKED + BUILD_COPIED:
-        source = build / name
-        if not source.exists():
+    for source in sorted(build.iterdir()):
+        name = source.name
+        if name in BUILD_SKIPPED:
             continue
         link = relink_libc and name in BUILD_LINKED
         if source.is_dir():
