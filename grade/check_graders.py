@@ -12,9 +12,10 @@ small patches against the solution in labs/STAGE/mutants/NN-name.patch
 (labs/README.md describes the format).  For each selected mutant this script
 
   1. makes a copy of the tree in build/mutants/STAGE/NAME/: the sources as
-     hard links (cheap), the kernel's and user programs' objects copied, and
+     hard links (cheap), the tree's build copied with its timestamps, and
      the built C library linked, so that only what the patch changes is
-     rebuilt and musl never is;
+     rebuilt and musl never is (the tree's own build must be complete:
+     the script runs `make -s iso` there first, unless --no-build);
   2. applies the patch strictly (no fuzz): a patch that no longer applies is
      reported, with the command that refreshes it;
   3. builds the copy with `make -s iso`;
@@ -24,8 +25,8 @@ small patches against the solution in labs/STAGE/mutants/NN-name.patch
 
 and prints one line per mutant, for example
 
-    check-graders: scheduler/01-resched-every-tick  killed by "scheduler: two busy ..." (9.1s)
-    check-graders: scheduler/02-no-preemption  SURVIVED with 13/13 points (31.0s)
+    check-graders: scheduler/04-resched-every-tick  killed by "scheduler: two busy ..." (3.1s)
+    check-graders: scheduler/07-no-slice-preemption  SURVIVED with 14/14 points (31.0s)
 
 ending with `N passed, M failed` (a killed mutant passes).  The exit status
 is 0 only if every mutant was killed; a survivor, a patch that does not apply
@@ -44,9 +45,9 @@ its path.  `--refresh MUTANT` then writes the patch again from the
 difference between that copy and the tree, keeping its header; without a
 copy it checks one out first, so that a patch that merely drifted (code
 moved, reformatted) is refreshed in one step.  Remove the .edit copy when
-done: --refresh prefers it to a fresh one.
-A new mutant starts as a patch file with only its header: --checkout gives
-an unchanged copy to plant the bug in, and --refresh writes the diff.
+done: --refresh prefers it to a fresh one.  A new mutant starts as a patch
+file with only its header: --checkout gives an unchanged copy to plant the
+bug in, and --refresh writes the diff.
 """
 
 import argparse
@@ -68,7 +69,7 @@ ROOT = gradelib.REPO_ROOT
 LABS = ROOT / "labs"
 WORK = ROOT / "build" / "mutants"
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
-RESULT_RE = re.compile(r"^(.*)  (OK|FAIL) \(\d+\.\d+s\)$", re.M)
+RESULT_RE = re.compile(r"^(\S.*?)  (OK|FAIL)(?: .*)?$", re.M)  # gradelib.result_line
 POINTS_RE = re.compile(r"^(\w+): (\d+)/(\d+) points$", re.M)
 CONTEXT = 1            # lines of context in refreshed patches: small survives reformatting
 TAIL_LINES = 20
