@@ -36,7 +36,8 @@ Python and make files; "your code here" without a hint) at the indentation of
 its BEGIN line, followed by the stub lines as written (uncommented in Python
 and make files).  Other files are copied unchanged.  The files copied are the
 ones git tracks (`git ls-files`), or, outside a git checkout, the whole tree
-except `build/` and `.git/`.  OUTDIR gets a `.handout-stage` file naming S;
+except `build/` and `.git/`, leaving out the planted bugs of S and later
+stages (`labs/STAGE/mutants/`).  OUTDIR gets a `.handout-stage` file naming S;
 an existing OUTDIR is replaced only if it holds such a file.
 
 Errors -- a marker of an unknown stage, an END that does not close the open
@@ -286,7 +287,10 @@ def generate(root, stage, outdir, stages):
         raise SystemExit("unknown stage '{}' (stages: {})".format(stage, " ".join(stages)))
     root, outdir = Path(root), Path(outdir)
     # Transform everything before writing anything, so an error leaves no tree.
-    files = tracked_files(root)
+    # The planted bugs of this and later stages (labs/S/mutants, see
+    # check_graders.py) are patches against the solution: they stay out.
+    hidden = {Path("labs", s, "mutants") for s in stages[stages.index(stage):]}
+    files = [f for f in tracked_files(root) if not hidden & set(f.parents)]
     contents = transform_tree(root, files, stages, stage)
     prepare_outdir(outdir, root)
     for rel in files:

@@ -1,11 +1,13 @@
 """`make test`: everything a change must pass, with one verdict at the end.
 
 Runs, in order, the host unit tests (grade/test_*.py), every stage's grader on
-the full solution, and the handout check (every stage's handout builds, the
-earlier stages' graders pass on it and its own grader does not), and the
-static checks (conf/lint.py: cppcheck, pyflakes, clang-format).  Each part
-prints its own report; this script adds up their "N passed, M failed" lines
-and ends with the total in the same form, exiting non-zero on any failure.
+the full solution, a sample of the planted bugs of labs/*/mutants (each must
+fail its stage's grader; `make check-graders` checks them all), the handout
+check (every stage's handout builds, the earlier stages' graders pass on it
+and its own grader does not), and the static checks (conf/lint.py: cppcheck,
+pyflakes, clang-format).  Each part prints its own report; this script adds
+up their "N passed, M failed" lines and ends with the total in the same form,
+exiting non-zero on any failure.
 """
 import re
 import subprocess
@@ -58,6 +60,8 @@ def main():
         ("host unit tests", [sys.executable, "-m", "unittest", "discover", "-s", "grade",
                              "-p", "test_*.py"]),
         ("graders", [sys.executable, "grade/grade.py", "--no-build"]),
+        ("graders against planted bugs (a sample)",
+         [sys.executable, "grade/check_graders.py", "--no-build", "--quick"]),
         ("handout check", [sys.executable, "grade/check_handouts.py"]),
         ("lint", [sys.executable, "conf/lint.py"]),
     ]

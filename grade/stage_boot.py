@@ -7,7 +7,7 @@ import subprocess
 
 import kgdb
 from gradelib import REPO_ROOT, main, test
-from kelf import symbol, symbols_module_bytes
+from kelf import header_define, symbol, symbols, symbols_module_bytes
 
 
 @test("boot", "boots and prints the banner", cmdline="test=banner")
@@ -37,11 +37,23 @@ def _(m):
 
 
 def check_memory_total(m, megabytes):
-    match = m.expect(r"^mmap: (\d+) KiB available")
-    kib = int(match.group(1))
+    match = m.expect(r"^mmap: (\d+) KiB available, top of memory ([0-9a-f]+)$")
+    kib, top = int(match.group(1)), int(match.group(2), 16)
     # The BIOS keeps a little below 1 MiB and at the top of low memory.
     assert megabytes * 1024 * 0.97 <= kib <= megabytes * 1024, \
         "{} KiB available with -m {}M".format(kib, megabytes)
+    # The total and the top, worked out again from the regions listed.
+    available = []
+    for line in m.output:
+        region = re.match(r"^mmap: ([0-9a-f]{16})-([0-9a-f]{16}) available$", line)
+        if region:
+            available.append((int(region.group(1), 16), int(region.group(2), 16) + 1))
+    assert sum(end - base for base, end in available) // 1024 == kib, \
+        "the available regions listed add up to {} KiB, the total says {}".format(
+            sum(end - base for base, end in available) // 1024, kib)
+    assert available and max(end for _, end in available) == top, \
+        "top of memory {:x}, but the highest available region ends at {:x}".format(
+            top, max(end for _, end in available) if available else 0)
     m.expect_pass("banner")
 
 
@@ -110,6 +122,81 @@ def _(m):
         start, size = symbol(name)
         assert start <= addr < start + size and addr - start == offset, \
             "0x{:x} is not {}+0x{:x} in build/kernel.elf".format(addr, name, offset)
+
+
+def function_at(addr):
+    """"name+0xOFF" for addr, from nm's symbols of build/kernel.elf."""
+    for name, (start, size) in symbols().items():
+        if size and start <= addr < start + size:
+            return "{}+0x{:x}".format(name, addr - start)
+    return "?"
+
+
+BACKTRACE_CASES = ["zero return", "rip first", "misaligned", "user half", "loop"]
+
+
+@test("boot", "backtraces of made-up frame chains stop at the right frame",
+      cmdline="test=backtrace")
+def _(m):
+    m.expect_pass("backtrace")
+    max_frames = header_define("kernel/debug/panic.c", "MAX_FRAMES")
+    lines = m.output
+    at = 0
+    for case in BACKTRACE_CASES:
+        while not lines[at].startswith("backtrace_case: {}: ".format(case)):
+            at += 1
+        found = re.match(r"^backtrace_case: .*: rip 0x([0-9a-f]+), frames((?: 0x[0-9a-f]+)*)$",
+                         lines[at])
+        assert found, "badly formed line: " + lines[at]
+        rip, rets = int(found.group(1), 16), [int(x, 16) for x in found.group(2).split()]
+        # What backtrace_print must print: rip as it is (if any), then each
+        # return address minus one, up to a zero one; the chain of "loop"
+        # never ends, so MAX_FRAMES frames of it in all.
+        want = [rip] if rip else []
+        for ret in rets:
+            if ret == 0:
+                break
+            want.append(ret - 1)
+        if case == "loop":
+            want = [rets[0] - 1] * max_frames
+        assert lines[at + 1] == "backtrace:", "{}: no backtrace: line".format(case)
+        got = []
+        at += 2
+        while at < len(lines) and re.match(r"^\s+#\d+ ", lines[at]):
+            got.append(lines[at].strip())
+            at += 1
+        expected = ["#{} 0x{:x} {}".format(i, addr, function_at(addr))
+                    for i, addr in enumerate(want)]
+        assert got == expected, "{}: the chain {} (rip 0x{:x}) gave the backtrace\n  {}\n" \
+            "expected\n  {}".format(case, " ".join(hex(r) for r in rets), rip,
+                                    "\n  ".join(got), "\n  ".join(expected))
+
+
+@test("boot", "the memory map: entries entry_size apart, totals of available memory",
+      cmdline="test=mmap_parse")
+def _(m):
+    m.expect_pass("mmap_parse")
+    entries, regions = [], []
+    for line in m.output:
+        found = re.match(r"^mmap_parse: (entry|region) \d+: base 0x([0-9a-f]+) length "
+                         r"0x([0-9a-f]+) type (\d+)$", line)
+        if found:
+            (entries if found.group(1) == "entry" else regions).append(
+                (int(found.group(2), 16), int(found.group(3), 16), int(found.group(4))))
+    summary = [re.match(r"^mmap_parse: (\d+) regions, available 0x([0-9a-f]+), top "
+                        r"0x([0-9a-f]+)$", line) for line in m.output]
+    summary = [s for s in summary if s]
+    assert summary, "no mmap_parse summary line"
+    count, available, top = (int(g, 0 if i == 0 else 16)
+                             for i, g in enumerate(summary[0].groups()))
+    assert regions == entries, "the memory map tag held\n  {}\nbut boot_info has\n  {}".format(
+        entries, regions)
+    want_available = sum(length for _, length, kind in entries if kind == 1)
+    want_top = max(base + length for base, length, kind in entries if kind == 1)
+    assert (count, available, top) == (len(entries), want_available, want_top), \
+        "{} regions, available 0x{:x}, top 0x{:x}: expected {}, 0x{:x}, 0x{:x} (the end of " \
+        "the highest available region)".format(count, available, top, len(entries),
+                                              want_available, want_top)
 
 
 @test("boot", "a line typed on serial comes back", cmdline="test=echo")

@@ -46,6 +46,23 @@ def _(m):
     expect_baseline(m, "heap_reuse", free)
 
 
+@test("heap", "a size class keeps one empty page; a freed slot of a full page goes first",
+      cmdline="test=heap_pages")
+def _(m):
+    found = m.expect(r"^heap_pages: class of (\d+)-byte slots: (\d+) blocks make (\d+) new "
+                     r"pages; a slot freed in a full page is handed out next: (yes|no)$")
+    new_pages = int(found.group(3))
+    assert found.group(4) == "yes", "a slot freed in a full page was not the next one handed " \
+        "out (that page belongs at the front of partial)"
+    kept, given = (int(g) for g in m.expect(
+        r"^heap_pages: all freed: the class keeps (\d+) empty pages, gave (\d+) back$").groups())
+    assert (kept, given) == (1, new_pages - 1), \
+        "when {} pages became empty the class kept {} and gave {} back: expected 1 and {}" \
+        .format(new_pages, kept, given, new_pages - 1)
+    m.expect(r"^heap_pages: after heap_trim: 0 pages$")
+    m.expect_pass("heap_pages")
+
+
 @test("heap", "random alloc/free sequences leave the heap as it started",
       cmdline="test=heap_random")
 def _(m):

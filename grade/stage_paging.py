@@ -102,6 +102,14 @@ def _(m):
     match = m.expect(r"^frame_contig: 2 MiB runs at 0x([0-9a-f]+) and 0x([0-9a-f]+)")
     for run in match.groups():
         assert int(run, 16) % (2 * MIB) == 0, "run at 0x{} is not 2 MiB aligned".format(run)
+    # A frame taken inside the lowest free 2 MiB run: the next run must be
+    # the next aligned one, not one starting just past the taken frame.
+    taken, run = (int(g, 16) for g in m.expect(
+        r"^frame_contig: with frame 0x([0-9a-f]+) taken, the next 2 MiB run is at "
+        r"0x([0-9a-f]+)$").groups())
+    want = (taken // (2 * MIB) + 1) * 2 * MIB
+    assert run == want, "with frame 0x{:x} taken, the 2 MiB run went to 0x{:x}, expected " \
+        "0x{:x}".format(taken, run, want)
     m.expect_pass("frame_contig")
 
 

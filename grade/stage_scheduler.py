@@ -59,16 +59,64 @@ def check_fair(m, nthreads):
         nthreads)).group(1))
     ticks, loops = [], []
     for i in range(nthreads):
-        t, n = numbers(m.expect(r"^fair: spinner-{}: (\d+) ticks, (\d+) loops$".format(i)))
+        match = m.expect(r"^fair: spinner-{}: (\d+) ticks, (\d+) loops, (\d+) turns of "
+                         r"([\d ]*) ticks$".format(i))
+        t, n, nturns = (int(match.group(k)) for k in (1, 2, 3))
+        turns = [int(x) for x in match.group(4).split()]
         ticks.append(t)
         loops.append(n)
+        # Each turn on the CPU is one slice; only the last may be cut short
+        # (by main waking up at the end).
+        if len(turns) != nturns or any(x != SLICE_TICKS for x in turns[:-1]):
+            fail("spinner-{}'s turns on the CPU lasted {} ticks: expected turns of one "
+                 "slice, {} ticks".format(i, turns, SLICE_TICKS))
+        if abs(sum(turns) - t) > 1:
+            fail("spinner-{}'s turns add up to {} ticks, but it was charged {}".format(
+                i, sum(turns), t))
     if sum(ticks) < total - 2:
         fail("the spinners used {} of {} ticks".format(sum(ticks), total))
     if max(ticks) - min(ticks) > SLICE_TICKS + 1:
         fail("unfair shares of the CPU: {} ticks (slice {})".format(ticks, SLICE_TICKS))
     if min(loops) < 0.8 * max(loops):
         fail("unequal progress: {} loops".format(loops))
+    counted, switches, resched = numbers(m.expect(
+        r"^fair: (\d+) ticks, (\d+) context switches, (\d+) reschedules$"))
+    # One reschedule per slice (and one for main waking up), not one per tick.
+    slices = counted // SLICE_TICKS
+    if resched > slices + 2 or switches < slices:
+        fail("{} ticks made {} reschedules and {} context switches: expected about one "
+             "each per slice of {} ticks".format(counted, resched, switches, SLICE_TICKS))
     m.expect_pass("sched_fair")
+
+
+@test(STAGE, "a new thread's first frame: an aligned stack, backtraces end at thread_entry",
+      cmdline="test=thread_frame")
+def _(m):
+    rbp, mod = numbers(m.expect(r"^frame: the thread function's rbp is at stack top - (\d+) "
+                                r"\(mod 16: (\d+)\)$"))
+    if mod != 0:
+        fail("the thread function's rbp is {} mod 16: thread_entry did not start with rsp + 8 "
+             "a multiple of 16".format(mod))
+    frames = []
+    while True:
+        match = m.expect(r"^frame: (?:#(\d+) at stack top - (\d+) returns to (0x[0-9a-f]+) (\S+)"
+                         r"|the chain ends with rbp (0x[0-9a-f]+) after (\d+) frames)$")
+        if match.group(5) is not None:
+            end, depth = int(match.group(5), 16), int(match.group(6))
+            break
+        frames.append((int(match.group(2)), int(match.group(3), 16), match.group(4)))
+    if depth != len(frames):
+        fail("the kernel counted {} frames but printed {}".format(depth, len(frames)))
+    # thread_fn's frame returns into thread_entry; thread_entry's frame sits
+    # right under the zero word at the top, which is its return address, and
+    # holds rbp = 0 from the switch frame: the chain ends there.
+    want = [(rbp, None, "thread_entry"), (16, 0, "?")]
+    got = [(off, ret if name == "?" else None, name) for off, ret, name in frames]
+    if got != want or end != 0:
+        fail("the frame chain of a new thread is {} ending with rbp {:#x}; expected the thread "
+             "function's frame returning to thread_entry, then thread_entry's frame at stack "
+             "top - 16 returning to 0 (the zero word), then rbp 0".format(frames, end))
+    m.expect_pass("thread_frame")
 
 
 @test(STAGE, "two busy threads of one priority share the CPU", cmdline="test=sched_fair",
@@ -130,6 +178,10 @@ def _(m):
         r"blocked-b (\d+)$"))
     halts, counted, switches = numbers(m.expect(
         r"^idle: (\d+) hlt wake-ups for (\d+) ticks, (\d+) context switches$"))
+    idle_stat = int(m.expect(r"^idle: the scheduler counted (\d+) idle ticks$").group(1))
+    if idle_stat != idle:
+        fail("stats.idle_ticks counted {} idle ticks, the idle thread was charged {}".format(
+            idle_stat, idle))
     if a or b:
         fail("blocked threads were charged {} and {} ticks".format(a, b))
     if idle < ticks - 1:
@@ -218,6 +270,22 @@ def _(m):
     if woke != WAKE_ORDER or polled != WAKE_ORDER:
         fail("woke {} (asked {}), polled {}: expected one poll each, in wake order".format(
             woke, WAKE_ORDER, polled))
+    polls, irq_off, counted = numbers(m.expect(
+        r"^executor: (\d+) polls, (\d+) with interrupts off; the executor counted (\d+)$"))
+    if polls != ntasks + len(WAKE_ORDER) or irq_off or counted != polls:
+        fail("{} polls ({} expected), {} of them with interrupts off, {} counted by the "
+             "executor: polls run with interrupts on and are counted".format(
+                 polls, ntasks + len(WAKE_ORDER), irq_off, counted))
+    before, after = numbers(m.expect(r"^executor: a task that yields, then awaits an event, "
+                                     r"was polled (\d+) times, then (\d+) after the event$"))
+    if (before, after) != (2, 1):
+        fail("a task that woke itself once while polled was polled {} times, then {} for one "
+             "event; expected 2, then 1".format(before, after))
+    slept, joined = numbers(m.expect(r"^executor: executor_join of a task that sleeps (\d+) "
+                                     r"ticks returned after (\d+) ticks$"))
+    if joined != slept:
+        fail("executor_join of a task finishing {} ticks later returned after {}".format(
+            slept, joined))
     order = m.expect(r"^executor: timer wake-ups finished the tasks in the order (\S+)$").group(1)
     if not order.startswith(WAKE_ORDER) or sorted(order) != sorted(spawn):
         fail("tasks sleeping in the order {} finished in the order {}".format(WAKE_ORDER, order))
@@ -242,6 +310,11 @@ def _(m):
     # line or taking one.  Polling without wake-ups would make thousands.
     if not 1 <= polls <= len(typed) + 2 * len(CONSOLE_LINES):
         fail("the executor polled {} times for {} bytes typed".format(polls, len(typed)))
+    quiet, state, polls = m.expect(r"^console: then, in (\d+) ticks without input, the "
+                                   r"executor was (\S+) and polled (\d+) times$").groups()
+    if state != "blocked" or polls != "0":
+        fail("with no input for {} ticks, the executor thread was {} and polled {} times: "
+             "expected blocked, no polls".format(quiet, state, polls))
     m.expect_pass("console_lines")
 
 

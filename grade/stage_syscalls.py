@@ -16,11 +16,13 @@ import subprocess
 from gradelib import REPO_ROOT, fail, main, test
 
 USER = REPO_ROOT / "build" / "user"
+KERNEL_ELF = REPO_ROOT / "build" / "kernel.elf"
 USER_END = 0x0000800000000000
 USER_STACK_TOP = 0x00007ffffffff000
 USER_STACK_MAX = 8 << 20
 STACK_GUARD_SIZE = 1 << 20
 PID = r"\(pid (\d+)\)"
+E2BIG = 7
 
 
 # ---- what the grader knows about the programs -------------------------------
@@ -60,15 +62,31 @@ def code_bytes(prog, address, count):
     fail("0x{:x} is not in the file part of a segment of build/user/{}".format(address, prog))
 
 
-def user_symbol(prog, name):
-    """The address of symbol name in build/user/prog (from nm)."""
-    out = subprocess.run(["nm", str(USER / prog)], capture_output=True, text=True,
+def symbol(path, name):
+    """The address of symbol name in the ELF file path (from nm)."""
+    out = subprocess.run(["nm", str(path)], capture_output=True, text=True,
                          check=True).stdout
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16)
-    fail("no symbol {} in build/user/{}".format(name, prog))
+    fail("no symbol {} in {}".format(name, path.relative_to(REPO_ROOT)))
+
+
+def user_symbol(prog, name):
+    """The address of symbol name in build/user/prog."""
+    return symbol(USER / prog, name)
+
+
+def header_constant(path, name):
+    """The value of `#define NAME value` in the kernel header path (an integer
+    expression of numbers and the operators * + - << ( ))."""
+    text = (REPO_ROOT / path).read_text()
+    match = re.search(r"^#define\s+{}\s+([0-9a-fA-FxXuUlL()*+<\- ]+?)\s*(?:/\*.*)?$".format(
+        name), text, re.M)
+    if not match:
+        fail("{}: no #define {}".format(path, name))
+    return int(eval(re.sub(r"(?<=[0-9a-fA-F])[uUlL]+", "", match.group(1)), {}))
 
 
 def text_range(prog):
@@ -442,6 +460,18 @@ def _(m):
     _, _, entry, _, phnum, _ = elf_header("tls")
     assert (int(found.group(1), 16), int(found.group(2), 16), int(found.group(3))) == \
         (entry, phdr_address("tls"), phnum), "entry/phdr/phnum differ from build/user/tls"
+    # The test moves the data segment into the last page of the read-only
+    # one (the third PT_LOAD): that page must be mapped once, writable,
+    # holding the bytes of both.
+    loads = [ph for ph in elf_header("tls")[5] if ph[0] == 1]
+    _, _, _, vaddr, _, memsz = loads[2]
+    page = (vaddr + memsz - 1) & ~0xfff
+    found = m.expect(r"^elf_reject: segments sharing page 0x([0-9a-f]+) load: (.*)$")
+    assert int(found.group(1), 16) == page, "shared page 0x{}, expected 0x{:x}".format(
+        found.group(1), page)
+    assert found.group(2) == "writable, the bytes of both in place", \
+        "two segments sharing a page: {} (expected writable, with both segments' bytes)".format(
+            found.group(2))
     m.expect_pass("elf_reject")
 
 
@@ -466,6 +496,8 @@ def _(m):
 def _(m):
     m.expect(r"^usercopy: copy_to_user\(read-only, 1\) = -14: ok$")
     m.expect(r"^usercopy: copy_from_user\(kernel text, 1\) = -14: ok$")
+    m.expect(r"^usercopy: copy_to_user\(rw, 2\^64 - 16\) \(wraps\) = -14: ok$")
+    m.expect(r"^usercopy: bytes the refused copy changed = 0: ok$")
     m.expect(r"^usercopy: strncpy_from_user\(no NUL in 16\) = -36: ok$")
     m.expect(r"^usercopy: pages mapped for it = 1: ok$")
     found = m.expect(r"^usercopy: free frames before (\d+), after (\d+)$")
@@ -478,6 +510,108 @@ def _(m):
 def _(m):
     m.expect(r"^smap: copy_to_user works")
     m.expect_panic(r"page fault: read at cr2=0x1000000 \(kernel, present\)")
+
+
+@test("syscalls", "exec: too many strings or bytes of them are E2BIG, the limits are not",
+      cmdline="test=exec_limits")
+def _(m):
+    strings = header_constant("kernel/proc/exec.h", "EXEC_MAX_STRINGS")
+    nbytes = header_constant("kernel/proc/exec.h", "EXEC_MAX_BYTES")
+    found = m.expect(r"^exec_limits: (\d+) strings: (-?\d+); (\d+) strings: (-?\d+); (\d+) "
+                     r"arguments and 11 environment strings: (-?\d+)$")
+    got = [int(g) for g in found.groups()]
+    assert got == [strings, 0, strings + 1, -E2BIG, strings - 10, -E2BIG], \
+        "exec with {} / {} / {}+11 strings returned {} / {} / {}: expected 0, -E2BIG ({}), " \
+        "-E2BIG".format(got[0], got[2], got[4], got[1], got[3], got[5], -E2BIG)
+    found = m.expect(r"^exec_limits: (\d+) bytes of strings: (-?\d+); (\d+) bytes: (-?\d+)$")
+    got = [int(g) for g in found.groups()]
+    assert got == [nbytes, 0, nbytes + 1, -E2BIG], \
+        "exec with {} / {} bytes of strings returned {} / {}: expected 0, -E2BIG".format(
+            got[0], got[2], got[1], got[3])
+    found = m.expect(r"^exec_limits: free frames before (\d+), after (\d+)$")
+    assert found.group(1) == found.group(2), "refused execs leaked frames: " + found.group(0)
+    m.expect_pass("exec_limits")
+
+
+@test("syscalls", "brk maps and unmaps whole pages, and answers a refusal with the old break",
+      cmdline="test=brk")
+def _(m):
+    heap, blocker = (int(x, 16) for x in m.expect(
+        r"^brk: the heap starts at 0x([0-9a-f]+), a page at 0x([0-9a-f]+) is in the way$"
+    ).groups())
+    page = 4096
+    user_mmap_top = header_constant("kernel/mm/uvm.h", "USER_MMAP_TOP")
+    brk = heap
+    # (what, new break) and what the grader expects: the break, pages mapped
+    steps = [("grow into a page", heap + 100), ("grow past 3 pages", heap + 3 * page + 1),
+             ("shrink to 1 page", heap + page), ("grow over a mapping", blocker + page),
+             ("below the heap", heap - page), ("above USER_MMAP_TOP", user_mmap_top + page),
+             ("back to the start", heap)]
+    for what, newbrk in steps:
+        if heap <= newbrk <= user_mmap_top and -(-newbrk // page) * page <= blocker:
+            brk = newbrk
+        want_pages = -(-(brk - heap) // page)
+        found = m.expect(r"^brk: {}: brk\(0x([0-9a-f]+)\) = 0x([0-9a-f]+), (\d+) pages mapped$"
+                         .format(re.escape(what)))
+        asked, got, pages = int(found.group(1), 16), int(found.group(2), 16), int(found.group(3))
+        assert asked == newbrk, "brk test asked 0x{:x}, expected 0x{:x}".format(asked, newbrk)
+        assert (got, pages) == (brk, want_pages), \
+            "{}: brk(0x{:x}) = 0x{:x} with {} pages mapped, expected 0x{:x} with {}".format(
+                what, newbrk, got, pages, brk, want_pages)
+    m.expect(r"^brk: 0 pages mapped by it in all$")
+    m.expect_pass("brk")
+
+
+# SFMASK must clear these RFLAGS bits at every syscall (Intel SDM Vol. 1,
+# 3.4.3): IF (no interrupt before the stack switch), DF (the kernel's string
+# instructions go up), TF (no single step into the kernel), AC (SMAP).
+RFLAGS_TF, RFLAGS_IF, RFLAGS_DF, RFLAGS_AC = 1 << 8, 1 << 9, 1 << 10, 1 << 18
+
+
+@test("syscalls", "the syscall MSRs: STAR selectors, LSTAR, CSTAR, SFMASK, SYSENTER_CS, EFER.SCE",
+      cmdline="test=syscall_msrs")
+def _(m):
+    found = m.expect(r"^syscall_msrs: STAR 0x([0-9a-f]+), LSTAR 0x([0-9a-f]+) \(syscall_entry "
+                     r"0x[0-9a-f]+\), SFMASK 0x([0-9a-f]+), EFER.SCE (\d)$")
+    star, lstar, sfmask = (int(g, 16) for g in found.groups()[:3])
+    gdt = "kernel/arch/x86_64/gdt.h"
+    kcode, kdata = header_constant(gdt, "GDT_KERNEL_CODE"), header_constant(gdt, "GDT_KERNEL_DATA")
+    ucode, udata = header_constant(gdt, "GDT_USER_CODE"), header_constant(gdt, "GDT_USER_DATA")
+    # SYSCALL: CS = STAR[47:32], SS = that + 8.  SYSRET to 64-bit mode:
+    # CS = STAR[63:48] + 16, SS = STAR[63:48] + 8 (Intel SDM Vol. 2B).
+    syscall_sel, sysret_base = (star >> 32) & 0xffff, (star >> 48) & 0xffff
+    assert syscall_sel == kcode and syscall_sel + 8 == kdata, \
+        "STAR[47:32] = 0x{:x}: SYSCALL would load CS 0x{:x}, SS 0x{:x}, not 0x{:x}, 0x{:x}".format(
+            syscall_sel, syscall_sel, syscall_sel + 8, kcode, kdata)
+    assert (sysret_base | 3) + 16 == ucode | 3 and (sysret_base | 3) + 8 == udata | 3, \
+        "STAR[63:48] = 0x{:x}: SYSRET would load CS 0x{:x}, SS 0x{:x}, not 0x{:x}, 0x{:x}".format(
+            sysret_base, (sysret_base + 16) | 3, (sysret_base + 8) | 3, ucode | 3, udata | 3)
+    entry = symbol(KERNEL_ELF, "syscall_entry")
+    assert lstar == entry, "LSTAR 0x{:x} is not syscall_entry (0x{:x})".format(lstar, entry)
+    for bit, name in [(RFLAGS_IF, "IF"), (RFLAGS_DF, "DF"), (RFLAGS_TF, "TF"), (RFLAGS_AC, "AC")]:
+        assert sfmask & bit, "SFMASK 0x{:x} leaves RFLAGS.{} as user mode set it".format(
+            sfmask, name)
+    assert found.group(4) == "1", "EFER.SCE is off: syscall is an invalid opcode"
+    cstar, sysenter_cs = (int(g, 16) for g in m.expect(
+        r"^syscall_msrs: CSTAR 0x([0-9a-f]+), SYSENTER_CS 0x([0-9a-f]+)$").groups())
+    compat = symbol(KERNEL_ELF, "syscall_entry_compat")
+    assert cstar == compat, "CSTAR 0x{:x} is not syscall_entry_compat (0x{:x}): a syscall from " \
+        "32-bit code would enter ring 0 there".format(cstar, compat)
+    assert sysenter_cs == 0, "SYSENTER_CS is 0x{:x}: sysenter must be a #GP".format(sysenter_cs)
+    m.expect_pass("syscall_msrs")
+
+
+@test("syscalls", "kernel threads run on the kernel's page tables between a process's turns",
+      cmdline="test=kernel_cr3")
+def _(m):
+    m.expect(r"^sse: 1: 300 rounds ok")
+    found = m.expect(r"^kernel_cr3: main ran (\d+) times next to a process, (\d+) times on "
+                     r"other page tables than the kernel's; sse exited with (\d+)$")
+    rounds, wrong, status = (int(g) for g in found.groups())
+    assert wrong == 0, "a kernel thread ran {} of {} times on a process's page tables".format(
+        wrong, rounds)
+    assert status == 0, "sse exited with {}".format(status)
+    m.expect_pass("kernel_cr3")
 
 
 @test("syscalls", "without SMEP/SMAP (-cpu qemu64): badcall and hello still pass",

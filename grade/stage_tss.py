@@ -72,7 +72,10 @@ def _(m):
     tss_address = kelf.symbol("cpu_tss")[0]
     assert base == tss_address, "the TSS descriptor's base is {:#x}, but cpu_tss is at {:#x}".format(
         base, tss_address)
-    assert limit >= 0x67, "the TSS limit {:#x} is below 0x67 (104 bytes)".format(limit)
+    # The 64-bit TSS is 104 bytes (Intel SDM Vol. 3A, "64-Bit TSS"); the
+    # limit is its last byte.  One more would put a byte of whatever follows
+    # cpu_tss under the limit.
+    assert limit == 0x67, "the TSS limit is {:#x}, expected 0x67 (104 bytes - 1)".format(limit)
     assert (lo >> 40) & 0xf == 0xb, \
         "the TSS descriptor's type is {:#x}, expected 0xb (64-bit TSS, busy after ltr)".format(
             (lo >> 40) & 0xf)
@@ -101,8 +104,13 @@ def _(m):
     m.expect_pass("gdt_tss")
 
 
-@test("tss", "tss_set_kernel_stack sets the RSP0 the CPU uses", cmdline="test=gdt_tss", timeout=20)
+@test("tss", "RSP0 is the boot stack; tss_set_kernel_stack sets the RSP0 the CPU uses",
+      cmdline="test=gdt_tss", timeout=20)
 def _(m):
+    rsp0 = int(m.expect(r"^tss: rsp0=" + HEX + " while the boot thread runs$").group(1), 16)
+    top = kelf.address("boot_stack_top64")
+    assert rsp0 == top, "RSP0 is {:#x} while the boot thread runs, expected boot_stack_top64 " \
+        "({:#x})".format(rsp0, top)
     m.expect(r"^tss: rsp0 after tss_set_kernel_stack\(0xffffff0000123450\) = 0xffffff0000123450$")
     m.expect_pass("gdt_tss")
 
@@ -131,6 +139,23 @@ def _(m):
             name, line.group(5), owner)
     m.expect(r"^kstack: after free, a's stack is unmapped$")
     m.expect(r"^kstack: c=0x[0-9a-f]+ reuses a's slot: yes$")
+    before, after = m.expect(r"^kstack: free frames before (\d+), after freeing them all (\d+)$"
+                             ).groups()
+    assert before == after, "kstack_free did not give back every frame: {} free before, {} " \
+        "after".format(before, after)
+    guard, owner = m.expect(r"^kstack: boot stack guard {} owner '([^']*)'$".format(HEX)).groups()
+    assert int(guard, 16) == kelf.address("boot_stack_guard") and owner == "boot", \
+        "the boot stack's guard page (boot_stack_guard, {:#x}) belongs to '{}', expected " \
+        "'boot'".format(kelf.address("boot_stack_guard"), owner)
+    m.expect(r"^kstack: just past the last slot, guard owner '\(none\)'$")
+    # With too few frames left, kstack_alloc fails and undoes everything:
+    # the slot's pages are unmapped and the slot is free for the next one.
+    found = m.expect(r"^kstack: with \d+ frames left kstack_alloc returned 0x([0-9a-f]+); its "
+                     r"slot's stack is (\S+), guard owner '([^']*)'$")
+    assert found.groups() == ("0", "unmapped", "(none)"), \
+        "kstack_alloc without enough frames: returned 0x{}, its slot's stack {}, its guard " \
+        "owner '{}'; expected 0, unmapped, (none)".format(*found.groups())
+    m.expect(r"^kstack: the next kstack_alloc reuses that slot: yes$")
     m.expect_pass("kstack")
 
 

@@ -172,8 +172,10 @@ void schedule(void)
 
 void sched_preempt(void)
 {
-	if (need_resched && active)
+	if (need_resched && active) {
+		stats.reschedules++;
 		schedule();
+	}
 }
 
 void sched_yield(void)

@@ -89,6 +89,7 @@ struct sched_stats {
 	uint64_t idle_halts;        /* times the idle thread woke up from hlt */
 	uint64_t preemptions;       /* switches away from a thread that could still run */
 	uint64_t promotions;        /* aging steps */
+	uint64_t reschedules;       /* reschedule requests acted on by sched_preempt */
 };
 void sched_get_stats(struct sched_stats *st);
 

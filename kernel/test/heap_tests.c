@@ -144,6 +144,63 @@ KTEST(heap_reuse)
 	expect_same("heap_reuse", &base);
 }
 
+/*
+ * The page policy of a size class: a page that was full goes to the front
+ * of partial (its freed slot is the next one handed out), and of the pages
+ * that become empty the class keeps one and gives the rest back.
+ */
+#define POLICY_SIZE 200
+#define POLICY_NEW_PAGES 3
+#define POLICY_MAX 256
+
+KTEST(heap_pages)
+{
+	static void *blocks[POLICY_MAX];
+	struct heap_stats s0, s1;
+	int c = -1, n = 0;
+	uint64_t pages0, full_pages, kept;
+	void *probe, *again;
+
+	heap_trim();
+	heap_get_stats(&s0);
+	probe = kmalloc(POLICY_SIZE);
+	heap_get_stats(&s1);
+	for (int i = 0; i < HEAP_NCLASSES; i++)
+		if (s1.classes[i].in_use == s0.classes[i].in_use + 1)
+			c = i;
+	KTEST_ASSERT(probe && c >= 0);
+	kfree(probe);
+	heap_trim();
+	heap_get_stats(&s0);
+	pages0 = s0.classes[c].pages;
+	/* Fill the class's pages and POLICY_NEW_PAGES new ones (the last with
+	 * one block). */
+	do {
+		KTEST_ASSERT(n < POLICY_MAX);
+		blocks[n++] = kmalloc(POLICY_SIZE);
+		KTEST_ASSERT(blocks[n - 1]);
+		heap_get_stats(&s1);
+	} while (s1.classes[c].pages < pages0 + POLICY_NEW_PAGES);
+	full_pages = s1.classes[c].pages;
+	/* blocks[0] is in a full page; the last page has free slots. */
+	kfree(blocks[0]);
+	again = kmalloc(POLICY_SIZE);
+	kprintf("heap_pages: class of %lu-byte slots: %d blocks make %d new pages; a slot freed "
+		"in a full page is handed out next: %s\n", s1.classes[c].slot_size, n,
+		POLICY_NEW_PAGES, again == blocks[0] ? "yes" : "no");
+	blocks[0] = again;
+	for (int i = n - 1; i >= 0; i--)
+		kfree(blocks[i]);
+	heap_get_stats(&s1);
+	kept = s1.classes[c].pages - pages0;
+	kprintf("heap_pages: all freed: the class keeps %lu empty pages, gave %lu back\n", kept,
+		full_pages - s1.classes[c].pages);
+	heap_trim();
+	heap_get_stats(&s1);
+	kprintf("heap_pages: after heap_trim: %lu pages\n", s1.classes[c].pages);
+	KTEST_ASSERT(again == blocks[0] && kept == 1 && s1.classes[c].pages == pages0);
+}
+
 #define RANDOM_SLOTS 256
 #define RANDOM_OPS   20000
 

@@ -232,7 +232,16 @@ KTEST(frame_contig)
 	KTEST_ASSERT(free_frames() == before);
 	/* Freed runs are whole again. */
 	KTEST_ASSERT(frame_alloc_contig(512, HUGE_PAGE_SIZE) == a);
-	frame_free_contig(a, 512);
+	/* A frame taken in the middle of the run: the next run is 2 MiB on. */
+	frame_free_contig(a, 100);
+	frame_free_contig(a + 101 * PAGE_SIZE, 411);
+	b = frame_alloc_contig(512, HUGE_PAGE_SIZE);
+	kprintf("frame_contig: with frame 0x%lx taken, the next 2 MiB run is at 0x%lx\n",
+		a + 100 * PAGE_SIZE, b);
+	KTEST_ASSERT(b == a + HUGE_PAGE_SIZE);
+	frame_free_contig(b, 512);
+	frame_free(a + 100 * PAGE_SIZE);
+	KTEST_ASSERT(free_frames() == before);
 }
 
 /* Freeing a free frame is a kernel bug: frame_free panics. */

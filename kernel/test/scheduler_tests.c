@@ -15,11 +15,13 @@
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
 #include "boot/cmdline.h"
+#include "debug/ksym.h"
 #include "drivers/console.h"
 #include "lib/string.h"
 #include "lib/wait.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+#include "mm/kstack.h"
 #include "sched/executor.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
@@ -187,15 +189,118 @@ KTEST(thread_basics)
 	KTEST_ASSERT(f1.free == f0.free && h1.blocks_in_use == h0.blocks_in_use);
 }
 
+/* ---- a new thread's first frame: alignment, the end of the frame chain ------ */
+
+#define FRAME_MAX 8
+
+/* What a new thread finds on its stack, seen from its function. */
+struct frame_report {
+	uint64_t top;                   /* the thread's kstack_top */
+	uint64_t fn_rbp;                /* the frame pointer of the thread's function */
+	int depth;
+	uint64_t frame[FRAME_MAX];      /* the frames of the chain, innermost first */
+	uint64_t ret[FRAME_MAX];        /* the return address saved in each */
+	uint64_t end;                   /* the rbp the chain ends with */
+};
+
+/*
+ * Follow the frame-pointer chain from this function's own frame while it
+ * stays on this thread's stack.  The ABI wants rsp + 8 to be a multiple of
+ * 16 when a function starts, so after its `push rbp` this function's rbp
+ * is a multiple of 16 if thread_entry started on an aligned stack.
+ */
+static NOINLINE void frame_probe(void *arg)
+{
+	struct frame_report *r = arg;
+	uint64_t *rbp = __builtin_frame_address(0);
+	uint64_t top = thread_current()->kstack_top;
+
+	r->top = top;
+	r->fn_rbp = (uint64_t)rbp;
+	r->depth = 0;
+	while (rbp && (uint64_t)rbp >= top - KSTACK_SIZE && (uint64_t)rbp + 16 <= top &&
+	       r->depth < FRAME_MAX) {
+		r->frame[r->depth] = (uint64_t)rbp;
+		r->ret[r->depth] = rbp[1];
+		r->depth++;
+		rbp = (uint64_t *)rbp[0];
+	}
+	r->end = (uint64_t)rbp;
+}
+
+KTEST(thread_frame)
+{
+	static struct frame_report r;
+	uint64_t off;
+
+	need_scheduler();
+	join(create("frame-probe", frame_probe, &r, SCHED_PRIO_DEFAULT));
+	kprintf("frame: the thread function's rbp is at stack top - %lu (mod 16: %lu)\n",
+		r.top - r.fn_rbp, r.fn_rbp % 16);
+	for (int i = 0; i < r.depth; i++) {
+		const char *name = ksym_lookup(r.ret[i], &off);
+
+		kprintf("frame: #%d at stack top - %lu returns to 0x%lx %s\n", i, r.top - r.frame[i],
+			r.ret[i], name ? name : "?");
+	}
+	kprintf("frame: the chain ends with rbp 0x%lx after %d frames\n", r.end, r.depth);
+	KTEST_ASSERT(r.fn_rbp % 16 == 0);
+	KTEST_ASSERT(r.depth == 2 && r.end == 0);
+	KTEST_ASSERT(r.frame[1] == r.top - 16 && r.ret[1] == 0);
+}
+
 /* ---- round robin: busy threads of one priority share the CPU -------------- */
 
 #define FAIR_TICKS 200
+#define FAIR_MAX_TURNS 40
+
+/*
+ * A spinner that also measures its turns on the CPU.  A turn begins when
+ * the scheduler switches to the thread (its switch count changes) and
+ * lasts as many ticks as are charged to it until the next one.
+ */
+struct fair_spinner {
+	struct spinner spin;
+	unsigned turns;
+	uint64_t turn_ticks[FAIR_MAX_TURNS];
+};
+
+static void fair_note_turn(struct fair_spinner *f, uint64_t ticks)
+{
+	if (f->turns < FAIR_MAX_TURNS)
+		f->turn_ticks[f->turns] = ticks;
+	f->turns++;
+}
+
+static void fair_spin_fn(void *arg)
+{
+	struct fair_spinner *f = arg;
+	volatile struct thread *me = thread_current();
+	uint64_t seen = me->switches, start = me->ticks;
+
+	for (;;) {
+		uint64_t flags = irq_save();
+		uint64_t switches = me->switches, ticks = me->ticks;
+
+		irq_restore(flags);
+		if (*f->spin.stop)      /* read after the switch count: no turn after it */
+			break;
+		f->spin.loops++;
+		if (switches != seen) {         /* switched away and back: a new turn */
+			fair_note_turn(f, ticks - start);
+			seen = switches;
+			start = ticks;
+		}
+	}
+	fair_note_turn(f, me->ticks - start);   /* the last turn, maybe cut short */
+}
 
 KTEST(sched_fair)
 {
 	int n = cmdline_number("threads", 2, 2, 6);
-	static struct spinner s[6];
+	static struct fair_spinner s[6];
 	static volatile bool stop;
+	struct sched_stats st0, st1;
 	uint64_t total = 0, min_ticks = ~0ull, max_ticks = 0, t0;
 
 	need_scheduler();
@@ -206,28 +311,45 @@ KTEST(sched_fair)
 		char name[16];
 
 		ksnprintf(name, sizeof(name), "spinner-%d", i);
-		s[i] = (struct spinner){ .stop = &stop };
-		s[i].thread = create(name, spin_fn, &s[i], 5);
+		s[i] = (struct fair_spinner){ .spin.stop = &stop };
+		s[i].spin.thread = create(name, fair_spin_fn, &s[i], 5);
 	}
+	sched_get_stats(&st0);
 	t0 = timer_ticks();
 	thread_sleep(FAIR_TICKS);
 	stop = true;
+	sched_get_stats(&st1);
 	for (int i = 0; i < n; i++)
-		s[i].ticks = s[i].thread->ticks;
+		s[i].spin.ticks = s[i].spin.thread->ticks;
+	for (int i = 0; i < n; i++)
+		join(s[i].spin.thread);
 	kprintf("fair: %d threads at priority 5 for %lu ticks (slice %d ticks)\n", n,
 		timer_ticks() - t0, SCHED_SLICE_TICKS);
 	for (int i = 0; i < n; i++) {
-		kprintf("fair: spinner-%d: %lu ticks, %lu loops\n", i, s[i].ticks, s[i].loops);
-		total += s[i].ticks;
-		min_ticks = MIN(min_ticks, s[i].ticks);
-		max_ticks = MAX(max_ticks, s[i].ticks);
+		struct fair_spinner *f = &s[i];
+
+		kprintf("fair: spinner-%d: %lu ticks, %lu loops, %u turns of", i, f->spin.ticks,
+			f->spin.loops, f->turns);
+		for (unsigned k = 0; k < MIN(f->turns, FAIR_MAX_TURNS); k++)
+			kprintf(" %lu", f->turn_ticks[k]);
+		kprintf("%s ticks\n", f->turns > FAIR_MAX_TURNS ? " ..." : "");
+		total += f->spin.ticks;
+		min_ticks = MIN(min_ticks, f->spin.ticks);
+		max_ticks = MAX(max_ticks, f->spin.ticks);
 	}
-	for (int i = 0; i < n; i++)
-		join(s[i].thread);
+	kprintf("fair: %lu ticks, %lu context switches, %lu reschedules\n",
+		st1.ticks - st0.ticks, st1.switches - st0.switches,
+		st1.reschedules - st0.reschedules);
 	KTEST_ASSERT(sched_set_priority(MAIN_TID, SCHED_PRIO_DEFAULT) == 0);
 	KTEST_ASSERT(total >= FAIR_TICKS - 2);
 	/* Round robin: turns of one slice each, so nobody is ahead by more. */
 	KTEST_ASSERT(max_ticks - min_ticks <= SCHED_SLICE_TICKS + 1);
+	for (int i = 0; i < n; i++)
+		for (unsigned k = 0; k + 1 < MIN(s[i].turns, FAIR_MAX_TURNS); k++)
+			KTEST_ASSERT(s[i].turn_ticks[k] == SCHED_SLICE_TICKS);
+	/* One reschedule per slice, not one per tick (and a few for main). */
+	KTEST_ASSERT(st1.reschedules - st0.reschedules <=
+		     (st1.ticks - st0.ticks) / SCHED_SLICE_TICKS + 4);
 }
 
 /* ---- priorities: a higher-priority thread that wakes runs first ----------- */
@@ -423,6 +545,7 @@ KTEST(sched_idle)
 		elapsed, idle_ticks, thread_current()->ticks - main0, a0, b0);
 	kprintf("idle: %lu hlt wake-ups for %lu ticks, %lu context switches\n", halts,
 		s1.ticks - s0.ticks, s1.switches - s0.switches);
+	kprintf("idle: the scheduler counted %lu idle ticks\n", s1.idle_ticks - s0.idle_ticks);
 	idle_go = true;
 	wait_wake_all(&idle_wq);
 	join(a);
@@ -430,6 +553,7 @@ KTEST(sched_idle)
 	KTEST_ASSERT(elapsed == IDLE_TICKS);
 	KTEST_ASSERT(a0 == 0 && b0 == 0);
 	KTEST_ASSERT(idle_ticks >= IDLE_TICKS - 1);
+	KTEST_ASSERT(s1.idle_ticks - s0.idle_ticks == idle_ticks);
 	/* One wake-up per tick: the idle thread halts instead of spinning. */
 	KTEST_ASSERT(halts >= IDLE_TICKS - 1 && halts <= IDLE_TICKS + 2);
 	KTEST_ASSERT(s1.switches - s0.switches <= 4);
@@ -536,9 +660,13 @@ struct order_task {
 
 static struct order_task order_tasks[ORDER_TASKS];
 
-/* Phase 1: log every poll, never finish. */
+static unsigned polls_irq_off;
+
+/* Phase 1: log every poll, never finish.  Polls run with interrupts on. */
 static enum poll order_poll(struct task *task)
 {
+	if (!irq_enabled())
+		polls_irq_off++;
 	log_event(container_of(task, struct order_task, task)->letter);
 	return POLL_PENDING;
 }
@@ -575,6 +703,35 @@ static const char *wake_order(int *ntasks)
 static struct waitq event_wq = WAITQ_INIT("executor test event");
 static volatile int event_value;
 
+/* Yield once (waking itself while being polled), then await the event. */
+static enum poll yield_poll(struct task *task)
+{
+	TASK_BEGIN(task);
+	TASK_YIELD(task);
+	TASK_AWAIT_EVENT(task, &event_wq, event_value > 0);
+	TASK_END(task);
+}
+
+/* Poll ex until its queue is empty, but at most max times. */
+static uint64_t run_at_most(struct executor *ex, uint64_t max)
+{
+	uint64_t polls = 0;
+
+	while (polls < max && executor_run_once(ex))
+		polls++;
+	return polls;
+}
+
+#define LATE_TICKS 5
+
+static volatile uint64_t joined_at;
+
+static void joiner_fn(void *arg)
+{
+	executor_join(arg);
+	joined_at = timer_ticks();
+}
+
 struct event_task {
 	struct task task;
 };
@@ -590,9 +747,12 @@ KTEST(executor_order)
 {
 	static struct executor ex;
 	static struct event_task et;
+	static struct order_task late;
 	int n;
 	const char *order = wake_order(&n);
 	char spawn_order[ORDER_TASKS + 1];
+	uint64_t task_polls = 0, before, after, t0;
+	struct thread *joiner;
 	bool all_done;
 
 	need_scheduler();
@@ -600,6 +760,7 @@ KTEST(executor_order)
 
 	/* Phase 1: direct wake-ups. */
 	log_reset();
+	polls_irq_off = 0;
 	for (int i = 0; i < n; i++) {
 		order_tasks[i] = (struct order_task){ .letter = 'A' + i };
 		spawn_order[i] = 'A' + i;
@@ -623,7 +784,39 @@ KTEST(executor_order)
 		uint64_t want = strchr(order, 'A' + i) ? 2 : 1;
 
 		KTEST_ASSERT(order_tasks[i].task.polls == want);
+		task_polls += order_tasks[i].task.polls;
 	}
+	kprintf("executor: %lu polls, %u with interrupts off; the executor counted %lu\n",
+		task_polls, polls_irq_off, ex.polls);
+	KTEST_ASSERT(polls_irq_off == 0 && ex.polls == task_polls);
+
+	/* A wake-up during a poll makes one more poll, and only one. */
+	event_value = 0;
+	task_init(&et.task, "yield", yield_poll);
+	executor_spawn(&ex, &et.task);
+	before = run_at_most(&ex, 10);
+	event_value = 1;
+	wait_wake_all(&event_wq);
+	after = run_at_most(&ex, 10);
+	kprintf("executor: a task that yields, then awaits an event, was polled %lu times, "
+		"then %lu after the event\n", before, after);
+	KTEST_ASSERT(before == 2 && after == 1 && et.task.state == TASK_DONE);
+
+	/* executor_join of a task that finishes later (on the kernel's executor). */
+	KTEST_ASSERT(executor_kernel() != NULL);
+	late = (struct order_task){ .letter = 'Z', .sleep_ticks = LATE_TICKS };
+	task_init(&late.task, "late", sleepy_poll);
+	joined_at = 0;
+	t0 = timer_ticks();
+	executor_spawn(executor_kernel(), &late.task);
+	joiner = create("joiner", joiner_fn, &late.task, SCHED_PRIO_DEFAULT);
+	thread_sleep(4 * LATE_TICKS);
+	if (joiner->state != THREAD_EXITED)
+		ktest_fail("executor_join still waits %d ticks after its task finished (task %s)",
+			   3 * LATE_TICKS, late.task.state == TASK_DONE ? "done" : "not done");
+	join(joiner);
+	kprintf("executor: executor_join of a task that sleeps %d ticks returned after %lu ticks\n",
+		LATE_TICKS, joined_at - t0);
 
 	/* Phase 2: wake-ups from the timer interrupt (TASK_SLEEP). */
 	log_reset();
@@ -650,7 +843,6 @@ KTEST(executor_order)
 		KTEST_ASSERT(order_tasks[i].task.polls == 2);   /* spawn + alarm: no others */
 
 	/* Phase 3: the kernel's executor thread, woken through a wait queue. */
-	KTEST_ASSERT(executor_kernel() != NULL);
 	event_value = 0;
 	task_init(&et.task, "event", event_poll);
 	executor_spawn(executor_kernel(), &et.task);
@@ -666,10 +858,19 @@ KTEST(executor_order)
 
 /* ---- console input through the executor ------------------------------------------ */
 
+static void find_executor(struct thread *t, void *arg)
+{
+	if (strcmp(t->name, "executor") == 0)
+		*(struct thread **)arg = t;
+}
+
+#define QUIET_TICKS 10
+
 KTEST(console_lines)
 {
 	char a[64], b[64];
-	uint64_t polls0;
+	uint64_t polls0, polls1;
+	struct thread *executor = NULL;
 
 	need_scheduler();
 	KTEST_ASSERT(console_task_running());
@@ -681,6 +882,17 @@ KTEST(console_lines)
 	kprintf("console: got \"%s\" and \"%s\"\n", a, b);
 	kprintf("console: the executor polled %lu times meanwhile\n",
 		executor_kernel()->polls - polls0);
+
+	/* With no more input, the executor has nothing to do: it sleeps. */
+	thread_for_each(find_executor, &executor);
+	KTEST_ASSERT(executor != NULL);
+	thread_sleep(2);
+	polls1 = executor_kernel()->polls;
+	thread_sleep(QUIET_TICKS);
+	kprintf("console: then, in %d ticks without input, the executor was %s and polled %lu "
+		"times\n", QUIET_TICKS, thread_state_name(executor->state),
+		executor_kernel()->polls - polls1);
+	KTEST_ASSERT(executor->state == THREAD_BLOCKED && executor_kernel()->polls == polls1);
 }
 
 /* ---- a thread's stack overflow names the thread ---------------------------------- */

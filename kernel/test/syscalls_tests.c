@@ -9,12 +9,21 @@
  *               bad user addresses of a test address space
  *   smap        the kernel touching user memory directly (not through
  *               usercopy) faults, when the CPU has SMAP: a panic is the pass
+ *   exec_limits exec refuses too many argument and environment strings, or
+ *               too many bytes of them, with -E2BIG, and accepts the limits
+ *   brk         uvm_brk maps and unmaps whole pages, refuses what it cannot
+ *               do by returning the old break
+ *   syscall_msrs  STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS and EFER.SCE as
+ *               usermode_init left them
+ *   kernel_cr3  a kernel thread that runs after a process runs on the
+ *               kernel's page tables
  *
  * The tests that need a user address space borrow one: they make the test
  * thread a (fake) process's for a moment, as proc_start does.
  */
 #include <errno.h>
 #include "test/ktest.h"
+#include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
 #include "boot/multiboot.h"
 #include "lib/elf.h"
@@ -24,8 +33,11 @@
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
+#include "mm/vm.h"
 #include "proc/elf.h"
+#include "proc/exec.h"
 #include "proc/proc.h"
+#include "sched/sched.h"
 #include "sched/thread.h"
 
 /* ---- elf_reject ---------------------------------------------------------- */
@@ -154,6 +166,54 @@ static const struct elf_case {
 	{ "tls", mut_tls },
 };
 
+/*
+ * Two segments may share a page: move the data segment (and the TLS
+ * template in it) down so that it starts in the last page of the read-only
+ * one.  The page must then be there once, writable, with the bytes of both.
+ */
+static void elf_shared_page(uint8_t *buf)
+{
+	Elf64_Phdr *ro, *rw, *tls;
+	struct elf_info info;
+	struct uvm *uvm;
+	uint64_t page, delta, pa, ro_start;
+	uint8_t *kpage;
+	bool writable, both;
+	int err;
+
+	memcpy(buf, elf_image, elf_size);
+	ro = ph(buf, find_ph(buf, PT_LOAD, 2));
+	rw = ph(buf, find_ph(buf, PT_LOAD, 3));
+	tls = ph(buf, find_ph(buf, PT_TLS, 0));
+	page = ALIGN_DOWN(ro->p_vaddr + ro->p_memsz - 1, PAGE_SIZE);
+	if (page + rw->p_vaddr % PAGE_SIZE < ro->p_vaddr + ro->p_memsz)
+		ktest_fail("the tls image leaves no room to share a page");
+	delta = rw->p_vaddr - (page + rw->p_vaddr % PAGE_SIZE);
+	rw->p_vaddr -= delta;
+	rw->p_paddr -= delta;
+	tls->p_vaddr -= delta;
+	tls->p_paddr -= delta;
+	uvm = uvm_create();
+	KTEST_ASSERT(uvm);
+	err = elf_load(uvm, "shared-page", buf, elf_size, &info);
+	if (err)
+		ktest_fail("two segments sharing a page: elf_load returned %d", err);
+	writable = uvm_user_page(uvm, page, true) != 0;
+	pa = uvm_user_page(uvm, page, false);
+	KTEST_ASSERT(pa);
+	kpage = phys_to_virt(pa);
+	ro_start = MAX(ro->p_vaddr, page);
+	both = memcmp(kpage + ro_start % PAGE_SIZE, buf + ro->p_offset + (ro_start - ro->p_vaddr),
+		      ro->p_vaddr + ro->p_filesz - ro_start) == 0 &&
+	       memcmp(kpage + rw->p_vaddr % PAGE_SIZE, buf + rw->p_offset,
+		      MIN(rw->p_filesz, PAGE_SIZE - rw->p_vaddr % PAGE_SIZE)) == 0;
+	kprintf("elf_reject: segments sharing page 0x%lx load: %s, %s\n", page,
+		writable ? "writable" : "not writable",
+		both ? "the bytes of both in place" : "bytes missing");
+	uvm_destroy(uvm);
+	KTEST_ASSERT(writable && both);
+}
+
 KTEST(elf_reject)
 {
 	const struct boot_module *mod = multiboot_find_module("tls");
@@ -195,6 +255,7 @@ KTEST(elf_reject)
 	kprintf("elf_reject: tls loads: entry 0x%lx, phdr 0x%lx, %lu program headers, %lu pages, "
 		"end 0x%lx\n", info.entry, info.phdr, info.phnum, uvm->pages, info.end);
 	uvm_destroy(uvm);
+	elf_shared_page(buf);
 	kfree(buf);
 }
 
@@ -284,6 +345,12 @@ KTEST(usercopy)
 	expect("copy_from_user(rw, 2^64 - 16) (wraps)", copy_from_user(back, TEST_VA, -16ull),
 	       -EFAULT);
 	expect("copy_from_user(2^64 - 16, 32) (wraps)", copy_from_user(back, -16ull, 32), -EFAULT);
+	/* A range refused as a whole is refused before anything is copied. */
+	KTEST_ASSERT(copy_from_user(buf, TEST_VA, 2 * PAGE_SIZE) == 0);
+	memset(back, 0, 2 * PAGE_SIZE);
+	expect("copy_to_user(rw, 2^64 - 16) (wraps)", copy_to_user(TEST_VA, back, -16ull), -EFAULT);
+	expect("copy_from_user(rw, 8192) after it", copy_from_user(back, TEST_VA, 2 * PAGE_SIZE), 0);
+	expect("bytes the refused copy changed", memcmp(buf, back, 2 * PAGE_SIZE) != 0, 0);
 	expect("user_access_check(rw, 8192, write)", user_access_check(TEST_VA, 2 * PAGE_SIZE, true),
 	       0);
 	expect("user_access_check(rw .. read-only, write)",
@@ -330,4 +397,163 @@ KTEST(smap)
 	kprintf("smap: copy_to_user works; now reading 0x%llx directly\n", TEST_VA);
 	(void)*user;            /* must fault: SMAP */
 	ktest_fail("read user memory directly without a fault");
+}
+
+/* ---- exec_limits ------------------------------------------------------------ */
+
+static const struct boot_module *module(const char *name)
+{
+	const struct boot_module *mod = multiboot_find_module(name);
+
+	if (!mod)
+		ktest_fail("no \"%s\" module to test with", name);
+	return mod;
+}
+
+/* exec_load hello with argc arguments "x" and envc environment strings "y". */
+static int exec_strings(const struct boot_module *mod, size_t argc, size_t envc, const char *big)
+{
+	const char **argv = kcalloc(argc + envc + 2, sizeof(char *));
+	const char **envp = argv + argc + 1;
+	struct uvm *uvm = uvm_create();
+	uint64_t entry, sp;
+	int err;
+
+	KTEST_ASSERT(argv && uvm);
+	for (size_t i = 0; i < argc; i++)
+		argv[i] = big && i == 0 ? big : "x";
+	for (size_t i = 0; i < envc; i++)
+		envp[i] = "y";
+	err = exec_load(uvm, "hello", phys_to_virt(mod->start), mod->end - mod->start, argv, envp,
+			&entry, &sp);
+	uvm_destroy(uvm);
+	kfree(argv);
+	return err;
+}
+
+KTEST(exec_limits)
+{
+	const struct boot_module *mod = module("hello");
+	struct frame_stats before, after;
+	char *big = kmalloc(EXEC_MAX_BYTES + 1);
+	int at, over, mixed, bytes_at, bytes_over;
+
+	KTEST_ASSERT(big);
+	heap_trim();
+	frame_get_stats(&before);
+	at = exec_strings(mod, EXEC_MAX_STRINGS, 0, NULL);
+	over = exec_strings(mod, EXEC_MAX_STRINGS + 1, 0, NULL);
+	mixed = exec_strings(mod, EXEC_MAX_STRINGS - 10, 11, NULL);
+	/* One string of EXEC_MAX_BYTES bytes with its NUL, then one byte more. */
+	memset(big, 'b', EXEC_MAX_BYTES);
+	big[EXEC_MAX_BYTES - 1] = '\0';
+	bytes_at = exec_strings(mod, 1, 0, big);
+	big[EXEC_MAX_BYTES - 1] = 'b';
+	big[EXEC_MAX_BYTES] = '\0';
+	bytes_over = exec_strings(mod, 1, 0, big);
+	heap_trim();
+	frame_get_stats(&after);
+	kfree(big);
+	kprintf("exec_limits: %d strings: %d; %d strings: %d; %d arguments and 11 environment "
+		"strings: %d\n", EXEC_MAX_STRINGS, at, EXEC_MAX_STRINGS + 1, over,
+		EXEC_MAX_STRINGS - 10, mixed);
+	kprintf("exec_limits: %d bytes of strings: %d; %d bytes: %d\n", EXEC_MAX_BYTES, bytes_at,
+		EXEC_MAX_BYTES + 1, bytes_over);
+	kprintf("exec_limits: free frames before %lu, after %lu\n", before.free, after.free);
+	KTEST_ASSERT(at == 0 && over == -E2BIG && mixed == -E2BIG);
+	KTEST_ASSERT(bytes_at == 0 && bytes_over == -E2BIG);
+	KTEST_ASSERT(before.free == after.free);
+}
+
+/* ---- brk ---------------------------------------------------------------------- */
+
+#define TEST_HEAP 0x2000000ull
+#define HEAP_PAGES 5            /* a page in the way follows */
+
+/* How many of the pages of [TEST_HEAP, + HEAP_PAGES pages) are mapped. */
+static int heap_pages(struct uvm *uvm)
+{
+	int n = 0;
+
+	for (int i = 0; i < HEAP_PAGES; i++)
+		n += uvm_user_page(uvm, TEST_HEAP + i * PAGE_SIZE, false) != 0;
+	return n;
+}
+
+static void brk_step(struct uvm *uvm, const char *what, uint64_t newbrk)
+{
+	uint64_t got = uvm_brk(uvm, newbrk);
+
+	kprintf("brk: %s: brk(0x%lx) = 0x%lx, %d pages mapped\n", what, newbrk, got,
+		heap_pages(uvm));
+}
+
+KTEST(brk)
+{
+	struct uvm *uvm = borrow_address_space();
+	uint64_t pages0;
+
+	uvm->heap_start = uvm->brk = TEST_HEAP;
+	pages0 = uvm->pages;
+	kprintf("brk: the heap starts at 0x%llx, a page at 0x%llx is in the way\n", TEST_HEAP,
+		TEST_HEAP + HEAP_PAGES * PAGE_SIZE);
+	brk_step(uvm, "grow into a page", TEST_HEAP + 100);
+	brk_step(uvm, "grow past 3 pages", TEST_HEAP + 3 * PAGE_SIZE + 1);
+	brk_step(uvm, "shrink to 1 page", TEST_HEAP + PAGE_SIZE);
+	KTEST_ASSERT(uvm_map(uvm, TEST_HEAP + HEAP_PAGES * PAGE_SIZE, PAGE_SIZE, UVM_READ) == 0);
+	brk_step(uvm, "grow over a mapping", TEST_HEAP + 6 * PAGE_SIZE);
+	brk_step(uvm, "below the heap", TEST_HEAP - PAGE_SIZE);
+	brk_step(uvm, "above USER_MMAP_TOP", USER_MMAP_TOP + PAGE_SIZE);
+	brk_step(uvm, "back to the start", TEST_HEAP);
+	uvm_unmap(uvm, TEST_HEAP + HEAP_PAGES * PAGE_SIZE, PAGE_SIZE);
+	kprintf("brk: %ld pages mapped by it in all\n", (int64_t)(uvm->pages - pages0));
+	KTEST_ASSERT(uvm->pages == pages0 && uvm->brk == TEST_HEAP);
+	return_address_space();
+}
+
+/* ---- syscall_msrs ------------------------------------------------------------- */
+
+/* Intel SDM Vol. 4, table 2-2: the MSRs of SYSCALL and SYSRET. */
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
+#define MSR_CSTAR  0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_SYSENTER_CS 0x174
+
+KTEST(syscall_msrs)
+{
+	uint64_t lstar = rdmsr(MSR_LSTAR);
+
+	kprintf("syscall_msrs: STAR 0x%lx, LSTAR 0x%lx (syscall_entry 0x%lx), SFMASK 0x%lx, "
+		"EFER.SCE %d\n", rdmsr(MSR_STAR), lstar, (uint64_t)syscall_entry,
+		rdmsr(MSR_SFMASK), (rdmsr(MSR_EFER) & EFER_SCE) != 0);
+	kprintf("syscall_msrs: CSTAR 0x%lx, SYSENTER_CS 0x%lx\n", rdmsr(MSR_CSTAR),
+		rdmsr(MSR_SYSENTER_CS));
+	KTEST_ASSERT(lstar == (uint64_t)syscall_entry);
+}
+
+/* ---- kernel_cr3 --------------------------------------------------------------- */
+
+#define CR3_ROUNDS 20
+
+KTEST(kernel_cr3)
+{
+	const struct boot_module *mod = module("sse");
+	const char *argv[] = { "sse", "1", NULL }, *envp[] = { NULL };
+	struct proc *p;
+	int err, wrong = 0, status;
+
+	/* sse yields the CPU 300 times: main, a kernel thread, runs in between. */
+	p = proc_spawn("sse", phys_to_virt(mod->start), mod->end - mod->start, argv, envp, &err);
+	if (!p)
+		ktest_fail("proc_spawn(sse): %d", err);
+	for (int i = 0; i < CR3_ROUNDS; i++) {
+		sched_yield();
+		if ((read_cr3() & PTE_ADDR) != uvm_kernel_pml4())
+			wrong++;
+	}
+	status = proc_wait(p);
+	kprintf("kernel_cr3: main ran %d times next to a process, %d times on other page tables "
+		"than the kernel's; sse exited with %d\n", CR3_ROUNDS, wrong, status);
+	KTEST_ASSERT(wrong == 0 && status == 0);
 }

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include "test/ktest.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tss.h"
+#include "mm/frame.h"
 #include "mm/kstack.h"
 
 struct PACKED descriptor_table_register {
@@ -109,6 +111,7 @@ KTEST(gdt_tss)
 		check_guarded_stack("stack", top, ist_owner[i]);
 	}
 	kprintf("tss: iomap_base=0x%x\n", *(const uint16_t *)(tss + 102));
+	kprintf("tss: rsp0=0x%lx while the boot thread runs\n", *(const uint64_t *)(tss + 4));
 	print_ist_gates();
 
 	/* tss_set_kernel_stack must change the RSP0 the CPU reads. */
@@ -119,12 +122,67 @@ KTEST(gdt_tss)
 	tss_set_kernel_stack(saved);
 }
 
+extern char boot_stack_guard[];
+
+/* Take every free frame but `left`; returns the chain (linked through the frames). */
+static uint64_t hoard_frames(uint64_t left)
+{
+	struct frame_stats s;
+	uint64_t head = 0;
+
+	for (frame_get_stats(&s); s.free > left; frame_get_stats(&s)) {
+		uint64_t pa = frame_alloc();
+
+		KTEST_ASSERT(pa);
+		*(uint64_t *)phys_to_virt(pa) = head;
+		head = pa;
+	}
+	return head;
+}
+
+static void release_frames(uint64_t head)
+{
+	while (head) {
+		uint64_t next = *(uint64_t *)phys_to_virt(head);
+
+		frame_free(head);
+		head = next;
+	}
+}
+
+/* kstack_alloc with too few frames fails and leaves nothing behind. */
+static void kstack_out_of_frames(void)
+{
+	uint64_t t = kstack_alloc("kstack-probe"), hoard, doomed, again;
+	const char *owner;
+
+	KTEST_ASSERT(t);
+	kstack_free(t);                 /* t's slot is the next one handed out */
+	hoard = hoard_frames(KSTACK_PAGES / 2);
+	doomed = kstack_alloc("kstack-doomed");
+	release_frames(hoard);
+	owner = kstack_owner_of_guard(t - KSTACK_SIZE - 8);
+	kprintf("kstack: with %d frames left kstack_alloc returned 0x%lx; its slot's stack is %s, "
+		"guard owner '%s'\n", KSTACK_PAGES / 2, doomed,
+		probe_read((void *)(t - KSTACK_SIZE)) == -EFAULT &&
+		probe_read((void *)(t - 8)) == -EFAULT ? "unmapped" : "STILL MAPPED",
+		owner ? owner : "(none)");
+	again = kstack_alloc("kstack-again");
+	kprintf("kstack: the next kstack_alloc reuses that slot: %s\n", again == t ? "yes" : "no");
+	KTEST_ASSERT(doomed == 0 && owner == NULL && again == t);
+	kstack_free(again);
+}
+
 /* Allocate, check, free and reallocate kernel stacks. */
 KTEST(kstack)
 {
-	uint64_t a = kstack_alloc("kstack-a");
-	uint64_t b = kstack_alloc("kstack-b-with-a-long-name-that-is-cut");
-	uint64_t c;
+	struct frame_stats before, after;
+	uint64_t a, b, c;
+	const char *owner;
+
+	frame_get_stats(&before);
+	a = kstack_alloc("kstack-a");
+	b = kstack_alloc("kstack-b-with-a-long-name-that-is-cut");
 
 	KTEST_ASSERT(a && b && a != b);
 	kprintf("kstack: a=0x%lx b=0x%lx size=0x%x slot=0x%x\n", a, b, KSTACK_SIZE,
@@ -144,6 +202,17 @@ KTEST(kstack)
 	check_guarded_stack("kstack c", c, "kstack-c");
 	kstack_free(b);
 	kstack_free(c);
+	frame_get_stats(&after);
+	kprintf("kstack: free frames before %lu, after freeing them all %lu\n", before.free,
+		after.free);
+	KTEST_ASSERT(before.free == after.free);
+
+	owner = kstack_owner_of_guard((uint64_t)boot_stack_guard + 8);
+	kprintf("kstack: boot stack guard 0x%lx owner '%s'\n", (uint64_t)boot_stack_guard,
+		owner ? owner : "(none)");
+	owner = kstack_owner_of_guard(KSTACK_REGION_BASE + KSTACK_MAX * KSTACK_SLOT_SIZE + 8);
+	kprintf("kstack: just past the last slot, guard owner '%s'\n", owner ? owner : "(none)");
+	kstack_out_of_frames();
 }
 
 void call_on_stack(uint64_t top, void (*fn)(void *), void *arg);
