@@ -46,29 +46,29 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	panic_set_exit(cmdline_has("panic=exit"));
 	multiboot_print_summary();
 	ksym_init();
-	idt_init();             /* faults are reported from here on */
+	idt_init(); /* faults are reported from here on */
 	frame_init();
 	vm_init();
 	heap_init();
-	gdt_init();             /* kernel and user segments */
-	tss_init();             /* IST stacks (from kstack_alloc), RSP0, ltr */
-	idt_init();             /* again: the double fault, NMI and #MC gates now use IST */
-	pic_init();             /* IRQs 0-15 -> vectors 32-47, all masked */
-	timer_init();           /* PIT at TIMER_HZ on IRQ 0 */
-	serial_irq_init();      /* COM1 input by IRQ 4 */
-	irq_start();            /* sti, if the PIC is set up */
-	sched_init();           /* this becomes thread 0 "main"; idle and executor threads */
-	console_start_task();   /* console input through the executor */
+	gdt_init();           /* kernel and user segments */
+	tss_init();           /* IST stacks (from kstack_alloc), RSP0, ltr */
+	idt_init();           /* again: the double fault, NMI and #MC gates now use IST */
+	pic_init();           /* IRQs 0-15 -> vectors 32-47, all masked */
+	timer_init();         /* PIT at TIMER_HZ on IRQ 0 */
+	serial_irq_init();    /* COM1 input by IRQ 4 */
+	irq_start();          /* sti, if the PIC is set up */
+	sched_init();         /* this becomes thread 0 "main"; idle and executor threads */
+	console_start_task(); /* console input through the executor */
 	/* Memory totals once everything that allocates at boot (IST and thread
 	 * stacks, page tables) has: self-tests compare against these. */
 	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
-	proc_init();            /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
+	proc_init(); /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
 
 	test = cmdline_get("test");
 	if (test)
 		ktest_run(test);
-	run_cmdline();          /* run=PROG,ARG...: user programs */
+	run_cmdline(); /* run=PROG,ARG...: user programs */
 	monitor_run();
 }

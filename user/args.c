@@ -33,16 +33,26 @@ static const struct {
 	unsigned long type;
 	const char *name;
 } aux_names[] = {
-	{ AT_PHDR, "AT_PHDR" },       { AT_PHENT, "AT_PHENT" },
-	{ AT_PHNUM, "AT_PHNUM" },     { AT_PAGESZ, "AT_PAGESZ" },
-	{ AT_BASE, "AT_BASE" },       { AT_FLAGS, "AT_FLAGS" },
-	{ AT_ENTRY, "AT_ENTRY" },     { AT_UID, "AT_UID" },
-	{ AT_EUID, "AT_EUID" },       { AT_GID, "AT_GID" },
-	{ AT_EGID, "AT_EGID" },       { AT_PLATFORM, "AT_PLATFORM" },
-	{ AT_HWCAP, "AT_HWCAP" },     { AT_CLKTCK, "AT_CLKTCK" },
-	{ AT_SECURE, "AT_SECURE" },   { AT_RANDOM, "AT_RANDOM" },
-	{ AT_HWCAP2, "AT_HWCAP2" },   { AT_EXECFN, "AT_EXECFN" },
-	{ AT_SYSINFO_EHDR, "AT_SYSINFO_EHDR" }, { AT_MINSIGSTKSZ, "AT_MINSIGSTKSZ" },
+	{ AT_PHDR, "AT_PHDR" },
+	{ AT_PHENT, "AT_PHENT" },
+	{ AT_PHNUM, "AT_PHNUM" },
+	{ AT_PAGESZ, "AT_PAGESZ" },
+	{ AT_BASE, "AT_BASE" },
+	{ AT_FLAGS, "AT_FLAGS" },
+	{ AT_ENTRY, "AT_ENTRY" },
+	{ AT_UID, "AT_UID" },
+	{ AT_EUID, "AT_EUID" },
+	{ AT_GID, "AT_GID" },
+	{ AT_EGID, "AT_EGID" },
+	{ AT_PLATFORM, "AT_PLATFORM" },
+	{ AT_HWCAP, "AT_HWCAP" },
+	{ AT_CLKTCK, "AT_CLKTCK" },
+	{ AT_SECURE, "AT_SECURE" },
+	{ AT_RANDOM, "AT_RANDOM" },
+	{ AT_HWCAP2, "AT_HWCAP2" },
+	{ AT_EXECFN, "AT_EXECFN" },
+	{ AT_SYSINFO_EHDR, "AT_SYSINFO_EHDR" },
+	{ AT_MINSIGSTKSZ, "AT_MINSIGSTKSZ" },
 };
 
 static const char *aux_name(unsigned long type)

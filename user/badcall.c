@@ -47,12 +47,12 @@
 #define ARCH_GET_GS 0x1004
 
 /* Pointers no program may pass. */
-#define NULLP     0ul
-#define LOWPAGE   0x1000ul                    /* below the program: never mapped */
-#define KDIRECT   0xffff800000000000ul        /* the kernel's direct map */
-#define KTEXT     0xffffffff80100000ul        /* the kernel image */
-#define NONCANON  0x8000000000000000ul        /* not a canonical address */
-#define USEREND   0x0000800000000000ul        /* first address past the user half */
+#define NULLP    0ul
+#define LOWPAGE  0x1000ul             /* below the program: never mapped */
+#define KDIRECT  0xffff800000000000ul /* the kernel's direct map */
+#define KTEXT    0xffffffff80100000ul /* the kernel image */
+#define NONCANON 0x8000000000000000ul /* not a canonical address */
+#define USEREND  0x0000800000000000ul /* first address past the user half */
 
 static int checks, failures;
 static int on_kestrel;
@@ -71,10 +71,10 @@ static long sys(long n, long a, long b, long c, long d, long e, long f)
 	return ret;
 }
 
-#define SYS0(n)                sys(n, 0, 0, 0, 0, 0, 0)
-#define SYS1(n, a)             sys(n, (long)(a), 0, 0, 0, 0, 0)
-#define SYS2(n, a, b)          sys(n, (long)(a), (long)(b), 0, 0, 0, 0)
-#define SYS3(n, a, b, c)       sys(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define SYS0(n)          sys(n, 0, 0, 0, 0, 0, 0)
+#define SYS1(n, a)       sys(n, (long)(a), 0, 0, 0, 0, 0)
+#define SYS2(n, a, b)    sys(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define SYS3(n, a, b, c) sys(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define SYS6(n, a, b, c, d, e, f) \
 	sys(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
@@ -84,12 +84,23 @@ static const char *errno_name(int e)
 		int e;
 		const char *name;
 	} names[] = {
-		{ EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" },   { EIO, "EIO" },       { EBADF, "EBADF" },
-		{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
-		{ EFAULT, "EFAULT" }, { EEXIST, "EEXIST" }, { EINVAL, "EINVAL" },
-		{ ENOTTY, "ENOTTY" }, { ENOSYS, "ENOSYS" }, { ERANGE, "ERANGE" },
-		{ E2BIG, "E2BIG" },   { ENAMETOOLONG, "ENAMETOOLONG" },
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ ESRCH, "ESRCH" },
+		{ EINTR, "EINTR" },
+		{ EIO, "EIO" },
+		{ EBADF, "EBADF" },
+		{ EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" },
+		{ EEXIST, "EEXIST" },
+		{ EINVAL, "EINVAL" },
+		{ ENOTTY, "ENOTTY" },
+		{ ENOSYS, "ENOSYS" },
+		{ ERANGE, "ERANGE" },
+		{ E2BIG, "E2BIG" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" },
 	};
 	static char other[16];
 
@@ -153,7 +164,7 @@ static void expect_val(const char *call, long ret, long value)
 /* Pages set up by main: `hole` was mapped and unmapped again (certainly
  * unmapped), `edge` is the last 8 bytes of a mapping followed by a hole. */
 static unsigned long hole, edge;
-static char buf[1024] __attribute__((aligned(16)));  /* more than a struct utsname */
+static char buf[1024] __attribute__((aligned(16))); /* more than a struct utsname */
 static const char rodata[64] = "read-only";
 
 static void test_write(void)
@@ -251,8 +262,12 @@ static void test_out_pointers(const char *name, long nr, long arg0, int has_arg0
 		const char *what;
 		unsigned long ptr;
 	} bad[] = {
-		{ "NULL", NULLP },         { "LOWPAGE", LOWPAGE },   { "KDIRECT", KDIRECT },
-		{ "KTEXT", KTEXT },        { "NONCANON", NONCANON }, { "USEREND - 8", USEREND - 8 },
+		{ "NULL", NULLP },
+		{ "LOWPAGE", LOWPAGE },
+		{ "KDIRECT", KDIRECT },
+		{ "KTEXT", KTEXT },
+		{ "NONCANON", NONCANON },
+		{ "USEREND - 8", USEREND - 8 },
 		{ "rodata", (unsigned long)rodata },
 	};
 	char call[80];
@@ -281,7 +296,8 @@ static void test_time(void)
 
 	test_out_pointers("clock_gettime", SYS_clock_gettime, CLOCK_MONOTONIC, 1);
 	expect_err("clock_gettime(999, &ts)", SYS2(SYS_clock_gettime, 999, &ts), EINVAL);
-	expect_ok("clock_gettime(CLOCK_REALTIME, &ts)", SYS2(SYS_clock_gettime, CLOCK_REALTIME, &ts));
+	expect_ok("clock_gettime(CLOCK_REALTIME, &ts)",
+		  SYS2(SYS_clock_gettime, CLOCK_REALTIME, &ts));
 
 	expect_err("nanosleep(NULL, NULL)", SYS2(SYS_nanosleep, NULLP, NULLP), EFAULT);
 	expect_err("nanosleep(KDIRECT, NULL)", SYS2(SYS_nanosleep, KDIRECT, NULLP), EFAULT);
@@ -314,8 +330,11 @@ static void test_ioctl(void)
 		const char *what;
 		unsigned long ptr;
 	} bad[] = {
-		{ "NULL", NULLP },   { "KDIRECT", KDIRECT },   { "KTEXT", KTEXT },
-		{ "NONCANON", NONCANON }, { "rodata", (unsigned long)rodata },
+		{ "NULL", NULLP },
+		{ "KDIRECT", KDIRECT },
+		{ "KTEXT", KTEXT },
+		{ "NONCANON", NONCANON },
+		{ "rodata", (unsigned long)rodata },
 	};
 	char call[80];
 
@@ -339,15 +358,15 @@ static void test_arch_prctl(void)
 		   EFAULT);
 	expect_err("arch_prctl(ARCH_GET_FS, KTEXT)", SYS2(SYS_arch_prctl, ARCH_GET_FS, KTEXT),
 		   EFAULT);
-	expect_err("arch_prctl(ARCH_GET_FS, rodata)",
-		   SYS2(SYS_arch_prctl, ARCH_GET_FS, rodata), EFAULT);
+	expect_err("arch_prctl(ARCH_GET_FS, rodata)", SYS2(SYS_arch_prctl, ARCH_GET_FS, rodata),
+		   EFAULT);
 	/* A kernel or non-canonical base would fault on the way back to user mode. */
 	expect_err("arch_prctl(ARCH_SET_FS, KDIRECT)", SYS2(SYS_arch_prctl, ARCH_SET_FS, KDIRECT),
 		   EPERM);
 	expect_err("arch_prctl(ARCH_SET_FS, USEREND)", SYS2(SYS_arch_prctl, ARCH_SET_FS, USEREND),
 		   EPERM);
-	expect_err("arch_prctl(ARCH_SET_FS, NONCANON)",
-		   SYS2(SYS_arch_prctl, ARCH_SET_FS, NONCANON), EPERM);
+	expect_err("arch_prctl(ARCH_SET_FS, NONCANON)", SYS2(SYS_arch_prctl, ARCH_SET_FS, NONCANON),
+		   EPERM);
 	expect_err("arch_prctl(0x1234, 0)", SYS2(SYS_arch_prctl, 0x1234, 0), EINVAL);
 	expect_val("arch_prctl(ARCH_GET_FS, misaligned)",
 		   SYS2(SYS_arch_prctl, ARCH_GET_FS, buf + 1), 0);
@@ -392,10 +411,10 @@ static void test_memory(void)
 	expect_err("mmap(NULL, 4096, RW, PRIVATE, -1, 0)",
 		   SYS6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0), EBADF);
 	expect_err("mmap(NULL, 4096, RW, PRIVATE|ANON, -1, 1)",
-		   SYS6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1),
+		   SYS6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			1),
 		   EINVAL);
-	p = SYS6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		 0);
+	p = SYS6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	expect_ok("mmap(NULL, 8192, RW, PRIVATE|ANON)", p);
 	if (p > 0) {
 		/* Keep the first page only: whatever lies above, the page after
@@ -440,7 +459,8 @@ static void test_misc(void)
 		expect_err("os_trace(999999, 1)", SYS2(SYS_os_trace, 999999, 1), ESRCH);
 		expect_err("os_getpriority(999999)", SYS1(SYS_os_getpriority, 999999), ESRCH);
 		expect_err("os_setpriority(0, -1)", SYS2(SYS_os_setpriority, 0, -1), EINVAL);
-		expect_err("os_setpriority(0, 1 << 20)", SYS2(SYS_os_setpriority, 0, 1 << 20), EINVAL);
+		expect_err("os_setpriority(0, 1 << 20)", SYS2(SYS_os_setpriority, 0, 1 << 20),
+			   EINVAL);
 		expect_err("syscall 1999", SYS0(1999), ENOSYS);
 		/* Linux has it, kestrel does not: the kernel names it. */
 		expect_err("prlimit64(0, 0, NULL, NULL)", SYS0(302), ENOSYS);

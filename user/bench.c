@@ -88,12 +88,9 @@ static const struct bench {
 	void (*op)(void);
 	int iterations;
 } benches[] = {
-	{ "loop_overhead", op_nothing, 2000 },
-	{ "null_syscall", op_null_syscall, 2000 },
-	{ "enosys_syscall", op_enosys, 2000 },
-	{ "clock_gettime", op_clock_gettime, 1000 },
-	{ "sched_yield", op_sched_yield, 1000 },
-	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200 },
+	{ "loop_overhead", op_nothing, 2000 },   { "null_syscall", op_null_syscall, 2000 },
+	{ "enosys_syscall", op_enosys, 2000 },   { "clock_gettime", op_clock_gettime, 1000 },
+	{ "sched_yield", op_sched_yield, 1000 }, { "mmap_touch_munmap", op_mmap_touch_munmap, 200 },
 };
 
 static uint64_t run(const struct bench *b)

@@ -27,14 +27,14 @@
 #include <string.h>
 
 /* What the 32-bit code does (in %ebx). */
-#define OP_SYSCALL      0
-#define OP_INT80        1
-#define OP_SYSENTER     2
-#define OP_UD           3
+#define OP_SYSCALL  0
+#define OP_INT80    1
+#define OP_SYSENTER 2
+#define OP_UD       3
 
-#define SEL_USER_CODE32 0x1b    /* the kernel's GDT: 0x18, RPL 3 */
-#define SEL_USER_CODE64 0x2b    /* 0x28, RPL 3 */
-#define NR_GETPID       39      /* Linux x86_64 (in the 32-bit table: mkdir) */
+#define SEL_USER_CODE32 0x1b /* the kernel's GDT: 0x18, RPL 3 */
+#define SEL_USER_CODE64 0x2b /* 0x28, RPL 3 */
+#define NR_GETPID       39   /* Linux x86_64 (in the 32-bit table: mkdir) */
 #define STR_(x)         #x
 #define STR(x)          STR_(x)
 
@@ -107,10 +107,8 @@ int main(int argc, char *argv[])
 		uint64_t rsp;
 		int faults;
 	} modes[] = {
-		{ "syscall", OP_SYSCALL, 0, 0 },
-		{ "kstack", OP_SYSCALL, KERNEL_RSP, 0 },
-		{ "int80", OP_INT80, 0, 1 },
-		{ "sysenter", OP_SYSENTER, 0, 1 },
+		{ "syscall", OP_SYSCALL, 0, 0 }, { "kstack", OP_SYSCALL, KERNEL_RSP, 0 },
+		{ "int80", OP_INT80, 0, 1 },     { "sysenter", OP_SYSENTER, 0, 1 },
 		{ "ud", OP_UD, 0, 1 },
 	};
 

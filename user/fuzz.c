@@ -27,9 +27,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#define SANDBOX         0x100000000ul   /* 4 GiB: nothing of the program's is here */
-#define SANDBOX_SIZE    (1ul << 30)
-#define ARCH_SET_FS     0x1002
+#define SANDBOX      0x100000000ul /* 4 GiB: nothing of the program's is here */
+#define SANDBOX_SIZE (1ul << 30)
+#define ARCH_SET_FS  0x1002
 
 int main(int argc, char *argv[]);
 
@@ -115,7 +115,7 @@ static uint64_t sandbox_address(void)
 static long raw_syscall(long n, uint64_t a[6])
 {
 	register uint64_t r10 __asm__("r10") = a[3], r8 __asm__("r8") = a[4],
-			  r9 __asm__("r9") = a[5];
+			      r9 __asm__("r9") = a[5];
 	long ret;
 
 	__asm__ volatile("syscall"
@@ -138,17 +138,19 @@ static const long implemented[] = {
 /* Keep the call from ending or stalling the fuzzer (see the top). */
 static int steer(long n, uint64_t a[6])
 {
-	static const struct { long sec, nsec; } short_sleep = { 0, 1000 };
+	static const struct {
+		long sec, nsec;
+	} short_sleep = { 0, 1000 };
 
 	switch (n) {
 	case SYS_exit:
 	case SYS_exit_group:
 		return -1;
-	case SYS_close:         /* keep the console descriptors open */
+	case SYS_close: /* keep the console descriptors open */
 		return (uint32_t)a[0] <= 2 ? -1 : 0;
 	case SYS_arch_prctl:
 		return a[0] == ARCH_SET_FS ? -1 : 0;
-	case SYS_read:          /* a descriptor is an int: the low 32 bits count */
+	case SYS_read: /* a descriptor is an int: the low 32 bits count */
 	case SYS_readv:
 		if ((uint32_t)a[0] <= 2)
 			a[0] = 3 + next() % 4;
@@ -164,7 +166,7 @@ static int steer(long n, uint64_t a[6])
 		a[0] = sandbox_address();
 		return 0;
 	case SYS_brk:
-		return a[0] != 0 ? -1 : 0;  /* only ask for the break */
+		return a[0] != 0 ? -1 : 0; /* only ask for the break */
 	case SYS_nanosleep:
 		if (next() % 2)
 			a[0] = (uint64_t)&short_sleep;
@@ -174,7 +176,7 @@ static int steer(long n, uint64_t a[6])
 			a[2] = (uint64_t)&short_sleep;
 		a[1] = 0;
 		return a[2] == (uint64_t)&short_sleep || a[2] >= 0x0000800000000000 ? 0 : -1;
-	case 1002:                  /* os_trace: its output would drown ours */
+	case 1002: /* os_trace: its output would drown ours */
 		return -1;
 	}
 	return 0;
@@ -203,9 +205,9 @@ int main(int argc, char *argv[])
 			a[i] = next() % 2 ? any_pointer() : any_value();
 		if (steer(n, a) != 0)
 			continue;
-		if (argc == 4) {         /* -v: each call before it is made */
-			printf("fuzz: %lu: %ld(%lx, %lx, %lx, %lx, %lx, %lx)\n", made, n, a[0], a[1],
-			       a[2], a[3], a[4], a[5]);
+		if (argc == 4) { /* -v: each call before it is made */
+			printf("fuzz: %lu: %ld(%lx, %lx, %lx, %lx, %lx, %lx)\n", made, n, a[0],
+			       a[1], a[2], a[3], a[4], a[5]);
 			fflush(stdout);
 		}
 		ret = raw_syscall(n, a);

@@ -24,10 +24,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SLOTS 1024
+#define SLOTS  1024
 #define ROUNDS 2
-#define STEPS 6000
-#define PAGE 4096
+#define STEPS  6000
+#define PAGE   4096
 
 static int failures;
 
@@ -73,8 +73,7 @@ static void test_brk(void)
 	check("the kept page keeps its data", all_bytes(heap, PAGE, 0xab));
 	check("pages given back and taken again are zero", all_bytes(heap + PAGE, grow - PAGE, 0));
 	check("brk below the heap's start is refused", sys_brk(start - 16 * PAGE) == start + grow);
-	check("brk into the kernel half is refused",
-	      sys_brk(0xffff800000000000ul) == start + grow);
+	check("brk into the kernel half is refused", sys_brk(0xffff800000000000ul) == start + grow);
 	check("brk(0) reports the break", sys_brk(0) == start + grow);
 	check("brk back to the start", sys_brk(start) == start);
 }

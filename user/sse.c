@@ -31,30 +31,46 @@ static void yield_with_registers(const uint8_t in[256], uint8_t out[256], uint32
 {
 	long nr = SYS_sched_yield;
 
-	__asm__ volatile(
-		"ldmxcsr (%3)\n\t"
-		"movdqu 0(%1), %%xmm0\n\t"   "movdqu 16(%1), %%xmm1\n\t"
-		"movdqu 32(%1), %%xmm2\n\t"  "movdqu 48(%1), %%xmm3\n\t"
-		"movdqu 64(%1), %%xmm4\n\t"  "movdqu 80(%1), %%xmm5\n\t"
-		"movdqu 96(%1), %%xmm6\n\t"  "movdqu 112(%1), %%xmm7\n\t"
-		"movdqu 128(%1), %%xmm8\n\t" "movdqu 144(%1), %%xmm9\n\t"
-		"movdqu 160(%1), %%xmm10\n\t" "movdqu 176(%1), %%xmm11\n\t"
-		"movdqu 192(%1), %%xmm12\n\t" "movdqu 208(%1), %%xmm13\n\t"
-		"movdqu 224(%1), %%xmm14\n\t" "movdqu 240(%1), %%xmm15\n\t"
-		"syscall\n\t"
-		"movdqu %%xmm0, 0(%2)\n\t"   "movdqu %%xmm1, 16(%2)\n\t"
-		"movdqu %%xmm2, 32(%2)\n\t"  "movdqu %%xmm3, 48(%2)\n\t"
-		"movdqu %%xmm4, 64(%2)\n\t"  "movdqu %%xmm5, 80(%2)\n\t"
-		"movdqu %%xmm6, 96(%2)\n\t"  "movdqu %%xmm7, 112(%2)\n\t"
-		"movdqu %%xmm8, 128(%2)\n\t" "movdqu %%xmm9, 144(%2)\n\t"
-		"movdqu %%xmm10, 160(%2)\n\t" "movdqu %%xmm11, 176(%2)\n\t"
-		"movdqu %%xmm12, 192(%2)\n\t" "movdqu %%xmm13, 208(%2)\n\t"
-		"movdqu %%xmm14, 224(%2)\n\t" "movdqu %%xmm15, 240(%2)\n\t"
-		"stmxcsr (%3)"
-		: "+a"(nr)
-		: "r"(in), "r"(out), "r"(csr)
-		: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	__asm__ volatile("ldmxcsr (%3)\n\t"
+			 "movdqu 0(%1), %%xmm0\n\t"
+			 "movdqu 16(%1), %%xmm1\n\t"
+			 "movdqu 32(%1), %%xmm2\n\t"
+			 "movdqu 48(%1), %%xmm3\n\t"
+			 "movdqu 64(%1), %%xmm4\n\t"
+			 "movdqu 80(%1), %%xmm5\n\t"
+			 "movdqu 96(%1), %%xmm6\n\t"
+			 "movdqu 112(%1), %%xmm7\n\t"
+			 "movdqu 128(%1), %%xmm8\n\t"
+			 "movdqu 144(%1), %%xmm9\n\t"
+			 "movdqu 160(%1), %%xmm10\n\t"
+			 "movdqu 176(%1), %%xmm11\n\t"
+			 "movdqu 192(%1), %%xmm12\n\t"
+			 "movdqu 208(%1), %%xmm13\n\t"
+			 "movdqu 224(%1), %%xmm14\n\t"
+			 "movdqu 240(%1), %%xmm15\n\t"
+			 "syscall\n\t"
+			 "movdqu %%xmm0, 0(%2)\n\t"
+			 "movdqu %%xmm1, 16(%2)\n\t"
+			 "movdqu %%xmm2, 32(%2)\n\t"
+			 "movdqu %%xmm3, 48(%2)\n\t"
+			 "movdqu %%xmm4, 64(%2)\n\t"
+			 "movdqu %%xmm5, 80(%2)\n\t"
+			 "movdqu %%xmm6, 96(%2)\n\t"
+			 "movdqu %%xmm7, 112(%2)\n\t"
+			 "movdqu %%xmm8, 128(%2)\n\t"
+			 "movdqu %%xmm9, 144(%2)\n\t"
+			 "movdqu %%xmm10, 160(%2)\n\t"
+			 "movdqu %%xmm11, 176(%2)\n\t"
+			 "movdqu %%xmm12, 192(%2)\n\t"
+			 "movdqu %%xmm13, 208(%2)\n\t"
+			 "movdqu %%xmm14, 224(%2)\n\t"
+			 "movdqu %%xmm15, 240(%2)\n\t"
+			 "stmxcsr (%3)"
+			 : "+a"(nr)
+			 : "r"(in), "r"(out), "r"(csr)
+			 : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+			   "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+			   "xmm14", "xmm15");
 }
 
 int main(int argc, char *argv[])
@@ -73,7 +89,8 @@ int main(int argc, char *argv[])
 		yield_with_registers(in, out, &csr);
 		if (memcmp(in, out, sizeof(in)) != 0 || (csr & 0xffff) != want_csr) {
 			printf("sse: %u: round %d: registers changed across a system call "
-			       "(mxcsr %#x, expected %#x)\n", seed, round, csr, want_csr);
+			       "(mxcsr %#x, expected %#x)\n",
+			       seed, round, csr, want_csr);
 			return 1;
 		}
 	}

@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static __thread int counter = 42;                       /* .tdata */
-static __thread char greeting[16] = "thread-local";     /* .tdata */
-static __thread long zeroes[64];                        /* .tbss */
-static __thread _Alignas(64) char aligned_var[8];       /* .tbss, 64-aligned */
+static __thread int counter = 42;                   /* .tdata */
+static __thread char greeting[16] = "thread-local"; /* .tdata */
+static __thread long zeroes[64];                    /* .tbss */
+static __thread _Alignas(64) char aligned_var[8];   /* .tbss, 64-aligned */
 
 static int failures;
 

@@ -24,13 +24,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define GiB             (1ul << 30)
-#define LOW             (4 * GiB)               /* above the program and its heap */
-#define HIGH            0x7e0000000000ul        /* below the mmaps */
-#define MMAP_TOP        0x7f0000000000ul        /* kernel/mm/uvm.h: USER_MMAP_TOP */
-#define FAR             0x500000000000ul        /* a page in the middle */
-#define HUGE            (256 * GiB)
-#define USER_MIN        0x10000ul
+#define GiB      (1ul << 30)
+#define LOW      (4 * GiB)        /* above the program and its heap */
+#define HIGH     0x7e0000000000ul /* below the mmaps */
+#define MMAP_TOP 0x7f0000000000ul /* kernel/mm/uvm.h: USER_MMAP_TOP */
+#define FAR      0x500000000000ul /* a page in the middle */
+#define HUGE     (256 * GiB)
+#define USER_MIN 0x10000ul
 
 static inline uint64_t rdtsc(void)
 {
@@ -78,7 +78,7 @@ __asm__(".text\n"
 	"	shlq $32, %rdx\n"
 	"	orq %rdx, %rax\n"
 	"	movq %rax, %r13\n"
-	"	movl $11, %eax\n"                 /* SYS_munmap */
+	"	movl $11, %eax\n" /* SYS_munmap */
 	"	syscall\n"
 	"	movq %rax, %r14\n"
 	"	lfence; rdtsc\n"
@@ -92,7 +92,7 @@ __asm__(".text\n"
 	"	cmpq %r12, %rax\n"
 	"	ja 1f\n"
 	"	xorl %edi, %edi\n"
-	"1:	movl $231, %eax\n"                /* SYS_exit_group */
+	"1:	movl $231, %eax\n" /* SYS_exit_group */
 	"	syscall\n"
 	"	ud2\n"
 	"vmrange_tail_end:\n");
@@ -119,14 +119,14 @@ int main(int argc, char *argv[])
 	_Static_assert(SYS_munmap == 11 && SYS_exit_group == 231, "the tail's numbers");
 
 	/* One page far from everything: madvise must zero it, munmap remove it. */
-	far = (volatile char *)sys6(SYS_mmap, FAR, 4096, PROT_READ | PROT_WRITE,
-				    anon | MAP_FIXED, -1, 0);
+	far = (volatile char *)sys6(SYS_mmap, FAR, 4096, PROT_READ | PROT_WRITE, anon | MAP_FIXED,
+				    -1, 0);
 	bad |= check("mmap(FAR, MAP_FIXED)", (long)far, (long)FAR);
 	far[0] = 1;
 	bad |= check("madvise(LOW..HIGH, MADV_DONTNEED)",
 		     timed("madvise(LOW..HIGH, MADV_DONTNEED)", SYS_madvise, LOW, HIGH - LOW,
 			   MADV_DONTNEED, 0, 0, 0),
-		     -12);      /* -ENOMEM: the range has holes; the page is zeroed all the same */
+		     -12); /* -ENOMEM: the range has holes; the page is zeroed all the same */
 	bad |= check("the far page after MADV_DONTNEED", far[0], 0);
 	bad |= check("munmap(LOW..HIGH)",
 		     timed("munmap(LOW..HIGH)", SYS_munmap, LOW, HIGH - LOW, 0, 0, 0, 0), 0);
@@ -155,9 +155,9 @@ int main(int argc, char *argv[])
 	}
 
 	/* The tail's page: the highest one mmap may use, outside what it unmaps. */
-	char *page = (char *)sys6(SYS_mmap, MMAP_TOP - 4096, 4096,
-				  PROT_READ | PROT_WRITE | PROT_EXEC, anon | MAP_FIXED_NOREPLACE,
-				  -1, 0);
+	char *page =
+		(char *)sys6(SYS_mmap, MMAP_TOP - 4096, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     anon | MAP_FIXED_NOREPLACE, -1, 0);
 	if (check("mmap(the tail's page)", (long)page, (long)(MMAP_TOP - 4096)))
 		return 1;
 	/* cppcheck-suppress comparePointers ; the two labels bracket one piece of code */
@@ -166,5 +166,5 @@ int main(int argc, char *argv[])
 	       MMAP_TOP - 4096 - USER_MIN, bound);
 	fflush(stdout);
 	((void (*)(long, long, long))page)(USER_MIN, MMAP_TOP - 4096 - USER_MIN, bound);
-	return 3;       /* not reached: the tail exits */
+	return 3; /* not reached: the tail exits */
 }

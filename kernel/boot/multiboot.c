@@ -10,12 +10,12 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 
-#define TAG_END          0
-#define TAG_CMDLINE      1
-#define TAG_LOADER_NAME  2
-#define TAG_MODULE       3
-#define TAG_MMAP         6
-#define TAG_FRAMEBUFFER  8
+#define TAG_END         0
+#define TAG_CMDLINE     1
+#define TAG_LOADER_NAME 2
+#define TAG_MODULE      3
+#define TAG_MMAP        6
+#define TAG_FRAMEBUFFER 8
 
 struct tag {
 	uint32_t type, size;
@@ -55,7 +55,7 @@ struct boot_info boot_info;
  */
 static void parse_mmap(const struct tag_mmap *t)
 {
-/* BEGIN STAGE boot: walk the entries, copy them, sum the available memory */
+	/* BEGIN STAGE boot: walk the entries, copy them, sum the available memory */
 	const uint8_t *p = t->entries;
 	const uint8_t *end = (const uint8_t *)t + t->tag.size;
 
@@ -74,9 +74,9 @@ static void parse_mmap(const struct tag_mmap *t)
 			boot_info.mem_top = MAX(boot_info.mem_top, e->base_addr + e->length);
 		}
 	}
-/* STUB
+	/* STUB
 	(void)t;
-END STAGE boot */
+	END STAGE boot */
 }
 
 static void parse_module(const struct tag_module *t)

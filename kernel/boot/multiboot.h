@@ -30,8 +30,8 @@ struct memory_region {
 };
 
 struct boot_module {
-	uint64_t start, end;            /* physical, end exclusive */
-	char name[64];                  /* the string after the file in grub.cfg */
+	uint64_t start, end; /* physical, end exclusive */
+	char name[64];       /* the string after the file in grub.cfg */
 };
 
 /* The longest kernel command line kept, with its NUL.  (The args disk GRUB
@@ -40,7 +40,7 @@ struct boot_module {
 #define CMDLINE_MAX 1024
 
 struct boot_framebuffer {
-	uint64_t addr;                  /* physical; 0 if there is none */
+	uint64_t addr; /* physical; 0 if there is none */
 	uint32_t pitch, width, height;
 	uint8_t bpp, type;
 };
@@ -48,11 +48,11 @@ struct boot_framebuffer {
 struct boot_info {
 	char cmdline[CMDLINE_MAX];
 	char loader[64];
-	uint64_t mbi_start, mbi_end;    /* the multiboot information itself */
+	uint64_t mbi_start, mbi_end; /* the multiboot information itself */
 	struct memory_region regions[MAX_MEMORY_REGIONS];
 	int nregions;
-	uint64_t mem_available;         /* sum of MEMORY_AVAILABLE lengths */
-	uint64_t mem_top;               /* end of the highest available region */
+	uint64_t mem_available; /* sum of MEMORY_AVAILABLE lengths */
+	uint64_t mem_top;       /* end of the highest available region */
 	struct boot_module modules[MAX_MODULES];
 	int nmodules;
 	struct boot_framebuffer fb;

@@ -48,7 +48,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 	kprintf("backtrace:\n");
 	if (rip)
 		backtrace_print_frame(depth++, rip);
-/* BEGIN STAGE boot: follow the chain of saved frame pointers */
+	/* BEGIN STAGE boot: follow the chain of saved frame pointers */
 	while (frame_pointer_ok(rbp) && depth < MAX_FRAMES) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 		uint64_t ret = frame[1];
@@ -60,10 +60,10 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 		backtrace_print_frame(depth++, ret - 1);
 		rbp = frame[0];
 	}
-/* STUB
+	/* STUB
 	(void)frame_pointer_ok;
 	(void)rbp;
-END STAGE boot */
+	END STAGE boot */
 }
 
 void panic_stop(void)

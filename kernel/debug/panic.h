@@ -22,11 +22,10 @@ void panic_set_exit(bool exit_on_panic);
 /* Stop after a panic report printed by someone else (the trap handler). */
 NORETURN void panic_stop(void);
 
-#define assert(cond)                                                            \
-	do {                                                                    \
-		if (!(cond))                                                    \
-			panic("assertion failed: %s at %s:%d", #cond, __FILE__, \
-			      __LINE__);                                        \
+#define assert(cond)                                                                       \
+	do {                                                                               \
+		if (!(cond))                                                               \
+			panic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__); \
 	} while (0)
 
 #endif

@@ -38,7 +38,7 @@
 
 static struct {
 	char buf[INPUT_SIZE];
-	volatile unsigned head, tail;   /* read at tail, written at head */
+	volatile unsigned head, tail; /* read at tail, written at head */
 } input;
 
 static struct waitq input_wait = WAITQ_INIT("console input");
@@ -48,13 +48,13 @@ static struct waitq input_wait = WAITQ_INIT("console input");
 /* The line discipline: the task, the line being edited, finished lines. */
 static struct {
 	struct task task;
-	bool running;                   /* the task has been polled: use it */
+	bool running; /* the task has been polled: use it */
 	char edit[CONSOLE_LINE_MAX];
 	unsigned len;
-	char cooked[COOKED_SIZE];       /* finished lines, each ending in '\n' */
+	char cooked[COOKED_SIZE]; /* finished lines, each ending in '\n' */
 	unsigned cooked_head, cooked_tail;
-	unsigned lines;                 /* complete lines in cooked */
-	unsigned readers;               /* threads waiting for a line */
+	unsigned lines;   /* complete lines in cooked */
+	unsigned readers; /* threads waiting for a line */
 } ldisc;
 
 static struct waitq lines_wait = WAITQ_INIT("console lines");
@@ -144,7 +144,7 @@ static void ldisc_feed(char c)
 			cooked_put(ldisc.edit[i]);
 		cooked_put('\n');
 		ldisc.len = 0;
-		flags = irq_save();     /* readers count lines down with interrupts off */
+		flags = irq_save(); /* readers count lines down with interrupts off */
 		ldisc.lines++;
 		irq_restore(flags);
 		wait_wake_all(&lines_wait);
@@ -188,7 +188,7 @@ void console_start_task(void)
 	struct executor *ex = executor_kernel();
 
 	if (!ex)
-		return;         /* no scheduler: console_readline reads raw input */
+		return; /* no scheduler: console_readline reads raw input */
 	task_init(&ldisc.task, "console", console_task_poll);
 	executor_spawn(ex, &ldisc.task);
 }
@@ -231,7 +231,7 @@ static size_t readline_cooked(char *buf, size_t size)
 	ldisc.lines--;
 	irq_restore(flags);
 	buf[n] = '\0';
-	executor_wake(&ldisc.task);     /* there is room again */
+	executor_wake(&ldisc.task); /* there is room again */
 	return n;
 }
 

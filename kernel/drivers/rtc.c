@@ -86,6 +86,6 @@ int64_t rtc_read_epoch(void)
 	}
 	if (!(status_b & 0x02))
 		b.hour = (uint8_t)(b.hour % 12 + (pm ? 12 : 0));
-	return days_from_civil(2000 + b.year, b.mon, b.day) * 86400 + b.hour * 3600 +
-	       b.min * 60 + b.sec;
+	return days_from_civil(2000 + b.year, b.mon, b.day) * 86400 + b.hour * 3600 + b.min * 60 +
+	       b.sec;
 }

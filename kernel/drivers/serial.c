@@ -9,31 +9,31 @@
 #include "arch/x86_64/x86.h"
 #include "drivers/console.h"
 
-#define REG_DATA  0
-#define REG_IER   1
-#define REG_FCR   2
-#define REG_LCR   3
-#define REG_MCR   4
-#define REG_LSR   5
+#define REG_DATA 0
+#define REG_IER  1
+#define REG_FCR  2
+#define REG_LCR  3
+#define REG_MCR  4
+#define REG_LSR  5
 
-#define LSR_DATA_READY  0x01
-#define LSR_TX_EMPTY    0x20    /* transmit holding register empty */
-#define LSR_TX_IDLE     0x40    /* ... and the shift register too */
+#define LSR_DATA_READY 0x01
+#define LSR_TX_EMPTY   0x20 /* transmit holding register empty */
+#define LSR_TX_IDLE    0x40 /* ... and the shift register too */
 
-#define FCR_FIFO_TRIGGER1 0x07  /* FIFOs on and cleared, interrupt at 1 byte */
+#define FCR_FIFO_TRIGGER1 0x07 /* FIFOs on and cleared, interrupt at 1 byte */
 
 static bool rx_by_irq;
 static uint64_t rx_irqs, rx_irq_bytes;
 
 void serial_init(void)
 {
-	outb(COM1_PORT + REG_IER, 0x00);        /* no interrupts for now */
-	outb(COM1_PORT + REG_LCR, 0x80);        /* DLAB on: set the divisor */
-	outb(COM1_PORT + REG_DATA, 0x01);       /* 115200 baud */
+	outb(COM1_PORT + REG_IER, 0x00);  /* no interrupts for now */
+	outb(COM1_PORT + REG_LCR, 0x80);  /* DLAB on: set the divisor */
+	outb(COM1_PORT + REG_DATA, 0x01); /* 115200 baud */
 	outb(COM1_PORT + REG_IER, 0x00);
-	outb(COM1_PORT + REG_LCR, 0x03);        /* 8 data bits, no parity, 1 stop */
-	outb(COM1_PORT + REG_FCR, 0xc7);        /* FIFOs on and cleared */
-	outb(COM1_PORT + REG_MCR, 0x0b);        /* DTR, RTS, OUT2 (routes the IRQ) */
+	outb(COM1_PORT + REG_LCR, 0x03); /* 8 data bits, no parity, 1 stop */
+	outb(COM1_PORT + REG_FCR, 0xc7); /* FIFOs on and cleared */
+	outb(COM1_PORT + REG_MCR, 0x0b); /* DTR, RTS, OUT2 (routes the IRQ) */
 }
 
 void serial_putc(char c)
@@ -81,14 +81,14 @@ static void serial_irq(struct trapframe *tf)
 
 void serial_irq_init(void)
 {
-/* BEGIN STAGE interrupts: register the IRQ 4 handler, then enable the UART's receive interrupt */
-	outb(COM1_PORT + REG_FCR, FCR_FIFO_TRIGGER1);  /* interrupt at every byte */
+	/* BEGIN STAGE interrupts: register the IRQ 4 handler, then enable the UART's receive interrupt */
+	outb(COM1_PORT + REG_FCR, FCR_FIFO_TRIGGER1); /* interrupt at every byte */
 	irq_register(COM1_IRQ, serial_irq);
 	serial_enable_rx_irq();
 	rx_by_irq = true;
-/* STUB
+	/* STUB
 	(void)serial_irq;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 bool serial_rx_by_irq(void)

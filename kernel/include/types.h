@@ -8,15 +8,15 @@
 
 typedef int64_t ssize_t;
 
-#define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a)    (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
-#define ALIGN_DOWN(x, a)  ((x) & ~((uint64_t)(a) - 1))
-#define MIN(a, b)         ((a) < (b) ? (a) : (b))
-#define MAX(a, b)         ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)   (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define MIN(a, b)        ((a) < (b) ? (a) : (b))
+#define MAX(a, b)        ((a) > (b) ? (a) : (b))
 
-#define NORETURN  __attribute__((noreturn))
-#define NOINLINE  __attribute__((noinline))
-#define PACKED    __attribute__((packed))
-#define UNUSED    __attribute__((unused))
+#define NORETURN __attribute__((noreturn))
+#define NOINLINE __attribute__((noinline))
+#define PACKED   __attribute__((packed))
+#define UNUSED   __attribute__((unused))
 
 #endif

@@ -4,23 +4,23 @@
 
 #include <types.h>
 
-#define ELFMAG   "\177ELF"
-#define SELFMAG  4
+#define ELFMAG      "\177ELF"
+#define SELFMAG     4
 #define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define ET_EXEC  2
-#define EM_X86_64 62
+#define ET_EXEC     2
+#define EM_X86_64   62
 
-#define PT_LOAD  1
-#define PT_TLS   7
-#define PF_X     1
-#define PF_W     2
-#define PF_R     4
+#define PT_LOAD 1
+#define PT_TLS  7
+#define PF_X    1
+#define PF_W    2
+#define PF_R    4
 
-#define SHT_SYMTAB 2
-#define STT_NOTYPE 0
-#define STT_FUNC   2
-#define ELF64_ST_TYPE(i) ((i) & 0xf)
+#define SHT_SYMTAB       2
+#define STT_NOTYPE       0
+#define STT_FUNC         2
+#define ELF64_ST_TYPE(i) ((i)&0xf)
 
 typedef struct {
 	unsigned char e_ident[16];

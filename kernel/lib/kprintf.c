@@ -8,10 +8,10 @@
 #include "drivers/console.h"
 
 struct spec {
-	bool left;      /* '-' flag */
-	bool zero;      /* '0' flag */
+	bool left; /* '-' flag */
+	bool zero; /* '0' flag */
 	int width;
-	int longs;      /* number of 'l' (or 'z') modifiers */
+	int longs; /* number of 'l' (or 'z') modifiers */
 };
 
 static int pad(void (*emit)(char, void *), void *arg, char c, int n)
@@ -22,8 +22,8 @@ static int pad(void (*emit)(char, void *), void *arg, char c, int n)
 }
 
 /* Emit a string s of length len, padded to the field width. */
-static int emit_field(void (*emit)(char, void *), void *arg, const struct spec *sp,
-		      const char *s, int len)
+static int emit_field(void (*emit)(char, void *), void *arg, const struct spec *sp, const char *s,
+		      int len)
 {
 	int n = 0;
 
@@ -37,8 +37,8 @@ static int emit_field(void (*emit)(char, void *), void *arg, const struct spec *
 	return n;
 }
 
-static int emit_number(void (*emit)(char, void *), void *arg, const struct spec *sp,
-		       uint64_t v, bool negative, int base, bool upper, const char *prefix)
+static int emit_number(void (*emit)(char, void *), void *arg, const struct spec *sp, uint64_t v,
+		       bool negative, int base, bool upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24];
@@ -127,18 +127,21 @@ int vkformat(void (*emit)(char c, void *arg), void *arg, const char *fmt, va_lis
 			break;
 		}
 		case 'u':
-			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 10, false, "");
+			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 10, false,
+					 "");
 			break;
 		case 'x':
 		case 'X':
-			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 16, *f == 'X', "");
+			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 16,
+					 *f == 'X', "");
 			break;
 		case 'o':
-			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 8, false, "");
+			n += emit_number(emit, arg, &sp, unsigned_arg(&sp, &ap), false, 8, false,
+					 "");
 			break;
 		case 'p':
-			n += emit_number(emit, arg, &sp, (uint64_t)va_arg(ap, void *), false, 16, false,
-					 "0x");
+			n += emit_number(emit, arg, &sp, (uint64_t)va_arg(ap, void *), false, 16,
+					 false, "0x");
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
@@ -157,9 +160,9 @@ int vkformat(void (*emit)(char c, void *arg), void *arg, const char *fmt, va_lis
 			n++;
 			break;
 		case '\0':
-			f--;            /* a lone '%' at the end: stop */
+			f--; /* a lone '%' at the end: stop */
 			break;
-		default:                /* unknown: print it as written */
+		default: /* unknown: print it as written */
 			emit('%', arg);
 			emit(*f, arg);
 			n += 2;

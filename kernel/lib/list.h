@@ -18,8 +18,7 @@
 
 #ifndef container_of
 /* The struct of type `type` whose member `member` is at `ptr`. */
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 #endif
 
 struct list_node {
@@ -27,7 +26,7 @@ struct list_node {
 };
 
 struct list {
-	struct list_node head;          /* sentinel: head.next is the first node */
+	struct list_node head; /* sentinel: head.next is the first node */
 };
 
 /* A static initializer: static struct list l = LIST_INIT(l); */
@@ -113,13 +112,12 @@ static inline size_t list_length(const struct list *l)
 }
 
 /* for (each node n of l); n may not be removed inside the loop. */
-#define list_for_each(n, l) \
-	for (struct list_node *n = (l)->head.next; n != &(l)->head; n = n->next)
+#define list_for_each(n, l) for (struct list_node *n = (l)->head.next; n != &(l)->head; n = n->next)
 
 /* Same, but n may be removed (and freed) inside the loop. */
-#define list_for_each_safe(n, l)                                                \
-	for (struct list_node *n = (l)->head.next, *n##_next = n->next;       \
-	     n != &(l)->head; n = n##_next, n##_next = n->next)
+#define list_for_each_safe(n, l)                                                         \
+	for (struct list_node *n = (l)->head.next, *n##_next = n->next; n != &(l)->head; \
+	     n = n##_next, n##_next = n->next)
 
 #define list_entry(n, type, member) container_of(n, type, member)
 

@@ -11,24 +11,24 @@
 
 uint64_t irq_save(void)
 {
-/* BEGIN STAGE interrupts: read RFLAGS, then disable interrupts */
+	/* BEGIN STAGE interrupts: read RFLAGS, then disable interrupts */
 	uint64_t flags = read_rflags();
 
 	cli();
 	return flags;
-/* STUB
+	/* STUB
 	return 0;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 void irq_restore(uint64_t flags)
 {
-/* BEGIN STAGE interrupts: re-enable interrupts only if IF was set in flags */
+	/* BEGIN STAGE interrupts: re-enable interrupts only if IF was set in flags */
 	if (flags & RFLAGS_IF)
 		sti();
-/* STUB
+	/* STUB
 	(void)flags;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 bool irq_enabled(void)
@@ -38,28 +38,28 @@ bool irq_enabled(void)
 
 void spin_lock(spinlock_t *lock)
 {
-/* BEGIN STAGE interrupts: disable interrupts, catch recursion, mark held */
+	/* BEGIN STAGE interrupts: disable interrupts, catch recursion, mark held */
 	uint64_t flags = irq_save();
 
 	if (lock->held)
 		panic("spinlock '%s': acquired while already held (deadlock)", lock->name);
 	lock->held = true;
 	lock->flags = flags;
-/* STUB
+	/* STUB
 	(void)lock;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 void spin_unlock(spinlock_t *lock)
 {
-/* BEGIN STAGE interrupts: check held, clear it, restore the saved flags */
+	/* BEGIN STAGE interrupts: check held, clear it, restore the saved flags */
 	uint64_t flags = lock->flags;
 
 	if (!lock->held)
 		panic("spinlock '%s': released but not held", lock->name);
 	lock->held = false;
 	irq_restore(flags);
-/* STUB
+	/* STUB
 	(void)lock;
-END STAGE interrupts */
+	END STAGE interrupts */
 }

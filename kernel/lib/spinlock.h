@@ -29,9 +29,9 @@ void irq_restore(uint64_t flags);
 bool irq_enabled(void);
 
 typedef struct {
-	const char *name;       /* for the panic message */
+	const char *name; /* for the panic message */
 	bool held;
-	uint64_t flags;         /* RFLAGS before spin_lock, restored by spin_unlock */
+	uint64_t flags; /* RFLAGS before spin_lock, restored by spin_unlock */
 } spinlock_t;
 
 /* clang-format off */

@@ -83,7 +83,7 @@ static void waiter_wake(struct waiter *w)
 static void wait_for_interrupt(void)
 {
 	if (!irq_started()) {
-		pause();        /* no interrupt would end a HLT: poll */
+		pause(); /* no interrupt would end a HLT: poll */
 		return;
 	}
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
@@ -99,7 +99,7 @@ void wait_sleep(struct waitq *wq)
 	}
 	waiter_append(wq, &t->waiter);
 	thread_block();
-	waiter_unlink(&t->waiter);      /* after a spurious thread_wake */
+	waiter_unlink(&t->waiter); /* after a spurious thread_wake */
 }
 
 static void wait_timeout(struct alarm *a)
@@ -142,7 +142,7 @@ void wait_wake_all(struct waitq *wq)
 	while ((w = waiter_pop(wq)) != NULL)
 		waiter_wake(w);
 	if (flags & RFLAGS_IF)
-		sched_preempt();        /* a thread, not an interrupt handler: switch now */
+		sched_preempt(); /* a thread, not an interrupt handler: switch now */
 	irq_restore(flags);
 }
 

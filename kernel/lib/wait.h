@@ -41,14 +41,14 @@ struct waitq;
 
 struct waiter {
 	struct waiter *next;
-	struct waitq *queue;            /* the queue it is on, NULL if none */
-	struct thread *thread;          /* what to wake: a thread, */
-	struct task *task;              /* or an executor task */
+	struct waitq *queue;   /* the queue it is on, NULL if none */
+	struct thread *thread; /* what to wake: a thread, */
+	struct task *task;     /* or an executor task */
 };
 
 struct waitq {
 	const char *name;
-	struct waiter *first, *last;    /* FIFO; both NULL when empty */
+	struct waiter *first, *last; /* FIFO; both NULL when empty */
 };
 
 /* clang-format off */
@@ -81,26 +81,25 @@ void waiter_unlink(struct waiter *w);
 uint64_t wait_deadline(uint64_t ticks);
 
 /* Sleep on wq until cond (an expression, re-evaluated each time) holds. */
-#define wait_event(wq, cond)                                            \
-	do {                                                            \
-		uint64_t wait_flags_ = irq_save();                      \
-		while (!(cond))                                         \
-			wait_sleep(wq);                                 \
-		irq_restore(wait_flags_);                               \
+#define wait_event(wq, cond)                       \
+	do {                                       \
+		uint64_t wait_flags_ = irq_save(); \
+		while (!(cond))                    \
+			wait_sleep(wq);            \
+		irq_restore(wait_flags_);          \
 	} while (0)
 
 /* Like wait_event, but for at most ticks timer ticks; the value is whether
  * cond held in the end (false: timed out). */
-#define wait_event_timeout(wq, cond, ticks)                             \
-	({                                                              \
-		uint64_t wait_flags_ = irq_save();                      \
-		uint64_t wait_deadline_ = wait_deadline(ticks);         \
-		bool wait_ok_;                                          \
-		while (!(wait_ok_ = (cond)) &&                          \
-		       wait_sleep_until(wq, wait_deadline_))            \
-			;                                               \
-		irq_restore(wait_flags_);                               \
-		wait_ok_;                                               \
+#define wait_event_timeout(wq, cond, ticks)                                          \
+	({                                                                           \
+		uint64_t wait_flags_ = irq_save();                                   \
+		uint64_t wait_deadline_ = wait_deadline(ticks);                      \
+		bool wait_ok_;                                                       \
+		while (!(wait_ok_ = (cond)) && wait_sleep_until(wq, wait_deadline_)) \
+			;                                                            \
+		irq_restore(wait_flags_);                                            \
+		wait_ok_;                                                            \
 	})
 
 #endif

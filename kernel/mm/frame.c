@@ -43,29 +43,24 @@
 #include "lib/string.h"
 #include "mm/mmlock.h"
 
-#define LOW_MEMORY_END    0x100000ull     /* the first 1 MiB stays reserved */
-#define BOOT_MAPPED_LIMIT 0x40000000ull   /* boot.S maps 1 GiB at PHYS_MAP_BASE */
+#define LOW_MEMORY_END    0x100000ull   /* the first 1 MiB stays reserved */
+#define BOOT_MAPPED_LIMIT 0x40000000ull /* boot.S maps 1 GiB at PHYS_MAP_BASE */
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
-static uint8_t *owners;                 /* owners[i]: who holds frame i */
-static uint64_t nframes;                /* frames in the table */
-static uint64_t limit;                  /* frame_alloc hands out frames < limit */
-static uint64_t hint;                   /* no frame below hint is free */
-static uint64_t total;                  /* frames that were free after frame_init */
-static uint64_t counts[FRAME_NOWNERS];  /* frames per owner */
+static uint8_t *owners;                /* owners[i]: who holds frame i */
+static uint64_t nframes;               /* frames in the table */
+static uint64_t limit;                 /* frame_alloc hands out frames < limit */
+static uint64_t hint;                  /* no frame below hint is free */
+static uint64_t total;                 /* frames that were free after frame_init */
+static uint64_t counts[FRAME_NOWNERS]; /* frames per owner */
 
 static const char *const owner_names[FRAME_NOWNERS] = {
-	[FRAME_RESERVED] = "reserved",
-	[FRAME_FREE] = "free",
-	[FRAME_KERNEL] = "kernel image",
-	[FRAME_MODULE] = "modules",
-	[FRAME_BOOTINFO] = "boot info",
-	[FRAME_FRAMEMAP] = "frame table",
-	[FRAME_PAGETABLE] = "page tables",
-	[FRAME_HEAP] = "heap",
-	[FRAME_STACK] = "stacks",
-	[FRAME_USED] = "other",
+	[FRAME_RESERVED] = "reserved",     [FRAME_FREE] = "free",
+	[FRAME_KERNEL] = "kernel image",   [FRAME_MODULE] = "modules",
+	[FRAME_BOOTINFO] = "boot info",    [FRAME_FRAMEMAP] = "frame table",
+	[FRAME_PAGETABLE] = "page tables", [FRAME_HEAP] = "heap",
+	[FRAME_STACK] = "stacks",          [FRAME_USED] = "other",
 };
 
 const char *frame_owner_name(enum frame_owner owner)
@@ -235,7 +230,7 @@ static void check_allocated(uint64_t pa, const char *who)
  */
 static uint64_t find_free_run(uint64_t n, uint64_t step)
 {
-/* BEGIN STAGE paging: scan owners[] from hint for n free frames in a row */
+	/* BEGIN STAGE paging: scan owners[] from hint for n free frames in a row */
 	uint64_t start = ALIGN_UP(hint, step);
 
 	while (start + n <= limit) {
@@ -249,10 +244,10 @@ static uint64_t find_free_run(uint64_t n, uint64_t step)
 		start = ALIGN_UP(start + run + 1, step);
 	}
 	return limit;
-/* STUB
+	/* STUB
 	(void)n, (void)step;
 	return limit;
-END STAGE paging */
+	END STAGE paging */
 }
 
 uint64_t frame_alloc(void)
@@ -260,7 +255,7 @@ uint64_t frame_alloc(void)
 	uint64_t flags = mm_lock();
 	uint64_t i;
 
-/* BEGIN STAGE paging: take the lowest free frame, move the hint past it */
+	/* BEGIN STAGE paging: take the lowest free frame, move the hint past it */
 	i = find_free_run(1, 1);
 	hint = i;
 	if (i == limit) {
@@ -269,11 +264,11 @@ uint64_t frame_alloc(void)
 	}
 	set_owner(i, FRAME_USED);
 	hint = i + 1;
-/* STUB
+	/* STUB
 	mm_unlock(flags);
 	(void)i;
 	return 0;
-END STAGE paging */
+	END STAGE paging */
 	mm_unlock(flags);
 	/* The frame is ours now: zero it outside the critical section. */
 	zero_frames(i * PAGE_SIZE, 1);
@@ -285,10 +280,10 @@ void frame_free(uint64_t pa)
 	uint64_t flags = mm_lock();
 
 	check_allocated(pa, "frame_free");
-/* BEGIN STAGE paging: mark the frame free and keep the hint's promise */
+	/* BEGIN STAGE paging: mark the frame free and keep the hint's promise */
 	set_owner(pa / PAGE_SIZE, FRAME_FREE);
 	hint = MIN(hint, pa / PAGE_SIZE);
-/* END STAGE paging */
+	/* END STAGE paging */
 	mm_unlock(flags);
 }
 

@@ -18,21 +18,21 @@
  * as FRAME_USED; their new owner may retag them with frame_set_owner().
  */
 enum frame_owner {
-	FRAME_RESERVED,         /* not RAM, firmware's, or the low 1 MiB */
-	FRAME_FREE,             /* available to frame_alloc */
-	FRAME_KERNEL,           /* the kernel image (_kernel_phys_start.._end) */
-	FRAME_MODULE,           /* a GRUB module */
-	FRAME_BOOTINFO,         /* the multiboot2 information structure */
-	FRAME_FRAMEMAP,         /* this allocator's own per-frame table */
-	FRAME_PAGETABLE,        /* a page-table page (vm.c) */
-	FRAME_HEAP,             /* a kmalloc page (heap.c) */
-	FRAME_STACK,            /* a kernel stack */
-	FRAME_USED,             /* allocated, owner not more specific */
+	FRAME_RESERVED,  /* not RAM, firmware's, or the low 1 MiB */
+	FRAME_FREE,      /* available to frame_alloc */
+	FRAME_KERNEL,    /* the kernel image (_kernel_phys_start.._end) */
+	FRAME_MODULE,    /* a GRUB module */
+	FRAME_BOOTINFO,  /* the multiboot2 information structure */
+	FRAME_FRAMEMAP,  /* this allocator's own per-frame table */
+	FRAME_PAGETABLE, /* a page-table page (vm.c) */
+	FRAME_HEAP,      /* a kmalloc page (heap.c) */
+	FRAME_STACK,     /* a kernel stack */
+	FRAME_USED,      /* allocated, owner not more specific */
 	FRAME_NOWNERS
 };
 
 struct frame_stats {
-	uint64_t total;         /* frames the allocator manages (free + used) */
+	uint64_t total; /* frames the allocator manages (free + used) */
 	uint64_t free;
 	uint64_t used;
 };

@@ -55,7 +55,7 @@
 #include "mm/heap_layout.h"
 #include "mm/mmlock.h"
 
-#define SIZE_LIMIT       0xffffffffull  /* kmalloc refuses 4 GiB or more */
+#define SIZE_LIMIT 0xffffffffull /* kmalloc refuses 4 GiB or more */
 
 /* Slot sizes chosen so that a page's 4032 bytes hold a whole number of
  * slots with little left over, all multiples of 16. */
@@ -137,9 +137,9 @@ static void check_redzone(struct heap_obj *o, const char *who, uint64_t site)
 
 	if (bad >= 0)
 		panic("%s: write past the end of block %p (%u bytes, allocated by %s): byte %ld is "
-		      "0x%x, not 0x%x; found by %s called from %s", who, obj_data(o), o->size,
-		      heap_site_name(o->site), bad, ((uint8_t *)obj_data(o))[bad], REDZONE_BYTE, who,
-		      heap_site_name(site));
+		      "0x%x, not 0x%x; found by %s called from %s",
+		      who, obj_data(o), o->size, heap_site_name(o->site), bad,
+		      ((uint8_t *)obj_data(o))[bad], REDZONE_BYTE, who, heap_site_name(site));
 }
 
 static void check_poison(struct heap_obj *o, const char *who, uint64_t site)
@@ -149,8 +149,8 @@ static void check_poison(struct heap_obj *o, const char *who, uint64_t site)
 
 	if (bad >= 0)
 		panic("%s: block %p was written after it was freed (allocated by %s, freed by %s): "
-		      "byte %ld is 0x%x, not 0x%x; found by %s called from %s", who, obj_data(o),
-		      heap_site_name(o->site), heap_site_name(f->freed_by), bad,
+		      "byte %ld is 0x%x, not 0x%x; found by %s called from %s",
+		      who, obj_data(o), heap_site_name(o->site), heap_site_name(f->freed_by), bad,
 		      ((uint8_t *)obj_data(o))[bad], POISON_BYTE, who, heap_site_name(site));
 }
 
@@ -175,17 +175,15 @@ static struct heap_obj *obj_of(const void *p, const char *who, uint64_t site)
 	struct heap_obj *o = (struct heap_obj *)p - 1;
 	uint64_t offset = addr - (uint64_t)pg - PAGE_HEADER - sizeof(*o);
 
-	if (addr < PHYS_MAP_BASE || addr >= PHYS_MAP_BASE + frame_span() * PAGE_SIZE ||
-	    addr % 16 || frame_owner(virt_to_phys(pg)) != FRAME_HEAP ||
-	    pg->magic != HEAP_PAGE_MAGIC)
+	if (addr < PHYS_MAP_BASE || addr >= PHYS_MAP_BASE + frame_span() * PAGE_SIZE || addr % 16 ||
+	    frame_owner(virt_to_phys(pg)) != FRAME_HEAP || pg->magic != HEAP_PAGE_MAGIC)
 		panic("%s: %p is not a block from kmalloc, or not any more (called from %s)", who,
 		      p, heap_site_name(site));
-	if (addr < (uint64_t)pg + PAGE_HEADER + sizeof(*o) ||
-	    (pg->class == LARGE && offset != 0) ||
-	    (pg->class != LARGE && (pg->class >= HEAP_NCLASSES ||
-				    offset % heap.classes[pg->class].slot_size != 0 ||
-				    offset / heap.classes[pg->class].slot_size >=
-					    heap.classes[pg->class].slots_per_page)))
+	if (addr < (uint64_t)pg + PAGE_HEADER + sizeof(*o) || (pg->class == LARGE && offset != 0) ||
+	    (pg->class != LARGE &&
+	     (pg->class >= HEAP_NCLASSES || offset % heap.classes[pg->class].slot_size != 0 ||
+	      offset / heap.classes[pg->class].slot_size >=
+		      heap.classes[pg->class].slots_per_page)))
 		panic("%s: %p points into a heap page, not at a block (called from %s)", who, p,
 		      heap_site_name(site));
 	return o;
@@ -254,7 +252,7 @@ static int class_for(size_t size)
  */
 static struct heap_obj *slot_alloc(int c)
 {
-/* BEGIN STAGE heap: pop a free slot from the first partial page (or a new one) */
+	/* BEGIN STAGE heap: pop a free slot from the first partial page (or a new one) */
 	struct heap_class *hc = &heap.classes[c];
 	struct heap_page *pg = hc->partial.head;
 	struct heap_obj *o;
@@ -276,10 +274,10 @@ static struct heap_obj *slot_alloc(int c)
 	}
 	hc->in_use++;
 	return o;
-/* STUB
+	/* STUB
 	(void)c, (void)page_new;
 	return NULL;
-END STAGE heap */
+	END STAGE heap */
 }
 
 /*
@@ -290,7 +288,7 @@ END STAGE heap */
  */
 static void slot_free(struct heap_obj *o)
 {
-/* BEGIN STAGE heap: push the slot on its page's free list; move or free the page */
+	/* BEGIN STAGE heap: push the slot on its page's free list; move or free the page */
 	struct heap_page *pg = page_of(o);
 	struct heap_class *hc = &heap.classes[pg->class];
 
@@ -309,9 +307,9 @@ static void slot_free(struct heap_obj *o)
 		page_delete(pg);
 	else
 		page_list_add(&hc->partial, pg, false);
-/* STUB
+	/* STUB
 	(void)o, (void)page_delete;
-END STAGE heap */
+	END STAGE heap */
 }
 
 /* ---- large blocks ------------------------------------------------------------- */
@@ -405,8 +403,8 @@ static void heap_free(void *p, uint64_t site)
 		      heap_site_name(((struct heap_free *)p)->freed_by));
 	if (o->magic != HEAP_OBJ_USED)
 		panic("kfree: the header of block %p is overwritten (magic 0x%x; a write before the "
-		      "block, or past the end of the one below it?), called from %s", p, o->magic,
-		      heap_site_name(site));
+		      "block, or past the end of the one below it?), called from %s",
+		      p, o->magic, heap_site_name(site));
 	check_redzone(o, "kfree", site);
 	heap.stats.frees++;
 	heap.stats.blocks_in_use--;
@@ -460,7 +458,8 @@ void *krealloc(void *p, size_t size)
 	lock = mm_lock();
 	o = obj_of(p, "krealloc", site);
 	if (o->magic != HEAP_OBJ_USED)
-		panic("krealloc: block %p is not allocated (called from %s)", p, heap_site_name(site));
+		panic("krealloc: block %p is not allocated (called from %s)", p,
+		      heap_site_name(site));
 	check_redzone(o, "krealloc", site);
 	if (size + REDZONE_MIN <= obj_capacity(o)) {
 		/* It fits where it is: move the end and the redzone. */
@@ -528,9 +527,9 @@ void heap_print_stats(void)
 
 	heap_get_stats(&s);
 	kprintf("heap: %lu bytes in %lu blocks in use (peak %lu), %lu bytes free in the size "
-		"classes, %lu pages held (%lu in %lu large blocks)\n", s.bytes_in_use,
-		s.blocks_in_use, s.peak_in_use, s.bytes_free, s.pages, s.large_pages,
-		s.large_blocks);
+		"classes, %lu pages held (%lu in %lu large blocks)\n",
+		s.bytes_in_use, s.blocks_in_use, s.peak_in_use, s.bytes_free, s.pages,
+		s.large_pages, s.large_blocks);
 	for (int c = 0; c < HEAP_NCLASSES; c++)
 		if (s.classes[c].pages)
 			kprintf("heap:   class %4lu: %5lu in use, %5lu free, %3lu pages\n",

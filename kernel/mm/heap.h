@@ -16,8 +16,8 @@
 
 /* Number of size classes and the largest block size they serve; larger
  * blocks get whole pages. */
-#define HEAP_NCLASSES    13
-#define HEAP_SMALL_MAX   1992
+#define HEAP_NCLASSES  13
+#define HEAP_SMALL_MAX 1992
 
 void heap_init(void);
 
@@ -36,21 +36,21 @@ void *krealloc(void *p, size_t size);
 size_t ksize(const void *p);
 
 struct heap_class_stats {
-	uint64_t slot_size;     /* bytes per slot, header included */
-	uint64_t in_use;        /* slots holding a block */
-	uint64_t free;          /* free slots in this class's pages */
-	uint64_t pages;         /* pages of this class */
+	uint64_t slot_size; /* bytes per slot, header included */
+	uint64_t in_use;    /* slots holding a block */
+	uint64_t free;      /* free slots in this class's pages */
+	uint64_t pages;     /* pages of this class */
 };
 
 struct heap_stats {
-	uint64_t bytes_in_use;  /* sum of the sizes asked for, of live blocks */
-	uint64_t peak_in_use;   /* the highest bytes_in_use has been */
-	uint64_t bytes_free;    /* bytes in free slots: held by the heap, unused */
-	uint64_t blocks_in_use; /* live blocks */
-	uint64_t pages;         /* frames the heap holds (small + large) */
-	uint64_t large_blocks;  /* live blocks of whole pages */
-	uint64_t large_pages;   /* the pages they hold */
-	uint64_t allocs, frees, failures;   /* calls since boot */
+	uint64_t bytes_in_use;            /* sum of the sizes asked for, of live blocks */
+	uint64_t peak_in_use;             /* the highest bytes_in_use has been */
+	uint64_t bytes_free;              /* bytes in free slots: held by the heap, unused */
+	uint64_t blocks_in_use;           /* live blocks */
+	uint64_t pages;                   /* frames the heap holds (small + large) */
+	uint64_t large_blocks;            /* live blocks of whole pages */
+	uint64_t large_pages;             /* the pages they hold */
+	uint64_t allocs, frees, failures; /* calls since boot */
 	struct heap_class_stats classes[HEAP_NCLASSES];
 };
 

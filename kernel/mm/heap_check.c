@@ -21,11 +21,11 @@ struct check_totals {
 	int errors;
 };
 
-#define check_fail(t, ...)                                                      \
-	do {                                                                    \
-		kprintf("heap_check: " __VA_ARGS__);                            \
-		kprintf("\n");                                                  \
-		(t)->errors++;                                                  \
+#define check_fail(t, ...)                           \
+	do {                                         \
+		kprintf("heap_check: " __VA_ARGS__); \
+		kprintf("\n");                       \
+		(t)->errors++;                       \
 	} while (0)
 
 static void check_block(struct heap_obj *o, struct check_totals *t)
@@ -33,8 +33,10 @@ static void check_block(struct heap_obj *o, struct check_totals *t)
 	int64_t bad = obj_find_changed(o, o->size, obj_capacity(o), REDZONE_BYTE);
 
 	if (bad >= 0)
-		check_fail(t, "write past the end of block %p (%u bytes, allocated by %s): "
-			   "byte %ld is 0x%x", obj_data(o), o->size, heap_site_name(o->site), bad,
+		check_fail(t,
+			   "write past the end of block %p (%u bytes, allocated by %s): "
+			   "byte %ld is 0x%x",
+			   obj_data(o), o->size, heap_site_name(o->site), bad,
 			   ((uint8_t *)obj_data(o))[bad]);
 	t->blocks++;
 	t->bytes += o->size;
@@ -71,13 +73,14 @@ static void check_small_page(struct heap_page *pg, int c, bool on_full, struct c
 			continue;
 		}
 		if (o->magic != HEAP_OBJ_FREE) {
-			check_fail(t, "the header of slot %p is overwritten (magic 0x%x)", f, o->magic);
+			check_fail(t, "the header of slot %p is overwritten (magic 0x%x)", f,
+				   o->magic);
 			continue;
 		}
 		bad = obj_find_changed(o, sizeof(*f), obj_capacity(o), POISON_BYTE);
 		if (bad >= 0)
-			check_fail(t, "freed block %p (freed by %s) was written: byte %ld is 0x%x", f,
-				   heap_site_name(f->freed_by), bad, ((uint8_t *)f)[bad]);
+			check_fail(t, "freed block %p (freed by %s) was written: byte %ld is 0x%x",
+				   f, heap_site_name(f->freed_by), bad, ((uint8_t *)f)[bad]);
 	}
 }
 
@@ -108,7 +111,8 @@ int heap_check(void)
 		do {
 			struct heap_obj *o = (void *)((char *)pg + PAGE_HEADER);
 
-			if (pg->magic != HEAP_PAGE_MAGIC || pg->class != LARGE || o->magic != HEAP_OBJ_USED)
+			if (pg->magic != HEAP_PAGE_MAGIC || pg->class != LARGE ||
+			    o->magic != HEAP_OBJ_USED)
 				check_fail(&t, "large block at %p has a bad header", pg);
 			else
 				check_block(o, &t);
@@ -117,7 +121,8 @@ int heap_check(void)
 		} while (pg != heap.large.head && t.errors < 10);
 	}
 	if (t.blocks != heap.stats.blocks_in_use || t.bytes != heap.stats.bytes_in_use)
-		check_fail(&t, "found %lu blocks of %lu bytes in use, the statistics say %lu of %lu",
+		check_fail(&t,
+			   "found %lu blocks of %lu bytes in use, the statistics say %lu of %lu",
 			   t.blocks, t.bytes, heap.stats.blocks_in_use, heap.stats.bytes_in_use);
 	if (t.pages != heap.stats.pages || t.pages != frame_count(FRAME_HEAP))
 		check_fail(&t, "found %lu pages, the statistics say %lu, the frame allocator %lu",

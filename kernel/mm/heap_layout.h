@@ -11,34 +11,34 @@
 #include "arch/x86_64/memlayout.h"
 #include "mm/heap.h"
 
-#define HEAP_PAGE_MAGIC  0x70616568u    /* "heap" */
-#define HEAP_OBJ_USED    0xa110c8edu    /* "allocated" */
-#define HEAP_OBJ_FREE    0xf4eef4eeu
-#define LARGE            0xffff         /* heap_page.class of a large block */
-#define PAGE_HEADER      64             /* bytes of struct heap_page, padded */
-#define REDZONE_MIN      8
-#define REDZONE_BYTE     0xcb
-#define POISON_BYTE      0x6b
+#define HEAP_PAGE_MAGIC 0x70616568u /* "heap" */
+#define HEAP_OBJ_USED   0xa110c8edu /* "allocated" */
+#define HEAP_OBJ_FREE   0xf4eef4eeu
+#define LARGE           0xffff /* heap_page.class of a large block */
+#define PAGE_HEADER     64     /* bytes of struct heap_page, padded */
+#define REDZONE_MIN     8
+#define REDZONE_BYTE    0xcb
+#define POISON_BYTE     0x6b
 
 struct heap_obj {
-	uint32_t magic;                 /* HEAP_OBJ_USED or HEAP_OBJ_FREE */
-	uint32_t size;                  /* bytes asked for */
-	uint64_t site;                  /* return address into kmalloc's caller */
+	uint32_t magic; /* HEAP_OBJ_USED or HEAP_OBJ_FREE */
+	uint32_t size;  /* bytes asked for */
+	uint64_t site;  /* return address into kmalloc's caller */
 };
 
 /* What a free slot holds after its header. */
 struct heap_free {
-	struct heap_obj *next;          /* the next free slot of the page */
-	uint64_t freed_by;              /* return address into kfree's caller */
+	struct heap_obj *next; /* the next free slot of the page */
+	uint64_t freed_by;     /* return address into kfree's caller */
 };
 
 struct heap_page {
-	uint32_t magic;                 /* HEAP_PAGE_MAGIC */
-	uint16_t class;                 /* index into heap.classes[], or LARGE */
-	uint16_t nfree;                 /* free slots (small pages) */
-	uint64_t npages;                /* pages of the block (large), else 1 */
-	struct heap_obj *free;          /* first free slot (small pages) */
-	struct heap_page *prev, *next;  /* on a circular list */
+	uint32_t magic;                /* HEAP_PAGE_MAGIC */
+	uint16_t class;                /* index into heap.classes[], or LARGE */
+	uint16_t nfree;                /* free slots (small pages) */
+	uint64_t npages;               /* pages of the block (large), else 1 */
+	struct heap_obj *free;         /* first free slot (small pages) */
+	struct heap_page *prev, *next; /* on a circular list */
 };
 
 _Static_assert(sizeof(struct heap_page) <= PAGE_HEADER, "heap page header too big");
@@ -50,7 +50,7 @@ struct page_list {
 };
 
 struct heap_class {
-	uint32_t slot_size;             /* header + data + redzone, multiple of 16 */
+	uint32_t slot_size; /* header + data + redzone, multiple of 16 */
 	uint32_t slots_per_page;
 	struct page_list partial, full;
 	uint64_t pages, in_use, empty_pages;
@@ -58,8 +58,8 @@ struct heap_class {
 
 struct heap_state {
 	struct heap_class classes[HEAP_NCLASSES];
-	struct page_list large;         /* every large block */
-	struct heap_stats stats;        /* the counters; stats.classes[] filled on demand */
+	struct page_list large;  /* every large block */
+	struct heap_stats stats; /* the counters; stats.classes[] filled on demand */
 };
 
 extern struct heap_state heap;
@@ -86,8 +86,7 @@ static inline uint64_t obj_capacity(struct heap_obj *o)
 
 /* The offset of the first byte in [from, to) of o's data that is not c, or
  * -1 if there is none. */
-static inline int64_t obj_find_changed(struct heap_obj *o, uint64_t from, uint64_t to,
-				       uint8_t c)
+static inline int64_t obj_find_changed(struct heap_obj *o, uint64_t from, uint64_t to, uint8_t c)
 {
 	const uint8_t *d = obj_data(o);
 

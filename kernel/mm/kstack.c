@@ -75,7 +75,7 @@ static void slot_release(int i)
 
 uint64_t kstack_alloc(const char *owner)
 {
-/* BEGIN STAGE tss: reserve a slot, map its stack pages above an unmapped guard page */
+	/* BEGIN STAGE tss: reserve a slot, map its stack pages above an unmapped guard page */
 	int i = slot_reserve(owner);
 
 	if (i < 0)
@@ -95,17 +95,17 @@ uint64_t kstack_alloc(const char *owner)
 		slots[i].frames[p] = pa;
 	}
 	return slot_base(i) + KSTACK_SLOT_SIZE;
-/* STUB
+	/* STUB
 	(void)owner;
 	(void)slot_reserve;
 	return 0;
-END STAGE tss */
+	END STAGE tss */
 }
 
 void kstack_free(uint64_t top)
 {
 	uint64_t off = top - KSTACK_REGION_BASE;
-	int i = (int)(off / KSTACK_SLOT_SIZE) - 1;      /* top is the end of slot i */
+	int i = (int)(off / KSTACK_SLOT_SIZE) - 1; /* top is the end of slot i */
 
 	if (top <= KSTACK_REGION_BASE || off % KSTACK_SLOT_SIZE || i >= KSTACK_MAX ||
 	    !slots[i].used)
@@ -116,7 +116,7 @@ void kstack_free(uint64_t top)
 
 const char *kstack_owner_of_guard(uint64_t addr)
 {
-/* BEGIN STAGE tss: is addr in the guard page of the boot stack or of a slot in use? */
+	/* BEGIN STAGE tss: is addr in the guard page of the boot stack or of a slot in use? */
 	uint64_t off;
 	int i;
 
@@ -129,9 +129,9 @@ const char *kstack_owner_of_guard(uint64_t addr)
 	if (off % KSTACK_SLOT_SIZE >= PAGE_SIZE || !slots[i].used)
 		return NULL;
 	return slots[i].owner;
-/* STUB
+	/* STUB
 	(void)addr;
 	(void)boot_stack_guard;
 	return NULL;
-END STAGE tss */
+	END STAGE tss */
 }

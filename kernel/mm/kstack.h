@@ -22,16 +22,16 @@
 #include <types.h>
 #include "arch/x86_64/memlayout.h"
 
-#define KSTACK_REGION_BASE 0xffffff0000000000ull  /* PML4 index 510 */
+#define KSTACK_REGION_BASE 0xffffff0000000000ull /* PML4 index 510 */
 #define KSTACK_REGION_END  0xffffff7f00000000ull
-#define KSTACK_SCRATCH_VA  KSTACK_REGION_END     /* for self-tests */
+#define KSTACK_SCRATCH_VA  KSTACK_REGION_END /* for self-tests */
 
 #ifndef KSTACK_PAGES
 #define KSTACK_PAGES 4
 #endif
-#define KSTACK_SIZE      (KSTACK_PAGES * PAGE_SIZE)    /* 16 KiB */
-#define KSTACK_SLOT_SIZE (KSTACK_SIZE + PAGE_SIZE)    /* with the guard page */
-#define KSTACK_MAX       512                          /* slots in use at once */
+#define KSTACK_SIZE      (KSTACK_PAGES * PAGE_SIZE) /* 16 KiB */
+#define KSTACK_SLOT_SIZE (KSTACK_SIZE + PAGE_SIZE)  /* with the guard page */
+#define KSTACK_MAX       512                        /* slots in use at once */
 
 /*
  * A new kernel stack for owner (a thread name; copied, at most 31

@@ -16,8 +16,8 @@
 #include "lib/kprintf.h"
 #include "mm/frame.h"
 
-#define MAP_ROWS 16
-#define MAP_COLS 64
+#define MAP_ROWS     16
+#define MAP_COLS     64
 #define ATTR(fg, bg) ((fg) | ((bg) << 4))
 #define DEFAULT_ATTR ATTR(VGA_LIGHT_GREY, VGA_BLACK)
 
@@ -47,8 +47,8 @@ static void put_owner(enum frame_owner o)
 /* Which owner a cell shows when it holds frames of several: the rare,
  * important ones first, free and reserved last. */
 static const enum frame_owner priority[FRAME_NOWNERS] = {
-	FRAME_KERNEL, FRAME_MODULE, FRAME_BOOTINFO, FRAME_FRAMEMAP, FRAME_STACK,
-	FRAME_PAGETABLE, FRAME_HEAP, FRAME_USED, FRAME_FREE, FRAME_RESERVED,
+	FRAME_KERNEL,    FRAME_MODULE, FRAME_BOOTINFO, FRAME_FRAMEMAP, FRAME_STACK,
+	FRAME_PAGETABLE, FRAME_HEAP,   FRAME_USED,     FRAME_FREE,     FRAME_RESERVED,
 };
 
 /* The owner a cell of n frames from frame `first` shows. */

@@ -86,7 +86,7 @@ static struct uvm *current_uvm(void)
  */
 static int user_copy(uptr_t uaddr, void *kbuf, size_t n, bool to_user)
 {
-/* BEGIN STAGE syscalls: check each user page by walking the tables, then copy it */
+	/* BEGIN STAGE syscalls: check each user page by walking the tables, then copy it */
 	struct uvm *uvm = current_uvm();
 	uint8_t *k = kbuf;
 
@@ -114,10 +114,10 @@ static int user_copy(uptr_t uaddr, void *kbuf, size_t n, bool to_user)
 		n -= chunk;
 	}
 	return 0;
-/* STUB
+	/* STUB
 	(void)uaddr, (void)kbuf, (void)n, (void)to_user, (void)current_uvm;
 	return -EFAULT;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 int copy_from_user(void *dst, uptr_t usrc, size_t n)

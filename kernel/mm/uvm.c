@@ -94,7 +94,7 @@ void uvm_destroy(struct uvm *uvm)
 		return;
 	if ((read_cr3() & PTE_ADDR) == uvm->pml4)
 		panic("uvm_destroy: the address space is still in CR3");
-	free_table(uvm, uvm_root(uvm), 4, 256);     /* the user half only */
+	free_table(uvm, uvm_root(uvm), 4, 256); /* the user half only */
 	frame_free(uvm->pml4);
 	kfree(uvm);
 }
@@ -269,7 +269,7 @@ int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len)
 
 uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 {
-/* BEGIN STAGE syscalls: is va a page user mode may read (write)?  Walk, don't trust */
+	/* BEGIN STAGE syscalls: is va a page user mode may read (write)?  Walk, don't trust */
 	uint64_t pa;
 	unsigned flags;
 
@@ -283,16 +283,16 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 	if (!(flags & VM_USER) || (write && !(flags & VM_WRITE)))
 		return 0;
 	return ALIGN_DOWN(pa, PAGE_SIZE);
-/* STUB
+	/* STUB
 	(void)uvm, (void)va, (void)write, (void)grow_stack;
 	return 0;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
 {
 	if (page_mapped(uvm, addr))
-		return -EFAULT;         /* present: a protection violation */
+		return -EFAULT; /* present: a protection violation */
 	return grow_stack(uvm, addr);
 }
 
@@ -300,7 +300,7 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
 
 uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk)
 {
-/* BEGIN STAGE syscalls: brk: map or unmap whole pages between the old and new break */
+	/* BEGIN STAGE syscalls: brk: map or unmap whole pages between the old and new break */
 	uint64_t old_end = ALIGN_UP(uvm->brk, PAGE_SIZE);
 	uint64_t new_end;
 
@@ -309,16 +309,16 @@ uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk)
 	new_end = ALIGN_UP(newbrk, PAGE_SIZE);
 	if (new_end > old_end) {
 		if (uvm_map(uvm, old_end, new_end - old_end, UVM_READ | UVM_WRITE) != 0)
-			return uvm->brk;        /* no memory, or a mapping is in the way */
+			return uvm->brk; /* no memory, or a mapping is in the way */
 	} else if (new_end < old_end) {
 		uvm_unmap(uvm, new_end, old_end - new_end);
 	}
 	uvm->brk = newbrk;
 	return newbrk;
-/* STUB
+	/* STUB
 	(void)newbrk;
 	return uvm->brk;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 /* The highest free, page-aligned range of len bytes below USER_MMAP_TOP and
@@ -335,7 +335,7 @@ static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
 
 			if (!find_mapped(uvm, start, len, true, &in_the_way))
 				return start;
-			end = in_the_way;       /* go below the highest page in the way */
+			end = in_the_way; /* go below the highest page in the way */
 		}
 	}
 	return 0;
@@ -383,7 +383,8 @@ int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)
 static void print_range(uint64_t start, uint64_t end, unsigned flags)
 {
 	kprintf("  0x%lx-0x%lx %c%c%c %lu pages\n", start, end, flags & VM_USER ? 'r' : '-',
-		flags & VM_WRITE ? 'w' : '-', flags & VM_EXEC ? 'x' : '-', (end - start) / PAGE_SIZE);
+		flags & VM_WRITE ? 'w' : '-', flags & VM_EXEC ? 'x' : '-',
+		(end - start) / PAGE_SIZE);
 }
 
 /* Print the runs of mapped pages with the same flags found in a table. */

@@ -34,18 +34,18 @@
 #include <types.h>
 #include "arch/x86_64/memlayout.h"
 
-#define USER_MIN        0x10000ull              /* lowest mappable address */
+#define USER_MIN 0x10000ull /* lowest mappable address */
 /* The stack ends a page below USER_END: a `syscall` instruction in the very
  * last user page would make SYSRET return to a non-canonical address. */
-#define USER_STACK_TOP  0x00007ffffffff000ull
-#define USER_STACK_MAX  (8ull << 20)            /* 8 MiB, like Linux's default */
+#define USER_STACK_TOP   0x00007ffffffff000ull
+#define USER_STACK_MAX   (8ull << 20) /* 8 MiB, like Linux's default */
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX)
 /* Below the stack's limit, a guard gap that is never mapped.  Not one page:
  * a function with a big frame moves %rsp by more than a page at once and
  * would jump over a single guard page (Linux keeps 256 pages). */
 #define USER_STACK_GUARD_SIZE (1ull << 20)
-#define USER_STACK_GUARD (USER_STACK_LIMIT - USER_STACK_GUARD_SIZE)
-#define USER_MMAP_TOP   0x00007f0000000000ull   /* mmaps and segments stay below */
+#define USER_STACK_GUARD      (USER_STACK_LIMIT - USER_STACK_GUARD_SIZE)
+#define USER_MMAP_TOP         0x00007f0000000000ull /* mmaps and segments stay below */
 
 /* Page protections: the same values as mmap's PROT_READ, _WRITE, _EXEC. */
 #define UVM_READ  0x1
@@ -53,11 +53,11 @@
 #define UVM_EXEC  0x4
 
 struct uvm {
-	uint64_t pml4;          /* physical address of the top-level table */
-	uint64_t heap_start;    /* brk can not go below this */
-	uint64_t brk;           /* the break, as brk(2) last set it */
-	uint64_t mmap_next;     /* where the last mmap went: the next goes below */
-	uint64_t pages;         /* user pages mapped (page tables not counted) */
+	uint64_t pml4;       /* physical address of the top-level table */
+	uint64_t heap_start; /* brk can not go below this */
+	uint64_t brk;        /* the break, as brk(2) last set it */
+	uint64_t mmap_next;  /* where the last mmap went: the next goes below */
+	uint64_t pages;      /* user pages mapped (page tables not counted) */
 };
 
 /* The kernel's PML4 (physical), for threads without an address space. */

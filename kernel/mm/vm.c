@@ -49,7 +49,7 @@
 #include "mm/frame.h"
 #include "mm/mmlock.h"
 
-#define DIRECT_MAP_MIN  0x100000000ull         /* map at least the first 4 GiB */
+#define DIRECT_MAP_MIN 0x100000000ull /* map at least the first 4 GiB */
 
 extern char _text[], _etext[], _erodata[], _end[];
 extern char _kernel_phys_start[], _kernel_phys_end[];
@@ -198,7 +198,7 @@ static pte_t *lookup(pte_t *root, uint64_t va, int *level, pte_t *bits)
  */
 static pte_t *walk(pte_t *root, uint64_t va, int level, int *err)
 {
-/* BEGIN STAGE paging: walk from the PML4 down to `level`, creating missing tables */
+	/* BEGIN STAGE paging: walk from the PML4 down to `level`, creating missing tables */
 	pte_t *table = root;
 
 	for (int l = 4; l > level; l--) {
@@ -221,11 +221,11 @@ static pte_t *walk(pte_t *root, uint64_t va, int level, int *err)
 		table = entry_table(*e);
 	}
 	return &table[pt_index(va, level)];
-/* STUB
+	/* STUB
 	(void)root, (void)va, (void)level;
 	*err = -ENOMEM;
 	return NULL;
-END STAGE paging */
+	END STAGE paging */
 }
 
 /*
@@ -237,7 +237,7 @@ END STAGE paging */
  */
 static void prune(pte_t *root, uint64_t va, int level)
 {
-	pte_t *path[5];         /* path[l]: the table at level l */
+	pte_t *path[5]; /* path[l]: the table at level l */
 	uint64_t freed[3];
 	int nfreed = 0, low = 4;
 
@@ -248,7 +248,7 @@ static void prune(pte_t *root, uint64_t va, int level)
 		if (!(e & PTE_P))
 			break;
 		if (e & PTE_PS)
-			return;         /* a huge page: its tables are not empty */
+			return; /* a huge page: its tables are not empty */
 		path[low - 1] = entry_table(e);
 		low--;
 	}
@@ -285,7 +285,7 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t page_size, unsigned f
 	lock = mm_lock();
 	e = walk(root, va, level, &err);
 	if (e && (*e & PTE_P))
-		err = -EEXIST;          /* a page, or a table of smaller pages */
+		err = -EEXIST; /* a page, or a table of smaller pages */
 	else if (e)
 		*e = pa | leaf_bits(va, level, flags);
 	if (err)
@@ -519,7 +519,7 @@ static int create_kernel_half(pte_t *root)
  */
 static int map_direct(pte_t *root, uint64_t end)
 {
-/* BEGIN STAGE paging: map all of [0, end) at PHYS_MAP_BASE with the biggest pages you can */
+	/* BEGIN STAGE paging: map all of [0, end) at PHYS_MAP_BASE with the biggest pages you can */
 	for (uint64_t pa = 0; pa < end;) {
 		uint64_t size = HUGE_PAGE_SIZE;
 		int err;
@@ -532,22 +532,22 @@ static int map_direct(pte_t *root, uint64_t end)
 		pa += size;
 	}
 	return 0;
-/* STUB
+	/* STUB
 	(void)root, (void)end;
 	return 0;
-END STAGE paging */
+	END STAGE paging */
 }
 
 /* The permissions of the kernel-image page at va (linker symbols). */
 static unsigned image_flags(uint64_t va)
 {
 	if (va < (uint64_t)_text)
-		return VM_WRITE;        /* .boot: boot GDT and boot page tables */
+		return VM_WRITE; /* .boot: boot GDT and boot page tables */
 	if (va < (uint64_t)_etext)
-		return VM_EXEC;         /* .text */
+		return VM_EXEC; /* .text */
 	if (va < (uint64_t)_erodata)
-		return 0;               /* .rodata */
-	return VM_WRITE;                /* .data, .bss */
+		return 0; /* .rodata */
+	return VM_WRITE;  /* .data, .bss */
 }
 
 /* Map the kernel image at KERNEL_VMA with 4 KiB pages, leaving out the boot
@@ -643,7 +643,8 @@ void vm_init(void)
 		err = map_kernel_image(root);
 	if (err || !tables_ok(root)) {
 		kprintf("vm: building the kernel page tables failed (error %d); staying on the "
-			"boot page tables\n", err);
+			"boot page tables\n",
+			err);
 		free_tables(root, 4);
 		direct_map_end = 0;
 		return;
@@ -657,6 +658,7 @@ void vm_init(void)
 	kernel_root = root;
 	frame_set_mapped_limit(direct_map_end);
 	kprintf("vm: kernel page tables at 0x%lx; direct map of %lu GiB with %s pages; NX %s, "
-		"global pages %s\n", root_pa, direct_map_end / GIANT_PAGE_SIZE, page_size_name(),
+		"global pages %s\n",
+		root_pa, direct_map_end / GIANT_PAGE_SIZE, page_size_name(),
 		has_nx ? "on" : "not supported", has_pge ? "on" : "not supported");
 }

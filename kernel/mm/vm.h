@@ -25,17 +25,17 @@ typedef uint64_t pte_t;
 
 /* Page-table entry bits (Intel SDM Vol. 3A, 4.5 "4-Level Paging", tables
  * 4-14 to 4-20). */
-#define PTE_P     (1ull << 0)   /* present */
-#define PTE_W     (1ull << 1)   /* writable */
-#define PTE_U     (1ull << 2)   /* user mode may access */
-#define PTE_PWT   (1ull << 3)   /* write-through */
-#define PTE_PCD   (1ull << 4)   /* cache disabled */
-#define PTE_A     (1ull << 5)   /* accessed (set by the CPU) */
-#define PTE_D     (1ull << 6)   /* dirty (set by the CPU, leaves only) */
-#define PTE_PS    (1ull << 7)   /* page size: a 2 MiB or 1 GiB leaf */
-#define PTE_G     (1ull << 8)   /* global: survives CR3 loads (CR4.PGE) */
-#define PTE_NX    (1ull << 63)  /* no execute (EFER.NXE) */
-#define PTE_ADDR  0x000ffffffffff000ull  /* physical address bits */
+#define PTE_P    (1ull << 0)           /* present */
+#define PTE_W    (1ull << 1)           /* writable */
+#define PTE_U    (1ull << 2)           /* user mode may access */
+#define PTE_PWT  (1ull << 3)           /* write-through */
+#define PTE_PCD  (1ull << 4)           /* cache disabled */
+#define PTE_A    (1ull << 5)           /* accessed (set by the CPU) */
+#define PTE_D    (1ull << 6)           /* dirty (set by the CPU, leaves only) */
+#define PTE_PS   (1ull << 7)           /* page size: a 2 MiB or 1 GiB leaf */
+#define PTE_G    (1ull << 8)           /* global: survives CR3 loads (CR4.PGE) */
+#define PTE_NX   (1ull << 63)          /* no execute (EFER.NXE) */
+#define PTE_ADDR 0x000ffffffffff000ull /* physical address bits */
 
 /* Flags for vm_map and vm_protect.  Without VM_WRITE a page is read-only,
  * without VM_EXEC it cannot be executed (where the CPU has NX). */

@@ -20,13 +20,13 @@
 #include "lib/string.h"
 #include "mm/uvm.h"
 
-#define EI_CLASS   4
-#define EI_DATA    5
-#define EI_VERSION 6
-#define EV_CURRENT 1
-#define ET_DYN     3
-#define PT_INTERP  3
-#define PT_PHDR    6
+#define EI_CLASS      4
+#define EI_DATA       5
+#define EI_VERSION    6
+#define EV_CURRENT    1
+#define ET_DYN        3
+#define PT_INTERP     3
+#define PT_PHDR       6
 #define ELF_MAX_PHNUM 64
 
 struct elf_file {
@@ -34,7 +34,7 @@ struct elf_file {
 	const uint8_t *data;
 	size_t size;
 	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;   /* eh->e_phnum entries (possibly unaligned in memory) */
+	const Elf64_Phdr *ph; /* eh->e_phnum entries (possibly unaligned in memory) */
 };
 
 static int refuse(const struct elf_file *f, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -87,7 +87,8 @@ static int check_header(struct elf_file *f)
 		return refuse(f, "program header size %u, expected %zu", eh->e_phentsize,
 			      sizeof(Elf64_Phdr));
 	if (eh->e_phnum == 0 || eh->e_phnum > ELF_MAX_PHNUM)
-		return refuse(f, "%u program headers (1 to %d allowed)", eh->e_phnum, ELF_MAX_PHNUM);
+		return refuse(f, "%u program headers (1 to %d allowed)", eh->e_phnum,
+			      ELF_MAX_PHNUM);
 	if (!in_file(f, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
 		return refuse(f, "program headers at offset 0x%lx lie past the end of the file",
 			      eh->e_phoff);
@@ -99,29 +100,36 @@ static int check_header(struct elf_file *f)
  * ended (segments must come in address order, without overlapping). */
 static int check_load(const struct elf_file *f, int i, const Elf64_Phdr *ph, uint64_t prev_end)
 {
-/* BEGIN STAGE syscalls: refuse a PT_LOAD segment the file or the user half cannot hold */
+	/* BEGIN STAGE syscalls: refuse a PT_LOAD segment the file or the user half cannot hold */
 	if (ph->p_filesz > ph->p_memsz)
 		return refuse(f, "segment %d: file size 0x%lx larger than memory size 0x%lx", i,
 			      ph->p_filesz, ph->p_memsz);
 	if (!in_file(f, ph->p_offset, ph->p_filesz))
-		return refuse(f, "segment %d: file offset 0x%lx + size 0x%lx is past the end of "
-			      "the file (%zu bytes)", i, ph->p_offset, ph->p_filesz, f->size);
+		return refuse(f,
+			      "segment %d: file offset 0x%lx + size 0x%lx is past the end of "
+			      "the file (%zu bytes)",
+			      i, ph->p_offset, ph->p_filesz, f->size);
 	if (ph->p_vaddr < USER_MIN || ph->p_vaddr > USER_MMAP_TOP ||
 	    ph->p_memsz > USER_MMAP_TOP - ph->p_vaddr)
-		return refuse(f, "segment %d at 0x%lx-0x%lx is outside the user half "
-			      "(0x%llx-0x%llx)", i, ph->p_vaddr, ph->p_vaddr + ph->p_memsz,
-			      USER_MIN, USER_MMAP_TOP);
+		return refuse(f,
+			      "segment %d at 0x%lx-0x%lx is outside the user half "
+			      "(0x%llx-0x%llx)",
+			      i, ph->p_vaddr, ph->p_vaddr + ph->p_memsz, USER_MIN, USER_MMAP_TOP);
 	if ((ph->p_vaddr - ph->p_offset) % PAGE_SIZE != 0)
-		return refuse(f, "segment %d: address 0x%lx and file offset 0x%lx differ modulo "
-			      "the page size", i, ph->p_vaddr, ph->p_offset);
+		return refuse(f,
+			      "segment %d: address 0x%lx and file offset 0x%lx differ modulo "
+			      "the page size",
+			      i, ph->p_vaddr, ph->p_offset);
 	if (ph->p_vaddr < prev_end)
-		return refuse(f, "segment %d at 0x%lx overlaps the one before it (or is out of "
-			      "order)", i, ph->p_vaddr);
+		return refuse(f,
+			      "segment %d at 0x%lx overlaps the one before it (or is out of "
+			      "order)",
+			      i, ph->p_vaddr);
 	return 0;
-/* STUB
+	/* STUB
 	(void)f, (void)i, (void)ph, (void)prev_end, (void)in_file;
 	return 0;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 /* Is [addr, addr + len) inside the memory of a PT_LOAD segment (the file
@@ -183,7 +191,8 @@ static int elf_check(struct elf_file *f, struct elf_info *info)
 
 	text = loaded_at(f, f->eh->e_entry, 1, false);
 	if (!text || !(text->p_flags & PF_X))
-		return refuse(f, "entry point 0x%lx is not in an executable segment", f->eh->e_entry);
+		return refuse(f, "entry point 0x%lx is not in an executable segment",
+			      f->eh->e_entry);
 
 	/* Where the program headers are in memory, for AT_PHDR: PT_PHDR says,
 	 * or else the loaded segment whose file part holds them. */
@@ -213,7 +222,7 @@ static int elf_check(struct elf_file *f, struct elf_info *info)
 /* Map one checked PT_LOAD segment and copy its file bytes in. */
 static int load_segment(struct uvm *uvm, const struct elf_file *f, const Elf64_Phdr *ph)
 {
-/* BEGIN STAGE syscalls: map a segment's pages with its permissions, copy its bytes */
+	/* BEGIN STAGE syscalls: map a segment's pages with its permissions, copy its bytes */
 	uint64_t start = ALIGN_DOWN(ph->p_vaddr, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(ph->p_vaddr + ph->p_memsz, PAGE_SIZE);
 	unsigned prot = segment_prot(ph);
@@ -229,10 +238,10 @@ static int load_segment(struct uvm *uvm, const struct elf_file *f, const Elf64_P
 	}
 	/* Fresh pages are zero, so the rest up to p_memsz (.bss) is too. */
 	return uvm_write(uvm, ph->p_vaddr, f->data + ph->p_offset, ph->p_filesz);
-/* STUB
+	/* STUB
 	(void)uvm, (void)f, (void)ph, (void)segment_prot;
 	return -ENOEXEC;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 int elf_load(struct uvm *uvm, const char *name, const void *image, size_t size,

@@ -22,11 +22,11 @@
 struct uvm;
 
 struct elf_info {
-	uint64_t entry;         /* e_entry */
-	uint64_t phdr;          /* user address of the program headers (AT_PHDR) */
-	uint64_t phnum;         /* AT_PHNUM */
-	uint64_t phent;         /* AT_PHENT: sizeof(Elf64_Phdr) */
-	uint64_t end;           /* end of the highest segment: the heap starts above */
+	uint64_t entry; /* e_entry */
+	uint64_t phdr;  /* user address of the program headers (AT_PHDR) */
+	uint64_t phnum; /* AT_PHNUM */
+	uint64_t phent; /* AT_PHENT: sizeof(Elf64_Phdr) */
+	uint64_t end;   /* end of the highest segment: the heap starts above */
 };
 
 /*

@@ -47,7 +47,7 @@
 #define AT_RANDOM   25
 #define AT_EXECFN   31
 
-#define AUXV_MAX 20     /* pairs, AT_NULL included */
+#define AUXV_MAX 20 /* pairs, AT_NULL included */
 
 #define CPUID1_ECX_RDRAND (1u << 30)
 
@@ -112,7 +112,7 @@ static int push_strings(struct uvm *uvm, uint64_t *sp, const char *const v[], si
 static int build_stack(struct uvm *uvm, const char *name, const struct elf_info *elf,
 		       const char *const argv[], const char *const envp[], uint64_t *sp_out)
 {
-/* BEGIN STAGE syscalls: the initial stack: strings, AT_RANDOM bytes, then argc, argv, envp, auxv */
+	/* BEGIN STAGE syscalls: the initial stack: strings, AT_RANDOM bytes, then argc, argv, envp, auxv */
 	size_t argc = count_strings(argv), envc = count_strings(envp), bytes = 0;
 	size_t nwords = 1 + (argc + 1) + (envc + 1) + 2 * AUXV_MAX;
 	uint64_t sp = USER_STACK_TOP, execfn, platform, rnd, *words, *w;
@@ -133,8 +133,7 @@ static int build_stack(struct uvm *uvm, const char *name, const struct elf_info 
 	/* The strings, and the 16 random bytes, at the top. */
 	execfn = push_string(uvm, &sp, name);
 	platform = push_string(uvm, &sp, "x86_64");
-	if (!execfn || !platform ||
-	    push_strings(uvm, &sp, envp, envc, words + 1 + argc + 1) != 0 ||
+	if (!execfn || !platform || push_strings(uvm, &sp, envp, envc, words + 1 + argc + 1) != 0 ||
 	    push_strings(uvm, &sp, argv, argc, words + 1) != 0)
 		goto out;
 	random_bytes(random, sizeof(random));
@@ -153,7 +152,7 @@ static int build_stack(struct uvm *uvm, const char *name, const struct elf_info 
 	AUX(AT_PHENT, elf->phent);
 	AUX(AT_PHNUM, elf->phnum);
 	AUX(AT_PAGESZ, PAGE_SIZE);
-	AUX(AT_BASE, 0);                /* no dynamic linker */
+	AUX(AT_BASE, 0); /* no dynamic linker */
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, elf->entry);
 	AUX(AT_UID, 0);
@@ -179,11 +178,11 @@ static int build_stack(struct uvm *uvm, const char *name, const struct elf_info 
 out:
 	kfree(words);
 	return err;
-/* STUB
+	/* STUB
 	(void)uvm, (void)name, (void)elf, (void)argv, (void)envp, (void)sp_out;
 	(void)random_bytes, (void)push_strings, (void)count_strings;
 	return -ENOMEM;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 int exec_load(struct uvm *uvm, const char *name, const void *image, size_t size,

@@ -36,9 +36,9 @@
 #include "sched/thread.h"
 #include "syscall/syscall.h"
 
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define RFLAGS_RESERVED 0x2     /* bit 1 of RFLAGS is always 1 */
+#define MSR_FS_BASE     0xc0000100
+#define MSR_GS_BASE     0xc0000101
+#define RFLAGS_RESERVED 0x2 /* bit 1 of RFLAGS is always 1 */
 
 static struct list procs = LIST_INIT(procs);
 
@@ -86,7 +86,7 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 {
 	/* The syscall entry's stack, like TSS.RSP0: the top of next's stack. */
 	usermode_set_kernel_stack(next->kstack_top);
-/* BEGIN STAGE syscalls: at a switch: save prev's SSE state, load next's address space and state */
+	/* BEGIN STAGE syscalls: at a switch: save prev's SSE state, load next's address space and state */
 	struct proc *from = prev->owner, *to = next->owner;
 
 	if (from)
@@ -96,9 +96,9 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 		proc_switch_in(to);
 	else
 		uvm_activate(NULL);
-/* STUB
+	/* STUB
 	(void)prev, (void)next, (void)proc_switch_in;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 /* The thread of a new process: become the process's, enter user mode. */
@@ -134,8 +134,8 @@ static void proc_free(struct proc *p)
 	kfree(p);
 }
 
-struct proc *proc_spawn(const char *name, const void *image, size_t size,
-			const char *const argv[], const char *const envp[], int *err)
+struct proc *proc_spawn(const char *name, const void *image, size_t size, const char *const argv[],
+			const char *const envp[], int *err)
 {
 	struct proc *p = kcalloc(1, sizeof(*p));
 	struct thread *t;
@@ -149,7 +149,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size,
 	p->pid = -1;
 	p->state = PROC_RUNNING;
 	p->parent = proc_current();
-	p->open_fds = 0x7;              /* 0, 1, 2: the console */
+	p->open_fds = 0x7; /* 0, 1, 2: the console */
 	p->trace = trace_wanted(p->name);
 	waitq_init(&p->exit_wait, "process exit");
 	list_node_init(&p->all_node);
@@ -209,13 +209,13 @@ static NORETURN void proc_finish(int status)
 		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
 	}
 	flags = irq_save();
-	t->owner = NULL;                /* a kernel thread from now on */
+	t->owner = NULL; /* a kernel thread from now on */
 	uvm_activate(NULL);
 	p->uvm = NULL;
 	irq_restore(flags);
 	uvm_destroy(uvm);
 
-	cli();                          /* thread_exit switches away for good */
+	cli(); /* thread_exit switches away for good */
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	wait_wake_all(&p->exit_wait);
@@ -257,7 +257,7 @@ bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 	if (!p)
 		return false;
 	if (tf->vector == T_PAGE_FAULT && uvm_handle_fault(p->uvm, cr2) == 0)
-		return true;            /* a new stack page: retry the access */
+		return true; /* a new stack page: retry the access */
 
 	sig = fault_signal(tf->vector);
 	kprintf("proc: %s (pid %d) killed: %s, rip=0x%lx%s\n", p->name, p->pid, what, tf->rip,
@@ -265,7 +265,7 @@ bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 			? " (stack overflow)"
 			: "");
 	p->killed_by = sig;
-	sti();                          /* we are in a trap handler: let time go on */
+	sti(); /* we are in a trap handler: let time go on */
 	proc_finish(128 + sig);
 }
 

@@ -37,37 +37,37 @@ struct uvm;
 
 enum proc_state {
 	PROC_RUNNING,
-	PROC_ZOMBIE,            /* exited: waiting for proc_wait */
+	PROC_ZOMBIE, /* exited: waiting for proc_wait */
 };
 
 struct proc {
 	int pid;
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
-	struct proc *parent;            /* NULL: started by the kernel */
-	struct uvm *uvm;                /* NULL once it has exited */
+	struct proc *parent; /* NULL: started by the kernel */
+	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
-	int exit_status;                /* exit(2)'s status, or 128 + signal if killed */
-	int killed_by;                  /* the signal that killed it (SIGSEGV...), or 0 */
-	bool trace;                     /* print its system calls (syscall/trace.c) */
-	uint8_t open_fds;               /* bit n: fd n (0-2, the console) is open */
-	struct waitq exit_wait;         /* proc_wait sleeps here */
-	struct list_node all_node;      /* in the list of all processes */
+	int exit_status;           /* exit(2)'s status, or 128 + signal if killed */
+	int killed_by;             /* the signal that killed it (SIGSEGV...), or 0 */
+	bool trace;                /* print its system calls (syscall/trace.c) */
+	uint8_t open_fds;          /* bit n: fd n (0-2, the console) is open */
+	struct waitq exit_wait;    /* proc_wait sleeps here */
+	struct list_node all_node; /* in the list of all processes */
 
 	/* User state of its (one) thread. */
-	uint64_t start_rip, start_rsp;  /* where it enters user mode first */
-	uint64_t fs_base;               /* arch_prctl(ARCH_SET_FS) */
-	uint64_t gs_base;               /* arch_prctl(ARCH_SET_GS) */
-	uint64_t clear_child_tid;       /* set_tid_address: zeroed at exit */
-	struct fpu_area fpu;            /* x87/SSE registers while switched out */
+	uint64_t start_rip, start_rsp; /* where it enters user mode first */
+	uint64_t fs_base;              /* arch_prctl(ARCH_SET_FS) */
+	uint64_t gs_base;              /* arch_prctl(ARCH_SET_GS) */
+	uint64_t clear_child_tid;      /* set_tid_address: zeroed at exit */
+	struct fpu_area fpu;           /* x87/SSE registers while switched out */
 };
 
 /* Signals, by their Linux numbers, for the "killed" exit status. */
-#define SIGILL   4
-#define SIGTRAP  5
-#define SIGBUS   7
-#define SIGFPE   8
-#define SIGKILL  9
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGFPE  8
+#define SIGKILL 9
 #define SIGSEGV 11
 
 /* Once at boot: SSE for user mode, SMEP/SMAP, the syscall entry. */
@@ -85,8 +85,8 @@ struct proc *proc_find(int pid);
  * the process, which runs at once, or NULL with *err set: -ENOEXEC (a bad
  * file; the loader says why on the console), -E2BIG, -ENOMEM.
  */
-struct proc *proc_spawn(const char *name, const void *image, size_t size,
-			const char *const argv[], const char *const envp[], int *err);
+struct proc *proc_spawn(const char *name, const void *image, size_t size, const char *const argv[],
+			const char *const envp[], int *err);
 
 /* Wait until p has exited, free it, and return its exit status.  May sleep. */
 int proc_wait(struct proc *p);

@@ -14,8 +14,8 @@
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
-#define RUN_MAX_ARGS 16
-#define RUN_MAX_ENV  16
+#define RUN_MAX_ARGS     16
+#define RUN_MAX_ENV      16
 #define RUN_MAX_PARALLEL 4
 
 static const char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };

@@ -21,9 +21,9 @@ struct alarm;
 typedef void (*alarm_fn)(struct alarm *a);
 
 struct alarm {
-	uint64_t when;                  /* the tick it fires at */
+	uint64_t when; /* the tick it fires at */
 	alarm_fn fire;
-	struct list_node node;          /* in the sorted list while pending */
+	struct list_node node; /* in the sorted list while pending */
 };
 
 /* Make a an unset alarm (before its first alarm_set). */

@@ -61,11 +61,11 @@ void executor_wake(struct task *task)
 {
 	uint64_t flags = irq_save();
 
-	if (!task->executor) {      /* not spawned yet */
+	if (!task->executor) { /* not spawned yet */
 		irq_restore(flags);
 		return;
 	}
-/* BEGIN STAGE scheduler: queue the task for a poll, once, in wake order */
+	/* BEGIN STAGE scheduler: queue the task for a poll, once, in wake order */
 	switch (task->state) {
 	case TASK_WAITING:
 		task->state = TASK_QUEUED;
@@ -75,21 +75,21 @@ void executor_wake(struct task *task)
 	case TASK_POLLING:
 		task->woken_while_polling = true;
 		break;
-	case TASK_QUEUED:           /* one poll will see both wake-ups */
+	case TASK_QUEUED: /* one poll will see both wake-ups */
 	case TASK_DONE:
 		break;
 	}
-/* STUB
+	/* STUB
 	(void)task;
-END STAGE scheduler */
+	END STAGE scheduler */
 	if (flags & RFLAGS_IF)
-		sched_preempt();        /* the executor's thread may outrank us */
+		sched_preempt(); /* the executor's thread may outrank us */
 	irq_restore(flags);
 }
 
 bool executor_run_once(struct executor *ex)
 {
-/* BEGIN STAGE scheduler: take the first woken task, poll it, then decide where it goes */
+	/* BEGIN STAGE scheduler: take the first woken task, poll it, then decide where it goes */
 	uint64_t flags = irq_save();
 	struct list_node *n = list_pop_front(&ex->ready);
 	struct task *task;
@@ -102,7 +102,7 @@ bool executor_run_once(struct executor *ex)
 	task = list_entry(n, struct task, node);
 	task->state = TASK_POLLING;
 	task->woken_while_polling = false;
-	waiter_unlink(&task->waiter);   /* an await that still waits registers again */
+	waiter_unlink(&task->waiter); /* an await that still waits registers again */
 	irq_restore(flags);
 
 	result = task->poll(task);
@@ -123,10 +123,10 @@ bool executor_run_once(struct executor *ex)
 	}
 	irq_restore(flags);
 	return true;
-/* STUB
+	/* STUB
 	(void)ex;
 	return false;
-END STAGE scheduler */
+	END STAGE scheduler */
 }
 
 uint64_t executor_run_until_idle(struct executor *ex)

@@ -56,10 +56,10 @@
 enum poll { POLL_PENDING, POLL_READY };
 
 enum task_state {
-	TASK_WAITING,           /* waits for a wake-up */
-	TASK_QUEUED,            /* woken: in its executor's ready queue */
-	TASK_POLLING,           /* being polled right now */
-	TASK_DONE,              /* returned POLL_READY; never polled again */
+	TASK_WAITING, /* waits for a wake-up */
+	TASK_QUEUED,  /* woken: in its executor's ready queue */
+	TASK_POLLING, /* being polled right now */
+	TASK_DONE,    /* returned POLL_READY; never polled again */
 };
 
 struct task;
@@ -69,22 +69,22 @@ typedef enum poll (*task_poll_fn)(struct task *task);
 struct task {
 	const char *name;
 	task_poll_fn poll;
-	int resume;                     /* the await macros' resume point; 0 = start */
+	int resume; /* the await macros' resume point; 0 = start */
 	enum task_state state;
-	bool woken_while_polling;       /* poll it again when this poll returns */
+	bool woken_while_polling; /* poll it again when this poll returns */
 	struct executor *executor;
-	struct list_node node;          /* in the ready queue while QUEUED */
-	struct waiter waiter;           /* when waiting on a wait queue */
-	struct alarm alarm;             /* for TASK_SLEEP */
-	uint64_t wake_at;               /* the tick TASK_SLEEP waits for */
-	uint64_t polls;                 /* times polled */
-	struct waitq done;              /* executor_join waits here */
+	struct list_node node; /* in the ready queue while QUEUED */
+	struct waiter waiter;  /* when waiting on a wait queue */
+	struct alarm alarm;    /* for TASK_SLEEP */
+	uint64_t wake_at;      /* the tick TASK_SLEEP waits for */
+	uint64_t polls;        /* times polled */
+	struct waitq done;     /* executor_join waits here */
 };
 
 struct executor {
 	const char *name;
-	struct list ready;              /* woken tasks, in wake order */
-	struct waitq work;              /* its thread sleeps here while ready is empty */
+	struct list ready; /* woken tasks, in wake order */
+	struct waitq work; /* its thread sleeps here while ready is empty */
 	uint64_t polls;
 };
 
@@ -118,60 +118,60 @@ int executor_start(int prio);
 /* ---- Await macros (see the example above) -------------------------------- */
 
 /* Mark a resume point: the next poll continues at this line. */
-#define TASK_RESUME_POINT_(task)                                        \
-	(task)->resume = __LINE__;                                      \
-	__attribute__((fallthrough));                                   \
+#define TASK_RESUME_POINT_(task)      \
+	(task)->resume = __LINE__;    \
+	__attribute__((fallthrough)); \
 	case __LINE__:
 
-#define TASK_BEGIN(task)                                                \
-	switch ((task)->resume) {                                       \
+#define TASK_BEGIN(task)          \
+	switch ((task)->resume) { \
 	case 0:
 
-#define TASK_END(task)                                                  \
-	}                                                               \
-	(task)->resume = 0;                                             \
+#define TASK_END(task)      \
+	}                   \
+	(task)->resume = 0; \
 	return POLL_READY
 
 /* Wait until cond holds; whoever makes it true must wake the task. */
-#define TASK_AWAIT(task, cond)                                          \
-	do {                                                            \
-		TASK_RESUME_POINT_(task)                                \
-		if (!(cond))                                            \
-			return POLL_PENDING;                            \
+#define TASK_AWAIT(task, cond)               \
+	do {                                 \
+		TASK_RESUME_POINT_(task)     \
+		if (!(cond))                 \
+			return POLL_PENDING; \
 	} while (0)
 
 /* Wait until cond holds, woken by wake-ups of the wait queue wq.  The
  * check and the registration are atomic, so no wake-up is lost.  The
  * registration lasts until the task's next poll (which re-checks cond and
  * registers again if it still does not hold). */
-#define TASK_AWAIT_EVENT(task, wq, cond)                                \
-	do {                                                            \
-		TASK_RESUME_POINT_(task)                                \
-		if (!({                                                 \
-			uint64_t flags_ = irq_save();                   \
-			bool ok_ = (cond);                              \
-			if (!ok_)                                       \
-				wait_add_task((wq), (task));            \
-			irq_restore(flags_);                            \
-			ok_;                                            \
-		}))                                                     \
-			return POLL_PENDING;                            \
+#define TASK_AWAIT_EVENT(task, wq, cond)                         \
+	do {                                                     \
+		TASK_RESUME_POINT_(task)                         \
+		if (!({                                          \
+			    uint64_t flags_ = irq_save();        \
+			    bool ok_ = (cond);                   \
+			    if (!ok_)                            \
+				    wait_add_task((wq), (task)); \
+			    irq_restore(flags_);                 \
+			    ok_;                                 \
+		    }))                                          \
+			return POLL_PENDING;                     \
 	} while (0)
 
 /* Let the other queued tasks run, then continue here. */
-#define TASK_YIELD(task)                                                \
-	do {                                                            \
-		executor_wake(task);                                    \
-		(task)->resume = __LINE__;                              \
-		return POLL_PENDING;                                    \
-	case __LINE__:;                                                 \
+#define TASK_YIELD(task)                   \
+	do {                               \
+		executor_wake(task);       \
+		(task)->resume = __LINE__; \
+		return POLL_PENDING;       \
+	case __LINE__:;                    \
 	} while (0)
 
 /* Continue ticks timer ticks from now (woken by an alarm). */
-#define TASK_SLEEP(task, ticks)                                         \
-	do {                                                            \
-		task_sleep_until_((task), wait_deadline(ticks));        \
-		TASK_AWAIT(task, task_alarm_rang_(task));                \
+#define TASK_SLEEP(task, ticks)                                  \
+	do {                                                     \
+		task_sleep_until_((task), wait_deadline(ticks)); \
+		TASK_AWAIT(task, task_alarm_rang_(task));        \
 	} while (0)
 
 /* Helpers of the macros. */

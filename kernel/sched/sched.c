@@ -38,7 +38,7 @@ extern char boot_stack_top64[];
 #define EXECUTOR_PRIO 1
 
 static struct list runq[SCHED_PRIO_LEVELS];
-static uint32_t ready_mask;             /* bit p: runq[p] is not empty */
+static uint32_t ready_mask; /* bit p: runq[p] is not empty */
 static struct thread *current;
 static struct thread *idle;
 static struct thread idle_thread;
@@ -95,7 +95,7 @@ static bool higher_ready(const struct thread *t)
  */
 static struct thread *sched_pick_next(void)
 {
-/* BEGIN STAGE scheduler: find the highest non-empty level, take its first thread */
+	/* BEGIN STAGE scheduler: find the highest non-empty level, take its first thread */
 	struct list_node *n;
 	int level;
 
@@ -106,9 +106,9 @@ static struct thread *sched_pick_next(void)
 	if (list_empty(&runq[level]))
 		ready_mask &= ~(1u << level);
 	return list_entry(n, struct thread, run_node);
-/* STUB
+	/* STUB
 	return NULL;
-END STAGE scheduler */
+	END STAGE scheduler */
 }
 
 void sched_make_ready(struct thread *t)
@@ -129,7 +129,7 @@ static void requeue(struct thread *prev)
 	prev->ready_since = timer_ticks();
 	if (prev->slice_left == 0) {
 		prev->slice_left = SCHED_SLICE_TICKS;
-		prev->eff_prio = prev->prio;    /* a full slice ends an aging boost */
+		prev->eff_prio = prev->prio; /* a full slice ends an aging boost */
 		runq_push_back(prev);
 	} else {
 		runq_push_front(prev);
@@ -143,11 +143,11 @@ void schedule(void)
 	if (irq_enabled())
 		panic("schedule: called with interrupts on");
 	if (prev->state != THREAD_RUNNING)
-		prev->eff_prio = prev->prio;    /* gave up the CPU: no more boost */
+		prev->eff_prio = prev->prio; /* gave up the CPU: no more boost */
 	else if (prev != idle)
 		requeue(prev);
 	else
-		prev->state = THREAD_READY;     /* idle is ready, but in no queue */
+		prev->state = THREAD_READY; /* idle is ready, but in no queue */
 	next = sched_pick_next();
 	if (!next)
 		next = idle;
@@ -163,7 +163,7 @@ void schedule(void)
 	current = next;
 	/* Interrupts from user mode will enter on next's stack (stage syscalls). */
 	tss_set_kernel_stack(next->kstack_top);
-	proc_context_switch(prev, next);        /* address space, FS base, SSE, syscall stack */
+	proc_context_switch(prev, next); /* address space, FS base, SSE, syscall stack */
 	context_switch(&prev->rsp, next->rsp);
 
 	/* prev runs again here, chosen by some later schedule(). */
@@ -183,7 +183,7 @@ void sched_yield(void)
 	uint64_t flags = irq_save();
 
 	if (active) {
-		current->slice_left = 0;        /* to the back of the queue */
+		current->slice_left = 0; /* to the back of the queue */
 		schedule();
 	}
 	irq_restore(flags);
@@ -220,7 +220,7 @@ static void sched_age(uint64_t now)
  */
 static void sched_account(struct thread *t)
 {
-/* BEGIN STAGE scheduler: charge the tick, count down the slice, request a reschedule */
+	/* BEGIN STAGE scheduler: charge the tick, count down the slice, request a reschedule */
 	t->ticks++;
 	if (t == idle) {
 		stats.idle_ticks++;
@@ -232,9 +232,9 @@ static void sched_account(struct thread *t)
 		t->slice_left--;
 	if (t->slice_left == 0 || higher_ready(t))
 		need_resched = true;
-/* STUB
+	/* STUB
 	(void)t;
-END STAGE scheduler */
+	END STAGE scheduler */
 }
 
 void sched_tick(struct trapframe *tf)
@@ -243,7 +243,7 @@ void sched_tick(struct trapframe *tf)
 
 	(void)tf;
 	stats.ticks++;
-	alarm_expire(now);              /* sleepers due now become ready first */
+	alarm_expire(now); /* sleepers due now become ready first */
 	if (aging)
 		sched_age(now);
 	sched_account(current);
@@ -375,7 +375,7 @@ void sched_ps(void)
 	char prio[12];
 
 	thread_for_each(ps_count, &s.max);
-	s.max += 8;                     /* threads created meanwhile */
+	s.max += 8; /* threads created meanwhile */
 	s.rows = kmalloc(s.max * sizeof(*s.rows));
 	if (!s.rows) {
 		kprintf("ps: out of memory\n");
@@ -417,8 +417,8 @@ void sched_init(void)
 	active = true;
 	timer_set_tick_hook(sched_tick);
 	kprintf("sched: %d priority levels (0 highest), time slice %d ticks at %d Hz, "
-		"aging after %d ticks\n", SCHED_PRIO_LEVELS, SCHED_SLICE_TICKS, TIMER_HZ,
-		SCHED_AGING_TICKS);
+		"aging after %d ticks\n",
+		SCHED_PRIO_LEVELS, SCHED_SLICE_TICKS, TIMER_HZ, SCHED_AGING_TICKS);
 	err = executor_start(EXECUTOR_PRIO);
 	if (err)
 		kprintf("sched: cannot start the executor thread (error %d)\n", err);

@@ -36,14 +36,14 @@
 struct thread;
 struct trapframe;
 
-#define SCHED_PRIO_LEVELS   8
-#define SCHED_PRIO_HIGHEST  0
-#define SCHED_PRIO_LOWEST   (SCHED_PRIO_LEVELS - 1)
-#define SCHED_PRIO_DEFAULT  4
-#define SCHED_PRIO_IDLE     SCHED_PRIO_LEVELS   /* the idle thread only */
+#define SCHED_PRIO_LEVELS  8
+#define SCHED_PRIO_HIGHEST 0
+#define SCHED_PRIO_LOWEST  (SCHED_PRIO_LEVELS - 1)
+#define SCHED_PRIO_DEFAULT 4
+#define SCHED_PRIO_IDLE    SCHED_PRIO_LEVELS /* the idle thread only */
 
-#define SCHED_SLICE_TICKS   10      /* a time slice, in timer ticks */
-#define SCHED_AGING_TICKS   50      /* waiting this long in a run queue: one level up */
+#define SCHED_SLICE_TICKS 10 /* a time slice, in timer ticks */
+#define SCHED_AGING_TICKS 50 /* waiting this long in a run queue: one level up */
 
 /*
  * Turn the boot context into thread 0 "main" (it keeps the boot stack),
@@ -83,13 +83,13 @@ void sched_preempt(void);
 
 /* Statistics for tests and benchmarks. */
 struct sched_stats {
-	uint64_t switches;          /* context switches */
-	uint64_t ticks;             /* timer ticks seen by the scheduler */
-	uint64_t idle_ticks;        /* ticks charged to the idle thread */
-	uint64_t idle_halts;        /* times the idle thread woke up from hlt */
-	uint64_t preemptions;       /* switches away from a thread that could still run */
-	uint64_t promotions;        /* aging steps */
-	uint64_t reschedules;       /* reschedule requests acted on by sched_preempt */
+	uint64_t switches;    /* context switches */
+	uint64_t ticks;       /* timer ticks seen by the scheduler */
+	uint64_t idle_ticks;  /* ticks charged to the idle thread */
+	uint64_t idle_halts;  /* times the idle thread woke up from hlt */
+	uint64_t preemptions; /* switches away from a thread that could still run */
+	uint64_t promotions;  /* aging steps */
+	uint64_t reschedules; /* reschedule requests acted on by sched_preempt */
 };
 void sched_get_stats(struct sched_stats *st);
 

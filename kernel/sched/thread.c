@@ -90,7 +90,7 @@ static NORETURN void thread_entry(void)
  */
 static int thread_frame_init(struct thread *t)
 {
-/* BEGIN STAGE scheduler: lay out a switch_frame that context_switch pops into thread_entry */
+	/* BEGIN STAGE scheduler: lay out a switch_frame that context_switch pops into thread_entry */
 	/*
 	 * The System V ABI wants rsp + 8 to be a multiple of 16 when a
 	 * function starts (as right after a `call` from an aligned rsp).
@@ -107,11 +107,11 @@ static int thread_frame_init(struct thread *t)
 	frame->rip = (uint64_t)thread_entry;
 	t->rsp = (uint64_t)frame;
 	return 0;
-/* STUB
+	/* STUB
 	(void)t;
 	(void)thread_entry;
 	return -ENOSYS;
-END STAGE scheduler */
+	END STAGE scheduler */
 }
 
 static void thread_init_fields(struct thread *t, const char *name, int prio)
@@ -164,7 +164,7 @@ static int thread_start(struct thread *t, thread_fn fn, void *arg, bool queue)
 	if (queue) {
 		sched_make_ready(t);
 		if (flags & RFLAGS_IF)
-			sched_preempt();        /* t may outrank us: let it run now */
+			sched_preempt(); /* t may outrank us: let it run now */
 	}
 	irq_restore(flags);
 	return 0;
@@ -183,7 +183,7 @@ int thread_create(const char *name, thread_fn fn, void *arg, int prio, struct th
 	thread_init_fields(t, name, prio);
 	t->kmalloced = true;
 	if (out)
-		*out = t;       /* before it can run (and exit) */
+		*out = t; /* before it can run (and exit) */
 	err = thread_start(t, fn, arg, true);
 	if (err) {
 		kfree(t);
@@ -217,7 +217,7 @@ void thread_exit(int code)
 {
 	struct thread *t = sched_current();
 
-	cli();              /* for good: the next thread turns them back on */
+	cli(); /* for good: the next thread turns them back on */
 	if (!t || t == sched_idle_thread())
 		panic("thread_exit: %s cannot exit", t ? t->name : "the boot context");
 	t->exit_code = code;

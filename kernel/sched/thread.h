@@ -26,45 +26,45 @@
 #define THREAD_NAME_MAX 24
 
 enum thread_state {
-	THREAD_RUNNING,         /* on the CPU (exactly one thread) */
-	THREAD_READY,           /* in a run queue, waiting for the CPU */
-	THREAD_BLOCKED,         /* waiting on a wait queue (maybe with a timeout) */
-	THREAD_SLEEPING,        /* waiting for a timer tick (thread_sleep) */
-	THREAD_EXITED,          /* finished; waiting for thread_join to free it */
+	THREAD_RUNNING,  /* on the CPU (exactly one thread) */
+	THREAD_READY,    /* in a run queue, waiting for the CPU */
+	THREAD_BLOCKED,  /* waiting on a wait queue (maybe with a timeout) */
+	THREAD_SLEEPING, /* waiting for a timer tick (thread_sleep) */
+	THREAD_EXITED,   /* finished; waiting for thread_join to free it */
 };
 
 typedef void (*thread_fn)(void *arg);
 
 struct thread {
-	uint64_t rsp;                   /* saved by context_switch while off the CPU */
+	uint64_t rsp; /* saved by context_switch while off the CPU */
 	int tid;
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
 
 	/* Scheduling (sched.c). */
-	int prio;                       /* its priority, 0 highest */
-	int eff_prio;                   /* prio, or better while aging lifts it */
-	unsigned slice_left;            /* ticks left of its time slice */
-	uint64_t ready_since;           /* tick it entered its run queue (aging) */
-	uint64_t ticks;                 /* timer ticks charged to it: CPU time used */
-	uint64_t switches;              /* times the CPU was switched to it */
-	struct list_node run_node;      /* in a run queue while READY */
+	int prio;                  /* its priority, 0 highest */
+	int eff_prio;              /* prio, or better while aging lifts it */
+	unsigned slice_left;       /* ticks left of its time slice */
+	uint64_t ready_since;      /* tick it entered its run queue (aging) */
+	uint64_t ticks;            /* timer ticks charged to it: CPU time used */
+	uint64_t switches;         /* times the CPU was switched to it */
+	struct list_node run_node; /* in a run queue while READY */
 
 	/* Life cycle (thread.c). */
-	uint64_t kstack_top;            /* top of its kernel stack: TSS RSP0 */
-	bool kstack_owned;              /* from kstack_alloc (not the boot stack) */
-	bool kmalloced;                 /* the struct itself came from kmalloc */
+	uint64_t kstack_top; /* top of its kernel stack: TSS RSP0 */
+	bool kstack_owned;   /* from kstack_alloc (not the boot stack) */
+	bool kmalloced;      /* the struct itself came from kmalloc */
 	thread_fn fn;
 	void *arg;
 	int exit_code;
-	bool detached;                  /* freed at exit; nobody will join it */
-	struct waitq exit_wait;         /* thread_join waits here */
-	struct waiter waiter;           /* its entry while blocked on a wait queue */
-	struct alarm alarm;             /* wakes it from thread_sleep or a timeout */
-	bool timed_out;                 /* the alarm, not a wake-up, ended the wait */
-	struct list_node all_node;      /* in the list of all threads */
+	bool detached;             /* freed at exit; nobody will join it */
+	struct waitq exit_wait;    /* thread_join waits here */
+	struct waiter waiter;      /* its entry while blocked on a wait queue */
+	struct alarm alarm;        /* wakes it from thread_sleep or a timeout */
+	bool timed_out;            /* the alarm, not a wake-up, ended the wait */
+	struct list_node all_node; /* in the list of all threads */
 
-	void *owner;                    /* its process (stage syscalls), or NULL */
+	void *owner; /* its process (stage syscalls), or NULL */
 };
 
 /*

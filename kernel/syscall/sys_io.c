@@ -21,9 +21,9 @@
 #include "mm/heap.h"
 #include "proc/proc.h"
 
-#define SSIZE_MAX  INT64_MAX
-#define IOV_MAX    1024
-#define IO_CHUNK   256          /* bytes copied through the kernel stack at a time */
+#define SSIZE_MAX INT64_MAX
+#define IOV_MAX   1024
+#define IO_CHUNK  256 /* bytes copied through the kernel stack at a time */
 
 #define TIOCGWINSZ 0x5413
 
@@ -79,7 +79,7 @@ static size_t console_read(char *buf, size_t max)
 
 int64_t sys_write(int fd, uptr_t buf, size_t count)
 {
-/* BEGIN STAGE syscalls: write(2) to the console: check fd and the whole buffer, then copy */
+	/* BEGIN STAGE syscalls: write(2) to the console: check fd and the whole buffer, then copy */
 	if (!console_fd(fd))
 		return -EBADF;
 	if (count == 0)
@@ -87,10 +87,10 @@ int64_t sys_write(int fd, uptr_t buf, size_t count)
 	if (user_access_check(buf, count, false) != 0)
 		return -EFAULT;
 	return console_write_user(buf, count);
-/* STUB
+	/* STUB
 	(void)fd, (void)buf, (void)count, (void)console_fd, (void)console_write_user;
 	return -ENOSYS;
-END STAGE syscalls */
+	END STAGE syscalls */
 }
 
 int64_t sys_read(int fd, uptr_t buf, size_t count)

@@ -18,13 +18,13 @@
 #define MAP_ANONYMOUS       0x20
 #define MAP_FIXED_NOREPLACE 0x100000
 
-#define MADV_NORMAL         0
-#define MADV_DONTNEED       4
-#define MADV_FREE           8
+#define MADV_NORMAL          0
+#define MADV_DONTNEED        4
+#define MADV_FREE            8
 #define MADV_DONTNEED_LOCKED 24
-#define MADV_COLLAPSE       25
-#define MADV_HWPOISON       100
-#define MADV_SOFT_OFFLINE   101
+#define MADV_COLLAPSE        25
+#define MADV_HWPOISON        100
+#define MADV_SOFT_OFFLINE    101
 
 static struct uvm *current_uvm(void)
 {
@@ -46,7 +46,7 @@ int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t o
 	if (offset % PAGE_SIZE)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return fd >= 0 && fd < 3 ? -ENODEV : -EBADF;    /* no mappable files yet */
+		return fd >= 0 && fd < 3 ? -ENODEV : -EBADF; /* no mappable files yet */
 	if (len == 0)
 		return -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
@@ -55,8 +55,8 @@ int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t o
 	if (prot & ~PROT_MASK)
 		return -EINVAL;
 	/* Shared anonymous memory is private until there is fork to share it with. */
-	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
-	    addr % PAGE_SIZE == 0 && len <= USER_END && addr <= USER_END - len &&
+	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && addr % PAGE_SIZE == 0 &&
+	    len <= USER_END && addr <= USER_END - len &&
 	    !uvm_range_free(uvm, addr, ALIGN_UP(len, PAGE_SIZE)))
 		return -EEXIST;
 	return uvm_mmap(uvm, addr, len, (unsigned)prot, fixed);

@@ -18,8 +18,8 @@
 #include "proc/proc.h"
 #include "sched/thread.h"
 
-#define NSEC_PER_SEC   1000000000ll
-#define NSEC_PER_TICK  (NSEC_PER_SEC / TIMER_HZ)
+#define NSEC_PER_SEC  1000000000ll
+#define NSEC_PER_TICK (NSEC_PER_SEC / TIMER_HZ)
 
 #define CLOCK_REALTIME           0
 #define CLOCK_MONOTONIC          1
@@ -40,7 +40,7 @@ struct timeval {
 	int64_t tv_sec, tv_usec;
 };
 
-static int64_t boot_epoch = -1;         /* CMOS time at the first call, minus uptime */
+static int64_t boot_epoch = -1; /* CMOS time at the first call, minus uptime */
 
 static int64_t uptime_ns(void)
 {
@@ -101,7 +101,7 @@ int64_t sys_gettimeofday(uptr_t utv, uptr_t utz)
 {
 	int64_t ns = clock_now_ns(CLOCK_REALTIME);
 	struct timeval tv = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / 1000 };
-	int32_t tz[2] = { 0, 0 };       /* struct timezone: UTC, no DST */
+	int32_t tz[2] = { 0, 0 }; /* struct timezone: UTC, no DST */
 
 	if (utv && copy_to_user(utv, &tv, sizeof(tv)))
 		return -EFAULT;
@@ -120,7 +120,7 @@ static int64_t timespec_from_user(uptr_t uts)
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
 		return -EINVAL;
 	if (ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1)
-		return INT64_MAX;               /* forever, near enough */
+		return INT64_MAX; /* forever, near enough */
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 

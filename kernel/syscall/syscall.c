@@ -31,8 +31,8 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_read] = CALL(read, 3, RET_INT, ARG_INT, ARG_BUF_OUT, ARG_LONG),
 	[SYS_write] = CALL(write, 3, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG),
 	[SYS_close] = CALL(close, 1, RET_INT, ARG_INT),
-	[SYS_mmap] = CALL(mmap, 6, RET_PTR, ARG_PTR, ARG_LONG, ARG_PROT, ARG_MAP, ARG_INT,
-			  ARG_LONG),
+	[SYS_mmap] =
+		CALL(mmap, 6, RET_PTR, ARG_PTR, ARG_LONG, ARG_PROT, ARG_MAP, ARG_INT, ARG_LONG),
 	[SYS_munmap] = CALL(munmap, 2, RET_INT, ARG_PTR, ARG_LONG),
 	[SYS_brk] = CALL(brk, 1, RET_PTR, ARG_PTR),
 	[SYS_ioctl] = CALL(ioctl, 3, RET_INT, ARG_INT, ARG_IOCTL, ARG_PTR),
@@ -55,8 +55,8 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_set_tid_address] = CALL(set_tid_address, 1, RET_INT, ARG_PTR),
 	[SYS_clock_gettime] = CALL(clock_gettime, 2, RET_INT, ARG_CLOCK, ARG_PTR),
 	[SYS_clock_getres] = CALL(clock_getres, 2, RET_INT, ARG_CLOCK, ARG_PTR),
-	[SYS_clock_nanosleep] = CALL(clock_nanosleep, 4, RET_INT, ARG_CLOCK, ARG_HEX,
-				     ARG_TIMESPEC, ARG_PTR),
+	[SYS_clock_nanosleep] =
+		CALL(clock_nanosleep, 4, RET_INT, ARG_CLOCK, ARG_HEX, ARG_TIMESPEC, ARG_PTR),
 	[SYS_exit_group] = CALL(exit_group, 1, RET_NONE, ARG_INT),
 };
 
@@ -91,8 +91,8 @@ const struct syscall_desc *syscall_lookup(uint64_t nr)
 static void report_unimplemented(struct proc *p, uint64_t nr)
 {
 #ifndef NDEBUG
-	static uint64_t seen[2048 / 64];        /* numbers below 2048 */
-	static uint64_t seen_other[8];          /* a few others */
+	static uint64_t seen[2048 / 64]; /* numbers below 2048 */
+	static uint64_t seen_other[8];   /* a few others */
 	static size_t nother;
 	const char *name = syscall_linux_name(nr);
 
@@ -119,7 +119,7 @@ static void report_unimplemented(struct proc *p, uint64_t nr)
 
 void syscall_dispatch(struct trapframe *tf)
 {
-/* BEGIN STAGE syscalls: look the number up, call the handler with the six argument registers */
+	/* BEGIN STAGE syscalls: look the number up, call the handler with the six argument registers */
 	struct proc *p = proc_current();
 	uint64_t nr = tf->rax;
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
@@ -137,8 +137,8 @@ void syscall_dispatch(struct trapframe *tf)
 	if (p->trace)
 		trace_call(p, nr, d, args, ret, true);
 	tf->rax = (uint64_t)ret;
-/* STUB
+	/* STUB
 	report_unimplemented(proc_current(), tf->rax);
 	tf->rax = (uint64_t)-ENOSYS;
-END STAGE syscalls */
+	END STAGE syscalls */
 }

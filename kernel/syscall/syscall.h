@@ -64,27 +64,27 @@ struct proc;
 /* How the tracer prints an argument. */
 enum syscall_arg {
 	ARG_NONE,
-	ARG_INT,        /* int, decimal */
-	ARG_LONG,       /* long, decimal */
-	ARG_HEX,        /* flags and other bit sets */
-	ARG_PTR,        /* a pointer it does not follow: 0x... or NULL */
-	ARG_STR,        /* a NUL-terminated string, read from the process */
-	ARG_BUF_IN,     /* bytes given to the kernel; the next argument is their count */
-	ARG_BUF_OUT,    /* bytes the kernel fills in; as many as the result says */
-	ARG_IOV,        /* struct iovec[], count in the next argument */
-	ARG_PROT,       /* mmap's PROT_* */
-	ARG_MAP,        /* mmap's MAP_* */
-	ARG_CLOCK,      /* CLOCK_REALTIME, ... */
-	ARG_IOCTL,      /* an ioctl request: TIOCGWINSZ, ... */
-	ARG_ARCH,       /* arch_prctl's code: ARCH_SET_FS, ... */
-	ARG_TIMESPEC,   /* a struct timespec given to the kernel */
+	ARG_INT,      /* int, decimal */
+	ARG_LONG,     /* long, decimal */
+	ARG_HEX,      /* flags and other bit sets */
+	ARG_PTR,      /* a pointer it does not follow: 0x... or NULL */
+	ARG_STR,      /* a NUL-terminated string, read from the process */
+	ARG_BUF_IN,   /* bytes given to the kernel; the next argument is their count */
+	ARG_BUF_OUT,  /* bytes the kernel fills in; as many as the result says */
+	ARG_IOV,      /* struct iovec[], count in the next argument */
+	ARG_PROT,     /* mmap's PROT_* */
+	ARG_MAP,      /* mmap's MAP_* */
+	ARG_CLOCK,    /* CLOCK_REALTIME, ... */
+	ARG_IOCTL,    /* an ioctl request: TIOCGWINSZ, ... */
+	ARG_ARCH,     /* arch_prctl's code: ARCH_SET_FS, ... */
+	ARG_TIMESPEC, /* a struct timespec given to the kernel */
 };
 
 /* How the tracer prints the result (errors always as -ENAME). */
 enum syscall_ret {
-	RET_INT,        /* decimal */
-	RET_PTR,        /* 0x... (mmap, brk) */
-	RET_NONE,       /* does not return (exit): printed before the call, "= ?" */
+	RET_INT,  /* decimal */
+	RET_PTR,  /* 0x... (mmap, brk) */
+	RET_NONE, /* does not return (exit): printed before the call, "= ?" */
 };
 
 /* The handlers' common type: six register-sized arguments (see syscall.c). */
@@ -94,8 +94,8 @@ struct syscall_desc {
 	const char *name;
 	syscall_fn fn;
 	uint8_t nargs;
-	uint8_t args[6];        /* enum syscall_arg */
-	uint8_t ret;            /* enum syscall_ret */
+	uint8_t args[6]; /* enum syscall_arg */
+	uint8_t ret;     /* enum syscall_ret */
 };
 
 /* Set up the syscall entry (MSRs): once at boot, from proc_init. */
@@ -115,8 +115,8 @@ bool trace_wanted(const char *name);
 /* Print one traced call of the current process p: "[name:pid] call(args) =
  * result".  For a call that does not return, done is false and the line
  * ends in "= ?". */
-void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d,
-		const uint64_t args[6], int64_t ret, bool done);
+void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d, const uint64_t args[6],
+		int64_t ret, bool done);
 /* "EFAULT" for 14, ...; NULL for a number it does not know. */
 const char *errno_name(int err);
 

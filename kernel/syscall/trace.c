@@ -27,16 +27,37 @@
 #define TRACE_IOV_MAX 4
 
 static const char *const errno_names[] = {
-	[EPERM] = "EPERM",     [ENOENT] = "ENOENT",   [ESRCH] = "ESRCH",
-	[EINTR] = "EINTR",     [EIO] = "EIO",         [E2BIG] = "E2BIG",
-	[ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",     [ECHILD] = "ECHILD",
-	[EAGAIN] = "EAGAIN",   [ENOMEM] = "ENOMEM",   [EACCES] = "EACCES",
-	[EFAULT] = "EFAULT",   [EBUSY] = "EBUSY",     [EEXIST] = "EEXIST",   [ENODEV] = "ENODEV",
-	[ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",   [EINVAL] = "EINVAL",
-	[ENFILE] = "ENFILE",   [EMFILE] = "EMFILE",   [ENOTTY] = "ENOTTY",
-	[EFBIG] = "EFBIG",     [ENOSPC] = "ENOSPC",   [ESPIPE] = "ESPIPE",
-	[EROFS] = "EROFS",     [EPIPE] = "EPIPE",     [ERANGE] = "ERANGE",
-	[ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY",
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[ESRCH] = "ESRCH",
+	[EINTR] = "EINTR",
+	[EIO] = "EIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES",
+	[EFAULT] = "EFAULT",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[ENODEV] = "ENODEV",
+	[ENOTDIR] = "ENOTDIR",
+	[EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL",
+	[ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE",
+	[ENOTTY] = "ENOTTY",
+	[EFBIG] = "EFBIG",
+	[ENOSPC] = "ENOSPC",
+	[ESPIPE] = "ESPIPE",
+	[EROFS] = "EROFS",
+	[EPIPE] = "EPIPE",
+	[ERANGE] = "ERANGE",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOSYS] = "ENOSYS",
+	[ENOTEMPTY] = "ENOTEMPTY",
 };
 
 const char *errno_name(int err)
@@ -159,20 +180,23 @@ static void print_timespec(uptr_t ts)
 }
 
 static const struct flag_name prot_names[] = {
-	{ 1, "PROT_READ" }, { 2, "PROT_WRITE" }, { 4, "PROT_EXEC" },
+	{ 1, "PROT_READ" },
+	{ 2, "PROT_WRITE" },
+	{ 4, "PROT_EXEC" },
 };
 static const struct flag_name map_names[] = {
-	{ 0x01, "MAP_SHARED" },    { 0x02, "MAP_PRIVATE" },  { 0x10, "MAP_FIXED" },
-	{ 0x20, "MAP_ANONYMOUS" }, { 0x100, "MAP_GROWSDOWN" }, { 0x4000, "MAP_NORESERVE" },
+	{ 0x01, "MAP_SHARED" },     { 0x02, "MAP_PRIVATE" },
+	{ 0x10, "MAP_FIXED" },      { 0x20, "MAP_ANONYMOUS" },
+	{ 0x100, "MAP_GROWSDOWN" }, { 0x4000, "MAP_NORESERVE" },
 	{ 0x8000, "MAP_POPULATE" }, { 0x100000, "MAP_FIXED_NOREPLACE" },
 };
 
 static const char *clock_name(uint64_t c)
 {
-	static const char *const names[] = { "CLOCK_REALTIME", "CLOCK_MONOTONIC",
+	static const char *const names[] = { "CLOCK_REALTIME",           "CLOCK_MONOTONIC",
 					     "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
-					     "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
-					     "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME" };
+					     "CLOCK_MONOTONIC_RAW",      "CLOCK_REALTIME_COARSE",
+					     "CLOCK_MONOTONIC_COARSE",   "CLOCK_BOOTTIME" };
 
 	return c < ARRAY_SIZE(names) ? names[c] : NULL;
 }
@@ -266,8 +290,8 @@ static void print_arg(uint8_t kind, uint64_t v, uint64_t next, int64_t ret, bool
 	}
 }
 
-void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d,
-		const uint64_t args[6], int64_t ret, bool done)
+void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d, const uint64_t args[6],
+		int64_t ret, bool done)
 {
 	kprintf("[%s:%d] ", p->name, p->pid);
 	if (!d) {

@@ -21,7 +21,7 @@ KTEST(banner)
  */
 struct kprintf_case {
 	const char *fmt;
-	char kind;                      /* 'i' signed, 'u' unsigned, 's', 'c' */
+	char kind; /* 'i' signed, 'u' unsigned, 's', 'c' */
 	int64_t value;
 	const char *str;
 };
@@ -103,7 +103,7 @@ void panic_chain_c(int depth)
 void panic_chain_b(int depth)
 {
 	panic_chain_c(depth + 1);
-	__asm__ volatile("");   /* not a tail call: keep this frame */
+	__asm__ volatile(""); /* not a tail call: keep this frame */
 }
 
 void panic_chain_a(int depth)
@@ -125,8 +125,8 @@ KTEST(panic)
  * out from the first what the second must be.
  */
 struct fake_frame {
-	uint64_t rbp;                   /* the caller's frame */
-	uint64_t ret;                   /* the return address into the caller */
+	uint64_t rbp; /* the caller's frame */
+	uint64_t ret; /* the return address into the caller */
 };
 
 static struct fake_frame fake[4] __attribute__((aligned(16)));
@@ -139,7 +139,8 @@ static uint64_t into(void (*fn)(int), int offset)
 static void backtrace_case(const char *name, uint64_t rip, uint64_t rbp)
 {
 	kprintf("backtrace_case: %s: rip 0x%lx, frames", name, rip);
-	for (uint64_t f = rbp; f >= PHYS_MAP_BASE && f % 8 == 0; f = ((struct fake_frame *)f)->rbp) {
+	for (uint64_t f = rbp; f >= PHYS_MAP_BASE && f % 8 == 0;
+	     f = ((struct fake_frame *)f)->rbp) {
 		const struct fake_frame *ff = (const struct fake_frame *)f;
 
 		kprintf(" 0x%lx", ff->ret);
@@ -194,13 +195,13 @@ static size_t fake_mmap_info(void)
 	uint32_t *w = (uint32_t *)fake_mbi;
 	size_t n = ARRAY_SIZE(mmap_case), tag = 16 + n * MMAP_ENTRY_SIZE;
 
-	memset(fake_mbi, 0xa5, sizeof(fake_mbi));      /* padding that is not zero */
-	w[0] = 8 + tag + 8;                             /* total size */
+	memset(fake_mbi, 0xa5, sizeof(fake_mbi)); /* padding that is not zero */
+	w[0] = 8 + tag + 8;                       /* total size */
 	w[1] = 0;
-	w[2] = 6;                                       /* the memory map tag */
+	w[2] = 6; /* the memory map tag */
 	w[3] = tag;
 	w[4] = MMAP_ENTRY_SIZE;
-	w[5] = 0;                                       /* entry_version */
+	w[5] = 0; /* entry_version */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *e = fake_mbi + 8 + 16 + i * MMAP_ENTRY_SIZE;
 
@@ -210,7 +211,7 @@ static size_t fake_mmap_info(void)
 		memset(e + 20, 0, 4);
 	}
 	w = (uint32_t *)(fake_mbi + 8 + tag);
-	w[0] = 0;                                       /* the end tag */
+	w[0] = 0; /* the end tag */
 	w[1] = 8;
 	return n;
 }

@@ -52,8 +52,8 @@ static void expect_same(const char *who, const struct heap_snapshot *a)
 
 	snapshot(&b);
 	kprintf("%s: %lu bytes in %lu blocks in use, %lu pages, %lu bytes free in the classes, "
-		"%lu free frames (before: %lu, %lu, %lu, %lu, %lu)\n", who,
-		b.stats.bytes_in_use, b.stats.blocks_in_use, b.stats.pages, b.stats.bytes_free,
+		"%lu free frames (before: %lu, %lu, %lu, %lu, %lu)\n",
+		who, b.stats.bytes_in_use, b.stats.blocks_in_use, b.stats.pages, b.stats.bytes_free,
 		b.free_frames, a->stats.bytes_in_use, a->stats.blocks_in_use, a->stats.pages,
 		a->stats.bytes_free, a->free_frames);
 	KTEST_ASSERT(b.stats.bytes_in_use == a->stats.bytes_in_use);
@@ -100,14 +100,14 @@ KTEST(heap_basic)
 
 	p = kmalloc(10);
 	memcpy(p, "0123456789", 10);
-	p = krealloc(p, 5000);                  /* small to large: moves */
+	p = krealloc(p, 5000); /* small to large: moves */
 	KTEST_ASSERT(p != NULL && memcmp(p, "0123456789", 10) == 0 && ksize(p) == 5000);
 	memset(p + 10, 'x', 4990);
-	q = krealloc(p, 3);                     /* shrinks in place */
+	q = krealloc(p, 3); /* shrinks in place */
 	KTEST_ASSERT(q == p && memcmp(q, "012", 3) == 0 && ksize(q) == 3);
-	q = krealloc(q, 20);                    /* grows in its slot */
+	q = krealloc(q, 20); /* grows in its slot */
 	KTEST_ASSERT(q != NULL && memcmp(q, "012", 3) == 0);
-	KTEST_ASSERT(krealloc(q, 0) == NULL);   /* frees */
+	KTEST_ASSERT(krealloc(q, 0) == NULL); /* frees */
 	p = krealloc(NULL, 33);
 	KTEST_ASSERT(p != NULL && ksize(p) == 33);
 	kfree(p);
@@ -133,7 +133,8 @@ KTEST(heap_reuse)
 	}
 	heap_get_stats(&s);
 	kprintf("heap_reuse: 10000 x (100..999 + 40000 bytes): %lu allocations, heap holds %lu "
-		"pages (%lu before)\n", s.allocs - base.stats.allocs, s.pages, base.stats.pages);
+		"pages (%lu before)\n",
+		s.allocs - base.stats.allocs, s.pages, base.stats.pages);
 	KTEST_ASSERT(s.pages <= base.stats.pages + HEAP_NCLASSES);
 	/* The slot just freed is the next one handed out in its class. */
 	p = kmalloc(200);
@@ -149,9 +150,9 @@ KTEST(heap_reuse)
  * of partial (its freed slot is the next one handed out), and of the pages
  * that become empty the class keeps one and gives the rest back.
  */
-#define POLICY_SIZE 200
+#define POLICY_SIZE      200
 #define POLICY_NEW_PAGES 3
-#define POLICY_MAX 256
+#define POLICY_MAX       256
 
 KTEST(heap_pages)
 {
@@ -186,8 +187,8 @@ KTEST(heap_pages)
 	kfree(blocks[0]);
 	again = kmalloc(POLICY_SIZE);
 	kprintf("heap_pages: class of %lu-byte slots: %d blocks make %d new pages; a slot freed "
-		"in a full page is handed out next: %s\n", s1.classes[c].slot_size, n,
-		POLICY_NEW_PAGES, again == blocks[0] ? "yes" : "no");
+		"in a full page is handed out next: %s\n",
+		s1.classes[c].slot_size, n, POLICY_NEW_PAGES, again == blocks[0] ? "yes" : "no");
 	blocks[0] = again;
 	for (int i = n - 1; i >= 0; i--)
 		kfree(blocks[i]);
@@ -334,7 +335,8 @@ KTEST(heap_exhaust)
 		small++;
 	}
 	kprintf("heap_exhaust: memory full after %lu blocks of 1 MiB, %lu of 2000 bytes, %lu of "
-		"8 bytes; %lu free frames\n", big, medium, small, free_frames());
+		"8 bytes; %lu free frames\n",
+		big, medium, small, free_frames());
 	KTEST_ASSERT(big > 0 && free_frames() == 0 && frame_alloc() == 0);
 	KTEST_ASSERT(heap_check() == 0);
 	while (list) {

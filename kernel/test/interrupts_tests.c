@@ -18,10 +18,10 @@
 #include "mm/vm.h"
 
 /* Scratch addresses (see kstack.h): never mapped, except where a test maps one. */
-#define FAULT_READ_VA   (KSTACK_SCRATCH_VA + 0x10)
-#define FAULT_WRITE_VA  (KSTACK_SCRATCH_VA + 0x1008)     /* mapped read-only below */
-#define FAULT_EXEC_VA   (KSTACK_SCRATCH_VA + 0x2000)
-#define FAULT_RSVD_VA   (KSTACK_SCRATCH_VA + 0x3010)     /* a reserved bit in its PTE */
+#define FAULT_READ_VA  (KSTACK_SCRATCH_VA + 0x10)
+#define FAULT_WRITE_VA (KSTACK_SCRATCH_VA + 0x1008) /* mapped read-only below */
+#define FAULT_EXEC_VA  (KSTACK_SCRATCH_VA + 0x2000)
+#define FAULT_RSVD_VA  (KSTACK_SCRATCH_VA + 0x3010) /* a reserved bit in its PTE */
 
 NOINLINE void fault_do_divide(uint64_t divisor);
 NOINLINE void fault_do_invalid_opcode(void);
@@ -61,7 +61,7 @@ void fault_do_write(uint64_t va)
 void fault_do_exec(uint64_t va)
 {
 	((void (*)(void))va)();
-	__asm__ volatile("");   /* not a tail call */
+	__asm__ volatile(""); /* not a tail call */
 }
 
 KTEST(fault_divide)
@@ -147,8 +147,8 @@ KTEST(fault_reserved)
 	pte = kernel_pte(page);
 	*pte |= 1ull << maxphyaddr;
 	invlpg(page);
-	kprintf("fault_reserved: bit %u set in the entry of 0x%lx, now reading 0x%lx\n",
-		maxphyaddr, page, (uint64_t)FAULT_RSVD_VA);
+	kprintf("fault_reserved: bit %u set in the entry of 0x%lx, now reading 0x%lx\n", maxphyaddr,
+		page, (uint64_t)FAULT_RSVD_VA);
 	fault_do_read(FAULT_RSVD_VA);
 	ktest_fail("the read did not fault");
 }
@@ -198,7 +198,7 @@ static uint8_t cmos_read(uint8_t reg)
 
 static uint8_t rtc_second(void)
 {
-	while (cmos_read(0x0a) & 0x80)  /* update in progress */
+	while (cmos_read(0x0a) & 0x80) /* update in progress */
 		;
 	return cmos_read(0x00);
 }
@@ -279,7 +279,8 @@ KTEST(irq_table)
 		irq5_calls, irq5_vector);
 	__asm__ volatile("int $0x27; int $0x2f");
 	kprintf("irq_table: int $0x27 and int $0x2f: %lu spurious IRQs, IRQ 7 handler called %d "
-		"time(s)\n", irq_spurious_count() - spurious0, irq7_calls);
+		"time(s)\n",
+		irq_spurious_count() - spurious0, irq7_calls);
 	t0 = timer_ticks();
 	timer_sleep_ticks(3);
 	kprintf("irq_table: the timer still ticks: %lu ticks later\n", timer_ticks() - t0);
@@ -298,24 +299,24 @@ KTEST(irq_table)
  * in service; the handler must still give the master its EOI, or the
  * master keeps IRQ 2 and everything below it in service.
  */
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
-#define CMOS_NMI_OFF 0x80
-#define RTC_A 0x0a
-#define RTC_B 0x0b
-#define RTC_C 0x0c
-#define RTC_B_PIE 0x40
-#define RTC_RATE_1024HZ 6
-#define IDE2_DATA 0x170
-#define IDE2_DRIVE 0x176
-#define IDE2_STATUS 0x177       /* read: status; write: command */
-#define IDE2_CONTROL 0x376
+#define CMOS_INDEX          0x70
+#define CMOS_DATA           0x71
+#define CMOS_NMI_OFF        0x80
+#define RTC_A               0x0a
+#define RTC_B               0x0b
+#define RTC_C               0x0c
+#define RTC_B_PIE           0x40
+#define RTC_RATE_1024HZ     6
+#define IDE2_DATA           0x170
+#define IDE2_DRIVE          0x176
+#define IDE2_STATUS         0x177 /* read: status; write: command */
+#define IDE2_CONTROL        0x376
 #define ATA_IDENTIFY_PACKET 0xa1
-#define ATA_BSY 0x80
-#define ATA_DRQ 0x08
-#define PIC_OCW3_READ_IRR 0x0a
-#define PIC_OCW3_READ_ISR 0x0b
-#define PIC_OCW3_POLL 0x0c
+#define ATA_BSY             0x80
+#define ATA_DRQ             0x08
+#define PIC_OCW3_READ_IRR   0x0a
+#define PIC_OCW3_READ_ISR   0x0b
+#define PIC_OCW3_POLL       0x0c
 
 static volatile int rtc_irqs, ide_irqs;
 static volatile uint64_t rtc_vector, ide_vector;
@@ -379,11 +380,12 @@ KTEST(irq_slave)
 	t0 = timer_ticks();
 	timer_sleep_ticks(10);
 	kprintf("irq_slave: RTC at 1024 Hz: IRQ 8 handler called %d times in %lu ticks, vector "
-		"%lu\n", rtc_irqs, timer_ticks() - t0, rtc_vector);
+		"%lu\n",
+		rtc_irqs, timer_ticks() - t0, rtc_vector);
 
 	/* A real IRQ 15 from the CD-ROM drive. */
-	outb(IDE2_CONTROL, 0);                  /* nIEN = 0: interrupts on */
-	outb(IDE2_DRIVE, 0xa0);                 /* the master drive */
+	outb(IDE2_CONTROL, 0);  /* nIEN = 0: interrupts on */
+	outb(IDE2_DRIVE, 0xa0); /* the master drive */
 	while ((inb(IDE2_STATUS) & ATA_BSY) && spins++ < 1000000)
 		pause();
 	outb(IDE2_STATUS, ATA_IDENTIFY_PACKET);
@@ -391,7 +393,8 @@ KTEST(irq_slave)
 	for (int i = 0; i < 256 && (inb(IDE2_STATUS) & ATA_DRQ); i++)
 		(void)inw(IDE2_DATA);
 	kprintf("irq_slave: IDENTIFY PACKET DEVICE on the secondary IDE channel: IRQ 15 handler "
-		"called %d times, vector %lu\n", ide_irqs, ide_vector);
+		"called %d times, vector %lu\n",
+		ide_irqs, ide_vector);
 
 	/* A spurious IRQ 15: the master has IRQ 2 in service, the slave nothing.
 	 * Only IRQ 2 is unmasked at the master meanwhile, so that the poll
@@ -407,12 +410,12 @@ KTEST(irq_slave)
 	spurious0 = irq_spurious_count();
 	__asm__ volatile("int $0x2f");
 	kprintf("irq_slave: master polled 0x%x (ISR 0x%x), then int $0x2f: %lu spurious, master "
-		"ISR 0x%x\n", polled, isr, irq_spurious_count() - spurious0,
-		pic_read(0x20, PIC_OCW3_READ_ISR));
+		"ISR 0x%x\n",
+		polled, isr, irq_spurious_count() - spurious0, pic_read(0x20, PIC_OCW3_READ_ISR));
 	/* Take the clock's IRQ 8 off the slave by hand, so that it can raise
 	 * the next one. */
 	(void)pic_read(0xa0, PIC_OCW3_POLL);
-	outb(0xa0, 0x20);                       /* EOI */
+	outb(0xa0, 0x20); /* EOI */
 	(void)cmos_read(RTC_C);
 	outb(0x21, imr);
 	irq_restore(flags);

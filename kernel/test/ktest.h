@@ -22,17 +22,17 @@ struct ktest {
 /* A test's record goes to section .ktests, where ktest_run finds it (kernel.ld). */
 #define KTEST_RECORD __attribute__((section(".ktests"), used, aligned(8)))
 
-#define KTEST(name)                                                                        \
-	static void ktest_fn_##name(void);                                                 \
+#define KTEST(name)                                                                       \
+	static void ktest_fn_##name(void);                                                \
 	static const struct ktest ktest_##name KTEST_RECORD = { #name, ktest_fn_##name }; \
 	static void ktest_fn_##name(void)
 
 NORETURN void ktest_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
-#define KTEST_ASSERT(cond)                                                      \
-	do {                                                                    \
-		if (!(cond))                                                    \
-			ktest_fail("%s:%d: %s", __FILE__, __LINE__, #cond);     \
+#define KTEST_ASSERT(cond)                                                  \
+	do {                                                                \
+		if (!(cond))                                                \
+			ktest_fail("%s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 /* Run the named test and exit the emulator with its verdict. */

@@ -24,13 +24,13 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 extern char boot_stack_guard[], boot_stack_bottom[];
 
 /* Test windows in the kernel half, away from everything else. */
-#define TEST_VA       0xfffffe8000000000ul      /* PML4 entry 509 */
-#define STACKS_VA     0xffffff7f40000000ul      /* PML4 entry 510 (kernel stacks), above the slots */
-#define USER_TEST_VA  0x0000000040000000ul 
+#define TEST_VA      0xfffffe8000000000ul /* PML4 entry 509 */
+#define STACKS_VA    0xffffff7f40000000ul /* PML4 entry 510 (kernel stacks), above the slots */
+#define USER_TEST_VA 0x0000000040000000ul
 
-static int data_probe = 42;                     /* in .data */
-static char bss_probe[64];                      /* in .bss */
-static const char rodata_probe[] = "rodata";    /* in .rodata */
+static int data_probe = 42;                  /* in .data */
+static char bss_probe[64];                   /* in .bss */
+static const char rodata_probe[] = "rodata"; /* in .rodata */
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -147,7 +147,8 @@ KTEST(frame_reuse)
 	w = phys_to_virt(a);
 	for (int i = 0; i < PAGE_SIZE / 8; i++)
 		if (w[i] != 0)
-			ktest_fail("frame %lx came back with %lx at offset %d, not zero", a, w[i], i * 8);
+			ktest_fail("frame %lx came back with %lx at offset %d, not zero", a, w[i],
+				   i * 8);
 	kprintf("frame_reuse: frame 0x%lx freed and handed out again, zeroed, after %lu others\n",
 		a, n);
 	frame_free(a);
@@ -192,7 +193,8 @@ KTEST(frame_overlap)
 	for (uint64_t pa = head; pa; pa = *frame_word(pa), n++) {
 		if (pa < 0x100000 || overlaps(pa, kstart, kend) ||
 		    overlaps(pa, boot_info.mbi_start, boot_info.mbi_end))
-			ktest_fail("frame 0x%lx overlaps the low 1 MiB, kernel or multiboot info", pa);
+			ktest_fail("frame 0x%lx overlaps the low 1 MiB, kernel or multiboot info",
+				   pa);
 		for (int i = 0; i < boot_info.nmodules; i++)
 			if (overlaps(pa, boot_info.modules[i].start, boot_info.modules[i].end))
 				ktest_fail("frame 0x%lx overlaps module %s", pa,
@@ -225,7 +227,7 @@ KTEST(frame_contig)
 	}
 	frame_get_stats(&s);
 	KTEST_ASSERT(frame_alloc_contig(s.free + 1, PAGE_SIZE) == 0);
-	KTEST_ASSERT(frame_alloc_contig(1, 3 * PAGE_SIZE) == 0);     /* not a power of two */
+	KTEST_ASSERT(frame_alloc_contig(1, 3 * PAGE_SIZE) == 0); /* not a power of two */
 	frame_free_contig(a, 512);
 	frame_free_contig(b, 512);
 	frame_free_contig(c, 3);
@@ -310,7 +312,7 @@ static void expect_flags(const char *what, const void *p, unsigned want)
 	KTEST_ASSERT(vm_translate(vm_kernel_root(), (uint64_t)p, NULL, NULL, &flags) == 0);
 	kprintf("vm_perms: %-10s 0x%lx %s\n", what, (uint64_t)p, flag_string(flags));
 	if (!vm_has_nx())
-		want |= VM_EXEC;        /* without NX everything is executable */
+		want |= VM_EXEC; /* without NX everything is executable */
 	if ((flags & (VM_WRITE | VM_EXEC | VM_USER)) != want)
 		ktest_fail("%s should be %s", what, flag_string(want));
 }
@@ -336,8 +338,8 @@ KTEST(vm_page_sizes)
 	uint64_t end = vm_direct_map_end();
 	uint64_t image = KERNEL_VMA + (uint64_t)_kernel_phys_start;
 
-	kprintf("vm_page_sizes: 1 GiB pages %s\n", vm_has_giant_pages() ? "supported" :
-		"not supported");
+	kprintf("vm_page_sizes: 1 GiB pages %s\n",
+		vm_has_giant_pages() ? "supported" : "not supported");
 	vm_count_pages(vm_kernel_root(), PHYS_MAP_BASE, PHYS_MAP_BASE + end, &c);
 	kprintf("vm_page_sizes: direct map 0-0x%lx: %lu x 1G, %lu x 2M, %lu x 4K\n", end,
 		c.pages_1g, c.pages_2m, c.pages_4k);
@@ -372,7 +374,7 @@ KTEST(vm_map_4k)
 	MAP_OK(root, TEST_VA, a, PAGE_SIZE, VM_WRITE);
 	kprintf("vm_map_4k: mapped 0x%lx -> 0x%lx with %lu new page tables\n", TEST_VA, a,
 		table_frames() - tables);
-	KTEST_ASSERT(table_frames() == tables + 2);     /* a PD and a PT */
+	KTEST_ASSERT(table_frames() == tables + 2); /* a PD and a PT */
 	KTEST_ASSERT(vm_translate(root, TEST_VA + 0x123, &pa, &size, &flags) == 0);
 	KTEST_ASSERT(pa == a + 0x123 && size == PAGE_SIZE && (flags & VM_WRITE));
 	*p = 0x1122334455667788;
@@ -380,7 +382,8 @@ KTEST(vm_map_4k)
 
 	/* Errors. */
 	KTEST_ASSERT(vm_map(root, TEST_VA, b, PAGE_SIZE, 0) == -EEXIST);
-	KTEST_ASSERT(vm_map(root, TEST_VA, HUGE_PAGE_SIZE + PAGE_SIZE, HUGE_PAGE_SIZE, 0) == -EINVAL);
+	KTEST_ASSERT(vm_map(root, TEST_VA, HUGE_PAGE_SIZE + PAGE_SIZE, HUGE_PAGE_SIZE, 0) ==
+		     -EINVAL);
 	KTEST_ASSERT(vm_map(root, TEST_VA + 8, b, PAGE_SIZE, 0) == -EINVAL);
 	KTEST_ASSERT(vm_map(root, 0x0000800000000000ull, b, PAGE_SIZE, 0) == -EINVAL);
 	KTEST_ASSERT(vm_map(root, TEST_VA + PAGE_SIZE, b, PAGE_SIZE, VM_USER) == -EINVAL);
@@ -466,7 +469,8 @@ KTEST(vm_map_huge)
 		KTEST_ASSERT(vm_translate(root, TEST_VA + 0xb8000, &pa, &size, NULL) == 0);
 		KTEST_ASSERT(pa == 0xb8000 && size == GIANT_PAGE_SIZE);
 		KTEST_ASSERT(*(volatile int *)(TEST_VA + virt_to_phys(&data_probe)) == data_probe);
-		KTEST_ASSERT(vm_map(root, TEST_VA + HUGE_PAGE_SIZE, 0, HUGE_PAGE_SIZE, 0) == -EEXIST);
+		KTEST_ASSERT(vm_map(root, TEST_VA + HUGE_PAGE_SIZE, 0, HUGE_PAGE_SIZE, 0) ==
+			     -EEXIST);
 		KTEST_ASSERT(vm_unmap(root, TEST_VA, GIANT_PAGE_SIZE) == 0);
 		kprintf("vm_map_huge: 1 GiB page at 0x%lx -> 0: ok\n", TEST_VA);
 	}
@@ -489,7 +493,7 @@ KTEST(vm_map_regions)
 	}
 	memset((void *)(STACKS_VA + PAGE_SIZE), 0x5a, 4 * PAGE_SIZE);
 	KTEST_ASSERT(*frame_word(stack[3]) == 0x5a5a5a5a5a5a5a5a);
-	KTEST_ASSERT(vm_translate(root, STACKS_VA, NULL, NULL, NULL) == -EFAULT);  /* guard */
+	KTEST_ASSERT(vm_translate(root, STACKS_VA, NULL, NULL, NULL) == -EFAULT); /* guard */
 	for (int i = 0; i < 4; i++) {
 		KTEST_ASSERT(vm_unmap(root, STACKS_VA + (i + 1) * PAGE_SIZE, PAGE_SIZE) == 0);
 		frame_free(stack[i]);
@@ -499,7 +503,7 @@ KTEST(vm_map_regions)
 
 	stack[0] = frame_alloc();
 	MAP_OK(root, USER_TEST_VA, stack[0], PAGE_SIZE, VM_WRITE | VM_USER);
-	KTEST_ASSERT(table_frames() == tables + 3);     /* PDPT, PD, PT */
+	KTEST_ASSERT(table_frames() == tables + 3); /* PDPT, PD, PT */
 	KTEST_ASSERT(vm_translate(root, USER_TEST_VA, NULL, NULL, &flags) == 0);
 	KTEST_ASSERT((flags & VM_USER) && (flags & VM_WRITE));
 	KTEST_ASSERT(vm_unmap(root, USER_TEST_VA, PAGE_SIZE) == 0);

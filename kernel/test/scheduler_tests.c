@@ -90,7 +90,7 @@ struct spinner {
 	volatile bool *stop;
 	volatile uint64_t loops;
 	struct thread *thread;
-	uint64_t ticks;             /* its ticks, read before it is joined */
+	uint64_t ticks; /* its ticks, read before it is joined */
 };
 
 static void spin_fn(void *arg)
@@ -139,11 +139,11 @@ static void thread_round(bool print)
 		if (print)
 			kprintf("threads: worker-%d exited with %d\n", i, code);
 		KTEST_ASSERT(code == (i % 2 ? i * i : 0));
-		KTEST_ASSERT(thread_create("detached", detached_fn, NULL, SCHED_PRIO_DEFAULT,
-					   &d) == 0);
+		KTEST_ASSERT(thread_create("detached", detached_fn, NULL, SCHED_PRIO_DEFAULT, &d) ==
+			     0);
 		thread_detach(d);
 	}
-	thread_sleep(2);            /* let the detached ones run and be reaped */
+	thread_sleep(2); /* let the detached ones run and be reaped */
 }
 
 static size_t count_threads(void)
@@ -172,7 +172,7 @@ KTEST(thread_basics)
 	KTEST_ASSERT(thread_create("bad", detached_fn, NULL, -1, &t) == -EINVAL);
 	KTEST_ASSERT(thread_join(thread_current(), NULL) == -EINVAL);
 
-	thread_round(false);        /* warm up the heap's size classes */
+	thread_round(false); /* warm up the heap's size classes */
 	threads0 = count_threads();
 	frame_get_stats(&f0);
 	heap_get_stats(&h0);
@@ -180,8 +180,8 @@ KTEST(thread_basics)
 	thread_round(true);
 	frame_get_stats(&f1);
 	heap_get_stats(&h1);
-	kprintf("threads: %d detached threads ran; %zu threads before, %zu after\n",
-		detached_ran, threads0, count_threads());
+	kprintf("threads: %d detached threads ran; %zu threads before, %zu after\n", detached_ran,
+		threads0, count_threads());
 	kprintf("threads: free frames %lu before, %lu after; heap blocks %lu before, %lu after\n",
 		f0.free, f1.free, h0.blocks_in_use, h1.blocks_in_use);
 	KTEST_ASSERT(detached_ran == 8);
@@ -195,12 +195,12 @@ KTEST(thread_basics)
 
 /* What a new thread finds on its stack, seen from its function. */
 struct frame_report {
-	uint64_t top;                   /* the thread's kstack_top */
-	uint64_t fn_rbp;                /* the frame pointer of the thread's function */
+	uint64_t top;    /* the thread's kstack_top */
+	uint64_t fn_rbp; /* the frame pointer of the thread's function */
 	int depth;
-	uint64_t frame[FRAME_MAX];      /* the frames of the chain, innermost first */
-	uint64_t ret[FRAME_MAX];        /* the return address saved in each */
-	uint64_t end;                   /* the rbp the chain ends with */
+	uint64_t frame[FRAME_MAX]; /* the frames of the chain, innermost first */
+	uint64_t ret[FRAME_MAX];   /* the return address saved in each */
+	uint64_t end;              /* the rbp the chain ends with */
 };
 
 /*
@@ -240,8 +240,8 @@ KTEST(thread_frame)
 	for (int i = 0; i < r.depth; i++) {
 		const char *name = ksym_lookup(r.ret[i], &off);
 
-		kprintf("frame: #%d at stack top - %lu returns to 0x%lx %s\n", i, r.top - r.frame[i],
-			r.ret[i], name ? name : "?");
+		kprintf("frame: #%d at stack top - %lu returns to 0x%lx %s\n", i,
+			r.top - r.frame[i], r.ret[i], name ? name : "?");
 	}
 	kprintf("frame: the chain ends with rbp 0x%lx after %d frames\n", r.end, r.depth);
 	KTEST_ASSERT(r.fn_rbp % 16 == 0);
@@ -251,7 +251,7 @@ KTEST(thread_frame)
 
 /* ---- round robin: busy threads of one priority share the CPU -------------- */
 
-#define FAIR_TICKS 200
+#define FAIR_TICKS     200
 #define FAIR_MAX_TURNS 40
 
 /*
@@ -283,16 +283,16 @@ static void fair_spin_fn(void *arg)
 		uint64_t switches = me->switches, ticks = me->ticks;
 
 		irq_restore(flags);
-		if (*f->spin.stop)      /* read after the switch count: no turn after it */
+		if (*f->spin.stop) /* read after the switch count: no turn after it */
 			break;
 		f->spin.loops++;
-		if (switches != seen) {         /* switched away and back: a new turn */
+		if (switches != seen) { /* switched away and back: a new turn */
 			fair_note_turn(f, ticks - start);
 			seen = switches;
 			start = ticks;
 		}
 	}
-	fair_note_turn(f, me->ticks - start);   /* the last turn, maybe cut short */
+	fair_note_turn(f, me->ticks - start); /* the last turn, maybe cut short */
 }
 
 KTEST(sched_fair)
@@ -337,9 +337,8 @@ KTEST(sched_fair)
 		min_ticks = MIN(min_ticks, f->spin.ticks);
 		max_ticks = MAX(max_ticks, f->spin.ticks);
 	}
-	kprintf("fair: %lu ticks, %lu context switches, %lu reschedules\n",
-		st1.ticks - st0.ticks, st1.switches - st0.switches,
-		st1.reschedules - st0.reschedules);
+	kprintf("fair: %lu ticks, %lu context switches, %lu reschedules\n", st1.ticks - st0.ticks,
+		st1.switches - st0.switches, st1.reschedules - st0.reschedules);
 	KTEST_ASSERT(sched_set_priority(MAIN_TID, SCHED_PRIO_DEFAULT) == 0);
 	KTEST_ASSERT(total >= FAIR_TICKS - 2);
 	/* Round robin: turns of one slice each, so nobody is ahead by more. */
@@ -404,16 +403,16 @@ KTEST(sched_priority)
 	/* 1. Wake-ups from a thread: priority 2 > main's 4 > priority 6. */
 	log_reset();
 	go_high = go_low = false;
-	h = create("waiter-high", waiter_high, NULL, 2);       /* runs at once, blocks */
+	h = create("waiter-high", waiter_high, NULL, 2); /* runs at once, blocks */
 	l = create("waiter-low", waiter_low, NULL, 6);
-	thread_sleep(1);                                        /* let waiter-low block */
+	thread_sleep(1); /* let waiter-low block */
 	KTEST_ASSERT(h->state == THREAD_BLOCKED && l->state == THREAD_BLOCKED);
 	log_event('1');
 	go_low = true;
-	wait_wake_one(&prio_wq_low);            /* lower than main: waits for the CPU */
+	wait_wake_one(&prio_wq_low); /* lower than main: waits for the CPU */
 	log_event('2');
 	go_high = true;
-	wait_wake_one(&prio_wq_high);           /* higher than main: runs before this returns */
+	wait_wake_one(&prio_wq_high); /* higher than main: runs before this returns */
 	log_event('3');
 	join(h);
 	join(l);
@@ -425,7 +424,7 @@ KTEST(sched_priority)
 	low = (struct spinner){ .stop = &stop };
 	low.thread = create("spin-low", spin_fn, &low, 6);
 	h = create("punctual", punctual_sleeper, NULL, 2);
-	join(h);                                /* main blocks: spin-low has the CPU */
+	join(h); /* main blocks: spin-low has the CPU */
 	stop = true;
 	low.ticks = low.thread->ticks;
 	join(low.thread);
@@ -439,10 +438,10 @@ KTEST(sched_priority)
 
 	/* 3. Raising the priority of a ready thread above the caller's. */
 	log_reset();
-	r = create("raised", log_r, NULL, 6);                  /* ready, not run yet */
+	r = create("raised", log_r, NULL, 6); /* ready, not run yet */
 	log_event('a');
 	KTEST_ASSERT(sched_get_priority(r->tid) == 6);
-	KTEST_ASSERT(sched_set_priority(r->tid, 2) == 0);       /* runs right now */
+	KTEST_ASSERT(sched_set_priority(r->tid, 2) == 0); /* runs right now */
 	log_event('b');
 	join(r);
 	kprintf("priority: raising a ready thread: event order %s\n", event_log.text);
@@ -482,7 +481,7 @@ KTEST(sched_sleep)
 
 	need_scheduler();
 	t0 = timer_ticks();
-	thread_sleep(0);                /* returns at once */
+	thread_sleep(0); /* returns at once */
 	KTEST_ASSERT(timer_ticks() - t0 <= 1);
 	t0 = timer_ticks();
 	thread_sleep(n);
@@ -581,7 +580,8 @@ static void aging_round(bool aging, uint64_t *high_ticks, uint64_t *low_ticks)
 	join(high.thread);
 	join(low.thread);
 	kprintf("aging %s: in %d ticks, busy-high (priority 4) used %lu ticks, busy-low "
-		"(priority 6) %lu\n", aging ? "on" : "off", AGING_TICKS, *high_ticks, *low_ticks);
+		"(priority 6) %lu\n",
+		aging ? "on" : "off", AGING_TICKS, *high_ticks, *low_ticks);
 }
 
 KTEST(sched_aging)
@@ -594,8 +594,8 @@ KTEST(sched_aging)
 	aging_round(true, &high_on, &low_on);
 	sched_set_aging(true);
 	KTEST_ASSERT(sched_set_priority(MAIN_TID, SCHED_PRIO_DEFAULT) == 0);
-	KTEST_ASSERT(low_off == 0);                     /* starved */
-	KTEST_ASSERT(low_on >= SCHED_SLICE_TICKS);      /* aged up, ran a slice */
+	KTEST_ASSERT(low_off == 0);                /* starved */
+	KTEST_ASSERT(low_on >= SCHED_SLICE_TICKS); /* aged up, ran a slice */
 	KTEST_ASSERT(high_on > low_on);
 }
 
@@ -654,7 +654,7 @@ KTEST(sched_ps)
 struct order_task {
 	struct task task;
 	char letter;
-	bool sleeping;              /* phase 2: the task sleeps, then logs */
+	bool sleeping; /* phase 2: the task sleeps, then logs */
 	uint64_t sleep_ticks;
 };
 
@@ -771,11 +771,11 @@ KTEST(executor_order)
 	executor_run_until_idle(&ex);
 	kprintf("executor: spawned %s, first polls %s\n", spawn_order, event_log.text);
 	KTEST_ASSERT(strcmp(event_log.text, spawn_order) == 0);
-	KTEST_ASSERT(executor_run_until_idle(&ex) == 0);        /* nobody woken: no poll */
+	KTEST_ASSERT(executor_run_until_idle(&ex) == 0); /* nobody woken: no poll */
 	log_reset();
 	for (const char *p = order; *p; p++)
 		executor_wake(&order_tasks[*p - 'A'].task);
-	for (const char *p = order; *p; p++)                  /* again: already queued */
+	for (const char *p = order; *p; p++) /* again: already queued */
 		executor_wake(&order_tasks[*p - 'A'].task);
 	executor_run_until_idle(&ex);
 	kprintf("executor: woke %s (each twice), polled %s\n", order, event_log.text);
@@ -799,7 +799,8 @@ KTEST(executor_order)
 	wait_wake_all(&event_wq);
 	after = run_at_most(&ex, 10);
 	kprintf("executor: a task that yields, then awaits an event, was polled %lu times, "
-		"then %lu after the event\n", before, after);
+		"then %lu after the event\n",
+		before, after);
 	KTEST_ASSERT(before == 2 && after == 1 && et.task.state == TASK_DONE);
 
 	/* executor_join of a task that finishes later (on the kernel's executor). */
@@ -840,7 +841,7 @@ KTEST(executor_order)
 	kprintf("executor: timer wake-ups finished the tasks in the order %s\n", event_log.text);
 	KTEST_ASSERT(strncmp(event_log.text, order, strlen(order)) == 0);
 	for (int i = 0; i < n; i++)
-		KTEST_ASSERT(order_tasks[i].task.polls == 2);   /* spawn + alarm: no others */
+		KTEST_ASSERT(order_tasks[i].task.polls == 2); /* spawn + alarm: no others */
 
 	/* Phase 3: the kernel's executor thread, woken through a wait queue. */
 	event_value = 0;
@@ -876,7 +877,7 @@ KTEST(console_lines)
 	KTEST_ASSERT(console_task_running());
 	polls0 = executor_kernel()->polls;
 	kprintf("console: type two lines\n");
-	thread_sleep(50);           /* type-ahead: the input waits for a reader */
+	thread_sleep(50); /* type-ahead: the input waits for a reader */
 	console_readline(a, sizeof(a));
 	console_readline(b, sizeof(b));
 	kprintf("console: got \"%s\" and \"%s\"\n", a, b);
@@ -890,8 +891,8 @@ KTEST(console_lines)
 	polls1 = executor_kernel()->polls;
 	thread_sleep(QUIET_TICKS);
 	kprintf("console: then, in %d ticks without input, the executor was %s and polled %lu "
-		"times\n", QUIET_TICKS, thread_state_name(executor->state),
-		executor_kernel()->polls - polls1);
+		"times\n",
+		QUIET_TICKS, thread_state_name(executor->state), executor_kernel()->polls - polls1);
 	KTEST_ASSERT(executor->state == THREAD_BLOCKED && executor_kernel()->polls == polls1);
 }
 
@@ -899,7 +900,7 @@ KTEST(console_lines)
 
 /* Recurse forever, each frame holding a little buffer (well under a page). */
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winfinite-recursion"     /* that is the point */
+#pragma GCC diagnostic ignored "-Winfinite-recursion" /* that is the point */
 static NOINLINE int recurse_deeply(int depth)
 {
 	volatile char pad[256];
@@ -928,7 +929,7 @@ KTEST(thread_overflow)
 /* ---- benchmarks (printed, not asserted) ------------------------------------------ */
 
 #define BENCH_SWITCHES 20000
-#define BENCH_POLLS 100000
+#define BENCH_POLLS    100000
 
 static volatile bool bench_stop;
 

@@ -120,7 +120,11 @@ static void mut_seg_overlap(uint8_t *f, size_t *size)
 	ph(f, find_ph(f, PT_LOAD, 2))->p_vaddr = ph(f, find_ph(f, PT_LOAD, 1))->p_vaddr;
 }
 
-static void mut_entry(uint8_t *f, size_t *size) { (void)size; eh(f)->e_entry = 0x1000; }
+static void mut_entry(uint8_t *f, size_t *size)
+{
+	(void)size;
+	eh(f)->e_entry = 0x1000;
+}
 
 static void mut_entry_data(uint8_t *f, size_t *size)
 {
@@ -153,16 +157,26 @@ static const struct elf_case {
 	const char *name;
 	void (*mutate)(uint8_t *f, size_t *size);
 } elf_cases[] = {
-	{ "short", mut_short },           { "magic", mut_magic },
-	{ "class32", mut_class },         { "bigendian", mut_endian },
-	{ "machine", mut_machine },       { "pie", mut_pie },
-	{ "relocatable", mut_rel },       { "phentsize", mut_phentsize },
-	{ "phoff", mut_phoff },           { "seg-offset", mut_seg_offset },
-	{ "seg-kernel", mut_seg_kernel }, { "seg-null", mut_seg_null },
-	{ "seg-huge", mut_seg_huge },     { "seg-filesz", mut_seg_filesz },
-	{ "seg-align", mut_seg_align },   { "seg-overlap", mut_seg_overlap },
-	{ "entry", mut_entry },           { "entry-data", mut_entry_data },
-	{ "interp", mut_interp },         { "no-load", mut_noload },
+	{ "short", mut_short },
+	{ "magic", mut_magic },
+	{ "class32", mut_class },
+	{ "bigendian", mut_endian },
+	{ "machine", mut_machine },
+	{ "pie", mut_pie },
+	{ "relocatable", mut_rel },
+	{ "phentsize", mut_phentsize },
+	{ "phoff", mut_phoff },
+	{ "seg-offset", mut_seg_offset },
+	{ "seg-kernel", mut_seg_kernel },
+	{ "seg-null", mut_seg_null },
+	{ "seg-huge", mut_seg_huge },
+	{ "seg-filesz", mut_seg_filesz },
+	{ "seg-align", mut_seg_align },
+	{ "seg-overlap", mut_seg_overlap },
+	{ "entry", mut_entry },
+	{ "entry-data", mut_entry_data },
+	{ "interp", mut_interp },
+	{ "no-load", mut_noload },
 	{ "tls", mut_tls },
 };
 
@@ -237,7 +251,8 @@ KTEST(elf_reject)
 		KTEST_ASSERT(uvm);
 		err = elf_load(uvm, elf_cases[i].name, buf, size, &info);
 		if (err != -ENOEXEC)
-			ktest_fail("%s: elf_load returned %d, not -ENOEXEC", elf_cases[i].name, err);
+			ktest_fail("%s: elf_load returned %d, not -ENOEXEC", elf_cases[i].name,
+				   err);
 		if (uvm->pages != 0)
 			ktest_fail("%s: refused, but %lu pages were mapped", elf_cases[i].name,
 				   uvm->pages);
@@ -253,7 +268,8 @@ KTEST(elf_reject)
 	if (err)
 		ktest_fail("the intact file was refused: %d", err);
 	kprintf("elf_reject: tls loads: entry 0x%lx, phdr 0x%lx, %lu program headers, %lu pages, "
-		"end 0x%lx\n", info.entry, info.phdr, info.phnum, uvm->pages, info.end);
+		"end 0x%lx\n",
+		info.entry, info.phdr, info.phnum, uvm->pages, info.end);
 	uvm_destroy(uvm);
 	elf_shared_page(buf);
 	kfree(buf);
@@ -261,7 +277,7 @@ KTEST(elf_reject)
 
 /* ---- a borrowed address space ------------------------------------------- */
 
-#define TEST_VA 0x1000000ull    /* 2 pages RW, 1 page R, 1 page PROT_NONE, then a hole */
+#define TEST_VA 0x1000000ull /* 2 pages RW, 1 page R, 1 page PROT_NONE, then a hole */
 
 static struct proc *fake;
 
@@ -315,7 +331,7 @@ KTEST(usercopy)
 	uint64_t ro = TEST_VA + 2 * PAGE_SIZE, none = TEST_VA + 3 * PAGE_SIZE;
 	uint64_t pages;
 
-	heap_trim();            /* the heap keeps empty pages: count only real use */
+	heap_trim(); /* the heap keeps empty pages: count only real use */
 	frame_get_stats(&before);
 	uvm = borrow_address_space();
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -349,10 +365,11 @@ KTEST(usercopy)
 	KTEST_ASSERT(copy_from_user(buf, TEST_VA, 2 * PAGE_SIZE) == 0);
 	memset(back, 0, 2 * PAGE_SIZE);
 	expect("copy_to_user(rw, 2^64 - 16) (wraps)", copy_to_user(TEST_VA, back, -16ull), -EFAULT);
-	expect("copy_from_user(rw, 8192) after it", copy_from_user(back, TEST_VA, 2 * PAGE_SIZE), 0);
-	expect("bytes the refused copy changed", memcmp(buf, back, 2 * PAGE_SIZE) != 0, 0);
-	expect("user_access_check(rw, 8192, write)", user_access_check(TEST_VA, 2 * PAGE_SIZE, true),
+	expect("copy_from_user(rw, 8192) after it", copy_from_user(back, TEST_VA, 2 * PAGE_SIZE),
 	       0);
+	expect("bytes the refused copy changed", memcmp(buf, back, 2 * PAGE_SIZE) != 0, 0);
+	expect("user_access_check(rw, 8192, write)",
+	       user_access_check(TEST_VA, 2 * PAGE_SIZE, true), 0);
 	expect("user_access_check(rw .. read-only, write)",
 	       user_access_check(TEST_VA, 3 * PAGE_SIZE, true), -EFAULT);
 	expect("user_access_check(rw .. read-only, read)",
@@ -375,7 +392,8 @@ KTEST(usercopy)
 	expect("copy_to_user(untouched stack page)", copy_to_user(USER_STACK_TOP - 100, buf, 50),
 	       0);
 	expect("pages mapped for it", (int64_t)(uvm->pages - pages), 1);
-	expect("copy_to_user(stack guard gap)", copy_to_user(USER_STACK_GUARD + 8, buf, 8), -EFAULT);
+	expect("copy_to_user(stack guard gap)", copy_to_user(USER_STACK_GUARD + 8, buf, 8),
+	       -EFAULT);
 
 	return_address_space();
 	heap_trim();
@@ -395,7 +413,7 @@ KTEST(smap)
 	borrow_address_space();
 	KTEST_ASSERT(copy_to_user(TEST_VA, "ok", 3) == 0);
 	kprintf("smap: copy_to_user works; now reading 0x%llx directly\n", TEST_VA);
-	(void)*user;            /* must fault: SMAP */
+	(void)*user; /* must fault: SMAP */
 	ktest_fail("read user memory directly without a fault");
 }
 
@@ -455,8 +473,8 @@ KTEST(exec_limits)
 	frame_get_stats(&after);
 	kfree(big);
 	kprintf("exec_limits: %d strings: %d; %d strings: %d; %d arguments and 11 environment "
-		"strings: %d\n", EXEC_MAX_STRINGS, at, EXEC_MAX_STRINGS + 1, over,
-		EXEC_MAX_STRINGS - 10, mixed);
+		"strings: %d\n",
+		EXEC_MAX_STRINGS, at, EXEC_MAX_STRINGS + 1, over, EXEC_MAX_STRINGS - 10, mixed);
 	kprintf("exec_limits: %d bytes of strings: %d; %d bytes: %d\n", EXEC_MAX_BYTES, bytes_at,
 		EXEC_MAX_BYTES + 1, bytes_over);
 	kprintf("exec_limits: free frames before %lu, after %lu\n", before.free, after.free);
@@ -467,8 +485,8 @@ KTEST(exec_limits)
 
 /* ---- brk ---------------------------------------------------------------------- */
 
-#define TEST_HEAP 0x2000000ull
-#define HEAP_PAGES 5            /* a page in the way follows */
+#define TEST_HEAP  0x2000000ull
+#define HEAP_PAGES 5 /* a page in the way follows */
 
 /* How many of the pages of [TEST_HEAP, + HEAP_PAGES pages) are mapped. */
 static int heap_pages(struct uvm *uvm)
@@ -514,10 +532,10 @@ KTEST(brk)
 /* ---- syscall_msrs ------------------------------------------------------------- */
 
 /* Intel SDM Vol. 4, table 2-2: the MSRs of SYSCALL and SYSRET. */
-#define MSR_STAR   0xc0000081
-#define MSR_LSTAR  0xc0000082
-#define MSR_CSTAR  0xc0000083
-#define MSR_SFMASK 0xc0000084
+#define MSR_STAR        0xc0000081
+#define MSR_LSTAR       0xc0000082
+#define MSR_CSTAR       0xc0000083
+#define MSR_SFMASK      0xc0000084
 #define MSR_SYSENTER_CS 0x174
 
 KTEST(syscall_msrs)
@@ -525,8 +543,9 @@ KTEST(syscall_msrs)
 	uint64_t lstar = rdmsr(MSR_LSTAR);
 
 	kprintf("syscall_msrs: STAR 0x%lx, LSTAR 0x%lx (syscall_entry 0x%lx), SFMASK 0x%lx, "
-		"EFER.SCE %d\n", rdmsr(MSR_STAR), lstar, (uint64_t)syscall_entry,
-		rdmsr(MSR_SFMASK), (rdmsr(MSR_EFER) & EFER_SCE) != 0);
+		"EFER.SCE %d\n",
+		rdmsr(MSR_STAR), lstar, (uint64_t)syscall_entry, rdmsr(MSR_SFMASK),
+		(rdmsr(MSR_EFER) & EFER_SCE) != 0);
 	kprintf("syscall_msrs: CSTAR 0x%lx, SYSENTER_CS 0x%lx\n", rdmsr(MSR_CSTAR),
 		rdmsr(MSR_SYSENTER_CS));
 	KTEST_ASSERT(lstar == (uint64_t)syscall_entry);
@@ -554,6 +573,7 @@ KTEST(kernel_cr3)
 	}
 	status = proc_wait(p);
 	kprintf("kernel_cr3: main ran %d times next to a process, %d times on other page tables "
-		"than the kernel's; sse exited with %d\n", CR3_ROUNDS, wrong, status);
+		"than the kernel's; sse exited with %d\n",
+		CR3_ROUNDS, wrong, status);
 	KTEST_ASSERT(wrong == 0 && status == 0);
 }

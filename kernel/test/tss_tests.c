@@ -55,8 +55,8 @@ static void print_ist_gates(void)
 {
 	struct descriptor_table_register idtr;
 	const uint8_t *idt;
-	static const int vectors[] = { T_DIVIDE, T_NMI, T_DOUBLE_FAULT, T_PAGE_FAULT,
-				       T_MACHINE_CHECK, IRQ_BASE };
+	static const int vectors[] = { T_DIVIDE,     T_NMI,           T_DOUBLE_FAULT,
+				       T_PAGE_FAULT, T_MACHINE_CHECK, IRQ_BASE };
 
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	idt = (const uint8_t *)idtr.base;
@@ -157,15 +157,18 @@ static void kstack_out_of_frames(void)
 	const char *owner;
 
 	KTEST_ASSERT(t);
-	kstack_free(t);                 /* t's slot is the next one handed out */
+	kstack_free(t); /* t's slot is the next one handed out */
 	hoard = hoard_frames(KSTACK_PAGES / 2);
 	doomed = kstack_alloc("kstack-doomed");
 	release_frames(hoard);
 	owner = kstack_owner_of_guard(t - KSTACK_SIZE - 8);
 	kprintf("kstack: with %d frames left kstack_alloc returned 0x%lx; its slot's stack is %s, "
-		"guard owner '%s'\n", KSTACK_PAGES / 2, doomed,
+		"guard owner '%s'\n",
+		KSTACK_PAGES / 2, doomed,
 		probe_read((void *)(t - KSTACK_SIZE)) == -EFAULT &&
-		probe_read((void *)(t - 8)) == -EFAULT ? "unmapped" : "STILL MAPPED",
+				probe_read((void *)(t - 8)) == -EFAULT
+			? "unmapped"
+			: "STILL MAPPED",
 		owner ? owner : "(none)");
 	again = kstack_alloc("kstack-again");
 	kprintf("kstack: the next kstack_alloc reuses that slot: %s\n", again == t ? "yes" : "no");
@@ -220,7 +223,7 @@ NOINLINE void stack_hog_recurse(void *arg);
 
 /* Recurse forever, each frame holding a little buffer (well under a page). */
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winfinite-recursion"     /* that is the point */
+#pragma GCC diagnostic ignored "-Winfinite-recursion" /* that is the point */
 void stack_hog_recurse(void *arg)
 {
 	volatile char buf[200];
@@ -230,7 +233,7 @@ void stack_hog_recurse(void *arg)
 	if (depth % 16 == 0)
 		kprintf("stack_overflow: depth %lu, rsp near 0x%lx\n", depth, (uint64_t)buf);
 	stack_hog_recurse((void *)(depth + 1));
-	buf[1] = 0;     /* not a tail call */
+	buf[1] = 0; /* not a tail call */
 }
 #pragma GCC diagnostic pop
 

@@ -56,11 +56,11 @@
 #define BS_SIGNATURE    510
 
 /* FSInfo fields (spec "FAT32 FSInfo Sector Structure and Backup Boot Sector"). */
-#define FSI_LEADSIG     0
-#define FSI_STRUCSIG    484
-#define FSI_FREE_COUNT  488
-#define FSI_NXT_FREE    492
-#define FSI_TRAILSIG    508
+#define FSI_LEADSIG    0
+#define FSI_STRUCSIG   484
+#define FSI_FREE_COUNT 488
+#define FSI_NXT_FREE   492
+#define FSI_TRAILSIG   508
 
 /* The cluster counts that separate the types (spec "FAT Type Determination"). */
 #define FAT12_MAX_CLUSTERS 4084
@@ -184,7 +184,8 @@ static int fat_check_layout(struct fat_volume *v, const uint8_t *bs)
 	root_sectors = ((uint64_t)root_entries * DIR_ENTRY + bps - 1) / bps;
 	meta = rsvd + v->fat_count * fatsz + root_sectors;
 	if (meta >= total)
-		return fat_refuse(v, "sizes do not add up: %llu reserved + %u x %llu FAT + %llu "
+		return fat_refuse(v,
+				  "sizes do not add up: %llu reserved + %u x %llu FAT + %llu "
 				  "root sectors leave no data area in %llu sectors",
 				  (unsigned long long)rsvd, v->fat_count, (unsigned long long)fatsz,
 				  (unsigned long long)root_sectors, (unsigned long long)total);
@@ -230,7 +231,8 @@ static int fat_check_fat32(struct fat_volume *v, const uint8_t *bs)
 	if (fsinfo == 0 || (uint64_t)fsinfo * v->sector_size >= v->fat_offset)
 		return 0;
 	fsi = v->image + (size_t)fsinfo * v->sector_size;
-	if (fat_get32(fsi + FSI_LEADSIG) == 0x41615252 && fat_get32(fsi + FSI_STRUCSIG) == 0x61417272 &&
+	if (fat_get32(fsi + FSI_LEADSIG) == 0x41615252 &&
+	    fat_get32(fsi + FSI_STRUCSIG) == 0x61417272 &&
 	    fat_get32(fsi + FSI_TRAILSIG) == 0xAA550000)
 		v->fsinfo_offset = (uint64_t)fsinfo * v->sector_size;
 	return 0;
@@ -247,8 +249,7 @@ static int fat_check_media(struct fat_volume *v, const uint8_t *bs)
 	return 0;
 }
 
-int fat_mount(struct fat_volume *v, void *image, size_t size, fat_clock_fn *clock,
-	      void *clock_arg)
+int fat_mount(struct fat_volume *v, void *image, size_t size, fat_clock_fn *clock, void *clock_arg)
 {
 	const uint8_t *bs = image;
 	uint32_t hint;

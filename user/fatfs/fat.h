@@ -49,9 +49,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FAT_ROOT_ID   1
-#define FAT_NAME_MAX  255                    /* UTF-16 units in a long name */
-#define FAT_NAME_BUF  (FAT_NAME_MAX * 3 + 1) /* the same name in UTF-8, with NUL */
+#define FAT_ROOT_ID  1
+#define FAT_NAME_MAX 255                    /* UTF-16 units in a long name */
+#define FAT_NAME_BUF (FAT_NAME_MAX * 3 + 1) /* the same name in UTF-8, with NUL */
 
 /* File types and permission bits in fat_attr.mode, as Linux's st_mode. */
 #define FAT_S_IFMT  0170000
@@ -62,45 +62,45 @@
 typedef int64_t fat_clock_fn(void *arg);
 
 struct fat_volume {
-	uint8_t *image;          /* the whole volume, sector 0 first */
-	size_t size;             /* bytes of image (at least the volume's size) */
-	int type;                /* 12, 16 or 32 */
-	uint32_t sector_size;    /* BPB_BytsPerSec */
-	uint32_t cluster_size;   /* bytes per cluster */
-	uint32_t fat_count;      /* BPB_NumFATs */
-	uint32_t active_fat;     /* the copy reads come from (BPB_ExtFlags) */
-	uint64_t fat_offset;     /* byte offset of FAT copy 0 */
-	uint64_t fat_bytes;      /* bytes of one FAT copy */
-	uint64_t root_offset;    /* FAT12/16: byte offset of the fixed root directory */
-	uint32_t root_entries;   /* FAT12/16: its number of 32-byte slots */
-	uint32_t root_cluster;   /* FAT32: the root directory's first cluster */
-	uint64_t data_offset;    /* byte offset of cluster 2 */
-	uint32_t clusters;       /* CountofClusters: valid clusters are 2..clusters+1 */
-	uint32_t free_clusters;  /* clusters whose FAT entry is 0 */
-	uint32_t next_free;      /* where the next allocation starts looking */
-	uint64_t fsinfo_offset;  /* FAT32: byte offset of a valid FSInfo sector, or 0 */
+	uint8_t *image;         /* the whole volume, sector 0 first */
+	size_t size;            /* bytes of image (at least the volume's size) */
+	int type;               /* 12, 16 or 32 */
+	uint32_t sector_size;   /* BPB_BytsPerSec */
+	uint32_t cluster_size;  /* bytes per cluster */
+	uint32_t fat_count;     /* BPB_NumFATs */
+	uint32_t active_fat;    /* the copy reads come from (BPB_ExtFlags) */
+	uint64_t fat_offset;    /* byte offset of FAT copy 0 */
+	uint64_t fat_bytes;     /* bytes of one FAT copy */
+	uint64_t root_offset;   /* FAT12/16: byte offset of the fixed root directory */
+	uint32_t root_entries;  /* FAT12/16: its number of 32-byte slots */
+	uint32_t root_cluster;  /* FAT32: the root directory's first cluster */
+	uint64_t data_offset;   /* byte offset of cluster 2 */
+	uint32_t clusters;      /* CountofClusters: valid clusters are 2..clusters+1 */
+	uint32_t free_clusters; /* clusters whose FAT entry is 0 */
+	uint32_t next_free;     /* where the next allocation starts looking */
+	uint64_t fsinfo_offset; /* FAT32: byte offset of a valid FSInfo sector, or 0 */
 	fat_clock_fn *clock;
 	void *clock_arg;
-	struct {                 /* the last place fat_chain_seek reached */
+	struct { /* the last place fat_chain_seek reached */
 		uint32_t first, index, cluster;
 	} seek;
-	struct {                 /* the last chain fat_chain_check found sound */
+	struct { /* the last chain fat_chain_check found sound */
 		uint32_t first, length;
 	} sound;
-	char error[160];         /* why fat_mount refused the image */
+	char error[160]; /* why fat_mount refused the image */
 };
 
 /* What fat_getattr reports, in the shape of struct stat / fuse_attr. */
 struct fat_attr {
 	uint64_t id;
-	uint64_t size;           /* files: bytes; directories: their clusters' bytes */
-	uint64_t blocks;         /* 512-byte blocks allocated */
-	uint32_t mode;           /* FAT_S_IFDIR | 0755 or FAT_S_IFREG | 0644 (0555/0444 read-only) */
-	uint32_t nlink;          /* 1 for files, 2 + subdirectories for directories */
-	uint32_t blksize;        /* the cluster size */
-	int64_t atime;           /* last access: a date, so midnight */
-	int64_t mtime;           /* last write */
-	int64_t ctime;           /* creation (FAT keeps no change time), as Linux vfat */
+	uint64_t size;    /* files: bytes; directories: their clusters' bytes */
+	uint64_t blocks;  /* 512-byte blocks allocated */
+	uint32_t mode;    /* FAT_S_IFDIR | 0755 or FAT_S_IFREG | 0644 (0555/0444 read-only) */
+	uint32_t nlink;   /* 1 for files, 2 + subdirectories for directories */
+	uint32_t blksize; /* the cluster size */
+	int64_t atime;    /* last access: a date, so midnight */
+	int64_t mtime;    /* last write */
+	int64_t ctime;    /* creation (FAT keeps no change time), as Linux vfat */
 };
 
 /* One name in a directory, from fat_readdir. */
@@ -113,10 +113,10 @@ struct fat_dirent {
 };
 
 struct fat_statfs {
-	uint32_t cluster_size;   /* f_bsize */
-	uint64_t clusters;       /* f_blocks */
-	uint64_t free_clusters;  /* f_bfree and f_bavail */
-	uint32_t name_max;       /* f_namelen, in UTF-16 units */
+	uint32_t cluster_size;  /* f_bsize */
+	uint64_t clusters;      /* f_blocks */
+	uint64_t free_clusters; /* f_bfree and f_bavail */
+	uint32_t name_max;      /* f_namelen, in UTF-16 units */
 };
 
 /*
@@ -128,8 +128,7 @@ struct fat_statfs {
  * operation changes the volume.  clock may be NULL (every time is then the
  * FAT epoch, 1980-01-01).
  */
-int fat_mount(struct fat_volume *v, void *image, size_t size, fat_clock_fn *clock,
-	      void *clock_arg);
+int fat_mount(struct fat_volume *v, void *image, size_t size, fat_clock_fn *clock, void *clock_arg);
 
 /* Free and total clusters; never fails. */
 void fat_statfs(struct fat_volume *v, struct fat_statfs *st);
@@ -179,8 +178,7 @@ int fat_set_mode(struct fat_volume *v, uint64_t id, uint32_t mode);
  * -EINVAL (a character FAT forbids, trailing space, empty), -ENAMETOOLONG,
  * -ENOSPC (no room in a full fixed root directory or on the volume).
  */
-int fat_create(struct fat_volume *v, uint64_t dir, const char *name, uint32_t mode,
-	       uint64_t *id);
+int fat_create(struct fat_volume *v, uint64_t dir, const char *name, uint32_t mode, uint64_t *id);
 
 /* Make a directory holding "." and "..".  Errors as fat_create. */
 int fat_mkdir(struct fat_volume *v, uint64_t dir, const char *name, uint64_t *id);

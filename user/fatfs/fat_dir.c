@@ -36,11 +36,11 @@
 
 #include "fat_int.h"
 
-struct fat_lfn {               /* long-name slots collected so far */
-	int ord;               /* ordinal of the last slot taken; 0: none */
-	int slots;             /* slots in the run */
-	uint8_t sum;           /* their checksum */
-	uint32_t first;        /* slot index of the run's first slot */
+struct fat_lfn {        /* long-name slots collected so far */
+	int ord;        /* ordinal of the last slot taken; 0: none */
+	int slots;      /* slots in the run */
+	uint8_t sum;    /* their checksum */
+	uint32_t first; /* slot index of the run's first slot */
 	uint16_t units[LFN_MAX_SLOTS * LFN_UNITS];
 };
 
@@ -232,8 +232,8 @@ static int fat_skipped(const uint8_t *de, const struct fat_loc *skip, int nskip)
  * Mark in used[] (bit n - lo) each tail n in lo..lo+1023 that some 8.3
  * entry of dir shows with this basis, skipping the entries in skip.
  */
-static int fat_tails_used(struct fat_volume *v, uint32_t dir, const uint8_t basis[11],
-			  uint32_t lo, uint8_t used[128], const struct fat_loc *skip, int nskip)
+static int fat_tails_used(struct fat_volume *v, uint32_t dir, const uint8_t basis[11], uint32_t lo,
+			  uint8_t used[128], const struct fat_loc *skip, int nskip)
 {
 	uint8_t cand[11], *de;
 	uint32_t n;
@@ -361,7 +361,7 @@ static int fat_free_run(struct fat_volume *v, uint32_t dir, uint32_t need, uint3
 static void fat_lfn_write(uint8_t *de, const uint16_t *units, int n, int ord, int slots,
 			  uint8_t sum)
 {
-	static const uint8_t at[LFN_UNITS] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
+	static const uint8_t at[LFN_UNITS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
 
 	memset(de, 0, DIR_ENTRY);
 	de[LDIR_ORD] = (uint8_t)(ord | (ord == slots ? LDIR_LAST : 0));

@@ -142,8 +142,8 @@ static int fat_file_copy(struct fat_volume *v, uint32_t first, uint64_t off, siz
  * zero the slack of its last cluster, add zeroed clusters.  Updates n->first
  * and the entry's cluster, not its size.
  */
-static int fat_file_grow(struct fat_volume *v, struct fat_node *n, uint64_t size,
-			 uint64_t new_size, uint32_t have)
+static int fat_file_grow(struct fat_volume *v, struct fat_node *n, uint64_t size, uint64_t new_size,
+			 uint32_t have)
 {
 	uint64_t slack_end = (uint64_t)have * v->cluster_size;
 	int r;

@@ -13,7 +13,7 @@
 #include "fat.h"
 
 /* The 32-byte directory entry (spec "FAT Directory Structure"). */
-#define DIR_NAME      0  /* 11 bytes: 8 of base name, 3 of extension, space-padded */
+#define DIR_NAME      0 /* 11 bytes: 8 of base name, 3 of extension, space-padded */
 #define DIR_ATTR      11
 #define DIR_NTRES     12 /* case bits (Windows NT): see NTRES_LOWER_* */
 #define DIR_CRT_TENTH 13 /* creation time, 10 ms units 0..199 within 2 s */
@@ -37,8 +37,8 @@
 #define ATTR_LONG_MASK 0x3F
 
 /* DIR_Name[0]: a free slot, the end of the directory, a stand-in for 0xE5. */
-#define SLOT_FREE 0xE5
-#define SLOT_END  0x00
+#define SLOT_FREE     0xE5
+#define SLOT_END      0x00
 #define SLOT_KANJI_E5 0x05
 
 /*
@@ -50,10 +50,10 @@
 
 /* A long-name slot (spec "FAT Long Directory Entries"). */
 #define LDIR_ORD      0
-#define LDIR_NAME1    1  /* 5 UTF-16 units */
+#define LDIR_NAME1    1 /* 5 UTF-16 units */
 #define LDIR_CHKSUM   13
-#define LDIR_NAME2    14 /* 6 units */
-#define LDIR_NAME3    28 /* 2 units */
+#define LDIR_NAME2    14   /* 6 units */
+#define LDIR_NAME3    28   /* 2 units */
 #define LDIR_LAST     0x40 /* in LDIR_Ord: the slot holding the name's end */
 #define LFN_UNITS     13   /* UTF-16 units per slot */
 #define LFN_MAX_SLOTS 20   /* 20 * 13 >= 255 */
@@ -119,11 +119,11 @@ int64_t fat_time_decode(uint16_t date, uint16_t time);
 void fat_time_stamp(struct fat_volume *v, uint8_t *de, int which);
 
 /* fat_dir.c: directories. */
-struct fat_loc {               /* a name found in a directory */
-	uint32_t dir;          /* the directory (first cluster; 0: fixed root) */
-	uint32_t first_slot;   /* its first slot: the first long-name slot, or the 8.3 one */
-	uint32_t slot;         /* the 8.3 entry's slot */
-	uint8_t *de;           /* the 8.3 entry in the image */
+struct fat_loc {             /* a name found in a directory */
+	uint32_t dir;        /* the directory (first cluster; 0: fixed root) */
+	uint32_t first_slot; /* its first slot: the first long-name slot, or the 8.3 one */
+	uint32_t slot;       /* the 8.3 entry's slot */
+	uint8_t *de;         /* the 8.3 entry in the image */
 };
 uint32_t fat_entry_cluster(const struct fat_volume *v, const uint8_t *de);
 void fat_entry_set_cluster(const struct fat_volume *v, uint8_t *de, uint32_t c);
@@ -143,9 +143,9 @@ int fat_dir_id(struct fat_volume *v, uint32_t dir, uint64_t *id);
 
 /* fat_file.c: nodes. */
 struct fat_node {
-	uint8_t *de;           /* the 8.3 entry; NULL for the root */
+	uint8_t *de; /* the 8.3 entry; NULL for the root */
 	int is_dir;
-	uint32_t first;        /* first cluster; for a directory, its fat_dir name */
+	uint32_t first; /* first cluster; for a directory, its fat_dir name */
 };
 int fat_node_get(struct fat_volume *v, uint64_t id, struct fat_node *n);
 int fat_node_dir(struct fat_volume *v, uint64_t id, struct fat_node *n);

@@ -66,7 +66,7 @@ static unsigned char fat_upper(unsigned char c)
  */
 static int32_t fat_utf8_next(const char *s, size_t len, size_t *i)
 {
-	static const int32_t least[4] = {0, 0x80, 0x800, 0x10000};
+	static const int32_t least[4] = { 0, 0x80, 0x800, 0x10000 };
 	const unsigned char *p = (const unsigned char *)s + *i;
 	int more;
 	int32_t cp;
@@ -194,7 +194,8 @@ int fat_name_check(const char *name, size_t *len)
 int fat_name_equal(const char *a, size_t alen, const char *b)
 {
 	for (size_t i = 0; i < alen; i++)
-		if (b[i] == '\0' || fat_upper((unsigned char)a[i]) != fat_upper((unsigned char)b[i]))
+		if (b[i] == '\0' ||
+		    fat_upper((unsigned char)a[i]) != fat_upper((unsigned char)b[i]))
 			return 0;
 	return b[alen] == '\0';
 }
@@ -337,7 +338,9 @@ static char *fat_short_part(char *out, const uint8_t *b, int n, int lower, int d
 		if (display && c >= 0x80)
 			out = fat_put_utf8(out, c);
 		else
-			*out++ = (char)(c >= 0x80 ? '?' : lower && fat_is_upper(c) ? c - 'A' + 'a' : c);
+			*out++ = (char)(c >= 0x80                  ? '?'
+					: lower && fat_is_upper(c) ? c - 'A' + 'a'
+								   : c);
 	}
 	return out;
 }

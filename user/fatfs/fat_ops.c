@@ -134,8 +134,7 @@ static int fat_new_entry(struct fat_volume *v, uint64_t dir, const char *name, u
 	return r;
 }
 
-int fat_create(struct fat_volume *v, uint64_t dir, const char *name, uint32_t mode,
-	       uint64_t *id)
+int fat_create(struct fat_volume *v, uint64_t dir, const char *name, uint32_t mode, uint64_t *id)
 {
 	struct fat_node d;
 	struct fat_loc loc;
@@ -294,9 +293,9 @@ static void fat_dir_reparent(struct fat_volume *v, uint32_t dir, const struct fa
  * *has_dst).  Returns 0 to go on, 1 when the rename would change nothing,
  * or an error.
  */
-static int fat_rename_check(struct fat_volume *v, const struct fat_node *op,
-			    const char *oldname, const struct fat_node *np, const char *newname,
-			    size_t len, struct fat_loc *src, struct fat_loc *dst, int *has_dst)
+static int fat_rename_check(struct fat_volume *v, const struct fat_node *op, const char *oldname,
+			    const struct fat_node *np, const char *newname, size_t len,
+			    struct fat_loc *src, struct fat_loc *dst, int *has_dst)
 {
 	int r;
 

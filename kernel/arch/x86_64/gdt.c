@@ -20,16 +20,16 @@
  */
 #include "arch/x86_64/gdt.h"
 
-#define SEG_TYPE_CODE   0xbull          /* execute/read, accessed */
-#define SEG_TYPE_DATA   0x3ull          /* read/write, accessed */
-#define SEG_TYPE_TSS    0x9ull          /* available 64-bit TSS */
-#define SEG_S           (1ull << 44)
-#define SEG_DPL(n)      ((uint64_t)(n) << 45)
-#define SEG_P           (1ull << 47)
-#define SEG_L           (1ull << 53)
-#define SEG_DB          (1ull << 54)
-#define SEG_G           (1ull << 55)
-#define SEG_FLAT_LIMIT  (0xffffull | (0xfull << 48))
+#define SEG_TYPE_CODE  0xbull /* execute/read, accessed */
+#define SEG_TYPE_DATA  0x3ull /* read/write, accessed */
+#define SEG_TYPE_TSS   0x9ull /* available 64-bit TSS */
+#define SEG_S          (1ull << 44)
+#define SEG_DPL(n)     ((uint64_t)(n) << 45)
+#define SEG_P          (1ull << 47)
+#define SEG_L          (1ull << 53)
+#define SEG_DB         (1ull << 54)
+#define SEG_G          (1ull << 55)
+#define SEG_FLAT_LIMIT (0xffffull | (0xfull << 48))
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 
@@ -51,7 +51,8 @@ static void gdt_load(void)
 			 "movw %%ax, %%ds\n\t"
 			 "movw %%ax, %%es\n\t"
 			 "movw %%ax, %%ss"
-			 : : "m"(gdtr), "i"(GDT_KERNEL_CODE), "i"(GDT_KERNEL_DATA)
+			 :
+			 : "m"(gdtr), "i"(GDT_KERNEL_CODE), "i"(GDT_KERNEL_DATA)
 			 : "rax", "memory");
 }
 
@@ -63,7 +64,7 @@ static uint64_t segment(uint64_t type, int dpl, uint64_t flags)
 
 void gdt_init(void)
 {
-/* BEGIN STAGE tss: build the kernel and user code/data descriptors, then load */
+	/* BEGIN STAGE tss: build the kernel and user code/data descriptors, then load */
 	gdt[GDT_NULL / 8] = 0;
 	gdt[GDT_KERNEL_CODE / 8] = segment(SEG_TYPE_CODE, 0, SEG_L);
 	gdt[GDT_KERNEL_DATA / 8] = segment(SEG_TYPE_DATA, 0, SEG_DB);
@@ -71,21 +72,21 @@ void gdt_init(void)
 	gdt[GDT_USER_DATA / 8] = segment(SEG_TYPE_DATA, 3, SEG_DB);
 	gdt[GDT_USER_CODE / 8] = segment(SEG_TYPE_CODE, 3, SEG_L);
 	gdt_load();
-/* STUB
+	/* STUB
 	(void)gdt_load;
 	(void)segment;
-END STAGE tss */
+	END STAGE tss */
 }
 
 void gdt_set_tss(uint64_t base, uint32_t limit)
 {
-/* BEGIN STAGE tss: the 16-byte TSS descriptor in slots 6 and 7 */
+	/* BEGIN STAGE tss: the 16-byte TSS descriptor in slots 6 and 7 */
 	gdt[GDT_TSS / 8] = (limit & 0xffffull) | (base & 0xffffffull) << 16 | SEG_TYPE_TSS << 40 |
 			   SEG_P | ((uint64_t)(limit >> 16) & 0xf) << 48 |
 			   ((base >> 24) & 0xff) << 56;
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
-/* STUB
+	/* STUB
 	(void)base;
 	(void)limit;
-END STAGE tss */
+	END STAGE tss */
 }

@@ -10,18 +10,18 @@
 #ifndef ARCH_X86_64_GDT_H
 #define ARCH_X86_64_GDT_H
 
-#define GDT_NULL         0x00
-#define GDT_KERNEL_CODE  0x08   /* 64-bit code, DPL 0 */
-#define GDT_KERNEL_DATA  0x10   /* data, DPL 0 */
-#define GDT_USER_CODE32  0x18   /* 32-bit user code: unused, SYSRET's base */
-#define GDT_USER_DATA    0x20   /* data, DPL 3 */
-#define GDT_USER_CODE    0x28   /* 64-bit code, DPL 3 */
-#define GDT_TSS          0x30   /* 64-bit TSS, a 16-byte descriptor (two slots) */
-#define GDT_ENTRIES      8
+#define GDT_NULL        0x00
+#define GDT_KERNEL_CODE 0x08 /* 64-bit code, DPL 0 */
+#define GDT_KERNEL_DATA 0x10 /* data, DPL 0 */
+#define GDT_USER_CODE32 0x18 /* 32-bit user code: unused, SYSRET's base */
+#define GDT_USER_DATA   0x20 /* data, DPL 3 */
+#define GDT_USER_CODE   0x28 /* 64-bit code, DPL 3 */
+#define GDT_TSS         0x30 /* 64-bit TSS, a 16-byte descriptor (two slots) */
+#define GDT_ENTRIES     8
 
 /* Selectors as user mode uses them (RPL 3). */
-#define USER_DS          (GDT_USER_DATA | 3)    /* 0x23 */
-#define USER_CS          (GDT_USER_CODE | 3)    /* 0x2b */
+#define USER_DS (GDT_USER_DATA | 3) /* 0x23 */
+#define USER_CS (GDT_USER_CODE | 3) /* 0x2b */
 
 #ifndef __ASSEMBLER__
 #include <types.h>

@@ -23,8 +23,8 @@
 struct idt_gate {
 	uint16_t offset_low;
 	uint16_t selector;
-	uint8_t ist;            /* bits 0-2: IST index, 0 = none */
-	uint8_t type_attr;      /* P, DPL, 0, type (0xe = 64-bit interrupt gate) */
+	uint8_t ist;       /* bits 0-2: IST index, 0 = none */
+	uint8_t type_attr; /* P, DPL, 0, type (0xe = 64-bit interrupt gate) */
 	uint16_t offset_mid;
 	uint32_t offset_high;
 	uint32_t reserved;
@@ -32,9 +32,9 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gates are 16 bytes");
 
-#define GATE_PRESENT    0x80
-#define GATE_INTERRUPT  0x0e
-#define GATE_DPL(n)     ((n) << 5)
+#define GATE_PRESENT   0x80
+#define GATE_INTERRUPT 0x0e
+#define GATE_DPL(n)    ((n) << 5)
 
 static struct idt_gate idt[NVECTORS] __attribute__((aligned(16)));
 

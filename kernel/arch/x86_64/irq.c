@@ -41,7 +41,7 @@ void irq_dispatch(struct trapframe *tf)
 	if (handlers[irq])
 		handlers[irq](tf);
 	else
-		pic_mask(irq);  /* nobody wants it: stop it from coming back */
+		pic_mask(irq); /* nobody wants it: stop it from coming back */
 }
 
 void irq_start(void)
@@ -73,6 +73,7 @@ void irq_print_stats(void)
 {
 	for (int i = 0; i < IRQ_COUNT; i++)
 		if (handlers[i] || counts[i])
-			kprintf("  irq %2d: %lu%s\n", i, counts[i], handlers[i] ? "" : " (no handler)");
+			kprintf("  irq %2d: %lu%s\n", i, counts[i],
+				handlers[i] ? "" : " (no handler)");
 	kprintf("  spurious: %lu\n", spurious);
 }

@@ -18,12 +18,12 @@
 #define PHYS_MAP_BASE    0xffff800000000000
 
 /* The two canonical halves of the 48-bit address space (SDM Vol. 1, 3.3.7.1). */
-#define USER_END         0x0000800000000000  /* first address past the user half */
-#define KERNEL_HALF      0xffff800000000000  /* first address of the kernel half */
+#define USER_END    0x0000800000000000 /* first address past the user half */
+#define KERNEL_HALF 0xffff800000000000 /* first address of the kernel half */
 
-#define PAGE_SIZE        4096
-#define HUGE_PAGE_SIZE   0x200000      /* 2 MiB, a page-directory entry */
-#define GIANT_PAGE_SIZE  0x40000000    /* 1 GiB, a PDPT entry */
+#define PAGE_SIZE       4096
+#define HUGE_PAGE_SIZE  0x200000   /* 2 MiB, a page-directory entry */
+#define GIANT_PAGE_SIZE 0x40000000 /* 1 GiB, a PDPT entry */
 
 #ifndef __ASSEMBLER__
 #include <types.h>

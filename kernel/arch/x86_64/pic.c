@@ -18,21 +18,21 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 
-#define PIC1_CMD   0x20
-#define PIC1_DATA  0x21
-#define PIC2_CMD   0xa0
-#define PIC2_DATA  0xa1
+#define PIC1_CMD  0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD  0xa0
+#define PIC2_DATA 0xa1
 
-#define ICW1_INIT  0x10         /* start initialization */
-#define ICW1_ICW4  0x01         /* ICW4 follows */
-#define ICW4_8086  0x01         /* 8086 mode (not MCS-80/85) */
-#define OCW2_EOI   0x20         /* non-specific end of interrupt */
-#define OCW3_ISR   0x0b         /* the next read of the command port returns the ISR */
+#define ICW1_INIT 0x10 /* start initialization */
+#define ICW1_ICW4 0x01 /* ICW4 follows */
+#define ICW4_8086 0x01 /* 8086 mode (not MCS-80/85) */
+#define OCW2_EOI  0x20 /* non-specific end of interrupt */
+#define OCW3_ISR  0x0b /* the next read of the command port returns the ISR */
 
 #define CASCADE_IRQ 2
 
 static bool remapped;
-static uint16_t mask = 0xffff & ~(1u << CASCADE_IRQ);  /* bit set = line masked */
+static uint16_t mask = 0xffff & ~(1u << CASCADE_IRQ); /* bit set = line masked */
 
 /* A short delay between PIC writes, for old hardware: port 0x80 is unused. */
 static void io_wait(void)
@@ -43,7 +43,7 @@ static void io_wait(void)
 static void write_mask(void)
 {
 	if (!remapped)
-		return;         /* never unmask lines that still point at exception vectors */
+		return; /* never unmask lines that still point at exception vectors */
 	outb(PIC1_DATA, mask & 0xff);
 	outb(PIC2_DATA, mask >> 8);
 }
@@ -51,30 +51,30 @@ static void write_mask(void)
 /* Send ICW1-ICW4 to both PICs; true when they deliver on IRQ_BASE..+15. */
 static bool pic_remap(void)
 {
-/* BEGIN STAGE interrupts: initialize both 8259As with ICW1-ICW4 */
-	outb(PIC1_DATA, 0xff);                  /* mask everything meanwhile */
+	/* BEGIN STAGE interrupts: initialize both 8259As with ICW1-ICW4 */
+	outb(PIC1_DATA, 0xff); /* mask everything meanwhile */
 	outb(PIC2_DATA, 0xff);
 	outb(PIC1_CMD, ICW1_INIT | ICW1_ICW4);
 	io_wait();
 	outb(PIC2_CMD, ICW1_INIT | ICW1_ICW4);
 	io_wait();
-	outb(PIC1_DATA, IRQ_BASE);              /* ICW2: vector offset */
+	outb(PIC1_DATA, IRQ_BASE); /* ICW2: vector offset */
 	io_wait();
 	outb(PIC2_DATA, IRQ_BASE + 8);
 	io_wait();
-	outb(PIC1_DATA, 1u << CASCADE_IRQ);     /* ICW3: master has a slave on IRQ 2 */
+	outb(PIC1_DATA, 1u << CASCADE_IRQ); /* ICW3: master has a slave on IRQ 2 */
 	io_wait();
-	outb(PIC2_DATA, CASCADE_IRQ);           /* ICW3: slave's cascade identity */
+	outb(PIC2_DATA, CASCADE_IRQ); /* ICW3: slave's cascade identity */
 	io_wait();
 	outb(PIC1_DATA, ICW4_8086);
 	io_wait();
 	outb(PIC2_DATA, ICW4_8086);
 	io_wait();
 	return true;
-/* STUB
+	/* STUB
 	(void)io_wait;
 	return false;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 void pic_init(void)
@@ -102,13 +102,13 @@ void pic_unmask(int irq)
 
 void pic_eoi(int irq)
 {
-/* BEGIN STAGE interrupts: acknowledge irq (both PICs for a slave IRQ) */
+	/* BEGIN STAGE interrupts: acknowledge irq (both PICs for a slave IRQ) */
 	if (irq >= 8)
 		outb(PIC2_CMD, OCW2_EOI);
 	outb(PIC1_CMD, OCW2_EOI);
-/* STUB
+	/* STUB
 	(void)irq;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 static uint16_t read_isr(void)
@@ -127,7 +127,7 @@ static uint16_t read_isr(void)
  */
 bool pic_spurious(int irq)
 {
-/* BEGIN STAGE interrupts: detect spurious IRQ 7/15 from the in-service register */
+	/* BEGIN STAGE interrupts: detect spurious IRQ 7/15 from the in-service register */
 	if (irq != 7 && irq != 15)
 		return false;
 	if (read_isr() & (1u << irq))
@@ -135,9 +135,9 @@ bool pic_spurious(int irq)
 	if (irq == 15)
 		outb(PIC1_CMD, OCW2_EOI);
 	return true;
-/* STUB
+	/* STUB
 	(void)irq;
 	(void)read_isr;
 	return false;
-END STAGE interrupts */
+	END STAGE interrupts */
 }

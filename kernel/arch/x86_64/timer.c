@@ -14,12 +14,12 @@
 #include "arch/x86_64/x86.h"
 #include "lib/wait.h"
 
-#define PIT_FREQ     1193182u
-#define PIT_CHANNEL0 0x40
-#define PIT_COMMAND  0x43
-#define PIT_CMD_CH0_LOHI_RATE 0x34      /* channel 0, lo/hi byte, mode 2, binary */
+#define PIT_FREQ              1193182u
+#define PIT_CHANNEL0          0x40
+#define PIT_COMMAND           0x43
+#define PIT_CMD_CH0_LOHI_RATE 0x34 /* channel 0, lo/hi byte, mode 2, binary */
 
-#define PIT_DIVISOR  ((PIT_FREQ + TIMER_HZ / 2) / TIMER_HZ)
+#define PIT_DIVISOR ((PIT_FREQ + TIMER_HZ / 2) / TIMER_HZ)
 
 _Static_assert(PIT_DIVISOR >= 2 && PIT_DIVISOR <= 65535, "TIMER_HZ out of the PIT's range");
 
@@ -30,27 +30,27 @@ static struct waitq tick_wait = WAITQ_INIT("timer tick");
 /* Start channel 0 in rate-generator mode with the given divisor. */
 static void pit_start(uint32_t divisor)
 {
-/* BEGIN STAGE interrupts: program PIT channel 0 as a rate generator */
+	/* BEGIN STAGE interrupts: program PIT channel 0 as a rate generator */
 	outb(PIT_COMMAND, PIT_CMD_CH0_LOHI_RATE);
 	outb(PIT_CHANNEL0, divisor & 0xff);
 	outb(PIT_CHANNEL0, divisor >> 8);
-/* STUB
+	/* STUB
 	(void)divisor;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 /* IRQ 0. */
 static void timer_tick(struct trapframe *tf)
 {
-/* BEGIN STAGE interrupts: count the tick, wake sleepers, call the hook */
+	/* BEGIN STAGE interrupts: count the tick, wake sleepers, call the hook */
 	ticks++;
 	wait_wake_all(&tick_wait);
 	if (tick_hook)
 		tick_hook(tf);
-/* STUB
+	/* STUB
 	(void)tf;
 	(void)tick_wait;
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 void timer_init(void)

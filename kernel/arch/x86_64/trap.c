@@ -65,7 +65,7 @@ static const struct {
 
 extern char probe_read_insn[], probe_read_fault[];
 
-static bool reporting;          /* a fault report is being printed */
+static bool reporting; /* a fault report is being printed */
 
 const char *trap_name(unsigned vector)
 {
@@ -186,8 +186,7 @@ static NORETURN void fault_report(const struct trapframe *tf)
  * The page-fault report: "panic: page fault: [kernel stack overflow in
  * thread 'X': ]<what>, rip=..." where what comes from page_fault_describe().
  */
-static NORETURN void page_fault_report(const struct trapframe *tf, uint64_t addr,
-				       const char *what)
+static NORETURN void page_fault_report(const struct trapframe *tf, uint64_t addr, const char *what)
 {
 	const char *owner = kstack_owner_of_guard(addr);
 
@@ -246,7 +245,7 @@ static bool fixup_fault(struct trapframe *tf)
  */
 static void page_fault_describe(char *buf, size_t size, const struct trapframe *tf, uint64_t addr)
 {
-/* BEGIN STAGE interrupts: decode the page-fault error code into words */
+	/* BEGIN STAGE interrupts: decode the page-fault error code into words */
 	uint64_t err = tf->error;
 	const char *access = "read";
 
@@ -257,14 +256,14 @@ static void page_fault_describe(char *buf, size_t size, const struct trapframe *
 	ksnprintf(buf, size, "%s at cr2=0x%lx (%s, %s%s)", access, addr,
 		  err & PF_USER ? "user" : "kernel", err & PF_PRESENT ? "present" : "not present",
 		  err & PF_RESERVED ? ", reserved bit set" : "");
-/* STUB
+	/* STUB
 	ksnprintf(buf, size, "access at cr2=0x%lx (error code 0x%lx)", addr, tf->error);
-END STAGE interrupts */
+	END STAGE interrupts */
 }
 
 static void page_fault(struct trapframe *tf)
 {
-	uint64_t addr = read_cr2();         /* read first: a nested fault would change it */
+	uint64_t addr = read_cr2(); /* read first: a nested fault would change it */
 	char what[96];
 
 	if (fixup_fault(tf))
@@ -303,7 +302,8 @@ static NORETURN void double_fault(struct trapframe *tf)
 	if (!owner)
 		fault_report(tf);
 	report_begin(tf);
-	kprintf("kernel stack overflow in thread '%s': cr2=0x%lx is in its guard page", owner, addr);
+	kprintf("kernel stack overflow in thread '%s': cr2=0x%lx is in its guard page", owner,
+		addr);
 	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
 	if (ist_top && rsp < ist_top && rsp >= ist_top - KSTACK_SIZE)
 		kprintf(" (handled on the IST%d stack)", IST_DOUBLE_FAULT);
@@ -313,7 +313,7 @@ static NORETURN void double_fault(struct trapframe *tf)
 /* int3: report where it was and carry on after it. */
 static void breakpoint(struct trapframe *tf)
 {
-	uint64_t off, at = tf->rip - 1;     /* rip is after the one-byte int3 */
+	uint64_t off, at = tf->rip - 1; /* rip is after the one-byte int3 */
 	const char *name = ksym_lookup(at, &off);
 
 	kprintf("breakpoint at rip=0x%lx <%s+0x%lx>, resuming\n", at, name ? name : "?",
@@ -326,13 +326,13 @@ void trap(struct trapframe *tf)
 		usercopy_trap_entry();
 	if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + IRQ_COUNT) {
 		irq_dispatch(tf);
-		sched_preempt();        /* the one place an interrupt switches threads */
+		sched_preempt(); /* the one place an interrupt switches threads */
 		return;
 	}
 	switch (tf->vector) {
 	case T_BREAKPOINT:
 		if (trap_from_user(tf))
-			break;          /* int3 in a program: kill it, as SIGTRAP would */
+			break; /* int3 in a program: kill it, as SIGTRAP would */
 		breakpoint(tf);
 		return;
 	case T_PAGE_FAULT:

@@ -14,50 +14,50 @@
 #define ARCH_X86_64_TRAP_H
 
 /* Exception vectors (Intel SDM Vol. 3A, "Exception and Interrupt Vectors"). */
-#define T_DIVIDE        0       /* #DE divide error */
-#define T_DEBUG         1       /* #DB */
-#define T_NMI           2       /* non-maskable interrupt */
-#define T_BREAKPOINT    3       /* #BP int3 */
-#define T_OVERFLOW      4       /* #OF into */
-#define T_BOUND         5       /* #BR */
-#define T_INVALID_OP    6       /* #UD */
-#define T_NO_DEVICE     7       /* #NM */
-#define T_DOUBLE_FAULT  8       /* #DF */
-#define T_INVALID_TSS   10      /* #TS */
-#define T_NO_SEGMENT    11      /* #NP */
-#define T_STACK_FAULT   12      /* #SS */
-#define T_GP_FAULT      13      /* #GP */
-#define T_PAGE_FAULT    14      /* #PF */
-#define T_FPU_ERROR     16      /* #MF */
-#define T_ALIGNMENT     17      /* #AC */
-#define T_MACHINE_CHECK 18      /* #MC */
-#define T_SIMD_ERROR    19      /* #XM */
-#define T_EXCEPTIONS    32      /* vectors 0-31 are reserved for exceptions */
+#define T_DIVIDE        0  /* #DE divide error */
+#define T_DEBUG         1  /* #DB */
+#define T_NMI           2  /* non-maskable interrupt */
+#define T_BREAKPOINT    3  /* #BP int3 */
+#define T_OVERFLOW      4  /* #OF into */
+#define T_BOUND         5  /* #BR */
+#define T_INVALID_OP    6  /* #UD */
+#define T_NO_DEVICE     7  /* #NM */
+#define T_DOUBLE_FAULT  8  /* #DF */
+#define T_INVALID_TSS   10 /* #TS */
+#define T_NO_SEGMENT    11 /* #NP */
+#define T_STACK_FAULT   12 /* #SS */
+#define T_GP_FAULT      13 /* #GP */
+#define T_PAGE_FAULT    14 /* #PF */
+#define T_FPU_ERROR     16 /* #MF */
+#define T_ALIGNMENT     17 /* #AC */
+#define T_MACHINE_CHECK 18 /* #MC */
+#define T_SIMD_ERROR    19 /* #XM */
+#define T_EXCEPTIONS    32 /* vectors 0-31 are reserved for exceptions */
 
 /* The legacy PIC's 16 IRQs are remapped to vectors IRQ_BASE..IRQ_BASE+15. */
-#define IRQ_BASE        32
-#define IRQ_COUNT       16
+#define IRQ_BASE  32
+#define IRQ_COUNT 16
 
-#define NVECTORS        256
+#define NVECTORS 256
 
 /* Page-fault error code bits (Intel SDM Vol. 3A, "Page-Fault Exceptions"). */
-#define PF_PRESENT      0x01    /* 0: page not present; 1: protection violation */
-#define PF_WRITE        0x02    /* the access was a write */
-#define PF_USER         0x04    /* the access was made in user mode (CPL 3) */
-#define PF_RESERVED     0x08    /* a reserved bit was set in a paging entry */
-#define PF_FETCH        0x10    /* instruction fetch (reported when NX or SMEP is on) */
+#define PF_PRESENT  0x01 /* 0: page not present; 1: protection violation */
+#define PF_WRITE    0x02 /* the access was a write */
+#define PF_USER     0x04 /* the access was made in user mode (CPL 3) */
+#define PF_RESERVED 0x08 /* a reserved bit was set in a paging entry */
+#define PF_FETCH    0x10 /* instruction fetch (reported when NX or SMEP is on) */
 
 /*
  * Offsets in struct trapframe, for the assembly that builds and reads it
  * (syscall.S; PUSH_GENERAL_REGS in regs.h pushes r15..rax in the struct's
  * order).  The assertions below check them against the struct.
  */
-#define TF_RAX          (14 * 8)        /* the last general register */
-#define TF_VECTOR       (15 * 8)        /* = the 15 general registers' bytes */
-#define TF_RIP          (17 * 8)
-#define TF_RFLAGS       (19 * 8)
-#define TF_RSP          (20 * 8)
-#define TF_SIZE         (22 * 8)
+#define TF_RAX    (14 * 8) /* the last general register */
+#define TF_VECTOR (15 * 8) /* = the 15 general registers' bytes */
+#define TF_RIP    (17 * 8)
+#define TF_RFLAGS (19 * 8)
+#define TF_RSP    (20 * 8)
+#define TF_SIZE   (22 * 8)
 
 #ifndef __ASSEMBLER__
 #include <types.h>
@@ -66,9 +66,9 @@
 struct trapframe {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector;        /* pushed by the vector's stub */
-	uint64_t error;         /* pushed by the CPU, or 0 by the stub */
-	uint64_t rip, cs, rflags, rsp, ss;      /* pushed by the CPU */
+	uint64_t vector;                   /* pushed by the vector's stub */
+	uint64_t error;                    /* pushed by the CPU, or 0 by the stub */
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
 _Static_assert(__builtin_offsetof(struct trapframe, r15) == 0, "regs.h pushes r15 last");

@@ -16,12 +16,12 @@
 
 struct tss {
 	uint32_t reserved0;
-	uint64_t rsp[3];        /* RSP0-RSP2: stacks for entries from a lower privilege */
+	uint64_t rsp[3]; /* RSP0-RSP2: stacks for entries from a lower privilege */
 	uint64_t reserved1;
-	uint64_t ist[7];        /* IST1-IST7 */
+	uint64_t ist[7]; /* IST1-IST7 */
 	uint64_t reserved2;
 	uint16_t reserved3;
-	uint16_t iomap_base;    /* offset of the I/O permission bitmap */
+	uint16_t iomap_base; /* offset of the I/O permission bitmap */
 } PACKED;
 
 _Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
@@ -39,7 +39,7 @@ static const char *const ist_owners[] = {
 
 void tss_init(void)
 {
-/* BEGIN STAGE tss: IST stacks, RSP0, the TSS descriptor, then ltr */
+	/* BEGIN STAGE tss: IST stacks, RSP0, the TSS descriptor, then ltr */
 	for (int i = IST_DOUBLE_FAULT; i <= IST_MACHINE_CHECK; i++) {
 		uint64_t top = kstack_alloc(ist_owners[i]);
 
@@ -52,10 +52,10 @@ void tss_init(void)
 	gdt_set_tss((uint64_t)&cpu_tss, sizeof(cpu_tss) - 1);
 	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 	loaded = true;
-/* STUB
+	/* STUB
 	(void)ist_owners;
 	(void)boot_stack_top64;
-END STAGE tss */
+	END STAGE tss */
 }
 
 bool tss_loaded(void)

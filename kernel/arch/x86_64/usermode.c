@@ -24,7 +24,7 @@ struct cpu_local cpu_local;
 
 void usermode_init(void)
 {
-/* BEGIN STAGE syscalls: SYSCALL's MSRs: STAR (selectors), LSTAR (entry), SFMASK; EFER.SCE */
+	/* BEGIN STAGE syscalls: SYSCALL's MSRs: STAR (selectors), LSTAR (entry), SFMASK; EFER.SCE */
 	/*
 	 * STAR[47:32]: SYSCALL loads CS = that (kernel code) and SS = that + 8
 	 * (kernel data).  STAR[63:48]: SYSRET loads CS = that + 16 (user
@@ -48,8 +48,8 @@ void usermode_init(void)
 	wrmsr(MSR_SYSENTER_CS, 0);
 	wrmsr(MSR_SFMASK, SFMASK_BITS);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-/* STUB
-END STAGE syscalls */
+	/* STUB
+	END STAGE syscalls */
 	wrmsr(MSR_GS_BASE, 0);
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)&cpu_local);
 }

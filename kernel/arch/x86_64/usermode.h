@@ -39,8 +39,8 @@ struct trapframe;
 
 /* The per-CPU data the SYSCALL entry reads through %gs (one CPU). */
 struct cpu_local {
-	uint64_t kernel_rsp;    /* top of the running thread's kernel stack */
-	uint64_t user_rsp;      /* scratch: the user %rsp during the entry */
+	uint64_t kernel_rsp; /* top of the running thread's kernel stack */
+	uint64_t user_rsp;   /* scratch: the user %rsp during the entry */
 };
 
 _Static_assert(__builtin_offsetof(struct cpu_local, kernel_rsp) == CPU_LOCAL_KERNEL_RSP, "");

@@ -130,20 +130,20 @@ static inline void invlpg(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-#define RFLAGS_IF  (1u << 9)
+#define RFLAGS_IF (1u << 9)
 
-#define MSR_EFER   0xc0000080
-#define EFER_SCE   (1u << 0)    /* syscall/sysret enable */
-#define EFER_LME   (1u << 8)
-#define EFER_NXE   (1u << 11)
+#define MSR_EFER 0xc0000080
+#define EFER_SCE (1u << 0) /* syscall/sysret enable */
+#define EFER_LME (1u << 8)
+#define EFER_NXE (1u << 11)
 
-#define CR0_WP     (1u << 16)
-#define CR4_PSE    (1u << 4)
-#define CR4_PAE    (1u << 5)
-#define CR4_PGE    (1u << 7)
-#define CR4_OSFXSR (1u << 9)
+#define CR0_WP         (1u << 16)
+#define CR4_PSE        (1u << 4)
+#define CR4_PAE        (1u << 5)
+#define CR4_PGE        (1u << 7)
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_SMEP   (1u << 20)
-#define CR4_SMAP   (1u << 21)
+#define CR4_SMEP       (1u << 20)
+#define CR4_SMAP       (1u << 21)
 
 #endif

@@ -58,8 +58,8 @@ static int64_t fuzz_clock(void *arg)
 /* Count an operation's result: an error must be one of the library's errnos. */
 static void fuzz_result(int64_t r)
 {
-	static const int ok[] = {ENOENT, EIO, EEXIST, ENOTDIR, EISDIR, EINVAL, ENOTEMPTY,
-				 ENOSPC, ENAMETOOLONG, EFBIG};
+	static const int ok[] = { ENOENT, EIO,       EEXIST, ENOTDIR,      EISDIR,
+				  EINVAL, ENOTEMPTY, ENOSPC, ENAMETOOLONG, EFBIG };
 
 	if (r >= 0)
 		return;
@@ -74,7 +74,7 @@ static void fuzz_result(int64_t r)
 static void fuzz_add(uint64_t off, uint64_t len)
 {
 	if (nregions < (int)(sizeof(regions) / sizeof(regions[0])) && len > 0)
-		regions[nregions++] = (struct region){off, len};
+		regions[nregions++] = (struct region){ off, len };
 }
 
 /* Record the clusters of every directory below dir (bounded) as places to damage. */
@@ -99,9 +99,10 @@ static void fuzz_learn(struct fat_volume *v, uint64_t dir, int depth)
 /* Damage one byte or two: in the boot sector one time in 20, else in other metadata. */
 static void fuzz_damage(uint8_t *img)
 {
-	static const uint8_t hurt[] = {0x00, 0xFF, 0xE5, 0x0F, 0x10, '.', 0x05, 0x40, 0x41, 0x7F};
-	const struct region *r = fuzz_below(20) == 0 ? &regions[fuzz_below(2)]
-						    : &regions[2 + fuzz_below((uint64_t)nregions - 2)];
+	static const uint8_t hurt[] = { 0x00, 0xFF, 0xE5, 0x0F, 0x10, '.', 0x05, 0x40, 0x41, 0x7F };
+	const struct region *r = fuzz_below(20) == 0
+					 ? &regions[fuzz_below(2)]
+					 : &regions[2 + fuzz_below((uint64_t)nregions - 2)];
 	uint64_t at = r->off + fuzz_below(r->len);
 	uint32_t x = (uint32_t)fuzz_rand();
 
@@ -181,8 +182,8 @@ static void fuzz_change(struct fat_volume *v)
 			dir = d.id;
 	}
 	fuzz_result(fat_create(v, dir, "inner.bin", 0644, &id));
-	fuzz_result(fat_rename(v, FAT_ROOT_ID, "fuzz file with a long name.txt", dir, "moved",
-			       &id));
+	fuzz_result(
+		fat_rename(v, FAT_ROOT_ID, "fuzz file with a long name.txt", dir, "moved", &id));
 	fuzz_result(fat_rename(v, FAT_ROOT_ID, "FUZZDIR", dir, "FUZZDIR", &id));
 	fuzz_result(fat_rename(v, FAT_ROOT_ID, d.name, dir, "x", &id));
 	fuzz_result(fat_unlink(v, dir, "moved"));
@@ -191,9 +192,9 @@ static void fuzz_change(struct fat_volume *v)
 	fuzz_result(fat_rmdir(v, FAT_ROOT_ID, d.name));
 	fat_statfs(v, &st);
 	if (st.free_clusters > st.clusters)
-		bad_errnos++, printf("free %llu of %llu clusters\n",
-				     (unsigned long long)st.free_clusters,
-				     (unsigned long long)st.clusters);
+		bad_errnos++,
+			printf("free %llu of %llu clusters\n", (unsigned long long)st.free_clusters,
+			       (unsigned long long)st.clusters);
 }
 
 /* The metadata: boot sector fields and signature first, then the used part of the FAT, ... */

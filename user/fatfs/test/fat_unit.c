@@ -17,13 +17,13 @@
 
 static int checks, failed;
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		checks++;                                                            \
-		if (!(cond)) {                                                       \
-			failed++;                                                    \
+#define CHECK(cond)                                                                     \
+	do {                                                                            \
+		checks++;                                                               \
+		if (!(cond)) {                                                          \
+			failed++;                                                       \
 			printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                    \
+		}                                                                       \
 	} while (0)
 
 static void test_time(void)
@@ -83,8 +83,8 @@ static int tail(const char *basis, uint32_t n, const char *want)
 
 	fat_name_tail(raw, (const uint8_t *)basis, n);
 	if (memcmp(raw, want, 11) != 0) {
-		printf("tail %u of \"%s\": \"%.11s\", want \"%s\"\n", n, basis,
-		       (const char *)raw, want);
+		printf("tail %u of \"%s\": \"%.11s\", want \"%s\"\n", n, basis, (const char *)raw,
+		       want);
 		return 0;
 	}
 	return 1;
@@ -140,8 +140,8 @@ static void test_check(void)
 	CHECK(fat_name_check("a:b", &len) == -EINVAL);
 	CHECK(fat_name_check("a*b", &len) == -EINVAL);
 	CHECK(fat_name_check("a\x01", &len) == -EINVAL);
-	CHECK(fat_name_check("bad\xc3", &len) == -EINVAL);        /* cut UTF-8 */
-	CHECK(fat_name_check("over\xc0\xaf", &len) == -EINVAL);   /* overlong '/' */
+	CHECK(fat_name_check("bad\xc3", &len) == -EINVAL);         /* cut UTF-8 */
+	CHECK(fat_name_check("over\xc0\xaf", &len) == -EINVAL);    /* overlong '/' */
 	CHECK(fat_name_check("sur\xed\xa0\x80", &len) == -EINVAL); /* a surrogate */
 	CHECK(fat_name_check("\xf0\x9f\x98\x80", &len) == 2);      /* U+1F600: a pair */
 	memset(long_name, 'x', 255);
@@ -158,14 +158,15 @@ static void test_utf(void)
 	char out[FAT_NAME_BUF];
 	const char *s = "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80";
 	int n = fat_name_utf16(s, strlen(s), units);
-	uint16_t lone[2] = {0xD800, 'a'};
+	uint16_t lone[2] = { 0xD800, 'a' };
 
 	CHECK(n == 9);
 	CHECK(units[0] == 0xE9 && units[4] == 0x65E5 && units[7] == 0xD83D && units[8] == 0xDE00);
 	fat_name_utf8(units, n, out);
 	CHECK(strcmp(out, s) == 0);
 	fat_name_utf8(lone, 2, out);
-	CHECK(strcmp(out, "\xef\xbf\xbd" "a") == 0);
+	CHECK(strcmp(out, "\xef\xbf\xbd"
+			  "a") == 0);
 	CHECK(fat_name_equal("readme.TXT", 10, "README.txt"));
 	CHECK(!fat_name_equal("readme", 6, "readme.txt"));
 	CHECK(!fat_name_equal("\xc3\xa9", 2, "\xc3\x89")); /* only ASCII folds */

@@ -187,8 +187,8 @@ static int tool_stat(const char *path, uint64_t id)
 		r = fat_getattr(&vol, id, &a);
 	if (r < 0)
 		return r;
-	printf("ok\t%llu\t%o\t%u\t%lld\t%lld\t%lld\t%llu\n", (unsigned long long)a.size,
-	       a.mode, a.nlink, (long long)a.atime, (long long)a.mtime, (long long)a.ctime,
+	printf("ok\t%llu\t%o\t%u\t%lld\t%lld\t%lld\t%llu\n", (unsigned long long)a.size, a.mode,
+	       a.nlink, (long long)a.atime, (long long)a.mtime, (long long)a.ctime,
 	       (unsigned long long)a.blocks);
 	return 1;
 }
@@ -332,8 +332,8 @@ static int tool_get_path(const char *path, const char *host)
 /* Commands that change the image, so that it is written back. */
 static int tool_changes(const char *c)
 {
-	static const char *const changing[] = {"put", "write", "mv", "trunc", "create", "mkdir",
-					       "rm", "rmdir", "times", "chmod"};
+	static const char *const changing[] = { "put",   "write", "mv",    "trunc", "create",
+						"mkdir", "rm",    "rmdir", "times", "chmod" };
 
 	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
 		if (strcmp(c, changing[i]) == 0)

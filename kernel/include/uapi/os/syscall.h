@@ -23,23 +23,23 @@
 #ifndef UAPI_OS_SYSCALL_H
 #define UAPI_OS_SYSCALL_H
 
-#define OS_SYSCALL_FIRST	1000	/* first number of the OS's own range */
+#define OS_SYSCALL_FIRST 1000 /* first number of the OS's own range */
 
 /* Scheduling: thread priority (tid 0 = the calling thread). */
-#define SYS_os_setpriority	1000	/* (tid, prio) -> 0 */
-#define SYS_os_getpriority	1001	/* (tid) -> prio >= 0 */
+#define SYS_os_setpriority 1000 /* (tid, prio) -> 0 */
+#define SYS_os_getpriority 1001 /* (tid) -> prio >= 0 */
 
 /* Debugging: print the system calls of a process (pid 0 = caller). */
-#define SYS_os_trace		1002	/* (pid, on) -> 0 */
+#define SYS_os_trace 1002 /* (pid, on) -> 0 */
 
 /* Message passing (ipc stage). */
-#define SYS_os_send		1003	/* send a message to a pid */
-#define SYS_os_recv		1004	/* receive a message, with sender's pid */
+#define SYS_os_send 1003 /* send a message to a pid */
+#define SYS_os_recv 1004 /* receive a message, with sender's pid */
 
 /* Devices (drivers stage). */
-#define SYS_os_console_xy	1005	/* console x,y mode: cells, colours, cursor */
-#define SYS_os_serial_read	1006	/* read bytes typed on the serial port */
+#define SYS_os_console_xy  1005 /* console x,y mode: cells, colours, cursor */
+#define SYS_os_serial_read 1006 /* read bytes typed on the serial port */
 
-#define OS_SYSCALL_LAST		1006	/* highest number in use; keep in step */
+#define OS_SYSCALL_LAST 1006 /* highest number in use; keep in step */
 
 #endif /* UAPI_OS_SYSCALL_H */
