@@ -29,31 +29,18 @@
  *  - NX (bit 63) is only set when CPUID says the CPU has it and EFER.NXE is
  *    on; otherwise bit 63 is reserved and setting it would fault.
  *
- * vm_init replaces boot.S's tables with the kernel's own: the kernel image
- * at KERNEL_VMA with 4 KiB pages and per-section permissions (text RX,
- * rodata R, data and bss RW; no identity map; the boot stack's guard page
- * left unmapped), and the direct map of all RAM (at least the first 4 GiB,
- * which hold the devices' memory) with 1 GiB pages where the CPU has them,
- * else 2 MiB pages.  The direct map is writable and NX.  Memory-mapped device
- * ranges in it are write-back in the page tables, but the firmware's MTRRs
- * make them uncacheable, and UC wins (SDM 11.5.2.2).
+ * vm_init.c builds the kernel's own tables with this API; the direct map's
+ * builder, map_direct, is here, next to walk(), because the paging stage
+ * has students write the two together.
  */
 #include "mm/vm.h"
 #include <errno.h>
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/x86.h"
-#include "boot/multiboot.h"
 #include "debug/panic.h"
-#include "lib/kprintf.h"
-#include "main.h"
 #include "mm/frame.h"
 #include "mm/mmlock.h"
-
-#define DIRECT_MAP_MIN 0x100000000ull /* map at least the first 4 GiB */
-
-extern char _text[], _etext[], _erodata[], _end[];
-extern char _kernel_phys_start[], _kernel_phys_end[];
-extern char boot_stack_guard[];
+#include "mm/vm_internal.h"
 
 static pte_t *kernel_root;
 static uint64_t direct_map_end;
@@ -485,10 +472,10 @@ bool vm_has_nx(void)
 	return has_nx;
 }
 
-/* ---- building the kernel's tables ------------------------------------------- */
+/* ---- for vm_init.c (vm_internal.h) ------------------------------------------ */
 
 /* CPUID 0x80000001 EDX: bit 20 NX, bit 26 1 GiB pages; CPUID 1 EDX bit 13 PGE. */
-static void detect_features(void)
+void vm_detect_cpu(void)
 {
 	uint32_t a, b, c, d;
 
@@ -499,8 +486,13 @@ static void detect_features(void)
 	has_pge = d & (1u << 13);
 }
 
+bool vm_has_global_pages(void)
+{
+	return has_pge;
+}
+
 /* Give each kernel-half PML4 entry (256..511) its PDPT, once and for all. */
-static int create_kernel_half(pte_t *root)
+int vm_make_kernel_half(pte_t *root)
 {
 	for (uint64_t i = 256; i < 512; i++) {
 		int err = 0;
@@ -517,7 +509,7 @@ static int create_kernel_half(pte_t *root)
  * 1 GiB aligned with a whole GiB left, else with 2 MiB pages.  end is a
  * multiple of 1 GiB.
  */
-static int map_direct(pte_t *root, uint64_t end)
+int map_direct(pte_t *root, uint64_t end)
 {
 	/* BEGIN STAGE paging: map all of [0, end) at PHYS_MAP_BASE with the biggest pages you can */
 	for (uint64_t pa = 0; pa < end;) {
@@ -538,127 +530,22 @@ static int map_direct(pte_t *root, uint64_t end)
 	END STAGE paging */
 }
 
-/* The permissions of the kernel-image page at va (linker symbols). */
-static unsigned image_flags(uint64_t va)
-{
-	if (va < (uint64_t)_text)
-		return VM_WRITE; /* .boot: boot GDT and boot page tables */
-	if (va < (uint64_t)_etext)
-		return VM_EXEC; /* .text */
-	if (va < (uint64_t)_erodata)
-		return 0; /* .rodata */
-	return VM_WRITE;  /* .data, .bss */
-}
-
-/* Map the kernel image at KERNEL_VMA with 4 KiB pages, leaving out the boot
- * stack's guard page so that a stack overflow faults. */
-static int map_kernel_image(pte_t *root)
-{
-	uint64_t start = (uint64_t)_kernel_phys_start, end = (uint64_t)_kernel_phys_end;
-
-	for (uint64_t pa = start; pa < end; pa += PAGE_SIZE) {
-		uint64_t va = KERNEL_VMA + pa;
-		int err;
-
-		if (va == (uint64_t)boot_stack_guard)
-			continue;
-		err = vm_map(root, va, pa, PAGE_SIZE, image_flags(va));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Does va translate to pa in root?  Print what is wrong if not. */
-static bool expect_mapping(pte_t *root, const char *what, uint64_t va, uint64_t pa)
-{
-	uint64_t got;
-
-	if (vm_translate(root, va, &got, NULL, NULL) == 0 && got == pa)
-		return true;
-	kprintf("vm: the new tables do not map the %s (0x%lx -> 0x%lx)\n", what, va, pa);
-	return false;
-}
-
-/* Check what the kernel needs the moment CR3 changes. */
-static bool tables_ok(pte_t *root)
-{
-	uint64_t rsp;
-	bool ok = true;
-
-	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
-	ok &= expect_mapping(root, "kernel text", (uint64_t)kmain, virt_to_phys(kmain));
-	ok &= expect_mapping(root, "kernel data", (uint64_t)&boot_info, virt_to_phys(&boot_info));
-	ok &= expect_mapping(root, "stack", rsp, virt_to_phys((void *)rsp));
-	ok &= expect_mapping(root, "VGA screen", (uint64_t)phys_to_virt(0xb8000), 0xb8000);
-	ok &= expect_mapping(root, "top of RAM", (uint64_t)phys_to_virt(direct_map_end - 1),
-			     direct_map_end - 1);
-	ok &= expect_mapping(root, "page tables", (uint64_t)root, virt_to_phys(root));
-	if (vm_translate(root, (uint64_t)boot_stack_guard, NULL, NULL, NULL) != -EFAULT) {
-		kprintf("vm: the boot stack's guard page is mapped\n");
-		ok = false;
-	}
-	return ok;
-}
-
 /* Free every table of the tree below `table` (a table at level), and it. */
-static void free_tables(pte_t *table, int level)
+void vm_free_tables(pte_t *table, int level)
 {
 	for (int i = 0; i < 512 && level > 1; i++)
 		if ((table[i] & PTE_P) && !is_leaf(table[i], level))
-			free_tables(entry_table(table[i]), level - 1);
+			vm_free_tables(entry_table(table[i]), level - 1);
 	frame_free(virt_to_phys(table));
 }
 
-static const char *page_size_name(void)
+uint64_t vm_root_alloc(void)
 {
-	return has_giant ? "1 GiB" : "2 MiB";
+	return table_alloc();
 }
 
-void vm_init(void)
+void vm_set_kernel_tables(pte_t *root, uint64_t end)
 {
-	uint64_t root_pa;
-	pte_t *root;
-	int err;
-
-	/* NXE now, so that bit 63 is valid in any table from here on (it is
-	 * reserved without it); WP so that the kernel too is stopped by
-	 * read-only pages (SDM 4.6.1). */
-	detect_features();
-	if (has_nx)
-		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-	write_cr0(read_cr0() | CR0_WP);
-	direct_map_end = ALIGN_UP(MAX(boot_info.mem_top, DIRECT_MAP_MIN), GIANT_PAGE_SIZE);
-	root_pa = table_alloc();
-	if (!root_pa) {
-		kprintf("vm: frame_alloc gave no frame for a PML4; staying on the boot page tables\n");
-		direct_map_end = 0;
-		return;
-	}
-	root = phys_to_virt(root_pa);
-	err = create_kernel_half(root);
-	if (!err)
-		err = map_direct(root, direct_map_end);
-	if (!err)
-		err = map_kernel_image(root);
-	if (err || !tables_ok(root)) {
-		kprintf("vm: building the kernel page tables failed (error %d); staying on the "
-			"boot page tables\n",
-			err);
-		free_tables(root, 4);
-		direct_map_end = 0;
-		return;
-	}
-
-	/* PGE after the switch: from then on the kernel's (global) entries
-	 * survive CR3 loads. */
-	write_cr3(root_pa);
-	if (has_pge)
-		write_cr4(read_cr4() | CR4_PGE);
 	kernel_root = root;
-	frame_set_mapped_limit(direct_map_end);
-	kprintf("vm: kernel page tables at 0x%lx; direct map of %lu GiB with %s pages; NX %s, "
-		"global pages %s\n",
-		root_pa, direct_map_end / GIANT_PAGE_SIZE, page_size_name(),
-		has_nx ? "on" : "not supported", has_pge ? "on" : "not supported");
+	direct_map_end = end;
 }
