@@ -31,7 +31,7 @@ const char *cmdline_get(const char *key)
 	size_t len = strlen(key);
 
 	for (int i = 0; i < nwords; i++) {
-		if (strncmp(words[i], key, len) != 0)
+		if (!str_starts_with(words[i], key))
 			continue;
 		if (words[i][len] == '=')
 			return words[i] + len + 1;

@@ -122,7 +122,4 @@ int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bo
 /* munmap(2).  0 or -EINVAL. */
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len);
 
-/* Print the mapped ranges, one line each ("  0x400000-0x401000 r-x 1 pages"). */
-void uvm_print(struct uvm *uvm);
-
 #endif
