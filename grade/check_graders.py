@@ -411,10 +411,7 @@ def main(argv=None):
                         help="do not bring the tree's own build up to date first")
     args = parser.parse_args(argv)
     all_stages = gradelib.read_stages()
-    unknown = [s for s in args.stages if s not in all_stages]
-    if unknown:
-        gradelib.die("unknown stage {} (stages: {})".format(", ".join(unknown),
-                                                            " ".join(all_stages)))
+    gradelib.check_stage_names(args.stages, all_stages)
     if args.jobs < 1:
         parser.error("-j needs a positive number")
     # A copy starts from the tree's build, so that build must be complete.

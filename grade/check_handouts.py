@@ -153,10 +153,7 @@ def main(argv=None):
                         help="tests each grader runs at once (default: the number of CPUs)")
     args = parser.parse_args(argv)
     all_stages = gradelib.read_stages()
-    unknown = [s for s in args.stages if s not in all_stages]
-    if unknown:
-        gradelib.die("unknown stage {} (stages: {})".format(", ".join(unknown),
-                                                            " ".join(all_stages)))
+    gradelib.check_stage_names(args.stages, all_stages)
     selected = [s for s in all_stages if s in args.stages] if args.stages else all_stages
 
     passed = 0

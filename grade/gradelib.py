@@ -1369,13 +1369,17 @@ def parse_args(argv, fixed_stages):
     return args
 
 
+def check_stage_names(requested, all_stages):
+    """Exit with a message if a requested stage is not one of all_stages."""
+    unknown = [s for s in requested if s not in all_stages]
+    if unknown:
+        die("unknown stage {} (stages: {})".format(", ".join(unknown), " ".join(all_stages)))
+
+
 def select_stages(requested, all_stages):
     """The stages to grade, in stage order; exit with a message on a bad name."""
     if requested:
-        unknown = [s for s in requested if s not in all_stages]
-        if unknown:
-            die("unknown stage {} (stages: {})".format(
-                ", ".join(unknown), " ".join(all_stages)))
+        check_stage_names(requested, all_stages)
         missing = [s for s in requested if not stage_script(s).exists()]
         if missing:
             die("no grader for stage {}: {} does not exist".format(
