@@ -6,7 +6,7 @@ import socket
 import subprocess
 
 import kgdb
-from gradelib import REPO_ROOT, main, test
+from gradelib import REPO_ROOT, main, test, timeout_scale
 from kelf import header_define, symbol, symbols, symbols_module_bytes
 
 
@@ -229,13 +229,14 @@ GDB_PORT = free_port()
 
 
 @test("boot", "GDB with .gdbinit stops at kmain from the reset vector", cmdline="test=banner",
-      qemu_args=("-S", "-gdb", "tcp:127.0.0.1:{}".format(GDB_PORT)), timeout=40)
+      qemu_args=("-S", "-gdb", "tcp:127.0.0.1:{}".format(GDB_PORT)), timeout=kgdb.TIMEOUT)
 def _(m):
     kgdb.wait_for_stub(m, GDB_PORT)
     env = dict(os.environ, GDBPORT=str(GDB_PORT))
     gdb = subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", ".gdbinit", "-ex", "continue",
                           "-ex", "next", "-ex", "kbt", "-ex", "kpte kmain", "-ex", "continue"],
-                         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30)
+                         cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                         timeout=kgdb.GDB_TIMEOUT * timeout_scale())
     out = gdb.stdout
     assert "0x000000000000fff0 in" in out, "GDB did not start at the reset vector:\n" + out
     # 0x36d76289, the multiboot2 magic, as GDB prints kmain's first argument.
