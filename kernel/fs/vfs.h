@@ -55,15 +55,15 @@ struct inode;
 #define NAME_MAX 255  /* bytes of one component */
 
 /* st_mode bits, as Linux's <sys/stat.h>. */
-#define S_IFMT   0170000
-#define S_IFDIR  0040000
-#define S_IFCHR  0020000
-#define S_IFREG  0100000
-#define S_IFIFO  0010000
-#define S_IFLNK  0120000
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_IFMT     0170000
+#define S_IFDIR    0040000
+#define S_IFCHR    0020000
+#define S_IFREG    0100000
+#define S_IFIFO    0010000
+#define S_IFLNK    0120000
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
 
 /* open(2) flags, Linux x86_64 values. */
 #define O_ACCMODE   0003
@@ -209,8 +209,8 @@ struct file {
 	unsigned int flags;  /* O_ACCMODE | O_APPEND | O_NONBLOCK (F_SETFL changes the last two) */
 	uint64_t pos;
 	const struct file_ops *ops;
-	void *priv;  /* the filesystem's (FUSE: the server's file handle) */
-	char *path;  /* directories: the canonical path (fchdir), else NULL */
+	void *priv; /* the filesystem's (FUSE: the server's file handle) */
+	char *path; /* directories: the canonical path (fchdir), else NULL */
 };
 
 /* A type of filesystem that mount(2) can make instances of. */
