@@ -42,12 +42,12 @@ static const char *err_name(int e)
 		int e;
 		const char *name;
 	} names[] = {
-		{ EPERM, "EPERM" },     { ENOENT, "ENOENT" },   { EBADF, "EBADF" },
-		{ EACCES, "EACCES" },   { EFAULT, "EFAULT" },   { EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" },   { EXDEV, "EXDEV" },     { ENODEV, "ENODEV" },
-		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },   { EINVAL, "EINVAL" },
-		{ EMFILE, "EMFILE" },   { ENOTTY, "ENOTTY" },   { ENOSPC, "ENOSPC" },
-		{ ESPIPE, "ESPIPE" },   { ERANGE, "ERANGE" },   { ENAMETOOLONG, "ENAMETOOLONG" },
+		{ EPERM, "EPERM" },         { ENOENT, "ENOENT" }, { EBADF, "EBADF" },
+		{ EACCES, "EACCES" },       { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" },       { EXDEV, "EXDEV" },   { ENODEV, "ENODEV" },
+		{ ENOTDIR, "ENOTDIR" },     { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" },
+		{ EMFILE, "EMFILE" },       { ENOTTY, "ENOTTY" }, { ENOSPC, "ENOSPC" },
+		{ ESPIPE, "ESPIPE" },       { ERANGE, "ERANGE" }, { ENAMETOOLONG, "ENAMETOOLONG" },
 		{ ENOTEMPTY, "ENOTEMPTY" }, { EROFS, "EROFS" },
 	};
 	static char other[16];
@@ -465,7 +465,8 @@ static void test_stat(void)
 	expect_val("/dev/null is a character device", S_ISCHR(st.st_mode), 1);
 	fd = open("/dev/null", O_RDONLY);
 	expect_val("fstat(/dev/null fd)", fstat(fd, &st2), 0);
-	expect_val("fstat's st_ino is stat's", st2.st_ino == st.st_ino && st2.st_dev == st.st_dev, 1);
+	expect_val("fstat's st_ino is stat's", st2.st_ino == st.st_ino && st2.st_dev == st.st_dev,
+		   1);
 	expect_val("fstatat(fd, \"\", AT_EMPTY_PATH)", fstatat(fd, "", &st2, AT_EMPTY_PATH), 0);
 	expect_val("AT_EMPTY_PATH's st_ino is stat's", st2.st_ino == st.st_ino, 1);
 	expect_err("fstatat(fd, \"\", 0)", fstatat(fd, "", &st2, 0), ENOENT);
@@ -475,7 +476,8 @@ static void test_stat(void)
 	expect_val("stat(/proc/self/status)", stat("/proc/self/status", &st), 0);
 	expect_val("/proc/self/status is a regular file", S_ISREG(st.st_mode), 1);
 	expect_val("stat(/dev) and stat(/proc) differ in st_dev",
-		   stat("/dev", &st) == 0 && stat("/proc", &st2) == 0 && st.st_dev != st2.st_dev, 1);
+		   stat("/dev", &st) == 0 && stat("/proc", &st2) == 0 && st.st_dev != st2.st_dev,
+		   1);
 	if (on_kestrel)
 		expect_val("fstat(1) is a character device",
 			   fstat(1, &st) == 0 && S_ISCHR(st.st_mode), 1);
@@ -499,8 +501,8 @@ static void test_mount(void)
 		   ENOENT);
 	expect_err("mount(proc at /dev/null)", mount("none", "/dev/null", "proc", 0, NULL),
 		   ENOTDIR);
-	expect_err("mount(nosuchfs at /proc/self)", mount("none", "/proc/self", "nosuchfs", 0, NULL),
-		   ENODEV);
+	expect_err("mount(nosuchfs at /proc/self)",
+		   mount("none", "/proc/self", "nosuchfs", 0, NULL), ENODEV);
 	expect_err("mount(proc at /dev): already a mount", mount("none", "/dev", "proc", 0, NULL),
 		   EBUSY);
 	expect_val("mount(devtmpfs at /proc/self)",

@@ -196,7 +196,8 @@ static bool standin_seen(struct mount *m, const char *name, size_t n)
 
 		if (e == m)
 			return false;
-		if (strncmp(e->path + 1, name, n) == 0 && (e->path[n + 1] == '/' || !e->path[n + 1]))
+		if (strncmp(e->path + 1, name, n) == 0 &&
+		    (e->path[n + 1] == '/' || !e->path[n + 1]))
 			return true;
 	}
 	return false;

@@ -203,8 +203,7 @@ static int64_t iov_transfer(struct file *f, const struct iovec *iov, int iovcnt,
 
 /* readv on a stream: one read (one console line at most), scattered over
  * the buffers in order, so that it never waits twice. */
-static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt,
-			       uint64_t total)
+static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt, uint64_t total)
 {
 	char chunk[IO_CHUNK];
 	struct vbuf vb = { .addr = (uintptr_t)chunk, .user = false };
