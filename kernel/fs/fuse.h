@@ -4,7 +4,7 @@
 #ifndef FS_FUSE_H
 #define FS_FUSE_H
 
-/* Once at boot, from vfs_init: register the "fuse" type and /dev/fuse. */
+/* Once, from vfs_init: register the "fuse" type and /dev/fuse. */
 void fuse_init(void);
 
 #endif
