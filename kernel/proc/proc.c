@@ -28,6 +28,7 @@
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "mm/devmem.h"
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
@@ -151,6 +152,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	p->parent = proc_current();
 	p->open_fds = 0x7; /* 0, 1, 2: the console */
 	p->trace = trace_wanted(p->name);
+	p->devmem = devmem_allowed(p->name);
 	waitq_init(&p->exit_wait, "process exit");
 	list_node_init(&p->all_node);
 	fpu_area_init(&p->fpu);

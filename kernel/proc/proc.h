@@ -50,6 +50,7 @@ struct proc {
 	int exit_status;           /* exit(2)'s status, or 128 + signal if killed */
 	int killed_by;             /* the signal that killed it (SIGSEGV...), or 0 */
 	bool trace;                /* print its system calls (syscall/trace.c) */
+	bool devmem;               /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	uint8_t open_fds;          /* bit n: fd n (0-2, the console) is open */
 	struct waitq exit_wait;    /* proc_wait sleeps here */
 	struct list_node all_node; /* in the list of all processes */
