@@ -21,8 +21,9 @@
  *
  * User pages are 4 KiB, zeroed when mapped, and belong to this address space
  * alone (each frame is freed when its page is unmapped), except pages of
- * device memory (uvm_map_device), whose frames are never freed here.  The page tables
- * are the only record of what is mapped: there is no separate region list.
+ * device memory (uvm_map_device), whose frames are never freed here.  The
+ * page tables are the only record of what is mapped: there is no separate
+ * region list.
  *
  * Locking: an address space is changed only by its own process's system
  * calls and faults, and by its creator before the process runs (one thread
