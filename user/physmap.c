@@ -96,6 +96,7 @@ int main(int argc, char *argv[])
 	try_bad("len 0", phys, 0, PROT_READ);
 	try_bad("unaligned", phys + 1, PAGE, PROT_READ);
 	try_bad("past the end", phys, (size + PAGE - 1) / PAGE * PAGE + PAGE, PROT_READ);
+	try_bad("one page over the end", phys + PAGE, (size + PAGE - 1) / PAGE * PAGE, PROT_READ);
 	try_bad("before the start", phys - PAGE, 2 * PAGE, PROT_READ);
 	try_bad("kernel memory", 0x100000, PAGE, PROT_READ);
 	try_bad("wrapping", ~(PAGE - 1), 2 * PAGE, PROT_READ);
