@@ -26,6 +26,7 @@
 #define TRACE_STR_MAX 32
 #define TRACE_IOV_MAX 4
 
+/* clang-format off */
 static const char *const errno_names[] = {
 	[EPERM] = "EPERM",
 	[ENOENT] = "ENOENT",
@@ -58,7 +59,9 @@ static const char *const errno_names[] = {
 	[ENAMETOOLONG] = "ENAMETOOLONG",
 	[ENOSYS] = "ENOSYS",
 	[ENOTEMPTY] = "ENOTEMPTY",
+	[EXDEV] = "EXDEV",
 };
+/* clang-format on */
 
 const char *errno_name(int err)
 {
