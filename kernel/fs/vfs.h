@@ -46,6 +46,7 @@
 
 #include <types.h>
 #include "lib/list.h"
+#include "mm/usercopy.h" /* uptr_t */
 
 struct file;
 struct fs;
@@ -189,6 +190,9 @@ struct file_ops {
 	int (*flush)(struct file *f); /* at every close(2) of a descriptor */
 	int (*fsync)(struct file *f);
 	void (*release)(struct file *f); /* the last reference is gone */
+	/* A stream (a terminal): no position, so lseek, pread64 and pwrite64
+	 * are -ESPIPE. */
+	bool stream;
 };
 
 struct inode {
@@ -224,9 +228,11 @@ struct fs_type {
 /* A filesystem instance. */
 struct fs {
 	const struct fs_type *type;
+	char source[64]; /* mount(2)'s source, for /proc/mounts ("" if none) */
+	uint32_t dev;    /* st_dev of its files: a number per instance */
 	struct inode *root; /* holds a reference while mounted */
 	void *priv;         /* the filesystem's */
-	struct list_node inodes;
+	struct list inodes; /* of struct inode, by fs_node */
 	int mounts; /* times it is mounted (umount drops the instance at 0) */
 	/* The last mount is gone: release what the instance holds (the VFS
 	 * then drops root and frees the struct). */
@@ -242,6 +248,8 @@ void vfs_register_type(struct fs_type *type);
 /* Make an fs of type with no inodes yet (the caller sets root with
  * inode_get); NULL if out of memory. */
 struct fs *fs_alloc(const struct fs_type *type);
+/* The registered type called name ("fuse"), or NULL. */
+const struct fs_type *vfs_find_type(const char *name);
 
 /* ---- inodes (fs/inode.c) ------------------------------------------------- */
 
@@ -253,6 +261,8 @@ struct fs *fs_alloc(const struct fs_type *type);
 struct inode *inode_get(struct fs *fs, uint64_t ino, bool *is_new);
 void inode_hold(struct inode *ino);
 void inode_put(struct inode *ino);
+/* ops->getattr, or what the inode says for a filesystem without one. */
+int inode_getattr(struct inode *ino, struct vfs_attr *attr);
 
 /* ---- names (fs/path.c) --------------------------------------------------- */
 
@@ -261,6 +271,8 @@ void inode_put(struct inode *ino);
  * kernel thread) into out[PATH_MAX].  -ENOENT for "", -ENAMETOOLONG.
  */
 int path_canonical(const char *path, char *out);
+/* The same against base (a canonical directory path) instead of the cwd. */
+int path_canonical_from(const char *base, const char *path, char *out);
 
 /*
  * The inode at path (canonical or not), with a reference.  -ENOENT,
@@ -277,11 +289,20 @@ int vfs_lookup_parent(const char *path, struct inode **dir, char *name);
 
 /* ---- the mount table (fs/mount.c) ---------------------------------------- */
 
+/* Once at boot, from vfs_init: the stand-in root directory. */
+void mount_init(void);
 /* Mount fs at the canonical path: -EBUSY if something is mounted there. */
 int vfs_mount(struct fs *fs, const char *path);
 /* Unmount what is at path: -EINVAL if it is not a mount point, -EBUSY if
  * files of it are open or a cwd is in it (unless MNT_DETACH). */
 int vfs_umount(const char *path, int flags);
+/*
+ * The filesystem holding the canonical path: its root with a reference in
+ * *root, and in *rest what follows the mount path ("" for the mount point
+ * itself).  Until something is mounted at "/", paths no mount covers are
+ * in a stand-in root directory that lists the mount points.  0 or -errno.
+ */
+int mount_find(const char *path, struct inode **root, const char **rest);
 /* Is something mounted at the canonical path "/"?  (Boot waits for it.) */
 bool vfs_root_mounted(void);
 /* One line per mount, as /proc/mounts: "fatfs / fuse rw 0 0\n".  Writes

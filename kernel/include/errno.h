@@ -22,6 +22,7 @@
 #define EFAULT       14 /* bad address */
 #define EBUSY        16 /* device or resource busy */
 #define EEXIST       17 /* already exists */
+#define EXDEV        18 /* cross-device link (rename across filesystems) */
 #define ENODEV       19 /* no such device (or it cannot do that: mmap) */
 #define ENOTDIR      20 /* not a directory */
 #define EISDIR       21 /* is a directory */

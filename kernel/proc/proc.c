@@ -25,6 +25,8 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -71,6 +73,26 @@ struct proc *proc_find(int pid)
 	}
 	irq_restore(flags);
 	return found;
+}
+
+int proc_list_pids(int *pids, int max)
+{
+	int n = 0;
+	uint64_t flags = irq_save();
+
+	list_for_each(node, &procs) {
+		struct proc *p = list_entry(node, struct proc, all_node);
+		int i = n;
+
+		if (n == max)
+			break;
+		for (; i > 0 && pids[i - 1] > p->pid; i--)
+			pids[i] = pids[i - 1]; /* insertion: keep them in order */
+		pids[i] = p->pid;
+		n++;
+	}
+	irq_restore(flags);
+	return n;
 }
 
 /* Make the running thread p's, and load p's user state.  Interrupts off. */
@@ -131,7 +153,67 @@ static void proc_free(struct proc *p)
 	list_remove(&p->all_node);
 	irq_restore(flags);
 	uvm_destroy(p->uvm);
+	fdtable_destroy(p->fds);
+	inode_put(p->cwd_inode);
+	kfree(p->cwd);
+	kfree(p->cmdline);
 	kfree(p);
+}
+
+/* argv as /proc/PID/cmdline shows it: each string ended by a NUL. */
+static int proc_set_cmdline(struct proc *p, const char *const argv[])
+{
+	size_t len = 0;
+
+	for (int i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	p->cmdline = kmalloc(len ? len : 1);
+	if (!p->cmdline)
+		return -ENOMEM;
+	for (int i = 0; argv[i]; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		memcpy(p->cmdline + p->cmdline_len, argv[i], n);
+		p->cmdline_len += n;
+	}
+	return 0;
+}
+
+/*
+ * The files of a new process: the parent's current directory (or "/"),
+ * and descriptors 0, 1 and 2 on one open /dev/console, read-write, as a
+ * terminal's login gives them.
+ */
+static int proc_set_files(struct proc *p)
+{
+	struct proc *parent = p->parent;
+	const char *cwd = parent ? parent->cwd : "/";
+	size_t len = strlen(cwd) + 1;
+	struct file *console;
+	int err;
+
+	p->fds = fdtable_create();
+	p->cwd = kmalloc(len);
+	if (!p->fds || !p->cwd)
+		return -ENOMEM;
+	memcpy(p->cwd, cwd, len);
+	if (parent) {
+		p->cwd_inode = parent->cwd_inode;
+		inode_hold(p->cwd_inode);
+	} else {
+		err = vfs_lookup("/", &p->cwd_inode);
+		if (err)
+			return err;
+	}
+	err = vfs_open("/dev/console", O_RDWR, 0, &console);
+	if (err)
+		return err;
+	for (int fd = 0; fd < 3; fd++) {
+		if (fd > 0)
+			file_hold(console);
+		proc_fd_install(p, console);
+	}
+	return 0;
 }
 
 struct proc *proc_spawn(const char *name, const void *image, size_t size, const char *const argv[],
@@ -149,15 +231,16 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	p->pid = -1;
 	p->state = PROC_RUNNING;
 	p->parent = proc_current();
-	p->open_fds = 0x7; /* 0, 1, 2: the console */
 	p->trace = trace_wanted(p->name);
 	waitq_init(&p->exit_wait, "process exit");
 	list_node_init(&p->all_node);
 	fpu_area_init(&p->fpu);
 	p->uvm = uvm_create();
-	if (!p->uvm) {
-		kfree(p);
-		*err = -ENOMEM;
+	*err = p->uvm ? proc_set_cmdline(p, argv) : -ENOMEM;
+	if (!*err)
+		*err = proc_set_files(p);
+	if (*err) {
+		proc_free(p);
 		return NULL;
 	}
 	*err = exec_load(p->uvm, p->name, image, size, argv, envp, &p->start_rip, &p->start_rsp);
@@ -200,6 +283,7 @@ static NORETURN void proc_finish(int status)
 	struct proc *p = proc_current();
 	struct thread *t = thread_current();
 	struct uvm *uvm = p->uvm;
+	struct fdtable *fds = p->fds;
 	uint64_t flags;
 
 	/* set_tid_address's promise; a bad address is simply not written. */
@@ -208,6 +292,9 @@ static NORETURN void proc_finish(int status)
 
 		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
 	}
+	/* Every descriptor closes now, not when the parent collects it. */
+	p->fds = NULL;
+	fdtable_destroy(fds);
 	flags = irq_save();
 	t->owner = NULL; /* a kernel thread from now on */
 	uvm_activate(NULL);

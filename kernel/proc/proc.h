@@ -10,12 +10,17 @@
  *   - the user-mode state the kernel keeps for its thread: the FS base
  *     (musl's thread pointer), the SSE registers while it is switched out,
  *     the clear_child_tid address;
+ *   - its files: the descriptor table (fs/fdtable.h) and the current
+ *     directory (a canonical path, and a reference on its inode); fds 0, 1
+ *     and 2 of a process the kernel starts are one open /dev/console;
  *   - an end: the exit status, kept (state PROC_ZOMBIE) until the parent
  *     collects it with proc_wait.
  *
  * Life cycle:  proc_spawn ──> RUNNING ──(exit, or killed by a fault)──>
  * ZOMBIE ──proc_wait──> freed.  A process's address space is freed as soon
- * as it exits; the struct lives on until proc_wait.
+ * as it exits, and its descriptors are closed then, before it is a zombie
+ * (a FUSE server's /dev/fuse closing is how the kernel learns it is gone);
+ * the struct lives on until proc_wait.
  *
  * One thread per process for now; musl's threads (clone) come with stage
  * forkexec, and then the per-thread fields below move to a struct of their
@@ -29,6 +34,8 @@
 #include "lib/list.h"
 #include "lib/wait.h"
 
+struct fdtable;
+struct inode;
 struct thread;
 struct trapframe;
 struct uvm;
@@ -50,7 +57,11 @@ struct proc {
 	int exit_status;           /* exit(2)'s status, or 128 + signal if killed */
 	int killed_by;             /* the signal that killed it (SIGSEGV...), or 0 */
 	bool trace;                /* print its system calls (syscall/trace.c) */
-	uint8_t open_fds;          /* bit n: fd n (0-2, the console) is open */
+	struct fdtable *fds;       /* NULL once it has exited */
+	char *cwd;                 /* the current directory, canonical (kmalloc'd) */
+	struct inode *cwd_inode;   /* ... and its inode, held */
+	char *cmdline;             /* argv, each string NUL-ended (/proc/PID/cmdline) */
+	size_t cmdline_len;
 	struct waitq exit_wait;    /* proc_wait sleeps here */
 	struct list_node all_node; /* in the list of all processes */
 
@@ -77,6 +88,9 @@ void proc_init(void);
 struct proc *proc_current(void);
 /* The process with this pid (not yet collected), or NULL. */
 struct proc *proc_find(int pid);
+/* The pids of at most max processes (not yet collected), in increasing
+ * order, into pids[]: returns how many. */
+int proc_list_pids(int *pids, int max);
 
 /*
  * Start the static ELF executable image[0..size) as a new process named

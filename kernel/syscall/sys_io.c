@@ -1,14 +1,13 @@
 /*
- * I/O system calls: read, write, readv, writev, close, ioctl.
+ * I/O system calls on descriptors: read, write, readv, writev, pread64,
+ * pwrite64, lseek, close, ioctl.
  *
- * Until the VFS exists (stage ramdisk) a process has three file
- * descriptors, 0, 1 and 2, all the console, open from the start
- * (proc->open_fds); close() closes them, anything else is EBADF.
- *
- * Reading the console is line by line, like a terminal in canonical mode:
- * read() waits for a line (the console's line discipline lets the user edit
- * it first), returns at most one line, '\n' included, and leaves what did
- * not fit for the next read.
+ * Each looks the descriptor up (fd_get: -EBADF if it is not open), checks
+ * the user buffers, and goes through the open file (fs/file.c), at the
+ * file's offset (read, write, readv, writev; shared by dup'ed descriptors)
+ * or at the one given (pread64, pwrite64).  The console, /dev/console, is
+ * what descriptors 0, 1 and 2 of a new process are: see fs/devfs.c for how
+ * it reads a line at a time.
  *
  * Buffers are checked whole before anything happens (user_access_check):
  * a bad buffer fails with EFAULT before a write prints part of it, and
@@ -16,98 +15,128 @@
  */
 #include "syscall/syscall.h"
 #include <errno.h>
-#include "drivers/console.h"
-#include "lib/string.h"
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
 #include "mm/heap.h"
-#include "proc/proc.h"
 
 #define SSIZE_MAX INT64_MAX
 #define IOV_MAX   1024
-#define IO_CHUNK  256 /* bytes copied through the kernel stack at a time */
+#define IO_CHUNK  256 /* bytes a stream's readv reads at once */
 
-#define TIOCGWINSZ 0x5413
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
 
 struct iovec {
 	uint64_t base;
 	uint64_t len;
 };
 
-struct winsize {
-	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
-
-static bool console_fd(int fd)
+/* write(2) and pwrite64 of count bytes at user buf to f at *pos. */
+static int64_t io_write(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
 {
-	struct proc *p = proc_current();
+	struct vbuf vb = { .addr = buf, .user = true };
 
-	return fd >= 0 && fd < 3 && (p->open_fds & (1u << fd));
+	if (count == 0)
+		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	if (user_access_check(buf, count, false) != 0)
+		return -EFAULT;
+	return file_write(f, &vb, count, pos);
 }
 
-/* Write count bytes from user buf to the console; the buffer is checked. */
-static int64_t console_write_user(uptr_t buf, size_t count)
+static int64_t io_read(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
 {
-	char chunk[IO_CHUNK];
-	size_t done = 0;
+	struct vbuf vb = { .addr = buf, .user = true };
 
-	while (done < count) {
-		size_t n = MIN(count - done, sizeof(chunk));
-
-		if (copy_from_user(chunk, buf + done, n) != 0)
-			return done ? (int64_t)done : -EFAULT;
-		console_write(chunk, n);
-		done += n;
-	}
-	return (int64_t)done;
-}
-
-/* Read at most one line, up to max bytes, from the console. */
-static size_t console_read(char *buf, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max) {
-		char c = (char)console_getc();
-
-		if (c == '\r')
-			c = '\n';
-		buf[n++] = c;
-		if (c == '\n')
-			break;
-	}
-	return n;
+	if (count == 0)
+		return (f->flags & O_ACCMODE) == O_WRONLY ? -EBADF : 0;
+	if (user_access_check(buf, count, true) != 0)
+		return -EFAULT;
+	return file_read(f, &vb, count, pos);
 }
 
 int64_t sys_write(int fd, uptr_t buf, size_t count)
 {
-	/* BEGIN STAGE syscalls: write(2) to the console: check fd and the whole buffer, then copy */
-	if (!console_fd(fd))
+	/* BEGIN STAGE syscalls: write(2): the descriptor's file, then write at its offset */
+	struct file *f = fd_get(fd);
+	int64_t ret;
+
+	if (!f)
 		return -EBADF;
-	if (count == 0)
-		return 0;
-	if (user_access_check(buf, count, false) != 0)
-		return -EFAULT;
-	return console_write_user(buf, count);
+	ret = io_write(f, buf, count, &f->pos);
+	file_put(f);
+	return ret;
 	/* STUB
-	(void)fd, (void)buf, (void)count, (void)console_fd, (void)console_write_user;
+	(void)fd, (void)buf, (void)count, (void)io_write;
 	return -ENOSYS;
 	END STAGE syscalls */
 }
 
 int64_t sys_read(int fd, uptr_t buf, size_t count)
 {
-	char line[IO_CHUNK];
-	size_t n;
+	struct file *f = fd_get(fd);
+	int64_t ret;
 
-	if (!console_fd(fd))
+	if (!f)
 		return -EBADF;
-	if (count == 0)
-		return 0;
-	if (user_access_check(buf, count, true) != 0)
-		return -EFAULT;
-	n = console_read(line, MIN(count, sizeof(line)));
-	if (copy_to_user(buf, line, n) != 0)
-		return -EFAULT;
-	return (int64_t)n;
+	ret = io_read(f, buf, count, &f->pos);
+	file_put(f);
+	return ret;
+}
+
+/* pread64 and pwrite64: at offset, which must be >= 0; not on streams. */
+static int64_t io_at(int fd, uptr_t buf, size_t count, int64_t offset, bool write)
+{
+	struct file *f = fd_get(fd);
+	uint64_t pos = (uint64_t)offset;
+	int64_t ret;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops && f->ops->stream)
+		ret = -ESPIPE;
+	else if (offset < 0)
+		ret = -EINVAL;
+	else
+		ret = write ? io_write(f, buf, count, &pos) : io_read(f, buf, count, &pos);
+	file_put(f);
+	return ret;
+}
+
+int64_t sys_pread64(int fd, uptr_t buf, size_t count, int64_t offset)
+{
+	return io_at(fd, buf, count, offset, false);
+}
+
+int64_t sys_pwrite64(int fd, uptr_t buf, size_t count, int64_t offset)
+{
+	return io_at(fd, buf, count, offset, true);
+}
+
+int64_t sys_lseek(int fd, int64_t offset, int whence)
+{
+	struct file *f = fd_get(fd);
+	struct vfs_attr attr;
+	int64_t base = 0, ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops && f->ops->stream)
+		ret = -ESPIPE;
+	else if (whence == SEEK_CUR)
+		base = (int64_t)f->pos;
+	else if (whence == SEEK_END)
+		ret = inode_getattr(f->inode, &attr), base = (int64_t)attr.size;
+	else if (whence != SEEK_SET)
+		ret = -EINVAL;
+	if (ret == 0 && (base + offset < 0 || (offset > 0 && base + offset < base)))
+		ret = -EINVAL;
+	if (ret == 0) {
+		f->pos = (uint64_t)(base + offset);
+		ret = base + offset;
+	}
+	file_put(f);
+	return ret;
 }
 
 /*
@@ -150,80 +179,89 @@ static int64_t iov_import(uptr_t uiov, int iovcnt, bool write_to_user, struct io
 	return (int64_t)total;
 }
 
+/* Move the buffers in order, stopping at an error or a short transfer. */
+static int64_t iov_transfer(struct file *f, const struct iovec *iov, int iovcnt, bool write)
+{
+	int64_t done = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		struct vbuf vb = { .addr = iov[i].base, .user = true };
+		int64_t n;
+
+		if (iov[i].len == 0)
+			continue;
+		n = write ? file_write(f, &vb, iov[i].len, &f->pos)
+			  : file_read(f, &vb, iov[i].len, &f->pos);
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+		if ((uint64_t)n < iov[i].len)
+			break;
+	}
+	return done;
+}
+
+/* readv on a stream: one read (one console line at most), scattered over
+ * the buffers in order, so that it never waits twice. */
+static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt,
+			       uint64_t total)
+{
+	char chunk[IO_CHUNK];
+	struct vbuf vb = { .addr = (uintptr_t)chunk, .user = false };
+	int64_t n = file_read(f, &vb, MIN(total, sizeof(chunk)), &f->pos);
+	size_t done = 0;
+
+	for (int i = 0; i < iovcnt && n > 0 && done < (size_t)n; i++) {
+		size_t k = MIN(iov[i].len, (size_t)n - done);
+
+		if (copy_to_user(iov[i].base, chunk + done, k) != 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += k;
+	}
+	return n < 0 ? n : (int64_t)done;
+}
+
+static int64_t io_vector(int fd, uptr_t uiov, int iovcnt, bool write)
+{
+	struct file *f = fd_get(fd);
+	struct iovec *iov;
+	int64_t total;
+
+	if (!f)
+		return -EBADF;
+	total = iov_import(uiov, iovcnt, !write, &iov);
+	if (total > 0 && !write && f->ops && f->ops->stream)
+		total = iov_read_stream(f, iov, iovcnt, (uint64_t)total);
+	else if (total > 0)
+		total = iov_transfer(f, iov, iovcnt, write);
+	kfree(iov);
+	file_put(f);
+	return total;
+}
+
 int64_t sys_writev(int fd, uptr_t uiov, int iovcnt)
 {
-	struct iovec *iov;
-	int64_t total, done = 0;
-
-	if (!console_fd(fd))
-		return -EBADF;
-	total = iov_import(uiov, iovcnt, false, &iov);
-	if (total <= 0) {
-		kfree(iov);
-		return total;
-	}
-	for (int i = 0; i < iovcnt; i++) {
-		int64_t n = console_write_user(iov[i].base, iov[i].len);
-
-		if (n < 0) {
-			done = done ? done : n;
-			break;
-		}
-		done += n;
-	}
-	kfree(iov);
-	return done;
+	return io_vector(fd, uiov, iovcnt, true);
 }
 
 int64_t sys_readv(int fd, uptr_t uiov, int iovcnt)
 {
-	struct iovec *iov;
-	char line[IO_CHUNK];
-	int64_t total;
-	size_t n, done = 0;
-
-	if (!console_fd(fd))
-		return -EBADF;
-	total = iov_import(uiov, iovcnt, true, &iov);
-	if (total <= 0) {
-		kfree(iov);
-		return total;
-	}
-	/* One line at most, scattered over the buffers in order. */
-	n = console_read(line, MIN((uint64_t)total, sizeof(line)));
-	for (int i = 0; i < iovcnt && done < n; i++) {
-		size_t k = MIN(iov[i].len, n - done);
-
-		if (copy_to_user(iov[i].base, line + done, k) != 0)
-			break;
-		done += k;
-	}
-	kfree(iov);
-	return done ? (int64_t)done : -EFAULT;
+	return io_vector(fd, uiov, iovcnt, false);
 }
 
 int64_t sys_close(int fd)
 {
-	struct proc *p = proc_current();
-
-	if (!console_fd(fd))
-		return -EBADF;
-	p->open_fds &= ~(1u << fd);
-	return 0;
+	return fd_close(fd);
 }
 
-/* The console is a terminal of 80 x 25 characters (the VGA text screen). */
 int64_t sys_ioctl(int fd, unsigned long request, uptr_t arg)
 {
-	struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+	struct file *f = fd_get(fd);
+	int64_t ret;
 
-	if (!console_fd(fd))
+	if (!f)
 		return -EBADF;
-	switch (request) {
-	case TIOCGWINSZ:
-		/* musl's stdout is line-buffered only if this succeeds. */
-		return copy_to_user(arg, &ws, sizeof(ws)) ? -EFAULT : 0;
-	default:
-		return -ENOTTY;
-	}
+	ret = f->ops && f->ops->ioctl ? f->ops->ioctl(f, request, arg) : -ENOTTY;
+	file_put(f);
+	return ret;
 }

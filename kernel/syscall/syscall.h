@@ -34,32 +34,68 @@ struct proc;
  * (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define SYS_read            0
 #define SYS_write           1
+#define SYS_open            2
 #define SYS_close           3
+#define SYS_stat            4
+#define SYS_fstat           5
+#define SYS_lstat           6
+#define SYS_lseek           8
 #define SYS_mmap            9
 #define SYS_munmap          11
 #define SYS_brk             12
 #define SYS_ioctl           16
+#define SYS_pread64         17
+#define SYS_pwrite64        18
 #define SYS_readv           19
 #define SYS_writev          20
+#define SYS_access          21
 #define SYS_sched_yield     24
 #define SYS_madvise         28
+#define SYS_dup             32
+#define SYS_dup2            33
 #define SYS_nanosleep       35
 #define SYS_getpid          39
 #define SYS_exit            60
 #define SYS_uname           63
+#define SYS_fcntl           72
+#define SYS_fsync           74
+#define SYS_fdatasync       75
+#define SYS_truncate        76
+#define SYS_ftruncate       77
+#define SYS_getcwd          79
+#define SYS_chdir           80
+#define SYS_fchdir          81
+#define SYS_rename          82
+#define SYS_mkdir           83
+#define SYS_rmdir           84
+#define SYS_creat           85
+#define SYS_unlink          87
 #define SYS_gettimeofday    96
 #define SYS_getuid          102
 #define SYS_getgid          104
 #define SYS_geteuid         107
 #define SYS_getegid         108
 #define SYS_getppid         110
+#define SYS_statfs          137
+#define SYS_fstatfs         138
 #define SYS_arch_prctl      158
+#define SYS_mount           165
+#define SYS_umount2         166
 #define SYS_gettid          186
+#define SYS_getdents64      217
 #define SYS_set_tid_address 218
 #define SYS_clock_gettime   228
 #define SYS_clock_getres    229
 #define SYS_clock_nanosleep 230
 #define SYS_exit_group      231
+#define SYS_openat          257
+#define SYS_mkdirat         258
+#define SYS_newfstatat      262
+#define SYS_unlinkat        263
+#define SYS_renameat        264
+#define SYS_faccessat       269
+#define SYS_dup3            292
+#define SYS_renameat2       316
 
 /* How the tracer prints an argument. */
 enum syscall_arg {
@@ -122,13 +158,56 @@ const char *errno_name(int err);
 
 /* ---- the handlers (sys_*.c) ----------------------------------------------- */
 
-/* sys_io.c: the console as file descriptors 0, 1 and 2. */
+/* sys_io.c: reading and writing descriptors. */
 int64_t sys_read(int fd, uptr_t buf, size_t count);
 int64_t sys_write(int fd, uptr_t buf, size_t count);
 int64_t sys_readv(int fd, uptr_t iov, int iovcnt);
 int64_t sys_writev(int fd, uptr_t iov, int iovcnt);
+int64_t sys_pread64(int fd, uptr_t buf, size_t count, int64_t offset);
+int64_t sys_pwrite64(int fd, uptr_t buf, size_t count, int64_t offset);
+int64_t sys_lseek(int fd, int64_t offset, int whence);
 int64_t sys_close(int fd);
 int64_t sys_ioctl(int fd, unsigned long request, uptr_t arg);
+
+/* sys_fs.c: files by path. */
+int64_t sys_open(uptr_t path, int flags, uint32_t mode);
+int64_t sys_openat(int dirfd, uptr_t path, int flags, uint32_t mode);
+int64_t sys_creat(uptr_t path, uint32_t mode);
+int64_t sys_stat(uptr_t path, uptr_t buf);
+int64_t sys_lstat(uptr_t path, uptr_t buf);
+int64_t sys_newfstatat(int dirfd, uptr_t path, uptr_t buf, int flags);
+int64_t sys_access(uptr_t path, int mode);
+int64_t sys_faccessat(int dirfd, uptr_t path, int mode);
+int64_t sys_truncate(uptr_t path, int64_t length);
+int64_t sys_statfs(uptr_t path, uptr_t buf);
+int64_t sys_chdir(uptr_t path);
+int64_t sys_getcwd(uptr_t buf, size_t size);
+int64_t sys_mount(uptr_t source, uptr_t target, uptr_t fstype, unsigned long flags, uptr_t data);
+int64_t sys_umount2(uptr_t target, int flags);
+
+/* sys_dir.c: changing directories. */
+int64_t sys_mkdir(uptr_t path, uint32_t mode);
+int64_t sys_mkdirat(int dirfd, uptr_t path, uint32_t mode);
+int64_t sys_rmdir(uptr_t path);
+int64_t sys_unlink(uptr_t path);
+int64_t sys_unlinkat(int dirfd, uptr_t path, int flags);
+int64_t sys_rename(uptr_t oldpath, uptr_t newpath);
+int64_t sys_renameat(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath);
+int64_t sys_renameat2(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath,
+		      unsigned int flags);
+
+/* sys_fd.c: descriptors. */
+int64_t sys_dup(int oldfd);
+int64_t sys_dup2(int oldfd, int newfd);
+int64_t sys_dup3(int oldfd, int newfd, int flags);
+int64_t sys_fcntl(int fd, int cmd, uint64_t arg);
+int64_t sys_fstat(int fd, uptr_t buf);
+int64_t sys_fstatfs(int fd, uptr_t buf);
+int64_t sys_getdents64(int fd, uptr_t buf, size_t count);
+int64_t sys_fchdir(int fd);
+int64_t sys_ftruncate(int fd, int64_t length);
+int64_t sys_fsync(int fd);
+int64_t sys_fdatasync(int fd);
 
 /* sys_mem.c */
 int64_t sys_brk(uptr_t addr);

@@ -42,6 +42,7 @@ static const char *const errno_names[] = {
 	[EFAULT] = "EFAULT",
 	[EBUSY] = "EBUSY",
 	[EEXIST] = "EEXIST",
+	[EXDEV] = "EXDEV",
 	[ENODEV] = "ENODEV",
 	[ENOTDIR] = "ENOTDIR",
 	[EISDIR] = "EISDIR",

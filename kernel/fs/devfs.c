@@ -1,0 +1,272 @@
+/*
+ * devfs: /dev (see devfs.h).
+ *
+ * The devices are a fixed table (devfs_register appends to it, at boot);
+ * device i is inode number i + 2 in every devfs instance, the directory is
+ * number 1.  Lookup finds the name in the table and hands out the inode
+ * with the device's mode, file operations and priv; readdir lists ".",
+ * ".." and the table in order.  Nothing is created or removed at run time.
+ *
+ * The kernel's devices:
+ *   console, tty  the console (drivers/console.h).  Reads are line by line,
+ *                 as a terminal in canonical mode: a read waits for a line
+ *                 (the line discipline lets the user edit it), returns at
+ *                 most one line, '\n' included, and leaves what did not fit
+ *                 for the next read.  ioctl TIOCGWINSZ says 80 x 25.  It is
+ *                 a stream: lseek is -ESPIPE.
+ *   null          reads nothing, swallows writes
+ *   zero          reads zeros, swallows writes
+ *   full          reads zeros, every write is -ENOSPC
+ *   random, urandom  reads a xorshift64* sequence seeded from the TSC: not
+ *                 for secrets, enough for tests and games
+ */
+#include "fs/devfs.h"
+#include <errno.h>
+#include "arch/x86_64/x86.h"
+#include "drivers/console.h"
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/usercopy.h"
+
+#define DEVFS_MAX  16
+#define IO_CHUNK   256 /* bytes moved through the kernel stack at a time */
+#define TIOCGWINSZ 0x5413
+
+struct devfs_node {
+	const char *name;
+	uint32_t mode;
+	const struct file_ops *fops;
+	void *priv;
+};
+
+static struct devfs_node devices[DEVFS_MAX];
+static size_t ndevices;
+
+int devfs_register(const char *name, uint32_t mode, const struct file_ops *fops, void *priv)
+{
+	for (size_t i = 0; i < ndevices; i++)
+		if (strcmp(devices[i].name, name) == 0)
+			return -EEXIST;
+	if (ndevices == DEVFS_MAX)
+		return -ENOMEM;
+	devices[ndevices++] = (struct devfs_node){ name, mode, fops, priv };
+	return 0;
+}
+
+/* ---- the devices ------------------------------------------------------------- */
+
+/* Read at most one line, up to max bytes, from the console. */
+static size_t console_read_line(char *buf, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		char c = (char)console_getc();
+
+		if (c == '\r')
+			c = '\n';
+		buf[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	return n;
+}
+
+static int64_t console_file_read(struct file *f, const struct vbuf *buf, size_t count,
+				 uint64_t pos)
+{
+	char line[IO_CHUNK];
+	size_t n = console_read_line(line, MIN(count, sizeof(line)));
+
+	(void)f, (void)pos;
+	return vbuf_to(buf, 0, line, n) ? -EFAULT : (int64_t)n;
+}
+
+static int64_t console_file_write(struct file *f, const struct vbuf *buf, size_t count,
+				  uint64_t pos)
+{
+	char chunk[IO_CHUNK];
+	size_t done = 0;
+
+	(void)f, (void)pos;
+	while (done < count) {
+		size_t n = MIN(count - done, sizeof(chunk));
+
+		if (vbuf_from(buf, done, chunk, n) != 0)
+			return done ? (int64_t)done : -EFAULT;
+		console_write(chunk, n);
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+struct winsize {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+/* The console is a terminal of 80 x 25 characters (the VGA text screen). */
+static int64_t console_file_ioctl(struct file *f, unsigned long request, uptr_t arg)
+{
+	struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+
+	(void)f;
+	switch (request) {
+	case TIOCGWINSZ:
+		/* musl's stdout is line-buffered only if this succeeds. */
+		return copy_to_user(arg, &ws, sizeof(ws)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int64_t swallow_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	(void)f, (void)buf, (void)pos;
+	return (int64_t)count;
+}
+
+static int64_t null_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	(void)f, (void)buf, (void)count, (void)pos;
+	return 0;
+}
+
+static int64_t zero_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	static const char zeros[IO_CHUNK];
+
+	(void)f, (void)pos;
+	for (size_t done = 0; done < count; done += sizeof(zeros))
+		if (vbuf_to(buf, done, zeros, MIN(count - done, sizeof(zeros))) != 0)
+			return done ? (int64_t)done : -EFAULT;
+	return (int64_t)count;
+}
+
+static int64_t full_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	(void)f, (void)buf, (void)count, (void)pos;
+	return -ENOSPC;
+}
+
+/* xorshift64* (Vigna), seeded from the TSC at the first read. */
+static uint64_t random_next(void)
+{
+	static uint64_t state;
+
+	if (!state)
+		state = rdtsc() | 1;
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 0x2545f4914f6cdd1dull;
+}
+
+static int64_t random_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	uint64_t chunk[IO_CHUNK / 8];
+
+	(void)f, (void)pos;
+	for (size_t done = 0; done < count; done += sizeof(chunk)) {
+		for (size_t i = 0; i < ARRAY_SIZE(chunk); i++)
+			chunk[i] = random_next();
+		if (vbuf_to(buf, done, chunk, MIN(count - done, sizeof(chunk))) != 0)
+			return done ? (int64_t)done : -EFAULT;
+	}
+	return (int64_t)count;
+}
+
+static const struct file_ops console_fops = {
+	.read = console_file_read,
+	.write = console_file_write,
+	.ioctl = console_file_ioctl,
+	.stream = true,
+};
+static const struct file_ops null_fops = { .read = null_read, .write = swallow_write };
+static const struct file_ops zero_fops = { .read = zero_read, .write = swallow_write };
+static const struct file_ops full_fops = { .read = zero_read, .write = full_write };
+static const struct file_ops random_fops = { .read = random_read, .write = swallow_write };
+
+/* ---- the filesystem ---------------------------------------------------------- */
+
+static const struct inode_ops devfs_dir_ops;
+static const struct file_ops devfs_dir_fops;
+
+static int devfs_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	for (size_t i = 0; i < ndevices; i++) {
+		bool is_new;
+		struct inode *ino;
+
+		if (strcmp(devices[i].name, name) != 0)
+			continue;
+		ino = inode_get(dir->fs, i + 2, &is_new);
+		if (!ino)
+			return -ENOMEM;
+		if (is_new) {
+			ino->mode = devices[i].mode;
+			ino->fops = devices[i].fops;
+			ino->priv = devices[i].priv;
+		}
+		*out = ino;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int devfs_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	(void)f;
+	for (; *pos < ndevices + 2; (*pos)++) {
+		uint64_t i = *pos;
+		bool more;
+
+		if (i < 2)
+			more = fill(ctx, i ? ".." : ".", 1, S_IFDIR, i + 1);
+		else
+			more = fill(ctx, devices[i - 2].name, i, devices[i - 2].mode, i + 1);
+		if (!more)
+			break;
+	}
+	return 0;
+}
+
+static const struct inode_ops devfs_dir_ops = { .lookup = devfs_lookup };
+static const struct file_ops devfs_dir_fops = { .readdir = devfs_readdir };
+
+static int devfs_mount(const char *source, const char *data, unsigned long flags,
+		       struct fs **out);
+static struct fs_type devfs_type = { .name = "devtmpfs", .mount = devfs_mount };
+
+static int devfs_mount(const char *source, const char *data, unsigned long flags,
+		       struct fs **out)
+{
+	struct fs *fs = fs_alloc(&devfs_type);
+	bool is_new;
+
+	(void)source, (void)data, (void)flags;
+	if (!fs)
+		return -ENOMEM;
+	fs->root = inode_get(fs, 1, &is_new);
+	if (!fs->root) {
+		kfree(fs);
+		return -ENOMEM;
+	}
+	fs->root->mode = S_IFDIR | 0755;
+	fs->root->ops = &devfs_dir_ops;
+	fs->root->fops = &devfs_dir_fops;
+	*out = fs;
+	return 0;
+}
+
+void devfs_init(void)
+{
+	devfs_register("console", S_IFCHR | 0600, &console_fops, NULL);
+	devfs_register("tty", S_IFCHR | 0666, &console_fops, NULL);
+	devfs_register("null", S_IFCHR | 0666, &null_fops, NULL);
+	devfs_register("zero", S_IFCHR | 0666, &zero_fops, NULL);
+	devfs_register("full", S_IFCHR | 0666, &full_fops, NULL);
+	devfs_register("random", S_IFCHR | 0666, &random_fops, NULL);
+	devfs_register("urandom", S_IFCHR | 0666, &random_fops, NULL);
+	vfs_register_type(&devfs_type);
+}

@@ -1,0 +1,291 @@
+/*
+ * procfs: /proc, files made of the kernel's numbers, as on Linux.
+ *
+ *   /proc/meminfo        memory in Linux's field names (MemTotal, MemFree,
+ *                        ...): the frame allocator's counts, and the heap's
+ *                        pages as Slab
+ *   /proc/mounts         the mount table (vfs_mounts_text)
+ *   /proc/<pid>/status   Name, State, Tgid, Pid, PPid, VmRSS, Threads
+ *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
+ *   /proc/self           the calling process's <pid> directory
+ *
+ * The root lists ".", "..", meminfo, mounts, self and one directory per
+ * process.  Inode numbers: the root 1, meminfo 2, mounts 3; process pid's
+ * directory is pid << 4, its status (pid << 4) + 1, its cmdline + 2.
+ *
+ * A file's text is made when it is opened, into a buffer the open file
+ * keeps (f->priv) until it is released: reads see one snapshot, however
+ * small the pieces they read it in, as with Linux's seq_file.  Process
+ * data is read with interrupts off, so the process cannot be freed under
+ * the reader; a process that is gone is -ENOENT at lookup and -ESRCH at
+ * open.  Files report size 0, as Linux's do.
+ */
+#include "fs/procfs.h"
+#include <errno.h>
+#include "fs/vfs.h"
+#include "lib/kprintf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "mm/uvm.h"
+#include "proc/proc.h"
+
+#define INO_ROOT    1
+#define INO_MEMINFO 2
+#define INO_MOUNTS  3
+#define PID_SHIFT   4
+#define PID_STATUS  1
+#define PID_CMDLINE 2
+#define NFIXED      5 /* ".", "..", meminfo, mounts, self */
+#define TEXT_MAX    2048
+#define PIDS_MAX    256
+
+struct procfs_text {
+	size_t len;
+	char data[];
+};
+
+static const struct inode_ops procfs_dir_ops, procfs_file_ops;
+static const struct file_ops procfs_root_fops, procfs_pid_fops, procfs_text_fops;
+
+/* ---- the files' text ------------------------------------------------------- */
+
+/* Append to buf (size TEXT_MAX) at *len. */
+#define TEXT_ADD(buf, len, ...) \
+	(*(len) += (size_t)ksnprintf((buf) + *(len), TEXT_MAX - *(len), __VA_ARGS__), \
+	 *(len) = MIN(*(len), TEXT_MAX - 1))
+
+static void meminfo_line(char *buf, size_t *len, const char *name, uint64_t frames)
+{
+	TEXT_ADD(buf, len, "%-15s %8lu kB\n", name, frames * 4);
+}
+
+static size_t meminfo_text(char *buf)
+{
+	struct frame_stats fs;
+	struct heap_stats hs;
+	size_t len = 0;
+
+	frame_get_stats(&fs);
+	heap_get_stats(&hs);
+	meminfo_line(buf, &len, "MemTotal:", fs.total);
+	meminfo_line(buf, &len, "MemFree:", fs.free);
+	meminfo_line(buf, &len, "MemAvailable:", fs.free);
+	meminfo_line(buf, &len, "Buffers:", 0);
+	meminfo_line(buf, &len, "Cached:", 0);
+	meminfo_line(buf, &len, "SwapTotal:", 0);
+	meminfo_line(buf, &len, "SwapFree:", 0);
+	meminfo_line(buf, &len, "Slab:", hs.pages);
+	meminfo_line(buf, &len, "SReclaimable:", 0);
+	meminfo_line(buf, &len, "SUnreclaim:", hs.pages);
+	meminfo_line(buf, &len, "KernelStack:", frame_count(FRAME_STACK));
+	meminfo_line(buf, &len, "PageTables:", frame_count(FRAME_PAGETABLE));
+	return len;
+}
+
+/* /proc/<pid>/status or cmdline; -ESRCH if the process is gone. */
+static int64_t pid_text(int pid, int which, char *buf)
+{
+	uint64_t flags = irq_save();
+	struct proc *p = proc_find(pid);
+	size_t len = 0;
+
+	if (!p) {
+		irq_restore(flags);
+		return -ESRCH;
+	}
+	if (which == PID_CMDLINE) {
+		len = MIN(p->cmdline_len, (size_t)TEXT_MAX);
+		memcpy(buf, p->cmdline, len);
+	} else {
+		TEXT_ADD(buf, &len, "Name:\t%s\n", p->name);
+		TEXT_ADD(buf, &len, "State:\t%s\n",
+			 p->state == PROC_RUNNING ? "R (running)" : "Z (zombie)");
+		TEXT_ADD(buf, &len, "Tgid:\t%d\nPid:\t%d\n", p->pid, p->pid);
+		TEXT_ADD(buf, &len, "PPid:\t%d\n", p->parent ? p->parent->pid : 0);
+		TEXT_ADD(buf, &len, "VmRSS:\t%8lu kB\n", p->uvm ? p->uvm->pages * 4 : 0);
+		TEXT_ADD(buf, &len, "Threads:\t1\n");
+	}
+	irq_restore(flags);
+	return (int64_t)len;
+}
+
+static int procfs_open(struct inode *ino, struct file *f)
+{
+	struct procfs_text *t = kmalloc(sizeof(*t) + TEXT_MAX);
+	int64_t len;
+
+	if (!t)
+		return -ENOMEM;
+	if (ino->ino == INO_MEMINFO)
+		len = (int64_t)meminfo_text(t->data);
+	else if (ino->ino == INO_MOUNTS)
+		len = (int64_t)MIN(vfs_mounts_text(t->data, TEXT_MAX), (size_t)TEXT_MAX);
+	else
+		len = pid_text((int)(ino->ino >> PID_SHIFT), (int)(ino->ino & 15), t->data);
+	if (len < 0) {
+		kfree(t);
+		return (int)len;
+	}
+	t->len = (size_t)len;
+	f->priv = t;
+	f->ops = &procfs_text_fops;
+	return 0;
+}
+
+static int64_t procfs_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	struct procfs_text *t = f->priv;
+	size_t n;
+
+	if (pos >= t->len)
+		return 0;
+	n = MIN(count, t->len - pos);
+	return vbuf_to(buf, 0, t->data + pos, n) ? -EFAULT : (int64_t)n;
+}
+
+static void procfs_release(struct file *f)
+{
+	kfree(f->priv);
+}
+
+/* ---- directories ------------------------------------------------------------- */
+
+static int procfs_inode(struct fs *fs, uint64_t ino, uint32_t mode, struct inode **out)
+{
+	bool is_new;
+	struct inode *i = inode_get(fs, ino, &is_new);
+
+	if (!i)
+		return -ENOMEM;
+	if (is_new) {
+		i->mode = mode;
+		i->ops = S_ISDIR(mode) ? &procfs_dir_ops : &procfs_file_ops;
+		i->fops = ino == INO_ROOT ? &procfs_root_fops
+					  : S_ISDIR(mode) ? &procfs_pid_fops : &procfs_text_fops;
+	}
+	*out = i;
+	return 0;
+}
+
+/* A process number: digits only, no leading zero; -1 if not. */
+static int parse_pid(const char *name)
+{
+	const char *end;
+	uint64_t v;
+
+	if (name[0] < '1' || name[0] > '9')
+		return -1;
+	v = str_to_u64(name, &end);
+	return *end || v > INT32_MAX ? -1 : (int)v;
+}
+
+static int procfs_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	int pid;
+
+	if (dir->ino != INO_ROOT) {
+		uint64_t base = dir->ino & ~15ull;
+
+		if (strcmp(name, "status") == 0)
+			return procfs_inode(dir->fs, base + PID_STATUS, S_IFREG | 0444, out);
+		if (strcmp(name, "cmdline") == 0)
+			return procfs_inode(dir->fs, base + PID_CMDLINE, S_IFREG | 0444, out);
+		return -ENOENT;
+	}
+	if (strcmp(name, "meminfo") == 0)
+		return procfs_inode(dir->fs, INO_MEMINFO, S_IFREG | 0444, out);
+	if (strcmp(name, "mounts") == 0)
+		return procfs_inode(dir->fs, INO_MOUNTS, S_IFREG | 0444, out);
+	if (strcmp(name, "self") == 0)
+		pid = proc_current() ? proc_current()->pid : -1;
+	else
+		pid = parse_pid(name);
+	if (pid <= 0 || !proc_find(pid))
+		return -ENOENT;
+	return procfs_inode(dir->fs, (uint64_t)pid << PID_SHIFT, S_IFDIR | 0555, out);
+}
+
+/*
+ * The root: positions 0-4 are the fixed names, then NFIXED + pid for
+ * process pid, so a process that comes or goes between two getdents64
+ * calls moves no other entry.
+ */
+static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	static const char *const fixed[NFIXED] = { ".", "..", "meminfo", "mounts", "self" };
+	static const uint64_t fixed_ino[NFIXED] = { INO_ROOT, INO_ROOT, INO_MEMINFO, INO_MOUNTS, 0 };
+	int pids[PIDS_MAX];
+	int n;
+
+	(void)f;
+	for (; *pos < NFIXED; (*pos)++) {
+		uint64_t i = *pos;
+		uint32_t mode = i == 2 || i == 3 ? S_IFREG : S_IFDIR;
+		uint64_t ino = fixed_ino[i] ? fixed_ino[i] : 4;
+
+		if (!fill(ctx, fixed[i], ino, mode, i + 1))
+			return 0;
+	}
+	n = proc_list_pids(pids, PIDS_MAX);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		if ((uint64_t)pids[i] + NFIXED < *pos)
+			continue;
+		ksnprintf(name, sizeof(name), "%d", pids[i]);
+		if (!fill(ctx, name, (uint64_t)pids[i] << PID_SHIFT, S_IFDIR,
+			  (uint64_t)pids[i] + NFIXED + 1))
+			return 0;
+		*pos = (uint64_t)pids[i] + NFIXED + 1;
+	}
+	return 0;
+}
+
+static int procfs_pid_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	static const char *const names[] = { ".", "..", "status", "cmdline" };
+	uint64_t base = f->inode->ino & ~15ull;
+
+	for (; *pos < ARRAY_SIZE(names); (*pos)++) {
+		uint64_t i = *pos;
+		uint64_t ino = i == 0 ? base : i == 1 ? INO_ROOT : base + i - 1;
+
+		if (!fill(ctx, names[i], ino, i < 2 ? S_IFDIR : S_IFREG, i + 1))
+			break;
+	}
+	return 0;
+}
+
+static const struct inode_ops procfs_dir_ops = { .lookup = procfs_lookup };
+static const struct inode_ops procfs_file_ops = { .open = procfs_open };
+static const struct file_ops procfs_root_fops = { .readdir = procfs_root_readdir };
+static const struct file_ops procfs_pid_fops = { .readdir = procfs_pid_readdir };
+static const struct file_ops procfs_text_fops = { .read = procfs_read,
+						  .release = procfs_release };
+
+static int procfs_mount(const char *source, const char *data, unsigned long flags,
+			struct fs **out);
+static struct fs_type procfs_type = { .name = "proc", .mount = procfs_mount };
+
+static int procfs_mount(const char *source, const char *data, unsigned long flags,
+			struct fs **out)
+{
+	struct fs *fs = fs_alloc(&procfs_type);
+
+	(void)source, (void)data, (void)flags;
+	if (!fs)
+		return -ENOMEM;
+	if (procfs_inode(fs, INO_ROOT, S_IFDIR | 0555, &fs->root) != 0) {
+		kfree(fs);
+		return -ENOMEM;
+	}
+	*out = fs;
+	return 0;
+}
+
+void procfs_init(void)
+{
+	vfs_register_type(&procfs_type);
+}

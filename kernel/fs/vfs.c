@@ -1,0 +1,91 @@
+/*
+ * The VFS's setup and small common parts (see vfs.h for the design).
+ *
+ * vfs_init, once at boot after the heap, registers the filesystem types the
+ * kernel has (devtmpfs, proc and, through fuse_init, fuse), mounts /dev and
+ * /proc, and makes the stand-in root directory that "/" is until a
+ * filesystem is mounted there (mount.c).  The type list only grows, at
+ * boot.  vbuf_to and vbuf_from are how filesystems reach a caller's buffer
+ * without knowing whether it is a user's or the kernel's.
+ */
+#include "fs/vfs.h"
+#include <errno.h>
+#include "fs/devfs.h"
+#include "fs/fuse.h"
+#include "fs/procfs.h"
+#include "lib/kprintf.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/usercopy.h"
+
+static struct list fs_types = LIST_INIT(fs_types);
+static uint32_t fs_next_dev = 1;
+
+void vfs_register_type(struct fs_type *type)
+{
+	list_push_back(&fs_types, &type->node);
+}
+
+const struct fs_type *vfs_find_type(const char *name)
+{
+	list_for_each(n, &fs_types) {
+		struct fs_type *t = list_entry(n, struct fs_type, node);
+
+		if (strcmp(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+struct fs *fs_alloc(const struct fs_type *type)
+{
+	struct fs *fs = kcalloc(1, sizeof(*fs));
+
+	if (!fs)
+		return NULL;
+	fs->type = type;
+	fs->dev = fs_next_dev++;
+	list_init(&fs->inodes);
+	return fs;
+}
+
+/* Make an instance of the type called name and mount it at path. */
+static void vfs_mount_boot(const char *type_name, const char *path)
+{
+	const struct fs_type *type = vfs_find_type(type_name);
+	struct fs *fs;
+	int err = type ? type->mount(type_name, "", 0, &fs) : -ENODEV;
+
+	if (err == 0) {
+		strlcpy(fs->source, type_name, sizeof(fs->source));
+		err = vfs_mount(fs, path);
+	}
+	if (err)
+		kprintf("vfs: cannot mount %s at %s: error %d\n", type_name, path, err);
+}
+
+void vfs_init(void)
+{
+	devfs_init();
+	procfs_init();
+	fuse_init();
+	mount_init();
+	vfs_mount_boot("devtmpfs", "/dev");
+	vfs_mount_boot("proc", "/proc");
+}
+
+int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n)
+{
+	if (b->user)
+		return copy_to_user(b->addr + off, src, n);
+	memcpy((char *)b->addr + off, src, n);
+	return 0;
+}
+
+int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n)
+{
+	if (b->user)
+		return copy_from_user(dst, b->addr + off, n);
+	memcpy(dst, (const char *)b->addr + off, n);
+	return 0;
+}
