@@ -54,16 +54,6 @@
 #include "mm/heap.h"
 #include "proc/proc.h"
 
-#ifndef ENOTCONN
-#define ENOTCONN 107
-#endif
-#ifndef EPROTO
-#define EPROTO 71
-#endif
-#ifndef ECONNREFUSED
-#define ECONNREFUSED 111
-#endif
-
 /* The largest error a reply may carry (Linux refuses -512 and beyond,
  * the kernel-internal restart codes). */
 #define FUSE_ERRNO_MAX 511
@@ -478,7 +468,7 @@ static int fuse_send_init(struct fuse_conn *c)
 	ir->in.major = FUSE_KERNEL_VERSION;
 	ir->in.minor = FUSE_KERNEL_MINOR_VERSION;
 	ir->in.max_readahead = FUSE_MAX_IO;
-	ir->in.flags = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES;
+	ir->in.flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES;
 	fuse_req_in(&ir->req, &ir->in, sizeof(ir->in));
 	fuse_req_out(&ir->req, &ir->out, sizeof(ir->out));
 	ir->req.out_var = true;

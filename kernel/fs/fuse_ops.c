@@ -36,10 +36,6 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 
-#ifndef ENOTCONN
-#define ENOTCONN 107
-#endif
-
 struct fuse_inode {
 	uint64_t nlookup;
 	uint64_t generation;
@@ -283,11 +279,6 @@ static int fuse_file_setup(struct inode *ino, struct file *f, const struct fuse_
 	f->ops = S_ISDIR(ino->mode) ? &fuse_dir_ops : &fuse_file_ops;
 	if (S_ISREG(ino->mode) && !(o->open_flags & FOPEN_KEEP_CACHE))
 		pcache_clear(&fuse_inode(ino)->cache);
-	if (S_ISREG(ino->mode) && (f->flags & O_TRUNC)) {
-		pcache_clear(&fuse_inode(ino)->cache);
-		ino->size = 0;
-		fuse_inode(ino)->attr_expires = 0;
-	}
 	return 0;
 }
 
@@ -309,15 +300,7 @@ static int fuse_open(struct inode *ino, struct file *f)
 	fuse_req_init(&req, S_ISDIR(ino->mode) ? FUSE_OPENDIR : FUSE_OPEN, ino->ino);
 	fuse_req_in(&req, &in, sizeof(in));
 	fuse_req_out(&req, &out, sizeof(out));
-	err = fuse_request_send(c, &req);
-	if (!err && (f->flags & O_TRUNC) && S_ISREG(ino->mode) &&
-	    !(c->init_flags & FUSE_ATOMIC_O_TRUNC)) {
-		struct vfs_setattr set = { .valid = VFS_SET_SIZE, .size = 0 };
-
-		err = fuse_setattr(ino, &set, NULL);
-		if (err)
-			fuse_send_release(c, ino, out.fh, in.flags);
-	}
+	err = fuse_request_send(c, &req); /* O_TRUNC: the VFS's setattr follows */
 	if (!err) {
 		err = fuse_file_setup(ino, f, &out);
 		if (err)
@@ -568,7 +551,7 @@ static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, 
 	r = fuse_send_read(c, f, off, pages, (int)n);
 	if (r > 0)
 		got = (size_t)r;
-	if (r >= 0 && off + got < ino->size)
+	if (r >= 0 && got < n * PAGE_SIZE && off + got < ino->size)
 		ino->size = off + got; /* a short read: the file is shorter */
 	for (i = 0; i < n; i++) {
 		if (i * PAGE_SIZE < got)

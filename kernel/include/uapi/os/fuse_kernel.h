@@ -94,7 +94,8 @@ struct fuse_kstatfs {
 #define FOPEN_STREAM      (1 << 4)
 
 /* fuse_init_in/out.flags: capabilities (the kernel offers, the server
- * takes).  kestrel offers ASYNC_READ, ATOMIC_O_TRUNC and BIG_WRITES. */
+ * takes).  kestrel offers ASYNC_READ and BIG_WRITES (O_TRUNC comes as a
+ * SETATTR of size 0 after OPEN). */
 #define FUSE_ASYNC_READ       (1 << 0)
 #define FUSE_POSIX_LOCKS      (1 << 1)
 #define FUSE_FILE_OPS         (1 << 2)
