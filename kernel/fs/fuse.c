@@ -78,6 +78,7 @@ static struct fuse_conn *fuse_conn_new(void)
 	c->max_write = 4096;
 	list_init(&c->pending);
 	list_init(&c->processing);
+	list_init(&c->retained);
 	waitq_init(&c->server_wait, "fuse server");
 	waitq_init(&c->init_wait, "fuse init");
 	return c;
@@ -549,6 +550,7 @@ static void fuse_fs_kill(struct fs *fs)
 	fs->priv = NULL; /* evict, later, finds no connection */
 	irq_restore(flags);
 	fuse_conn_abort(c, "unmounted");
+	fuse_drop_retained(c);
 	fuse_conn_put(c);
 }
 

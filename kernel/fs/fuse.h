@@ -84,7 +84,10 @@ struct fuse_conn {
 	uint32_t minor;
 	uint32_t max_write;
 	uint32_t init_flags;
-	bool no_flush, no_fsync, no_opendir; /* the server said ENOSYS */
+	bool no_flush, no_fsync; /* the server said ENOSYS */
+	/* Cached files no longer in use, not yet forgotten (fuse_ops.c). */
+	struct list retained;
+	int nretained;
 	/* Counters, printed when the connection closes. */
 	uint64_t nrequests;
 	uint64_t nreads; /* READ requests */
@@ -120,7 +123,9 @@ void fuse_request_send_async(struct fuse_conn *c, struct fuse_req *req);
 struct fuse_conn *fuse_conn_get(struct inode *ino);
 void fuse_conn_put(struct fuse_conn *c);
 
-/* fuse_ops.c: the root inode of a new FUSE fs, and the ops tables. */
+/* fuse_ops.c: the root inode of a new FUSE fs; dropping the retained
+ * files' pages at unmount (interrupts on, never sleeps). */
 struct inode *fuse_inode_root(struct fs *fs, uint32_t rootmode);
+void fuse_drop_retained(struct fuse_conn *c);
 
 #endif

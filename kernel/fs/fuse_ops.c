@@ -37,12 +37,17 @@
 #include "mm/heap.h"
 
 struct fuse_inode {
+	uint64_t nodeid;
 	uint64_t nlookup;
 	uint64_t generation;
 	uint64_t attr_expires; /* timer tick */
 	struct vfs_attr attr;
 	struct pcache cache;
+	struct list_node retained_node; /* in conn->retained once evicted */
 };
+
+/* Evicted files whose pages are kept for their next lookup, at most. */
+#define FUSE_RETAIN_MAX 64
 
 struct fuse_file {
 	uint64_t fh;
@@ -94,6 +99,89 @@ static void fuse_set_attr(struct inode *ino, const struct fuse_attr *a, uint64_t
 	fi->attr_expires = fuse_expiry(valid, valid_nsec);
 }
 
+/* Tell the server the kernel is done with nlookup lookups of nodeid. */
+static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nlookup)
+{
+	struct fuse_req *req = kmalloc(sizeof(*req) + sizeof(struct fuse_forget_in));
+	struct fuse_forget_in *fin = (void *)(req + 1);
+
+	if (!req)
+		return; /* the server keeps the node: a leak on its side only */
+	fuse_req_init(req, FUSE_FORGET, nodeid);
+	fin->nlookup = nlookup;
+	fuse_req_in(req, fin, sizeof(*fin));
+	req->noreply = true;
+	fuse_request_send_async(c, req);
+}
+
+/*
+ * Retained files.  An evicted inode whose file has cached pages keeps its
+ * fuse_inode (pages, lookup count) on its connection's retained list,
+ * unforgotten, so the server cannot give the nodeid to another file; the
+ * next lookup naming the nodeid takes it back with its pages.  The list
+ * holds FUSE_RETAIN_MAX files, the oldest forgotten first; unmounting
+ * drops them all.
+ */
+static struct fuse_inode *fuse_take_retained(struct fuse_conn *c, uint64_t nodeid)
+{
+	uint64_t flags = irq_save();
+	struct fuse_inode *found = NULL;
+
+	list_for_each(n, &c->retained) {
+		struct fuse_inode *fi = list_entry(n, struct fuse_inode, retained_node);
+
+		if (fi->nodeid == nodeid) {
+			list_remove(&fi->retained_node);
+			c->nretained--;
+			found = fi;
+			break;
+		}
+	}
+	irq_restore(flags);
+	return found;
+}
+
+static void fuse_forget_inode(struct fuse_conn *c, struct fuse_inode *fi)
+{
+	if (c && fi->nlookup > 0)
+		fuse_send_forget(c, fi->nodeid, fi->nlookup);
+	pcache_clear(&fi->cache);
+	kfree(fi);
+}
+
+static void fuse_retain(struct fuse_conn *c, struct fuse_inode *fi)
+{
+	struct fuse_inode *oldest = NULL;
+	uint64_t flags = irq_save();
+
+	list_push_back(&c->retained, &fi->retained_node);
+	if (++c->nretained > FUSE_RETAIN_MAX) {
+		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode,
+				    retained_node);
+		c->nretained--;
+	}
+	irq_restore(flags);
+	if (oldest)
+		fuse_forget_inode(c, oldest);
+}
+
+void fuse_drop_retained(struct fuse_conn *c)
+{
+	struct list_node *n;
+
+	for (;;) {
+		uint64_t flags = irq_save();
+
+		n = list_pop_front(&c->retained);
+		if (n)
+			c->nretained--;
+		irq_restore(flags);
+		if (!n)
+			break;
+		fuse_forget_inode(NULL, list_entry(n, struct fuse_inode, retained_node));
+	}
+}
+
 /*
  * The inode a LOOKUP, CREATE or MKDIR reply names, with a reference; the
  * reply counts as one lookup of it.  NULL if out of memory (then the
@@ -107,31 +195,29 @@ static struct inode *fuse_entry_inode(struct fs *fs, struct fuse_conn *c,
 	struct fuse_inode *fi;
 
 	if (ino && is_new) {
-		fi = kcalloc(1, sizeof(*fi));
+		fi = fuse_take_retained(c, e->nodeid);
+		/* The size its pages were cached under: a change drops them. */
+		ino->size = fi ? fi->attr.size : e->attr.size;
+		if (!fi) {
+			fi = kcalloc(1, sizeof(*fi));
+			if (fi) {
+				pcache_init(&fi->cache);
+				list_node_init(&fi->retained_node);
+				fi->nodeid = e->nodeid;
+				fi->generation = e->generation;
+			}
+		}
 		if (!fi) {
 			inode_put(ino); /* evict finds no fuse_inode */
 			ino = NULL;
 		} else {
-			pcache_init(&fi->cache);
-			fi->generation = e->generation;
 			ino->priv = fi;
 			ino->ops = &fuse_inode_ops;
 			ino->fops = S_ISDIR(e->attr.mode) ? &fuse_dir_ops : &fuse_file_ops;
-			ino->size = e->attr.size;
 		}
 	}
 	if (!ino) {
-		struct fuse_req *req = kmalloc(sizeof(*req) + sizeof(struct fuse_forget_in));
-
-		if (req) {
-			struct fuse_forget_in *fin = (void *)(req + 1);
-
-			fuse_req_init(req, FUSE_FORGET, e->nodeid);
-			fin->nlookup = 1;
-			fuse_req_in(req, fin, sizeof(*fin));
-			req->noreply = true;
-			fuse_request_send_async(c, req);
-		}
+		fuse_send_forget(c, e->nodeid, 1);
 		return NULL;
 	}
 	fi = fuse_inode(ino);
@@ -157,6 +243,8 @@ struct inode *fuse_inode_root(struct fs *fs, uint32_t rootmode)
 		return NULL;
 	}
 	pcache_init(&fi->cache);
+	list_node_init(&fi->retained_node);
+	fi->nodeid = FUSE_ROOT_ID;
 	ino->priv = fi;
 	ino->mode = rootmode;
 	ino->ops = &fuse_inode_ops;
@@ -458,7 +546,8 @@ static int fuse_statfs(struct inode *ino, struct vfs_statfs *st)
 	return 0;
 }
 
-/* The VFS is done with ino: FORGET its lookups, drop its pages. */
+/* The VFS is done with ino: keep its pages for the next lookup if it has
+ * some, else FORGET its lookups. */
 static void fuse_evict(struct inode *ino)
 {
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -466,25 +555,14 @@ static void fuse_evict(struct inode *ino)
 
 	if (!fi)
 		return;
+	ino->priv = NULL;
 	c = fuse_conn_get(ino);
-	if (c && fi->nlookup > 0) {
-		struct fuse_req *req = kmalloc(sizeof(*req) + sizeof(struct fuse_forget_in));
-
-		if (req) {
-			struct fuse_forget_in *fin = (void *)(req + 1);
-
-			fuse_req_init(req, FUSE_FORGET, ino->ino);
-			fin->nlookup = fi->nlookup;
-			fuse_req_in(req, fin, sizeof(*fin));
-			req->noreply = true;
-			fuse_request_send_async(c, req);
-		}
-	}
+	if (c && c->connected && fi->cache.npages > 0 && fi->nlookup > 0)
+		fuse_retain(c, fi);
+	else
+		fuse_forget_inode(c, fi);
 	if (c)
 		fuse_conn_put(c);
-	pcache_clear(&fi->cache);
-	kfree(fi);
-	ino->priv = NULL;
 }
 
 static const struct inode_ops fuse_inode_ops = {
