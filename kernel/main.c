@@ -22,6 +22,7 @@
 #include "debug/panic.h"
 #include "drivers/console.h"
 #include "drivers/serial.h"
+#include "fs/rootmount.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/devmem.h"
@@ -73,6 +74,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	test = cmdline_get("test");
 	if (test)
 		ktest_run(test);
-	run_cmdline(); /* run=PROG,ARG...: user programs */
+	rootmount_start(); /* "/": the FAT server on the ramdisk */
+	run_cmdline();     /* run=PROG,ARG...: user programs */
 	monitor_run();
 }
