@@ -413,13 +413,10 @@ def _(m):
       cmdline="run=hello;faults,null;hello;malloc_stress;faults,stack;hello;tls&tls exit",
       timeout=30)
 def _(m):
+    free = [expect_frames(m) for _ in range(7)]
     m.expect_exit(33)
-    free = [re.match(r"^run: (\d+) frames free, (\d+) heap blocks in use$", line)
-            for line in m.output]
-    free = [(int(f.group(1)), int(f.group(2))) for f in free if f]
-    assert len(free) == 7, "{} of 7 runs reported their memory".format(len(free))
     assert all(f == free[0] for f in free), \
-        "free frames and heap blocks after each run: {}".format(free)
+        "free frames (with the heap's pages) and heap blocks after each run: {}".format(free)
 
 
 # ---- the loader, usercopy, SMAP, the command line -----------------------------------------

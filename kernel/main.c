@@ -23,7 +23,6 @@
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "fs/rootmount.h"
-#include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/devmem.h"
 #include "mm/frame.h"
@@ -54,7 +53,6 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	devmem_init(); /* the ramdisk's pages, for the FAT server */
 	vm_init();
 	heap_init();
-	vfs_init();           /* /dev and /proc: programs get their console from /dev */
 	gdt_init();           /* kernel and user segments */
 	tss_init();           /* IST stacks (from kstack_alloc), RSP0, ltr */
 	idt_init();           /* again: the double fault, NMI and #MC gates now use IST */

@@ -105,6 +105,7 @@ static const char *errno_name(int e)
 		{ ENOTDIR, "ENOTDIR" },
 		{ EISDIR, "EISDIR" },
 		{ EBUSY, "EBUSY" },
+		{ ESPIPE, "ESPIPE" },
 	};
 	static char other[16];
 
@@ -649,7 +650,7 @@ static void test_fs_bad_fds(int closed)
 		BADFD("fcntl(%s, F_GETFL)", SYS2(SYS_fcntl, fd, F_GETFL));
 		BADFD("fcntl(%s, F_DUPFD, 0)", SYS3(SYS_fcntl, fd, F_DUPFD, 0));
 		BADFD("close(%s)", SYS1(SYS_close, fd));
-		BADFD("ioctl(%s, TIOCGWINSZ, buf)", ioctl_winsz(fd, (long)buf));
+		BADFD("ioctl(%s, TCGETS, buf)", SYS3(SYS_ioctl, fd, 0x5401, buf));
 		BADFD("openat(%s, \"null\", O_RDONLY)", SYS3(SYS_openat, fd, "null", O_RDONLY));
 		BADFD("newfstatat(%s, \"null\", buf, 0)",
 		      SYS6(SYS_newfstatat, fd, "null", buf, 0, 0, 0));

@@ -241,7 +241,10 @@ struct fs {
 
 /* ---- setup (fs/vfs.c) ---------------------------------------------------- */
 
-/* Once at boot: the filesystem types, /dev and /proc mounted. */
+/* The filesystem types, "/" (a stand-in), /dev and /proc mounted.  Runs
+ * once, from the first proc_spawn or before the kernel's first use of a
+ * path (rootmount); later calls return at once.  Not at boot: the early
+ * stages' self-tests want an empty heap. */
 void vfs_init(void);
 void vfs_register_type(struct fs_type *type);
 
@@ -289,7 +292,7 @@ int vfs_lookup_parent(const char *path, struct inode **dir, char *name);
 
 /* ---- the mount table (fs/mount.c) ---------------------------------------- */
 
-/* Once at boot, from vfs_init: the stand-in root directory. */
+/* Once, from vfs_init: the stand-in root directory. */
 void mount_init(void);
 /* Mount fs at the canonical path: -EBUSY if something is mounted there. */
 int vfs_mount(struct fs *fs, const char *path);
