@@ -21,6 +21,7 @@ every offset's bytes and every crc32 are known here.
 import re
 import zlib
 
+import fatcheck
 from gradelib import REPO_ROOT, main, test
 
 PID = r"\(pid (\d+)\)"
@@ -170,10 +171,13 @@ def _(m):
     upcase = exit_pid(m, "upcase")
     m.expect_exit(33)
     listed = line_value(m, "fstest: ls /proc: ").split()
-    want = {".", "..", "meminfo", "mounts", "self", str(fstest), str(upcase)}
+    # and the FAT server, if the kernel started it to serve /
+    server = re.findall(r"^rootmount: / is the ramdisk, served by fatfs \(pid (\d+)\)$",
+                        "\n".join(m.output), re.M)
+    want = {".", "..", "meminfo", "mounts", "self", str(fstest), str(upcase)} | set(server)
     assert set(listed) == want and len(listed) == len(want), \
-        "ls /proc: {}; the processes running are {} and {}".format(
-            " ".join(listed), upcase, fstest)
+        "ls /proc: {}; the processes running are {} and {}{}".format(
+            " ".join(listed), upcase, fstest, " and the FAT server " + server[0] if server else "")
     status = {}
     for line in lines_after(m, "fstest: status "):
         key, _, value = line.partition(":")
@@ -312,7 +316,7 @@ def _(m):
 # Where the FUSE tests mount: "/" while no filesystem is mounted there at
 # boot (the VFS's stand-in root is a directory), /mnt once the FAT server
 # is "/".
-FUSE_MNT = "/"
+FUSE_MNT = "/mnt"
 LINES = "".join("%07d\n" % k for k in range(40000)).encode()
 BIG = "".join("%07d\n" % k for k in range((4 << 20) // 8)).encode()
 PAGE = 4096
@@ -465,6 +469,69 @@ def _(m):
     expect_client_end(m)
     m.expect(r"^run: done, last status 139")
     m.expect_exit(35)
+
+
+
+# ---- the FAT server at "/" --------------------------------------------------------------
+#
+# Before the first program the kernel starts the FAT server (user/fatfs) on
+# the ramdisk and waits until it has mounted "/" (kernel/fs/rootmount.c).
+# fscheck (user/fscheck.c) then does through the VFS what the server's
+# check mode does in stage ramdisk: it lists every file with its size and
+# CRC-32 and tests writes; fatcheck.py compares that with the build tree
+# and, after the run, with the image taken out of the guest's memory.
+
+ROOT_LINE = r"^rootmount: / is the ramdisk, served by fatfs \(pid \d+\)$"
+
+
+@test("fuse", "boot mount: the FAT server mounts the ramdisk at /; run=/bin/NAME loads from it",
+      cmdline="run=/bin/args,one;/bin/hello exit")
+def _(m):
+    m.expect(r"^fatfs: FAT12 volume at 0x[0-9a-f]+: \d+ clusters of \d+ bytes, \d+ free$")
+    m.expect(r"^fatfs: serving /$")
+    m.expect(ROOT_LINE)
+    m.expect(r'^args: argv\[0\] "/bin/args"$')
+    m.expect(r'^args: argv\[1\] "one"$')
+    exit_pid(m, "args")
+    m.expect(r"^hello, world$")
+    exit_pid(m, "hello")
+    m.expect_exit(33)
+
+
+@test("fuse", "every file of / reads back through the VFS with the build tree's size and "
+      "CRC-32, listed in mdir's order", cmdline="run=/bin/fscheck,/ exit", timeout=90)
+def _(m):
+    m.expect(ROOT_LINE)
+    m.expect(r"^check: done, \d+ failed$", timeout=80)
+    m.expect_exit(33)
+    nodes = fatcheck.check_lines(m.output, "check")
+    fatcheck.compare_tree(nodes, fatcheck.ROOT, fatcheck.IMAGE)
+    fatcheck.check_summary(m.output, nodes)
+
+
+@test("fuse", "writes through the VFS (renames keep inode numbers) reach the ramdisk: the image "
+      "taken out passes fsck.fat -n and mtype", cmdline="", timeout=90,
+      qemu_args=fatcheck.qmp_args("fuse-writes"))
+def _(m):
+    phys, size = fatcheck.boot_to_monitor(m)
+    lines = fatcheck.run(m, "run /bin/fscheck /", timeout=80)
+    fatcheck.check_writes(lines)
+    assert fatcheck.exit_status(lines, "fscheck") == 0
+    image = fatcheck.take_image("fuse-writes", phys, size)
+    try:
+        fatcheck.check_taken_image(image, fatcheck.ROOT)
+    finally:
+        image.unlink()
+
+
+@test("fuse", "a refused ramdisk: the server says why, boot carries on without /",
+      cmdline="run=hello exit", ramdisk=fatcheck.truncated_image)
+def _(m):
+    m.expect(r"^fatfs: ramdisk refused: \S")
+    m.expect(r"^rootmount: fatfs exited with status 1 before mounting /; no /$")
+    m.expect(r"^hello, world$")
+    exit_pid(m, "hello")
+    m.expect_exit(33)
 
 
 if __name__ == "__main__":

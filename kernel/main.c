@@ -22,7 +22,6 @@
 #include "debug/panic.h"
 #include "drivers/console.h"
 #include "drivers/serial.h"
-#include "fs/rootmount.h"
 #include "lib/kprintf.h"
 #include "mm/devmem.h"
 #include "mm/frame.h"
@@ -72,7 +71,6 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	test = cmdline_get("test");
 	if (test)
 		ktest_run(test);
-	rootmount_start(); /* "/": the FAT server on the ramdisk */
-	run_cmdline();     /* run=PROG,ARG...: user programs */
+	run_cmdline(); /* run=PROG,ARG...: user programs */
 	monitor_run();
 }

@@ -17,6 +17,12 @@
  * comes first, then asks the new root for /bin, so that the handshake
  * (INIT) is over and the server answers before anything else runs.
  *
+ * This happens before the first user program runs (run.c), not earlier:
+ * the kernel monitor alone, which the early stages' graders use to look at
+ * memory, sees the memory as boot left it.  `noroot` on the command line
+ * leaves "/" unmounted (the ramdisk stage runs the server's check mode on
+ * the ramdisk instead, which must then be the only program writing it).
+ *
  * The server keeps running for the life of the system; nobody waits for
  * it.  If it dies, the FUSE code fails the files of "/" with EIO/ENOTCONN.
  */
@@ -24,6 +30,7 @@
 #include <errno.h>
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/timer.h"
+#include "boot/cmdline.h"
 #include "boot/multiboot.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
@@ -64,10 +71,14 @@ void rootmount_start(void)
 	const struct boot_module *srv = multiboot_find_module("fatfs");
 	char range[48];
 	const char *argv[] = { "fatfs", "--image", range, "/", NULL };
+	static bool started;
 	struct proc *p;
 	int err;
 
-	if (!rd || !srv)
+	if (started)
+		return;
+	started = true;
+	if (!rd || !srv || cmdline_has("noroot"))
 		return; /* a tree without the filesystem: programs stay GRUB modules */
 	ksnprintf(range, sizeof(range), "0x%lx:%lu", rd->start, rd->end - rd->start);
 	p = proc_spawn("fatfs", phys_to_virt(srv->start), srv->end - srv->start, argv, server_env,

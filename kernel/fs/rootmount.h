@@ -9,11 +9,12 @@
 #define ROOTMOUNT_TIMEOUT 10
 
 /*
- * Once at boot, after vfs_init and proc_init: if GRUB loaded the modules
- * "ramdisk" and "fatfs", start the FAT server on the ramdisk and wait until
- * it has mounted "/" (at most ROOTMOUNT_TIMEOUT seconds), or exited.  Says
- * on the console what came of it; without "/" the kernel carries on (run=
- * then takes programs from GRUB modules).  May sleep.
+ * Before the first user program (run.c calls it; later calls return at
+ * once): if GRUB loaded the modules "ramdisk" and "fatfs" and the command
+ * line does not say `noroot`, start the FAT server on the ramdisk and wait
+ * until it has mounted "/" (at most ROOTMOUNT_TIMEOUT seconds), or exited.
+ * Says on the console what came of it; without "/" the kernel carries on
+ * (run= then takes programs from GRUB modules only).  May sleep.
  */
 void rootmount_start(void);
 

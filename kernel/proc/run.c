@@ -7,6 +7,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
+#include "fs/rootmount.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -87,8 +88,9 @@ static struct proc *spawn(const char *name, const void *image, size_t size,
 	return p;
 }
 
-/* Start the program in file path (argv as given); NULL if not (said why). */
-static struct proc *run_file(const char *path, const char *const argv[], int *err)
+/* Start the program in file path (argv as given); NULL if not (said why,
+ * unless quiet and there is no such file). */
+static struct proc *run_file(const char *path, const char *const argv[], bool quiet, int *err)
 {
 	void *image;
 	size_t size;
@@ -96,7 +98,8 @@ static struct proc *run_file(const char *path, const char *const argv[], int *er
 
 	*err = vfs_read_file(path, RUN_MAX_IMAGE, &image, &size);
 	if (*err) {
-		kprintf("run: %s: %s\n", path, error_text(*err));
+		if (!quiet || *err != -ENOENT)
+			kprintf("run: %s: %s\n", path, error_text(*err));
 		return NULL;
 	}
 	p = spawn(base_name(path), image, size, argv, err);
@@ -114,14 +117,18 @@ static struct proc *run_start(const char *const argv[], int *err)
 {
 	const struct boot_module *mod = multiboot_find_module(argv[0]);
 	char path[PROC_NAME_MAX + 8];
+	struct proc *p;
 
+	rootmount_start(); /* "/", before the first program */
 	if (strchr(argv[0], '/'))
-		return run_file(argv[0], argv, err);
+		return run_file(argv[0], argv, false, err);
 	if (mod)
 		return spawn(argv[0], phys_to_virt(mod->start), mod->end - mod->start, argv, err);
 	if (vfs_root_mounted() && strlen(argv[0]) < PROC_NAME_MAX) {
 		ksnprintf(path, sizeof(path), "/bin/%s", argv[0]);
-		return run_file(path, argv, err);
+		p = run_file(path, argv, true, err);
+		if (p || *err != -ENOENT)
+			return p;
 	}
 	kprintf("run: no program named \"%s\"\n", argv[0]);
 	print_modules();
