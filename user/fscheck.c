@@ -251,7 +251,8 @@ static void test_file(void)
 	step("read back", holds("/tmp/Check File.TXT", WRITE_SIZE, WRITE_SIZE), "different bytes");
 	step("lookup ignores case", ino && inode_of("/TMP/check file.txt") == ino, "not found");
 	step_call("rename to /tmp/check/Moved Across.txt",
-		  rename(full(a, "/tmp/Check File.TXT"), full(b, "/tmp/check/Moved Across.txt")), 0);
+		  rename(full(a, "/tmp/Check File.TXT"), full(b, "/tmp/check/Moved Across.txt")),
+		  0);
 	step("old name gone", !exists("/tmp/Check File.TXT"), "still there");
 	step("new name found", ino && inode_of("/tmp/check/Moved Across.txt") == ino,
 	     "not found, or another inode number");
@@ -306,8 +307,7 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	walk("check", "/");
 	printf("check: %llu files, %llu directories, %llu bytes\n", nfiles, ndirs, nbytes);
-	step("/tmp exists", stat(full(path, "/tmp"), &st) == 0 && S_ISDIR(st.st_mode),
-	     "no /tmp");
+	step("/tmp exists", stat(full(path, "/tmp"), &st) == 0 && S_ISDIR(st.st_mode), "no /tmp");
 	step_call("mkdir /tmp/check", mkdir(full(path, "/tmp/check"), 0755), 0);
 	test_file();
 	test_remove();

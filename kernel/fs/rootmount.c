@@ -47,8 +47,8 @@ static bool wait_for_root(struct proc *p)
 	for (int tick = 0; tick < ROOTMOUNT_TIMEOUT * TIMER_HZ; tick++) {
 		/* The server's exit wakes exit_wait; a mount wakes nobody, so
 		 * look again at every tick. */
-		if (wait_event_timeout(&p->exit_wait,
-				       vfs_root_mounted() || p->state == PROC_ZOMBIE, 1))
+		if (wait_event_timeout(&p->exit_wait, vfs_root_mounted() || p->state == PROC_ZOMBIE,
+				       1))
 			break;
 	}
 	return vfs_root_mounted();
