@@ -90,23 +90,27 @@ static void file_stat(fuse_ino_t ino, struct stat *st)
 	st->st_blocks = (st->st_size + 511) / 512;
 }
 
-/* Bytes [off, off + n) of the numbers lines. */
+/* Bytes [off, off + n) of the numbers lines: the first line formatted,
+ * each next one by adding 1 to the digits of the last. */
 static void gen_lines(char *buf, size_t off, size_t n)
 {
-	size_t done = 0;
+	size_t col = off % LINE, done = 0, v = off / LINE;
+	char text[LINE];
 
+	text[LINE - 1] = '\n';
+	for (int d = LINE - 2; d >= 0; d--, v /= 10)
+		text[d] = (char)('0' + v % 10);
 	while (done < n) {
-		size_t pos = off + done, line = pos / LINE, col = pos % LINE;
-		char text[LINE];
-		size_t v = line, chunk = LINE - col;
+		size_t chunk = LINE - col < n - done ? LINE - col : n - done;
 
-		text[LINE - 1] = '\n';
-		for (int d = LINE - 2; d >= 0; d--, v /= 10)
-			text[d] = (char)('0' + v % 10);
-		if (chunk > n - done)
-			chunk = n - done;
-		memcpy(buf + done, text + col, chunk);
+		if (chunk == LINE)
+			memcpy(buf + done, text, LINE);
+		else
+			memcpy(buf + done, text + col, chunk);
 		done += chunk;
+		col = 0;
+		for (int d = LINE - 2; d >= 0 && ++text[d] > '9'; d--)
+			text[d] = '0';
 	}
 }
 

@@ -46,7 +46,7 @@ struct fuse_inode {
 	struct list_node retained_node; /* in conn->retained once evicted */
 };
 
-/* Evicted files whose pages are kept for their next lookup, at most. */
+/* Evicted files kept for their next lookup, at most (per connection). */
 #define FUSE_RETAIN_MAX 64
 
 struct fuse_file {
@@ -115,12 +115,13 @@ static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nloo
 }
 
 /*
- * Retained files.  An evicted inode whose file has cached pages keeps its
+ * Retained files, FUSE's inode cache.  An evicted inode keeps its
  * fuse_inode (pages, lookup count) on its connection's retained list,
  * unforgotten, so the server cannot give the nodeid to another file; the
- * next lookup naming the nodeid takes it back with its pages.  The list
- * holds FUSE_RETAIN_MAX files, the oldest forgotten first; unmounting
- * drops them all.
+ * next lookup naming the nodeid takes it back with its pages (and a stat
+ * of a file no one holds costs one LOOKUP, not a LOOKUP and a FORGET).
+ * The list holds FUSE_RETAIN_MAX files, the oldest forgotten first;
+ * unmounting drops them all.
  */
 static struct fuse_inode *fuse_take_retained(struct fuse_conn *c, uint64_t nodeid)
 {
@@ -546,8 +547,8 @@ static int fuse_statfs(struct inode *ino, struct vfs_statfs *st)
 	return 0;
 }
 
-/* The VFS is done with ino: keep its pages for the next lookup if it has
- * some, else FORGET its lookups. */
+/* The VFS is done with ino: keep it (and its pages) for the next lookup;
+ * the oldest kept is forgotten. */
 static void fuse_evict(struct inode *ino)
 {
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -557,7 +558,7 @@ static void fuse_evict(struct inode *ino)
 		return;
 	ino->priv = NULL;
 	c = fuse_conn_get(ino);
-	if (c && c->connected && fi->cache.npages > 0 && fi->nlookup > 0)
+	if (c && c->connected && fi->nlookup > 0)
 		fuse_retain(c, fi);
 	else
 		fuse_forget_inode(c, fi);
