@@ -22,7 +22,6 @@
 #include "debug/panic.h"
 #include "drivers/console.h"
 #include "drivers/serial.h"
-#include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -51,7 +50,6 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_init();
 	vm_init();
 	heap_init();
-	vfs_init(); /* /dev and /proc: programs get their console from /dev */
 	gdt_init();           /* kernel and user segments */
 	tss_init();           /* IST stacks (from kstack_alloc), RSP0, ltr */
 	idt_init();           /* again: the double fault, NMI and #MC gates now use IST */

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -101,6 +102,10 @@ static const char *errno_name(int e)
 		{ ERANGE, "ERANGE" },
 		{ E2BIG, "E2BIG" },
 		{ ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ENOTDIR, "ENOTDIR" },
+		{ EISDIR, "EISDIR" },
+		{ EBUSY, "EBUSY" },
+		{ ESPIPE, "ESPIPE" },
 	};
 	static char other[16];
 
@@ -475,6 +480,211 @@ static void test_misc(void)
 	expect_val("set_tid_address(KTEXT)", SYS1(SYS_set_tid_address, KTEXT), pid);
 }
 
+/* ---- the file system calls ---------------------------------------------------- */
+
+#define AT_FDCWD_      (-100)
+#define AT_EMPTY_PATH_ 0x1000
+
+static const struct {
+	const char *what;
+	unsigned long ptr;
+} bad_ptrs[] = {
+	{ "NULL", NULLP },  { "LOWPAGE", LOWPAGE },   { "KDIRECT", KDIRECT },
+	{ "KTEXT", KTEXT }, { "NONCANON", NONCANON }, { "USEREND - 8", USEREND - 8 },
+};
+
+/*
+ * Call nr with args, argument `slot` replaced by each bad pointer in turn,
+ * and by `hole` and `edge` (8 bytes of 'a' with no NUL before the hole, for
+ * a path); fmt names the call with a %s for that argument.
+ */
+static void bad_ptr_checks(const char *fmt, long nr, const long args[6], int slot, int err)
+{
+	char call[128];
+	long a[6];
+
+	for (size_t i = 0; i < sizeof(bad_ptrs) / sizeof(bad_ptrs[0]) + 2; i++) {
+		/* Linux reads into what it can of a buffer (pread64), and
+		 * takes a NULL mount source or type for "none". */
+		if ((i == 7 && nr == SYS_pread64 && !on_kestrel) ||
+		    (i == 0 && nr == SYS_mount && slot != 1))
+			continue;
+		const char *what = i < 6    ? bad_ptrs[i].what
+				   : i == 6 ? "unmapped"
+					    : "end of mapping";
+		unsigned long ptr = i < 6 ? bad_ptrs[i].ptr : i == 6 ? hole : edge;
+
+		memcpy(a, args, sizeof(a));
+		a[slot] = (long)ptr;
+		snprintf(call, sizeof(call), fmt, what);
+		expect_err(call, sys(nr, a[0], a[1], a[2], a[3], a[4], a[5]), err);
+	}
+}
+
+/* A path argument: bad pointers are EFAULT. */
+static void bad_path(const char *fmt, long nr, long a0, long a1, long a2, long a3, long a4,
+		     int slot)
+{
+	const long args[6] = { a0, a1, a2, a3, a4, 0 };
+
+	bad_ptr_checks(fmt, nr, args, slot, EFAULT);
+}
+
+/* Calls that take a path: every bad pointer in it. */
+static void test_fs_paths(void)
+{
+	const long cwd = AT_FDCWD_, p = (long)"/dev/null", d = (long)"/nonexistent";
+
+	memset((void *)edge, 'a', 8); /* no NUL before the hole */
+	bad_path("open(%s, O_RDONLY)", SYS_open, 0, O_RDONLY, 0, 0, 0, 0);
+	bad_path("openat(AT_FDCWD, %s, O_RDONLY)", SYS_openat, cwd, 0, O_RDONLY, 0, 0, 1);
+	bad_path("creat(%s, 0644)", SYS_creat, 0, 0644, 0, 0, 0, 0);
+	bad_path("stat(%s, buf)", SYS_stat, 0, (long)buf, 0, 0, 0, 0);
+	bad_path("lstat(%s, buf)", SYS_lstat, 0, (long)buf, 0, 0, 0, 0);
+	bad_path("newfstatat(AT_FDCWD, %s, buf, 0)", SYS_newfstatat, cwd, 0, (long)buf, 0, 0, 1);
+	bad_path("access(%s, F_OK)", SYS_access, 0, F_OK, 0, 0, 0, 0);
+	bad_path("faccessat(AT_FDCWD, %s, F_OK)", SYS_faccessat, cwd, 0, F_OK, 0, 0, 1);
+	bad_path("mkdir(%s, 0755)", SYS_mkdir, 0, 0755, 0, 0, 0, 0);
+	bad_path("mkdirat(AT_FDCWD, %s, 0755)", SYS_mkdirat, cwd, 0, 0755, 0, 0, 1);
+	bad_path("rmdir(%s)", SYS_rmdir, 0, 0, 0, 0, 0, 0);
+	bad_path("unlink(%s)", SYS_unlink, 0, 0, 0, 0, 0, 0);
+	bad_path("unlinkat(AT_FDCWD, %s, 0)", SYS_unlinkat, cwd, 0, 0, 0, 0, 1);
+	bad_path("rename(%s, /dev/x)", SYS_rename, 0, (long)"/dev/x", 0, 0, 0, 0);
+	bad_path("rename(/dev/null, %s)", SYS_rename, p, 0, 0, 0, 0, 1);
+	bad_path("renameat(AT_FDCWD, %s, AT_FDCWD, /dev/x)", SYS_renameat, cwd, 0, cwd,
+		 (long)"/dev/x", 0, 1);
+	bad_path("renameat2(AT_FDCWD, /dev/null, AT_FDCWD, %s, 0)", SYS_renameat2, cwd, p, cwd, 0,
+		 0, 3);
+	bad_path("truncate(%s, 0)", SYS_truncate, 0, 0, 0, 0, 0, 0);
+	bad_path("chdir(%s)", SYS_chdir, 0, 0, 0, 0, 0, 0);
+	bad_path("statfs(%s, buf)", SYS_statfs, 0, (long)buf, 0, 0, 0, 0);
+	/* Never a mount that works: the target does not exist. */
+	bad_path("mount(none, %s, proc, 0, NULL)", SYS_mount, (long)"none", 0, (long)"proc", 0, 0,
+		 1);
+	bad_path("mount(none, /nonexistent, %s, 0, NULL)", SYS_mount, (long)"none", d, 0, 0, 0, 2);
+	bad_path("mount(%s, /nonexistent, proc, 0, NULL)", SYS_mount, 0, d, (long)"proc", 0, 0, 0);
+	bad_path("umount2(%s, 0)", SYS_umount2, 0, 0, 0, 0, 0, 0);
+	expect_err("open(\"\", O_RDONLY)", SYS3(SYS_open, "", O_RDONLY, 0), ENOENT);
+	{
+		static char longpath[PAGE + 8];
+
+		memset(longpath, '/', sizeof(longpath) - 1);
+		expect_err("open(4103 slashes, O_RDONLY)", SYS3(SYS_open, longpath, O_RDONLY, 0),
+			   ENAMETOOLONG);
+	}
+}
+
+/* Calls that write a structure or fill a buffer: every bad pointer. */
+static void test_fs_buffers(int fd, int dirfd)
+{
+	long st_args[6] = { (long)"/dev/null", 0 }, f_args[6] = { fd, 0 };
+	long at_args[6] = { AT_FDCWD_, (long)"/dev/null", 0, 0 };
+	long io_args[6] = { fd, 0, 16, 0 }, dir_args[6] = { dirfd, 0, 4096 };
+	long cwd_args[6] = { 0, 4096 };
+
+	bad_ptr_checks("stat(/dev/null, %s)", SYS_stat, st_args, 1, EFAULT);
+	bad_ptr_checks("lstat(/dev/null, %s)", SYS_lstat, st_args, 1, EFAULT);
+	bad_ptr_checks("fstat(fd, %s)", SYS_fstat, f_args, 1, EFAULT);
+	bad_ptr_checks("newfstatat(AT_FDCWD, /dev/null, %s, 0)", SYS_newfstatat, at_args, 2,
+		       EFAULT);
+	bad_ptr_checks("statfs(/dev/null, %s)", SYS_statfs, st_args, 1, EFAULT);
+	bad_ptr_checks("fstatfs(fd, %s)", SYS_fstatfs, f_args, 1, EFAULT);
+	bad_ptr_checks("pread64(/dev/zero fd, %s, 16, 0)", SYS_pread64, io_args, 1, EFAULT);
+	bad_ptr_checks("getdents64(/dev fd, %s, 4096)", SYS_getdents64, dir_args, 1, EFAULT);
+	{
+		/* A cwd longer than the 8 bytes before the hole. */
+		int here = (int)SYS3(SYS_open, ".", O_RDONLY | O_DIRECTORY, 0);
+
+		SYS1(SYS_chdir, "/proc/self");
+		bad_ptr_checks("getcwd(%s, 4096)", SYS_getcwd, cwd_args, 0, EFAULT);
+		SYS1(SYS_fchdir, here);
+		SYS1(SYS_close, here);
+	}
+	expect_err("pread64(/dev/zero fd, rodata, 16, 0)",
+		   SYS6(SYS_pread64, fd, rodata, 16, 0, 0, 0), EFAULT);
+	expect_err("fstat(fd, rodata)", SYS2(SYS_fstat, fd, rodata), EFAULT);
+	expect_err("getdents64(/dev fd, rodata, 64)", SYS3(SYS_getdents64, dirfd, rodata, 64),
+		   EFAULT);
+	expect_err("getcwd(NULL, 0)", SYS2(SYS_getcwd, 0, 0), ERANGE);
+	expect_err("getcwd(buf, 1)", SYS2(SYS_getcwd, buf, 1), ERANGE);
+	expect_ok("getcwd(misaligned, 100)", SYS2(SYS_getcwd, buf + 1, 100));
+	expect_ok("fstat(fd, misaligned)", SYS2(SYS_fstat, fd, buf + 3));
+	expect_ok("pread64(/dev/zero fd, misaligned, 16, 0)",
+		  SYS6(SYS_pread64, fd, buf + 1, 16, 0, 0, 0));
+	expect_err("pread64(/dev/zero fd, buf, 16, -1)", SYS6(SYS_pread64, fd, buf, 16, -1, 0, 0),
+		   EINVAL);
+}
+
+/* Every call that takes a descriptor, given -1, 1000 and a closed one. */
+static void test_fs_bad_fds(int closed)
+{
+	const struct {
+		const char *what;
+		long fd;
+	} fds[] = { { "-1", -1 }, { "1000", 1000 }, { "closed", closed } };
+	char call[96];
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		long fd = fds[i].fd;
+		const char *w = fds[i].what;
+
+#define BADFD(fmt, ret)                               \
+	do {                                          \
+		snprintf(call, sizeof(call), fmt, w); \
+		expect_err(call, ret, EBADF);         \
+	} while (0)
+		BADFD("pread64(%s, buf, 1, 0)", SYS6(SYS_pread64, fd, buf, 1, 0, 0, 0));
+		BADFD("pwrite64(%s, buf, 1, 0)", SYS6(SYS_pwrite64, fd, buf, 1, 0, 0, 0));
+		BADFD("lseek(%s, 0, SEEK_SET)", SYS3(SYS_lseek, fd, 0, 0));
+		BADFD("fstat(%s, buf)", SYS2(SYS_fstat, fd, buf));
+		BADFD("fstatfs(%s, buf)", SYS2(SYS_fstatfs, fd, buf));
+		BADFD("getdents64(%s, buf, 1024)", SYS3(SYS_getdents64, fd, buf, 1024));
+		BADFD("fchdir(%s)", SYS1(SYS_fchdir, fd));
+		BADFD("ftruncate(%s, 0)", SYS2(SYS_ftruncate, fd, 0));
+		BADFD("fsync(%s)", SYS1(SYS_fsync, fd));
+		BADFD("fdatasync(%s)", SYS1(SYS_fdatasync, fd));
+		BADFD("dup(%s)", SYS1(SYS_dup, fd));
+		BADFD("dup2(%s, 40)", SYS2(SYS_dup2, fd, 40));
+		BADFD("dup3(%s, 40, 0)", SYS3(SYS_dup3, fd, 40, 0));
+		BADFD("fcntl(%s, F_GETFD)", SYS2(SYS_fcntl, fd, F_GETFD));
+		BADFD("fcntl(%s, F_GETFL)", SYS2(SYS_fcntl, fd, F_GETFL));
+		BADFD("fcntl(%s, F_DUPFD, 0)", SYS3(SYS_fcntl, fd, F_DUPFD, 0));
+		BADFD("close(%s)", SYS1(SYS_close, fd));
+		BADFD("ioctl(%s, TCGETS, buf)", SYS3(SYS_ioctl, fd, 0x5401, buf));
+		BADFD("openat(%s, \"null\", O_RDONLY)", SYS3(SYS_openat, fd, "null", O_RDONLY));
+		BADFD("newfstatat(%s, \"null\", buf, 0)",
+		      SYS6(SYS_newfstatat, fd, "null", buf, 0, 0, 0));
+		BADFD("newfstatat(%s, \"\", buf, AT_EMPTY_PATH)",
+		      SYS6(SYS_newfstatat, fd, "", buf, AT_EMPTY_PATH_, 0, 0));
+		BADFD("mkdirat(%s, \"d\", 0755)", SYS3(SYS_mkdirat, fd, "d", 0755));
+		BADFD("unlinkat(%s, \"x\", 0)", SYS3(SYS_unlinkat, fd, "x", 0));
+		BADFD("faccessat(%s, \"null\", F_OK)", SYS3(SYS_faccessat, fd, "null", F_OK));
+		BADFD("renameat(%s, \"x\", AT_FDCWD, \"y\")",
+		      SYS6(SYS_renameat, fd, "x", AT_FDCWD_, "y", 0, 0));
+#undef BADFD
+	}
+	expect_err("dup2(0, -1)", SYS2(SYS_dup2, 0, -1), EBADF);
+	expect_err("dup2(0, 1 << 20)", SYS2(SYS_dup2, 0, 1 << 20), EBADF);
+	expect_err("fcntl(0, F_DUPFD, -1)", SYS3(SYS_fcntl, 0, F_DUPFD, -1), EINVAL);
+	expect_err("lseek(1, 0, 99)", SYS3(SYS_lseek, 1, 0, 99), on_kestrel ? ESPIPE : EINVAL);
+}
+
+static void test_fs(void)
+{
+	int fd = (int)SYS3(SYS_open, "/dev/zero", O_RDONLY, 0);
+	int dirfd = (int)SYS3(SYS_open, "/dev", O_RDONLY | O_DIRECTORY, 0);
+	int closed = (int)SYS3(SYS_open, "/dev/null", O_RDONLY, 0);
+
+	expect_ok("open(/dev/zero, O_RDONLY)", fd);
+	expect_ok("open(/dev, O_DIRECTORY)", dirfd);
+	expect_val("close(/dev/null fd)", SYS1(SYS_close, closed), 0);
+	test_fs_paths();
+	test_fs_buffers(fd, dirfd);
+	test_fs_bad_fds(closed);
+	SYS1(SYS_close, fd);
+	SYS1(SYS_close, dirfd);
+}
+
 /* Make `hole` (an unmapped page) and `edge` (8 bytes before a hole). */
 static void make_holes(void)
 {
@@ -508,6 +718,7 @@ int main(void)
 	test_arch_prctl();
 	test_memory();
 	test_misc();
+	test_fs();
 	printf("badcall: %d checks, %d failed\n", checks, failures);
 	return failures > 100 ? 100 : failures;
 }

@@ -73,8 +73,7 @@ static size_t console_read_line(char *buf, size_t max)
 	return n;
 }
 
-static int64_t console_file_read(struct file *f, const struct vbuf *buf, size_t count,
-				 uint64_t pos)
+static int64_t console_file_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	char line[IO_CHUNK];
 	size_t n = console_read_line(line, MIN(count, sizeof(line)));
@@ -234,12 +233,10 @@ static int devfs_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, vo
 static const struct inode_ops devfs_dir_ops = { .lookup = devfs_lookup };
 static const struct file_ops devfs_dir_fops = { .readdir = devfs_readdir };
 
-static int devfs_mount(const char *source, const char *data, unsigned long flags,
-		       struct fs **out);
+static int devfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out);
 static struct fs_type devfs_type = { .name = "devtmpfs", .mount = devfs_mount };
 
-static int devfs_mount(const char *source, const char *data, unsigned long flags,
-		       struct fs **out)
+static int devfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out)
 {
 	struct fs *fs = fs_alloc(&devfs_type);
 	bool is_new;

@@ -14,7 +14,7 @@
 
 struct file_ops;
 
-/* Once at boot, from vfs_init: the built-in devices and the "devtmpfs" type. */
+/* Once, from vfs_init: the built-in devices and the "devtmpfs" type. */
 void devfs_init(void);
 
 /* Add /dev/name: its inodes get mode, fops and priv (inode->priv).  0,

@@ -64,7 +64,11 @@ int mount_find(const char *path, struct inode **root, const char **rest)
 {
 	struct mount *best = NULL;
 	size_t best_len = 0;
-	uint64_t flags = irq_save();
+	uint64_t flags;
+
+	if (!standin)
+		return -ENOENT; /* before vfs_init: there are no files yet */
+	flags = irq_save();
 
 	list_for_each(n, &mounts) {
 		struct mount *m = list_entry(n, struct mount, node);
@@ -196,7 +200,8 @@ static bool standin_seen(struct mount *m, const char *name, size_t n)
 
 		if (e == m)
 			return false;
-		if (strncmp(e->path + 1, name, n) == 0 && (e->path[n + 1] == '/' || !e->path[n + 1]))
+		if (strncmp(e->path + 1, name, n) == 0 &&
+		    (e->path[n + 1] == '/' || !e->path[n + 1]))
 			return true;
 	}
 	return false;

@@ -52,7 +52,7 @@ static const struct file_ops procfs_root_fops, procfs_pid_fops, procfs_text_fops
 /* ---- the files' text ------------------------------------------------------- */
 
 /* Append to buf (size TEXT_MAX) at *len. */
-#define TEXT_ADD(buf, len, ...) \
+#define TEXT_ADD(buf, len, ...)                                                       \
 	(*(len) += (size_t)ksnprintf((buf) + *(len), TEXT_MAX - *(len), __VA_ARGS__), \
 	 *(len) = MIN(*(len), TEXT_MAX - 1))
 
@@ -163,7 +163,8 @@ static int procfs_inode(struct fs *fs, uint64_t ino, uint32_t mode, struct inode
 		i->mode = mode;
 		i->ops = S_ISDIR(mode) ? &procfs_dir_ops : &procfs_file_ops;
 		i->fops = ino == INO_ROOT ? &procfs_root_fops
-					  : S_ISDIR(mode) ? &procfs_pid_fops : &procfs_text_fops;
+			  : S_ISDIR(mode) ? &procfs_pid_fops
+					  : &procfs_text_fops;
 	}
 	*out = i;
 	return 0;
@@ -215,7 +216,8 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
 static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
 {
 	static const char *const fixed[NFIXED] = { ".", "..", "meminfo", "mounts", "self" };
-	static const uint64_t fixed_ino[NFIXED] = { INO_ROOT, INO_ROOT, INO_MEMINFO, INO_MOUNTS, 0 };
+	static const uint64_t fixed_ino[NFIXED] = { INO_ROOT, INO_ROOT, INO_MEMINFO, INO_MOUNTS,
+						    0 };
 	int pids[PIDS_MAX];
 	int n;
 
@@ -262,15 +264,12 @@ static const struct inode_ops procfs_dir_ops = { .lookup = procfs_lookup };
 static const struct inode_ops procfs_file_ops = { .open = procfs_open };
 static const struct file_ops procfs_root_fops = { .readdir = procfs_root_readdir };
 static const struct file_ops procfs_pid_fops = { .readdir = procfs_pid_readdir };
-static const struct file_ops procfs_text_fops = { .read = procfs_read,
-						  .release = procfs_release };
+static const struct file_ops procfs_text_fops = { .read = procfs_read, .release = procfs_release };
 
-static int procfs_mount(const char *source, const char *data, unsigned long flags,
-			struct fs **out);
+static int procfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out);
 static struct fs_type procfs_type = { .name = "proc", .mount = procfs_mount };
 
-static int procfs_mount(const char *source, const char *data, unsigned long flags,
-			struct fs **out)
+static int procfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out)
 {
 	struct fs *fs = fs_alloc(&procfs_type);
 

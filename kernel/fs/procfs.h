@@ -4,7 +4,7 @@
 #ifndef FS_PROCFS_H
 #define FS_PROCFS_H
 
-/* Once at boot, from vfs_init: register the "proc" type. */
+/* Once, from vfs_init: register the "proc" type. */
 void procfs_init(void);
 
 #endif

@@ -1,11 +1,13 @@
 /*
  * The VFS's setup and small common parts (see vfs.h for the design).
  *
- * vfs_init, once at boot after the heap, registers the filesystem types the
- * kernel has (devtmpfs, proc and, through fuse_init, fuse), mounts /dev and
- * /proc, and makes the stand-in root directory that "/" is until a
- * filesystem is mounted there (mount.c).  The type list only grows, at
- * boot.  vbuf_to and vbuf_from are how filesystems reach a caller's buffer
+ * vfs_init registers the filesystem types the kernel has (devtmpfs, proc
+ * and, through fuse_init, fuse), makes the stand-in root directory that "/"
+ * is until a filesystem is mounted there (mount.c), and mounts /dev and
+ * /proc.  It runs once, when the first process is made (proc_spawn) or the
+ * kernel first needs a file, not at boot: the kernel's self-tests of the
+ * early stages find the heap as empty as they left it, and a handout whose
+ * heap is not written yet still boots.  The type list only grows, then.  vbuf_to and vbuf_from are how filesystems reach a caller's buffer
  * without knowing whether it is a user's or the kernel's.
  */
 #include "fs/vfs.h"
@@ -66,6 +68,11 @@ static void vfs_mount_boot(const char *type_name, const char *path)
 
 void vfs_init(void)
 {
+	static bool ready;
+
+	if (ready)
+		return;
+	ready = true;
 	devfs_init();
 	procfs_init();
 	fuse_init();

@@ -56,15 +56,15 @@ struct inode;
 #define NAME_MAX 255  /* bytes of one component */
 
 /* st_mode bits, as Linux's <sys/stat.h>. */
-#define S_IFMT   0170000
-#define S_IFDIR  0040000
-#define S_IFCHR  0020000
-#define S_IFREG  0100000
-#define S_IFIFO  0010000
-#define S_IFLNK  0120000
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_IFMT     0170000
+#define S_IFDIR    0040000
+#define S_IFCHR    0020000
+#define S_IFREG    0100000
+#define S_IFIFO    0010000
+#define S_IFLNK    0120000
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
 
 /* open(2) flags, Linux x86_64 values. */
 #define O_ACCMODE   0003
@@ -213,8 +213,8 @@ struct file {
 	unsigned int flags;  /* O_ACCMODE | O_APPEND | O_NONBLOCK (F_SETFL changes the last two) */
 	uint64_t pos;
 	const struct file_ops *ops;
-	void *priv;  /* the filesystem's (FUSE: the server's file handle) */
-	char *path;  /* directories: the canonical path (fchdir), else NULL */
+	void *priv; /* the filesystem's (FUSE: the server's file handle) */
+	char *path; /* directories: the canonical path (fchdir), else NULL */
 };
 
 /* A type of filesystem that mount(2) can make instances of. */
@@ -228,12 +228,12 @@ struct fs_type {
 /* A filesystem instance. */
 struct fs {
 	const struct fs_type *type;
-	char source[64]; /* mount(2)'s source, for /proc/mounts ("" if none) */
-	uint32_t dev;    /* st_dev of its files: a number per instance */
+	char source[64];    /* mount(2)'s source, for /proc/mounts ("" if none) */
+	uint32_t dev;       /* st_dev of its files: a number per instance */
 	struct inode *root; /* holds a reference while mounted */
 	void *priv;         /* the filesystem's */
 	struct list inodes; /* of struct inode, by fs_node */
-	int mounts; /* times it is mounted (umount drops the instance at 0) */
+	int mounts;         /* times it is mounted (umount drops the instance at 0) */
 	/* The last mount is gone: release what the instance holds (the VFS
 	 * then drops root and frees the struct). */
 	void (*kill)(struct fs *fs);
@@ -241,7 +241,10 @@ struct fs {
 
 /* ---- setup (fs/vfs.c) ---------------------------------------------------- */
 
-/* Once at boot: the filesystem types, /dev and /proc mounted. */
+/* The filesystem types, "/" (a stand-in), /dev and /proc mounted.  Runs
+ * once, from the first proc_spawn or before the kernel's first use of a
+ * path (rootmount); later calls return at once.  Not at boot: the early
+ * stages' self-tests want an empty heap. */
 void vfs_init(void);
 void vfs_register_type(struct fs_type *type);
 
@@ -289,7 +292,7 @@ int vfs_lookup_parent(const char *path, struct inode **dir, char *name);
 
 /* ---- the mount table (fs/mount.c) ---------------------------------------- */
 
-/* Once at boot, from vfs_init: the stand-in root directory. */
+/* Once, from vfs_init: the stand-in root directory. */
 void mount_init(void);
 /* Mount fs at the canonical path: -EBUSY if something is mounted there. */
 int vfs_mount(struct fs *fs, const char *path);

@@ -223,6 +223,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	struct thread *t;
 	uint64_t flags;
 
+	vfs_init(); /* the first process: /dev for its console */
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;

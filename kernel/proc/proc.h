@@ -54,13 +54,13 @@ struct proc {
 	struct proc *parent; /* NULL: started by the kernel */
 	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
-	int exit_status;           /* exit(2)'s status, or 128 + signal if killed */
-	int killed_by;             /* the signal that killed it (SIGSEGV...), or 0 */
-	bool trace;                /* print its system calls (syscall/trace.c) */
-	struct fdtable *fds;       /* NULL once it has exited */
-	char *cwd;                 /* the current directory, canonical (kmalloc'd) */
-	struct inode *cwd_inode;   /* ... and its inode, held */
-	char *cmdline;             /* argv, each string NUL-ended (/proc/PID/cmdline) */
+	int exit_status;         /* exit(2)'s status, or 128 + signal if killed */
+	int killed_by;           /* the signal that killed it (SIGSEGV...), or 0 */
+	bool trace;              /* print its system calls (syscall/trace.c) */
+	struct fdtable *fds;     /* NULL once it has exited */
+	char *cwd;               /* the current directory, canonical (kmalloc'd) */
+	struct inode *cwd_inode; /* ... and its inode, held */
+	char *cmdline;           /* argv, each string NUL-ended (/proc/PID/cmdline) */
 	size_t cmdline_len;
 	struct waitq exit_wait;    /* proc_wait sleeps here */
 	struct list_node all_node; /* in the list of all processes */

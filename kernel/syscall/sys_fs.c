@@ -24,17 +24,17 @@
 
 #define X_OK 1
 
-#define MS_REMOUNT  32
-#define MS_BIND     4096
-#define MS_MOVE     8192
-#define MNT_FORCE   1
-#define MNT_DETACH  2
-#define MNT_EXPIRE  4
+#define MS_REMOUNT      32
+#define MS_BIND         4096
+#define MS_MOVE         8192
+#define MNT_FORCE       1
+#define MNT_DETACH      2
+#define MNT_EXPIRE      4
 #define UMOUNT_NOFOLLOW 8
-#define MOUNT_STR_MAX 4096 /* bytes of mount(2)'s fstype, source and data */
+#define MOUNT_STR_MAX   4096 /* bytes of mount(2)'s fstype, source and data */
 
-#define PROC_SUPER_MAGIC  0x9fa0
-#define TMPFS_MAGIC       0x01021994
+#define PROC_SUPER_MAGIC 0x9fa0
+#define TMPFS_MAGIC      0x01021994
 
 struct linux_stat {
 	uint64_t st_dev, st_ino, st_nlink;
@@ -427,8 +427,7 @@ static int mount_new(const char *target, const char *source, const char *type_na
 	return err;
 }
 
-int64_t sys_mount(uptr_t usource, uptr_t utarget, uptr_t utype, unsigned long flags,
-		  uptr_t udata)
+int64_t sys_mount(uptr_t usource, uptr_t utarget, uptr_t utype, unsigned long flags, uptr_t udata)
 {
 	char *source = NULL, *type = NULL, *data = NULL, *target = NULL;
 	int err = mount_string(usource, false, &source);

@@ -57,17 +57,23 @@ static int64_t io_read(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
 
 int64_t sys_write(int fd, uptr_t buf, size_t count)
 {
-	/* BEGIN STAGE syscalls: write(2): the descriptor's file, then write at its offset */
+	/* BEGIN STAGE syscalls: write(2): the descriptor's file, the count, the whole buffer, then write */
 	struct file *f = fd_get(fd);
+	struct vbuf vb = { .addr = buf, .user = true };
 	int64_t ret;
 
 	if (!f)
 		return -EBADF;
-	ret = io_write(f, buf, count, &f->pos);
+	if (count == 0)
+		ret = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
+	else if (user_access_check(buf, count, false) != 0)
+		ret = -EFAULT;
+	else
+		ret = file_write(f, &vb, count, &f->pos);
 	file_put(f);
 	return ret;
 	/* STUB
-	(void)fd, (void)buf, (void)count, (void)io_write;
+	(void)fd, (void)buf, (void)count;
 	return -ENOSYS;
 	END STAGE syscalls */
 }
@@ -203,8 +209,7 @@ static int64_t iov_transfer(struct file *f, const struct iovec *iov, int iovcnt,
 
 /* readv on a stream: one read (one console line at most), scattered over
  * the buffers in order, so that it never waits twice. */
-static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt,
-			       uint64_t total)
+static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt, uint64_t total)
 {
 	char chunk[IO_CHUNK];
 	struct vbuf vb = { .addr = (uintptr_t)chunk, .user = false };

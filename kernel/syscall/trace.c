@@ -26,6 +26,7 @@
 #define TRACE_STR_MAX 32
 #define TRACE_IOV_MAX 4
 
+/* clang-format off */
 static const char *const errno_names[] = {
 	[EPERM] = "EPERM",
 	[ENOENT] = "ENOENT",
@@ -42,7 +43,6 @@ static const char *const errno_names[] = {
 	[EFAULT] = "EFAULT",
 	[EBUSY] = "EBUSY",
 	[EEXIST] = "EEXIST",
-	[EXDEV] = "EXDEV",
 	[ENODEV] = "ENODEV",
 	[ENOTDIR] = "ENOTDIR",
 	[EISDIR] = "EISDIR",
@@ -59,7 +59,9 @@ static const char *const errno_names[] = {
 	[ENAMETOOLONG] = "ENAMETOOLONG",
 	[ENOSYS] = "ENOSYS",
 	[ENOTEMPTY] = "ENOTEMPTY",
+	[EXDEV] = "EXDEV",
 };
+/* clang-format on */
 
 const char *errno_name(int err)
 {
