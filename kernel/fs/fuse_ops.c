@@ -24,6 +24,11 @@
  * attributes) drops the pages from the new end on; a nodeid that comes
  * back with another generation is another file: its pages go.
  *
+ * The VFS frees an inode no one holds; FUSE keeps its fuse_inode, pages
+ * and all, on the connection's retained list (an inode cache) and forgets
+ * it only when the list is full, so a file read again later, or stat'ed
+ * again, costs one LOOKUP and no READ.
+ *
  * An open file's priv is a struct fuse_file: the server's handle (fh) and
  * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
  * process's pid (fuse_req_init).
