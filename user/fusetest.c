@@ -43,18 +43,30 @@ static int failures;
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "0";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case EBADF: return "EBADF";
-	case EACCES: return "EACCES";
-	case EBUSY: return "EBUSY";
-	case EINVAL: return "EINVAL";
-	case EROFS: return "EROFS";
-	case ENOSYS: return "ENOSYS";
-	case ENOTCONN: return "ENOTCONN";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	default: return "other";
+	case 0:
+		return "0";
+	case ENOENT:
+		return "ENOENT";
+	case EIO:
+		return "EIO";
+	case EBADF:
+		return "EBADF";
+	case EACCES:
+		return "EACCES";
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case EROFS:
+		return "EROFS";
+	case ENOSYS:
+		return "ENOSYS";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	default:
+		return "other";
 	}
 }
 

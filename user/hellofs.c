@@ -43,7 +43,7 @@ enum {
 	INO_END
 };
 
-#define LINE      8 /* "%07d\n" */
+#define LINE         8 /* "%07d\n" */
 #define NUMBERS_SIZE (40000 * LINE)
 #define BIG_SIZE     (4 << 20)
 
@@ -189,7 +189,8 @@ static void hello_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static size_t status_text(char *buf, size_t size)
 {
-	size_t n = (size_t)snprintf(buf, size, "requests %lu\nslow %lu\n", nrequests, slow_answered);
+	size_t n =
+		(size_t)snprintf(buf, size, "requests %lu\nslow %lu\n", nrequests, slow_answered);
 
 	for (fuse_ino_t ino = INO_HELLO; ino < INO_END && n < size; ino++)
 		if (exists(ino))
@@ -371,7 +372,8 @@ int main(int argc, char *argv[])
 	ret = fuse_session_loop(se);
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
-	printf("hellofs: %lu requests, reads: hello %lu, numbers %lu, big %lu; loop %d\n", nrequests,
-	       files[INO_HELLO].reads, files[INO_NUMBERS].reads, files[INO_BIG].reads, ret);
+	printf("hellofs: %lu requests, reads: hello %lu, numbers %lu, big %lu; loop %d\n",
+	       nrequests, files[INO_HELLO].reads, files[INO_NUMBERS].reads, files[INO_BIG].reads,
+	       ret);
 	return ret ? 1 : 0;
 }

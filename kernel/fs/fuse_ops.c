@@ -162,8 +162,7 @@ static void fuse_retain(struct fuse_conn *c, struct fuse_inode *fi)
 
 	list_push_back(&c->retained, &fi->retained_node);
 	if (++c->nretained > FUSE_RETAIN_MAX) {
-		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode,
-				    retained_node);
+		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode, retained_node);
 		c->nretained--;
 	}
 	irq_restore(flags);
@@ -500,8 +499,8 @@ static int fuse_rmdir(struct inode *dir, const char *name)
 	return fuse_dir_request(dir, FUSE_RMDIR, name);
 }
 
-static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir,
-		       const char *nname, unsigned int flags)
+static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
+		       unsigned int flags)
 {
 	struct fuse_conn *c = fuse_conn_get(odir);
 	struct fuse_rename2_in in2 = { .newdir = ndir->ino, .flags = flags };
@@ -649,8 +648,7 @@ static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, 
 }
 
 /* Read through the cache: copy cached pages, fill the missing ones. */
-static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count,
-				uint64_t pos)
+static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	struct inode *ino = f->inode;
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -686,8 +684,7 @@ static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t c
 }
 
 /* FOPEN_DIRECT_IO: every read goes to the server, through a bounce buffer. */
-static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count,
-				uint64_t pos)
+static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	struct fuse_conn *c = fuse_conn_get(f->inode);
 	size_t chunk = MIN(count, (size_t)FUSE_MAX_IO);
@@ -741,12 +738,13 @@ static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, u
 /* ---- writing -------------------------------------------------------------- */
 
 /* WRITE n bytes of data at off: bytes the server took, or -errno. */
-static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off,
-			       const void *data, size_t n)
+static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off, const void *data,
+			       size_t n)
 {
 	struct fuse_file *ff = f->priv;
-	struct fuse_write_in in = { .fh = ff->fh, .offset = off, .size = (uint32_t)n,
-				    .flags = f->flags };
+	struct fuse_write_in in = {
+		.fh = ff->fh, .offset = off, .size = (uint32_t)n, .flags = f->flags
+	};
 	struct fuse_write_out out;
 	struct fuse_req req;
 	int err;
@@ -890,8 +888,8 @@ static void fuse_release(struct file *f)
  * one it takes.  0 if all were taken, 1 if fill said full, -EIO for a
  * malformed reply.
  */
-static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos,
-			      vfs_filldir_fn *fill, void *ctx)
+static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos, vfs_filldir_fn *fill,
+			      void *ctx)
 {
 	char name[NAME_MAX + 1];
 

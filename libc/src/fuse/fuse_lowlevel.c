@@ -39,8 +39,8 @@ struct fuse_session {
 	int exited;
 	int got_init;
 	struct fuse_conn_info conn;
-	char *buf;   /* one request */
-	char *reply; /* one reply, assembled for its single write */
+	char *buf;                  /* one request */
+	char *reply;                /* one reply, assembled for its single write */
 	struct fuse_req *free_reqs; /* answered requests, for reuse */
 };
 
@@ -347,24 +347,39 @@ static void fuse_attr_to_stat(const struct fuse_setattr_in *in, struct stat *st)
 static size_t fuse_arg_size(uint32_t opcode)
 {
 	switch (opcode) {
-	case FUSE_INIT: return sizeof(struct fuse_init_in);
-	case FUSE_FORGET: return sizeof(struct fuse_forget_in);
-	case FUSE_GETATTR: return sizeof(struct fuse_getattr_in);
-	case FUSE_SETATTR: return sizeof(struct fuse_setattr_in);
-	case FUSE_MKDIR: return sizeof(struct fuse_mkdir_in);
-	case FUSE_RENAME: return sizeof(struct fuse_rename_in);
-	case FUSE_RENAME2: return sizeof(struct fuse_rename2_in);
+	case FUSE_INIT:
+		return sizeof(struct fuse_init_in);
+	case FUSE_FORGET:
+		return sizeof(struct fuse_forget_in);
+	case FUSE_GETATTR:
+		return sizeof(struct fuse_getattr_in);
+	case FUSE_SETATTR:
+		return sizeof(struct fuse_setattr_in);
+	case FUSE_MKDIR:
+		return sizeof(struct fuse_mkdir_in);
+	case FUSE_RENAME:
+		return sizeof(struct fuse_rename_in);
+	case FUSE_RENAME2:
+		return sizeof(struct fuse_rename2_in);
 	case FUSE_OPEN:
-	case FUSE_OPENDIR: return sizeof(struct fuse_open_in);
+	case FUSE_OPENDIR:
+		return sizeof(struct fuse_open_in);
 	case FUSE_READ:
-	case FUSE_READDIR: return sizeof(struct fuse_read_in);
-	case FUSE_WRITE: return sizeof(struct fuse_write_in);
+	case FUSE_READDIR:
+		return sizeof(struct fuse_read_in);
+	case FUSE_WRITE:
+		return sizeof(struct fuse_write_in);
 	case FUSE_RELEASE:
-	case FUSE_RELEASEDIR: return sizeof(struct fuse_release_in);
-	case FUSE_FSYNC: return sizeof(struct fuse_fsync_in);
-	case FUSE_FLUSH: return sizeof(struct fuse_flush_in);
-	case FUSE_CREATE: return sizeof(struct fuse_create_in);
-	default: return 0;
+	case FUSE_RELEASEDIR:
+		return sizeof(struct fuse_release_in);
+	case FUSE_FSYNC:
+		return sizeof(struct fuse_fsync_in);
+	case FUSE_FLUSH:
+		return sizeof(struct fuse_flush_in);
+	case FUSE_CREATE:
+		return sizeof(struct fuse_create_in);
+	default:
+		return 0;
 	}
 }
 
@@ -409,8 +424,9 @@ static void fuse_do_names(fuse_req_t req, uint64_t nodeid, const char *arg, size
 		if (!op->rename)
 			break;
 		op->rename(req, nodeid, name, ((const struct fuse_rename_in *)arg)->newdir, name2,
-			   req->opcode == FUSE_RENAME2 ? ((const struct fuse_rename2_in *)arg)->flags
-						       : 0);
+			   req->opcode == FUSE_RENAME2
+				   ? ((const struct fuse_rename2_in *)arg)->flags
+				   : 0);
 		return;
 	case FUSE_CREATE:
 		if (!op->create)
