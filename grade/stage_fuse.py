@@ -387,6 +387,41 @@ def _(m):
     m.expect_exit(33)
 
 
+@test("fuse", "writes go through the page cache: write, truncate, extend, read back",
+      cmdline=fuse_cmdline(("hellofs", "--test", FUSE_MNT), ("fusetest", "write", FUSE_MNT)),
+      timeout=30)
+def _(m):
+    data = bytearray(b"a" * 4096)
+
+    def expect_at(off):
+        expect_show(m, "scratch@{}".format(off), bytes(data[off:off + 16]))
+
+    def shown_at(off):
+        return bytes(data[off:off + 16]).replace(b"\0", b".")
+
+    expect_show(m, "scratch@0", bytes(data[:16]))
+    data[100:105] = b"HELLO"
+    m.expect(r"^fusetest: pwrite HELLO at 100: 5$")
+    expect_show(m, "scratch@96", shown_at(96))
+    del data[50:]
+    m.expect(r"^fusetest: ftruncate 50: 0$")
+    expect_at(40)
+    expect_at(100)
+    data.extend(b"\0" * 150)
+    m.expect(r"^fusetest: ftruncate 200: 0$")
+    expect_show(m, "scratch@40", shown_at(40))
+    data.extend(b"\0" * (4000 - len(data)))
+    data.extend(b"b" * 8000)
+    m.expect(r"^fusetest: pwrite 8000 b at 4000: 8000$")
+    expect_show(m, "scratch@3996", shown_at(3996))
+    expect_at(11990)
+    m.expect(r"^fusetest: scratch size {}$".format(len(data)))
+    m.expect(r"^fusetest: scratch crc {:08x} bytes {}$".format(zlib.crc32(bytes(data)),
+                                                                len(data)))
+    expect_client_end(m)
+    m.expect_exit(33)
+
+
 @test("fuse", "three processes read at once: requests outstanding together, each answered",
       cmdline=fuse_cmdline(("hellofs", "--test", FUSE_MNT),
                            ("fusetest", "stream", FUSE_MNT, "1"),

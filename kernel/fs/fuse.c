@@ -225,16 +225,26 @@ void fuse_request_send_async(struct fuse_conn *c, struct fuse_req *req)
 static const char *fuse_opcode_name(uint32_t op)
 {
 	static const char *const names[] = {
-		[FUSE_LOOKUP] = "LOOKUP",     [FUSE_FORGET] = "FORGET",
-		[FUSE_GETATTR] = "GETATTR",   [FUSE_SETATTR] = "SETATTR",
-		[FUSE_MKDIR] = "MKDIR",       [FUSE_UNLINK] = "UNLINK",
-		[FUSE_RMDIR] = "RMDIR",       [FUSE_RENAME] = "RENAME",
-		[FUSE_OPEN] = "OPEN",         [FUSE_READ] = "READ",
-		[FUSE_WRITE] = "WRITE",       [FUSE_STATFS] = "STATFS",
-		[FUSE_RELEASE] = "RELEASE",   [FUSE_FSYNC] = "FSYNC",
-		[FUSE_FLUSH] = "FLUSH",       [FUSE_INIT] = "INIT",
-		[FUSE_OPENDIR] = "OPENDIR",   [FUSE_READDIR] = "READDIR",
-		[FUSE_RELEASEDIR] = "RELEASEDIR", [FUSE_CREATE] = "CREATE",
+		[FUSE_LOOKUP] = "LOOKUP",
+		[FUSE_FORGET] = "FORGET",
+		[FUSE_GETATTR] = "GETATTR",
+		[FUSE_SETATTR] = "SETATTR",
+		[FUSE_MKDIR] = "MKDIR",
+		[FUSE_UNLINK] = "UNLINK",
+		[FUSE_RMDIR] = "RMDIR",
+		[FUSE_RENAME] = "RENAME",
+		[FUSE_OPEN] = "OPEN",
+		[FUSE_READ] = "READ",
+		[FUSE_WRITE] = "WRITE",
+		[FUSE_STATFS] = "STATFS",
+		[FUSE_RELEASE] = "RELEASE",
+		[FUSE_FSYNC] = "FSYNC",
+		[FUSE_FLUSH] = "FLUSH",
+		[FUSE_INIT] = "INIT",
+		[FUSE_OPENDIR] = "OPENDIR",
+		[FUSE_READDIR] = "READDIR",
+		[FUSE_RELEASEDIR] = "RELEASEDIR",
+		[FUSE_CREATE] = "CREATE",
 		[FUSE_RENAME2] = "RENAME2",
 	};
 
@@ -370,14 +380,16 @@ static int64_t fuse_dev_write(struct file *f, const struct vbuf *buf, size_t cou
 		return -EPERM;
 	if (count < sizeof(oh)) {
 		kprintf("fuse: connection %d: reply of %zu bytes rejected: shorter than its "
-			"header\n", c->id, count);
+			"header\n",
+			c->id, count);
 		return -EINVAL;
 	}
 	if (vbuf_from(buf, 0, &oh, sizeof(oh)) != 0)
 		return -EFAULT;
 	if (oh.len != count) {
 		kprintf("fuse: connection %d: reply rejected: its header says %u bytes, "
-			"write(2) gave %zu\n", c->id, oh.len, count);
+			"write(2) gave %zu\n",
+			c->id, oh.len, count);
 		return -EINVAL;
 	}
 	if (oh.error > 0 || oh.error < -FUSE_ERRNO_MAX) {
