@@ -344,6 +344,8 @@ static void test_errors(void)
 	expect_err("rmdir(/proc)", rmdir("/proc"), EBUSY);
 	expect_err("rmdir(/dev/null)", rmdir("/dev/null"), ENOTDIR);
 	expect_err("rmdir(/dev/nonexistent)", rmdir("/dev/nonexistent"), ENOENT);
+	expect_err("rmdir(/dev/.)", rmdir("/dev/."), EINVAL);
+	expect_err("rmdir(/proc/self/..)", rmdir("/proc/self/.."), ENOTEMPTY);
 	expect_err("unlink(/dev)", unlink("/dev"), EISDIR);
 	expect_err("unlink(/proc/nonexistent)", unlink("/proc/nonexistent"), ENOENT);
 	expect_err("rename(/dev/nonexistent, /dev/x)", rename("/dev/nonexistent", "/dev/x"),
@@ -505,8 +507,8 @@ static void test_mount(void)
 		   mount("none", "/proc/self", "nosuchfs", 0, NULL), ENODEV);
 	expect_err("mount(proc at /dev): already a mount", mount("none", "/dev", "proc", 0, NULL),
 		   EBUSY);
-	expect_val("mount(devtmpfs at /proc/self)",
-		   mount("extradev", "/proc/self", "devtmpfs", 0, NULL), 0);
+	expect_val("mount(devtmpfs at /proc/self/)",
+		   mount("extradev", "/proc/self/", "devtmpfs", 0, NULL), 0);
 	list_dir("/proc/self");
 	show_file("/proc/mounts", "mounts after mount");
 	fd = open("/proc/self/zero", O_RDONLY);

@@ -177,7 +177,8 @@ struct inode_ops {
  * Operations on open files.  read and write get the file position to use
  * (the VFS keeps f->pos and moves it, or uses pread's offset) and return
  * bytes moved or -errno.  Any may be NULL: -EINVAL for read/write (-EISDIR
- * on directories), -ENOTTY for ioctl, success for flush/fsync/release.
+ * on directories), -ENOTTY for ioctl, -EINVAL for fsync (Linux's answer for
+ * a file that cannot be synced), success for flush and release.
  */
 struct file_ops {
 	int64_t (*read)(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos);

@@ -91,14 +91,17 @@ static int dir_remove(const char *path, bool rmdir)
 int64_t sys_unlinkat(int dirfd, uptr_t upath, int flags)
 {
 	char *path;
-	int err;
+	int err, dots;
 
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	err = fs_user_path(dirfd, upath, &path);
+	err = fs_user_path_dots(dirfd, upath, &path, &dots);
 	if (err)
 		return err;
-	err = dir_remove(path, flags & AT_REMOVEDIR);
+	if ((flags & AT_REMOVEDIR) && dots)
+		err = dots == 1 ? -EINVAL : -ENOTEMPTY; /* rmdir("d/.") and "d/.." */
+	else
+		err = dir_remove(path, flags & AT_REMOVEDIR);
 	kfree(path);
 	return err;
 }

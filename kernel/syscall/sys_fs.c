@@ -81,7 +81,20 @@ static int fs_dirfd_base(int dirfd, char **base)
 	return *base ? 0 : -ENOMEM;
 }
 
-int fs_user_path(int dirfd, uptr_t upath, char **out)
+/* 1 if the last component of path is ".", 2 if "..", else 0. */
+static int path_last_dots(const char *path, size_t len)
+{
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= 1 && path[len - 1] == '.' && (len == 1 || path[len - 2] == '/'))
+		return 1;
+	if (len >= 2 && path[len - 1] == '.' && path[len - 2] == '.' &&
+	    (len == 2 || path[len - 3] == '/'))
+		return 2;
+	return 0;
+}
+
+int fs_user_path_dots(int dirfd, uptr_t upath, char **out, int *dots)
 {
 	char *raw = kmalloc(PATH_MAX), *canon = kmalloc(PATH_MAX), *base = NULL;
 	int64_t len = raw && canon ? strncpy_from_user(raw, upath, PATH_MAX) : -ENOMEM;
@@ -101,6 +114,8 @@ int fs_user_path(int dirfd, uptr_t upath, char **out)
 			canon[n + 1] = '\0';
 		}
 	}
+	if (!err && dots)
+		*dots = path_last_dots(raw, (size_t)len);
 	kfree(base);
 	kfree(raw);
 	if (err) {
@@ -109,6 +124,19 @@ int fs_user_path(int dirfd, uptr_t upath, char **out)
 	}
 	*out = canon;
 	return 0;
+}
+
+int fs_user_path(int dirfd, uptr_t upath, char **out)
+{
+	return fs_user_path_dots(dirfd, upath, out, NULL);
+}
+
+void fs_strip_slash(char *path)
+{
+	size_t len = strlen(path);
+
+	if (len > 1 && path[len - 1] == '/')
+		path[len - 1] = '\0';
 }
 
 int fs_stat_to_user(struct inode *ino, uptr_t ubuf)
@@ -332,8 +360,7 @@ int fs_chdir(const char *canon)
 		return -ENOMEM;
 	}
 	memcpy(copy, canon, len);
-	if (len > 2 && copy[len - 2] == '/')
-		copy[len - 2] = '\0'; /* the trailing '/' fs_user_path kept */
+	fs_strip_slash(copy);
 	old = p->cwd;
 	old_ino = p->cwd_inode;
 	p->cwd = copy;
@@ -421,7 +448,7 @@ static int mount_new(const char *target, const char *source, const char *type_na
 	if (err)
 		return err;
 	strlcpy(fs->source, source[0] ? source : type_name, sizeof(fs->source));
-	err = vfs_mount(fs, target);
+	err = vfs_mount(fs, target); /* target has no trailing '/' (sys_mount) */
 	if (err)
 		mount_discard(fs);
 	return err;
@@ -440,8 +467,10 @@ int64_t sys_mount(uptr_t usource, uptr_t utarget, uptr_t utype, unsigned long fl
 		err = fs_user_path(AT_FDCWD, utarget, &target);
 	if (!err && (flags & (MS_REMOUNT | MS_BIND | MS_MOVE)))
 		err = -EINVAL; /* not supported: only new mounts */
-	if (!err)
+	if (!err) {
+		fs_strip_slash(target);
 		err = mount_new(target, source, type, data, flags);
+	}
 	kfree(source);
 	kfree(type);
 	kfree(data);
@@ -453,7 +482,6 @@ int64_t sys_umount2(uptr_t utarget, int flags)
 {
 	struct inode *ino;
 	char *target;
-	size_t len;
 	int err;
 
 	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
@@ -464,9 +492,7 @@ int64_t sys_umount2(uptr_t utarget, int flags)
 	err = vfs_lookup(target, &ino);
 	if (!err) {
 		inode_put(ino);
-		len = strlen(target);
-		if (len > 1 && target[len - 1] == '/')
-			target[len - 1] = '\0';
+		fs_strip_slash(target);
 		err = vfs_umount(target, flags);
 	}
 	kfree(target);
