@@ -24,10 +24,12 @@ HEAP_PAGES_RE = r"^run: the heap holds (\d+) pages$"
 # ---- what the grader knows -----------------------------------------------------------
 
 def devices():
-    """The names the kernel's sources put in /dev (devfs_register("name", ...))."""
+    """The names the kernel's sources put in /dev: devfs_register("name", ...)
+    (and devfs_builtin("name", ...), devfs.c's own)."""
     names = set()
     for path in sorted((REPO_ROOT / "kernel").rglob("*.c")):
-        names.update(re.findall(r'\bdevfs_register\(\s*"([^"]+)"', path.read_text()))
+        names.update(re.findall(r'\bdevfs_(?:register|builtin)\(\s*"([^"]+)"',
+                                path.read_text()))
     assert names, "no devfs_register(\"name\", ...) call in kernel/"
     return names
 
@@ -177,6 +179,16 @@ def _(m):
     assert rss and int(rss.group(1)) > 0 and int(rss.group(1)) % 4 == 0, \
         "/proc/self/status: VmRSS {!r} is not a positive number of pages in kB".format(
             status.get("VmRSS"))
+    stat = line_value(m, "fstest: stat ").split()
+    assert len(stat) == 52, "/proc/self/stat has {} fields, Linux's 52 wanted".format(len(stat))
+    assert stat[:5] == [str(fstest), "(fstest)", "R", "0", str(fstest)], \
+        "/proc/self/stat begins {}".format(" ".join(stat[:5]))
+    # Read a moment after status: stdio's buffers may have taken a page or two.
+    assert abs(int(stat[23]) * 4 - int(rss.group(1))) <= 16, \
+        "/proc/self/stat: rss {} pages, status says VmRSS {} kB".format(stat[23], rss.group(1))
+    own = line_value(m, "fstest: ls /proc/{}: ".format(fstest)).split()
+    assert own == [".", "..", "cmdline", "stat", "status"], \
+        "ls /proc/{}: {}".format(fstest, " ".join(own))
     cmdline = line_value(m, "fstest: cmdline ")
     assert cmdline == r"fstest\0one\0two\0", \
         "/proc/self/cmdline is {!r}, expected fstest\\0one\\0two\\0".format(cmdline)
