@@ -58,7 +58,10 @@ struct fuse_args {
 	char **argv;
 	int allocated;
 };
-#define FUSE_ARGS_INIT(argc, argv) { argc, argv, 0 }
+#define FUSE_ARGS_INIT(argc, argv) \
+	{                          \
+		argc, argv, 0      \
+	}
 
 /* What lookup, mkdir and create reply: the node and its attributes. */
 struct fuse_entry_param {
@@ -71,7 +74,7 @@ struct fuse_entry_param {
 
 /* An open file, between open/create and release. */
 struct fuse_file_info {
-	int flags;                   /* open(2)'s flags */
+	int flags; /* open(2)'s flags */
 	unsigned int writepage : 1;
 	unsigned int direct_io : 1;  /* reply: bypass the kernel's page cache */
 	unsigned int keep_cache : 1; /* reply: keep cached pages from earlier opens */
