@@ -50,7 +50,7 @@ int64_t sys_mkdirat(int dirfd, uptr_t upath, uint32_t mode)
 			inode_put(dir);
 		}
 	}
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -102,7 +102,7 @@ int64_t sys_unlinkat(int dirfd, uptr_t upath, int flags)
 		err = dots == 1 ? -EINVAL : -ENOTEMPTY; /* rmdir("d/.") and "d/.." */
 	else
 		err = dir_remove(path, flags & AT_REMOVEDIR);
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -185,9 +185,9 @@ int64_t sys_renameat2(int olddirfd, uptr_t uold, int newdirfd, uptr_t unew, unsi
 	err = fs_user_path(newdirfd, unew, &to);
 	if (!err) {
 		err = dir_rename(from, to, flags);
-		kfree(to);
+		path_buf_put(to);
 	}
-	kfree(from);
+	path_buf_put(from);
 	return err;
 }
 

@@ -31,7 +31,7 @@
 #define MNT_DETACH      2
 #define MNT_EXPIRE      4
 #define UMOUNT_NOFOLLOW 8
-#define MOUNT_STR_MAX   4096 /* bytes of mount(2)'s fstype, source and data */
+#define MOUNT_STR_MAX   PATH_MAX /* bytes of mount(2)'s fstype, source and data */
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define TMPFS_MAGIC      0x01021994
@@ -96,7 +96,7 @@ static int path_last_dots(const char *path, size_t len)
 
 int fs_user_path_dots(int dirfd, uptr_t upath, char **out, int *dots)
 {
-	char *raw = kmalloc(PATH_MAX), *canon = kmalloc(PATH_MAX), *base = NULL;
+	char *raw = path_buf_get(), *canon = path_buf_get(), *base = NULL;
 	int64_t len = raw && canon ? strncpy_from_user(raw, upath, PATH_MAX) : -ENOMEM;
 	int err = len < 0 ? (int)len : 0;
 
@@ -117,9 +117,9 @@ int fs_user_path_dots(int dirfd, uptr_t upath, char **out, int *dots)
 	if (!err && dots)
 		*dots = path_last_dots(raw, (size_t)len);
 	kfree(base);
-	kfree(raw);
+	path_buf_put(raw);
 	if (err) {
-		kfree(canon);
+		path_buf_put(canon);
 		return err;
 	}
 	*out = canon;
@@ -205,7 +205,7 @@ int64_t sys_openat(int dirfd, uptr_t upath, int flags, uint32_t mode)
 	if (err)
 		return err;
 	err = vfs_open(path, (unsigned int)flags, mode, &f);
-	kfree(path);
+	path_buf_put(path);
 	if (err)
 		return err;
 	err = fd_install(f, (unsigned int)flags);
@@ -235,7 +235,7 @@ static int fs_user_lookup(int dirfd, uptr_t upath, struct inode **ino)
 	if (err)
 		return err;
 	err = vfs_lookup(path, ino);
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -378,7 +378,7 @@ int64_t sys_chdir(uptr_t upath)
 	if (err)
 		return err;
 	err = fs_chdir(path);
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -395,10 +395,10 @@ int64_t sys_getcwd(uptr_t ubuf, size_t size)
 
 /* ---- mount, umount2 ----------------------------------------------------------------- */
 
-/* Copy one of mount(2)'s strings (NULL: "") into a kmalloc'd buffer. */
+/* Copy one of mount(2)'s strings (NULL: "") into a path buffer (path_buf_put it). */
 static int mount_string(uptr_t ustr, bool whole, char **out)
 {
-	char *s = kmalloc(MOUNT_STR_MAX);
+	char *s = path_buf_get(); /* MOUNT_STR_MAX bytes */
 	int64_t n;
 
 	if (!s)
@@ -408,7 +408,7 @@ static int mount_string(uptr_t ustr, bool whole, char **out)
 	if (n == -ENAMETOOLONG && whole)
 		n = 0, s[MOUNT_STR_MAX - 1] = '\0'; /* data is a page, as on Linux */
 	if (n < 0) {
-		kfree(s);
+		path_buf_put(s);
 		return (int)n;
 	}
 	*out = s;
@@ -471,10 +471,10 @@ int64_t sys_mount(uptr_t usource, uptr_t utarget, uptr_t utype, unsigned long fl
 		fs_strip_slash(target);
 		err = mount_new(target, source, type, data, flags);
 	}
-	kfree(source);
-	kfree(type);
-	kfree(data);
-	kfree(target);
+	path_buf_put(source);
+	path_buf_put(type);
+	path_buf_put(data);
+	path_buf_put(target);
 	return err;
 }
 
@@ -495,6 +495,6 @@ int64_t sys_umount2(uptr_t utarget, int flags)
 		fs_strip_slash(target);
 		err = vfs_umount(target, flags);
 	}
-	kfree(target);
+	path_buf_put(target);
 	return err;
 }

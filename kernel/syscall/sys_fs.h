@@ -19,8 +19,8 @@ struct inode;
 
 /*
  * Copy the path at upath and make it canonical against dirfd (AT_FDCWD:
- * the cwd; an absolute path ignores it) into a kmalloc'd PATH_MAX buffer
- * *out (kfree it), keeping one trailing '/' if the path had one (the VFS
+ * the cwd; an absolute path ignores it) into a PATH_MAX buffer *out (give
+ * it back with path_buf_put), keeping one trailing '/' if the path had one (the VFS
  * then wants a directory).  -EFAULT, -ENAMETOOLONG, -ENOENT for "",
  * -EBADF (dirfd not open), -ENOTDIR (dirfd not a directory), -ENOMEM.
  */
