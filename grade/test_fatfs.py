@@ -313,6 +313,40 @@ class Names(unittest.TestCase):
 
 
 class Times(unittest.TestCase):
+    def test_broken_long_name_runs(self):
+        """Long-name slots count only if their run is whole and carries the
+        checksum of the 8.3 entry right after it (spec "FAT Long Directory
+        Entries"); otherwise the 8.3 name is the name, as mtools shows it."""
+        image = fresh("runs.img")
+        names = ["First Long Name.txt", "Second Long Name.txt", "Third Long Name.txt"]
+        for name in names:
+            host = tmp / name
+            host.write_bytes(name.encode() + b"\n")
+            fatimg.run(["mcopy", "-i", image, host, "::/"])
+        bpb = fatimg.Bpb(image)
+        data = bytearray(image.read_bytes())
+        slots = [data[bpb.root_offset + 32 * i:bpb.root_offset + 32 * (i + 1)]
+                 for i in range(bpb.root_entries)]
+        lfn = [i for i, e in enumerate(slots) if e[0] not in (0, 0xE5) and e[11] == 0x0F]
+        shorts = [i for i, e in enumerate(slots) if e[0] not in (0, 0xE5) and e[11] != 0x0F]
+        self.assertEqual(len(shorts), 3, "mcopy made {} entries".format(len(shorts)))
+        first_run = [i for i in lfn if i < shorts[0]]
+        # The first name: a wrong checksum in every slot of its run.
+        for i in first_run:
+            data[bpb.root_offset + 32 * i + 13] ^= 0x5A
+        # The second name: its run's last slot (ordinal 1) freed, so the run
+        # stops short of the 8.3 entry.
+        second_run = [i for i in lfn if shorts[0] < i < shorts[1]]
+        data[bpb.root_offset + 32 * second_run[-1]] = 0xE5
+        image.write_bytes(data)
+        status, lines = tool(image, ["ls\t/"])
+        got = [e[0] for e in entries(lines) if e[0] not in (".", "..")]
+        listing = [e[0] for e in fatimg.mdir_listing(image)[""]]
+        self.assertEqual(got, listing, "the library and mdir disagree on the names")
+        self.assertNotIn(names[0], got, "a run with the wrong checksum named a file")
+        self.assertNotIn(names[1], got, "a run that stops short named a file")
+        self.assertIn(names[2], got)
+
     def test_times_modes_links(self):
         image = fresh("times.img")
         data = tmp / "hundred"
