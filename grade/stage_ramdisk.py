@@ -27,10 +27,15 @@ itself:
   gradelib.make_args_image): a truncated image and a bad boot sector are
   refused with the library's reason, a file whose entry points outside the
   volume reads as EIO while the rest reads fine, and the kernel carries on.
+- The FAT library itself on the host (emulator="host": no QEMU):
+  grade/test_fatfs.py builds it under AddressSanitizer and UBSan and checks
+  it against images made by mkfs.fat and mcopy, fsck.fat, mdir and mtype;
+  every one of its tests must pass.
 - The FAT16 and FAT32 builds of the same tree (conf/mkramdisk.py --fat,
   what `make RAMDISK_FAT=16|32` makes) read back and write as FAT12 does.
 """
 import re
+import sys
 
 from gradelib import main, test
 from fatcheck import (IMAGE, ROOT, bad_bpb_image, boot_to_monitor, check_lines,
@@ -185,6 +190,16 @@ def _(m):
       timeout=90, ramdisk=variant_image(32, "fat32"), qemu_args=qmp_args("fat32"))
 def _(m):
     check_variant(m, 32, "fat32")
+
+
+@test("ramdisk", "the FAT library on the host: mkfs.fat/mcopy images read back, writes pass "
+      "fsck.fat, corrupt images refused (grade/test_fatfs.py)", emulator="host", timeout=300)
+def _(h):
+    status = h.run([sys.executable, "grade/test_fatfs.py"])
+    h.expect(r"^Ran [1-9]\d* tests? in ")
+    assert status == 0, "grade/test_fatfs.py failed (status {}): {}".format(
+        status, " | ".join(line for line in h.output if line.startswith(("FAIL", "ERROR"))))
+    h.expect(r"^OK$")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@
  *   slow        read hellofs's `slow` (answered out of order)
  *   poke        make requests until hellofs says `slow` was answered
  *   crash       read hellofs's `crash` (the server faults): ENOTCONN then
+ *   write       write, truncate and extend hellofs's `scratch`, reading it
+ *               back after each step (through the page cache)
  *   bad         read fusebad's `x`, then stat it: what came back
  */
 #include <dirent.h>
@@ -41,18 +43,30 @@ static int failures;
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "0";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case EBADF: return "EBADF";
-	case EACCES: return "EACCES";
-	case EBUSY: return "EBUSY";
-	case EINVAL: return "EINVAL";
-	case EROFS: return "EROFS";
-	case ENOSYS: return "ENOSYS";
-	case ENOTCONN: return "ENOTCONN";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	default: return "other";
+	case 0:
+		return "0";
+	case ENOENT:
+		return "ENOENT";
+	case EIO:
+		return "EIO";
+	case EBADF:
+		return "EBADF";
+	case EACCES:
+		return "EACCES";
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case EROFS:
+		return "EROFS";
+	case ENOSYS:
+		return "ENOSYS";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	default:
+		return "other";
 	}
 }
 
@@ -110,7 +124,7 @@ static void show(const char *what, const char *buf, ssize_t n)
 	ssize_t i;
 
 	for (i = 0; i < n && i < (ssize_t)sizeof(text) - 1; i++)
-		text[i] = buf[i] == '\n' ? '|' : buf[i];
+		text[i] = buf[i] == '\n' ? '|' : buf[i] == '\0' ? '.' : buf[i];
 	text[i] = '\0';
 	printf("fusetest: %s: %zd bytes \"%s\"\n", what, n, text);
 }
@@ -315,6 +329,48 @@ static void mode_crash(void)
 		close(fd);
 }
 
+/* pread 16 bytes at off and show them as "scratch@OFF". */
+static void show_at(int fd, long off)
+{
+	char buf[16], what[32];
+	ssize_t n = pread(fd, buf, sizeof(buf), off);
+
+	snprintf(what, sizeof(what), "scratch@%ld", off);
+	show(what, buf, n < 0 ? 0 : n);
+}
+
+static void mode_write(void)
+{
+	static char big[8000];
+	struct stat st;
+	uint32_t crc;
+	int fd = open(path("scratch"), O_RDWR);
+	ssize_t n;
+
+	if (fd < 0) {
+		printf("fusetest: open scratch: %s\n", errname(errno));
+		failures++;
+		return;
+	}
+	show_at(fd, 0);
+	printf("fusetest: pwrite HELLO at 100: %zd\n", pwrite(fd, "HELLO", 5, 100));
+	show_at(fd, 96);
+	printf("fusetest: ftruncate 50: %d\n", ftruncate(fd, 50));
+	show_at(fd, 40);
+	show_at(fd, 100);
+	printf("fusetest: ftruncate 200: %d\n", ftruncate(fd, 200));
+	show_at(fd, 40);
+	memset(big, 'b', sizeof(big));
+	printf("fusetest: pwrite 8000 b at 4000: %zd\n", pwrite(fd, big, sizeof(big), 4000));
+	show_at(fd, 3996);
+	show_at(fd, 11990);
+	fstat(fd, &st);
+	printf("fusetest: scratch size %lld\n", (long long)st.st_size);
+	close(fd);
+	n = read_all("scratch", 4096, &crc);
+	printf("fusetest: scratch crc %08x bytes %zd\n", crc, n);
+}
+
 static void mode_bad(void)
 {
 	char buf[64];
@@ -351,6 +407,8 @@ int main(int argc, char *argv[])
 		mode_crash();
 	else if (strcmp(mode, "bad") == 0)
 		mode_bad();
+	else if (strcmp(mode, "write") == 0)
+		mode_write();
 	else {
 		printf("fusetest: unknown mode %s\n", mode);
 		return 2;

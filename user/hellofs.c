@@ -18,8 +18,9 @@
  * With --test three more files exist for the grader: `stream`, the
  * numbers again but never cached (direct_io), so that every read of it is
  * a request; `slow`, whose read is answered only after the next request
- * has been (two requests answered out of order); and `crash`, whose read
- * makes hellofs fault.
+ * has been (two requests answered out of order); `crash`, whose read
+ * makes hellofs fault; and `scratch`, a file in hellofs's memory (at most
+ * 64 KiB, 4096 bytes of 'a' at first) that can be written and truncated.
  * At the end it prints its counts.
  */
 #include <errno.h>
@@ -38,10 +39,11 @@ enum {
 	INO_STREAM,
 	INO_SLOW,
 	INO_CRASH,
+	INO_SCRATCH,
 	INO_END
 };
 
-#define LINE      8 /* "%07d\n" */
+#define LINE         8 /* "%07d\n" */
 #define NUMBERS_SIZE (40000 * LINE)
 #define BIG_SIZE     (4 << 20)
 
@@ -62,12 +64,14 @@ static struct hfile files[INO_END] = {
 	[INO_STREAM] = { "stream", NUMBERS_SIZE, 1, 0 },
 	[INO_SLOW] = { "slow", 5, 1, 0 },
 	[INO_CRASH] = { "crash", 4096, 1, 0 },
+	[INO_SCRATCH] = { "scratch", 4096, 1, 0 },
 };
 
 static int test_mode;
 static unsigned long nrequests, slow_answered;
 static fuse_req_t held;     /* a read of `slow` waiting for the next request */
 static char *readbuf;       /* one READ's data */
+static char scratch[65536]; /* `scratch`'s bytes; files[INO_SCRATCH].size of them */
 
 static int exists(fuse_ino_t ino)
 {
@@ -90,23 +94,27 @@ static void file_stat(fuse_ino_t ino, struct stat *st)
 	st->st_blocks = (st->st_size + 511) / 512;
 }
 
-/* Bytes [off, off + n) of the numbers lines. */
+/* Bytes [off, off + n) of the numbers lines: the first line formatted,
+ * each next one by adding 1 to the digits of the last. */
 static void gen_lines(char *buf, size_t off, size_t n)
 {
-	size_t done = 0;
+	size_t col = off % LINE, done = 0, v = off / LINE;
+	char text[LINE];
 
+	text[LINE - 1] = '\n';
+	for (int d = LINE - 2; d >= 0; d--, v /= 10)
+		text[d] = (char)('0' + v % 10);
 	while (done < n) {
-		size_t pos = off + done, line = pos / LINE, col = pos % LINE;
-		char text[LINE];
-		size_t v = line, chunk = LINE - col;
+		size_t chunk = LINE - col < n - done ? LINE - col : n - done;
 
-		text[LINE - 1] = '\n';
-		for (int d = LINE - 2; d >= 0; d--, v /= 10)
-			text[d] = (char)('0' + v % 10);
-		if (chunk > n - done)
-			chunk = n - done;
-		memcpy(buf + done, text + col, chunk);
+		if (chunk == LINE)
+			memcpy(buf + done, text, LINE);
+		else
+			memcpy(buf + done, text + col, chunk);
 		done += chunk;
+		col = 0;
+		for (int d = LINE - 2; d >= 0 && ++text[d] > '9'; d--)
+			text[d] = '0';
 	}
 }
 
@@ -168,10 +176,11 @@ static void hello_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	request_begin();
 	if (!exists(ino))
 		fuse_reply_err(req, ENOENT);
-	else if ((fi->flags & O_ACCMODE) != O_RDONLY)
+	else if ((fi->flags & O_ACCMODE) != O_RDONLY && ino != INO_SCRATCH)
 		fuse_reply_err(req, EROFS);
 	else {
-		fi->keep_cache = ino == INO_HELLO || ino == INO_NUMBERS || ino == INO_BIG;
+		fi->keep_cache = ino == INO_HELLO || ino == INO_NUMBERS || ino == INO_BIG ||
+				 ino == INO_SCRATCH;
 		fi->direct_io = !fi->keep_cache;
 		fuse_reply_open(req, fi);
 	}
@@ -180,7 +189,8 @@ static void hello_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static size_t status_text(char *buf, size_t size)
 {
-	size_t n = (size_t)snprintf(buf, size, "requests %lu\nslow %lu\n", nrequests, slow_answered);
+	size_t n =
+		(size_t)snprintf(buf, size, "requests %lu\nslow %lu\n", nrequests, slow_answered);
 
 	for (fuse_ino_t ino = INO_HELLO; ino < INO_END && n < size; ino++)
 		if (exists(ino))
@@ -203,7 +213,8 @@ static void hello_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	files[ino].reads++;
 	if (ino == INO_CRASH)
-		*(volatile int *)0 = 1; /* on purpose: the kernel must cope */
+		/* cppcheck-suppress nullPointer ; on purpose: the kernel must cope */
+		*(volatile int *)0 = 1;
 	if (ino == INO_SLOW && !held) {
 		held = req; /* answered after the next request */
 		return;
@@ -222,6 +233,8 @@ static void hello_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		n = files[ino].size - (size_t)off < size ? files[ino].size - (size_t)off : size;
 		if (ino == INO_HELLO)
 			memcpy(readbuf, hello_text + off, n);
+		else if (ino == INO_SCRATCH)
+			memcpy(readbuf, scratch + off, n);
 		else if (ino == INO_SLOW)
 			memcpy(readbuf, "slow\n" + off, n);
 		else
@@ -265,6 +278,59 @@ static void hello_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off
 	request_end();
 }
 
+/* Make scratch size bytes long (new bytes are zeros): 0 or EFBIG. */
+static int scratch_resize(size_t size)
+{
+	if (size > sizeof(scratch))
+		return EFBIG;
+	if (size > files[INO_SCRATCH].size)
+		memset(scratch + files[INO_SCRATCH].size, 0, size - files[INO_SCRATCH].size);
+	files[INO_SCRATCH].size = size;
+	return 0;
+}
+
+static void hello_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	size_t end = (size_t)off + size;
+	int err = 0;
+
+	(void)fi;
+	request_begin();
+	if (ino != INO_SCRATCH || !exists(ino))
+		err = EROFS;
+	else if (end > files[INO_SCRATCH].size)
+		err = scratch_resize(end);
+	if (err) {
+		fuse_reply_err(req, err);
+	} else {
+		memcpy(scratch + off, buf, size);
+		fuse_reply_write(req, size);
+	}
+	request_end();
+}
+
+static void hello_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			  struct fuse_file_info *fi)
+{
+	struct stat st;
+	int err = 0;
+
+	(void)fi;
+	request_begin();
+	if (ino != INO_SCRATCH || !exists(ino))
+		err = EROFS;
+	else if (to_set & FUSE_SET_ATTR_SIZE)
+		err = scratch_resize((size_t)attr->st_size);
+	if (err) {
+		fuse_reply_err(req, err);
+	} else {
+		file_stat(ino, &st);
+		fuse_reply_attr(req, &st, 1.0);
+	}
+	request_end();
+}
+
 static void hello_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino, (void)fi;
@@ -278,6 +344,8 @@ static const struct fuse_lowlevel_ops hello_ops = {
 	.getattr = hello_getattr,
 	.open = hello_open,
 	.read = hello_read,
+	.write = hello_write,
+	.setattr = hello_setattr,
 	.readdir = hello_readdir,
 	.release = hello_release,
 	.releasedir = hello_release,
@@ -296,6 +364,7 @@ int main(int argc, char *argv[])
 		else
 			mountpoint = argv[i];
 	}
+	memset(scratch, 'a', files[INO_SCRATCH].size);
 	readbuf = malloc(128 * 1024);
 	se = fuse_session_new(&args, &hello_ops, sizeof(hello_ops), NULL);
 	if (!readbuf || !se || fuse_session_mount(se, mountpoint) != 0)
@@ -304,7 +373,8 @@ int main(int argc, char *argv[])
 	ret = fuse_session_loop(se);
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
-	printf("hellofs: %lu requests, reads: hello %lu, numbers %lu, big %lu; loop %d\n", nrequests,
-	       files[INO_HELLO].reads, files[INO_NUMBERS].reads, files[INO_BIG].reads, ret);
+	printf("hellofs: %lu requests, reads: hello %lu, numbers %lu, big %lu; loop %d\n",
+	       nrequests, files[INO_HELLO].reads, files[INO_NUMBERS].reads, files[INO_BIG].reads,
+	       ret);
 	return ret ? 1 : 0;
 }

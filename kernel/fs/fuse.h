@@ -60,24 +60,24 @@ struct fuse_req {
 	int nin, nout;
 	struct fuse_arg in_args[FUSE_MAX_ARGS];
 	struct fuse_arg out_args[FUSE_MAX_ARGS];
-	bool out_var;  /* the reply may be shorter than out_args (READ, READDIR) */
-	bool noreply;  /* FORGET: ends once the server has read it */
+	bool out_var;   /* the reply may be shorter than out_args (READ, READDIR) */
+	bool noreply;   /* FORGET: ends once the server has read it */
 	size_t out_len; /* bytes of result the reply carried */
 	int error;      /* 0 or -errno, once DONE */
 	enum fuse_req_state state;
-	struct waitq wait;   /* its caller sleeps here */
-	fuse_end_fn *end;    /* sent without waiting: called at the end */
+	struct waitq wait; /* its caller sleeps here */
+	fuse_end_fn *end;  /* sent without waiting: called at the end */
 };
 
 struct fuse_conn {
-	int id;   /* for messages: "fuse: connection 1 ..." */
-	int refs; /* the server's /dev/fuse file, the mounted fs, callers */
+	int id;           /* for messages: "fuse: connection 1 ..." */
+	int refs;         /* the server's /dev/fuse file, the mounted fs, callers */
 	bool connected;   /* false once the server is gone or the fs unmounted */
 	bool initialized; /* INIT's reply has come */
 	int conn_error;   /* what requests get when !connected */
 	uint64_t next_unique;
-	struct list pending;    /* requests for the server to read, in order */
-	struct list processing; /* read by the server, waiting for a reply */
+	struct list pending;      /* requests for the server to read, in order */
+	struct list processing;   /* read by the server, waiting for a reply */
 	struct waitq server_wait; /* the server's read(2) sleeps here */
 	struct waitq init_wait;   /* requests wait here for INIT's reply */
 	/* What INIT negotiated. */

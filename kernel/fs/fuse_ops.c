@@ -24,6 +24,11 @@
  * attributes) drops the pages from the new end on; a nodeid that comes
  * back with another generation is another file: its pages go.
  *
+ * The VFS frees an inode no one holds; FUSE keeps its fuse_inode, pages
+ * and all, on the connection's retained list (an inode cache) and forgets
+ * it only when the list is full, so a file read again later, or stat'ed
+ * again, costs one LOOKUP and no READ.
+ *
  * An open file's priv is a struct fuse_file: the server's handle (fh) and
  * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
  * process's pid (fuse_req_init).
@@ -46,7 +51,7 @@ struct fuse_inode {
 	struct list_node retained_node; /* in conn->retained once evicted */
 };
 
-/* Evicted files whose pages are kept for their next lookup, at most. */
+/* Evicted files kept for their next lookup, at most (per connection). */
 #define FUSE_RETAIN_MAX 64
 
 struct fuse_file {
@@ -115,12 +120,13 @@ static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nloo
 }
 
 /*
- * Retained files.  An evicted inode whose file has cached pages keeps its
+ * Retained files, FUSE's inode cache.  An evicted inode keeps its
  * fuse_inode (pages, lookup count) on its connection's retained list,
  * unforgotten, so the server cannot give the nodeid to another file; the
- * next lookup naming the nodeid takes it back with its pages.  The list
- * holds FUSE_RETAIN_MAX files, the oldest forgotten first; unmounting
- * drops them all.
+ * next lookup naming the nodeid takes it back with its pages (and a stat
+ * of a file no one holds costs one LOOKUP, not a LOOKUP and a FORGET).
+ * The list holds FUSE_RETAIN_MAX files, the oldest forgotten first;
+ * unmounting drops them all.
  */
 static struct fuse_inode *fuse_take_retained(struct fuse_conn *c, uint64_t nodeid)
 {
@@ -156,8 +162,7 @@ static void fuse_retain(struct fuse_conn *c, struct fuse_inode *fi)
 
 	list_push_back(&c->retained, &fi->retained_node);
 	if (++c->nretained > FUSE_RETAIN_MAX) {
-		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode,
-				    retained_node);
+		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode, retained_node);
 		c->nretained--;
 	}
 	irq_restore(flags);
@@ -494,8 +499,8 @@ static int fuse_rmdir(struct inode *dir, const char *name)
 	return fuse_dir_request(dir, FUSE_RMDIR, name);
 }
 
-static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir,
-		       const char *nname, unsigned int flags)
+static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
+		       unsigned int flags)
 {
 	struct fuse_conn *c = fuse_conn_get(odir);
 	struct fuse_rename2_in in2 = { .newdir = ndir->ino, .flags = flags };
@@ -546,8 +551,8 @@ static int fuse_statfs(struct inode *ino, struct vfs_statfs *st)
 	return 0;
 }
 
-/* The VFS is done with ino: keep its pages for the next lookup if it has
- * some, else FORGET its lookups. */
+/* The VFS is done with ino: keep it (and its pages) for the next lookup;
+ * the oldest kept is forgotten. */
 static void fuse_evict(struct inode *ino)
 {
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -557,7 +562,7 @@ static void fuse_evict(struct inode *ino)
 		return;
 	ino->priv = NULL;
 	c = fuse_conn_get(ino);
-	if (c && c->connected && fi->cache.npages > 0 && fi->nlookup > 0)
+	if (c && c->connected && fi->nlookup > 0)
 		fuse_retain(c, fi);
 	else
 		fuse_forget_inode(c, fi);
@@ -643,8 +648,7 @@ static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, 
 }
 
 /* Read through the cache: copy cached pages, fill the missing ones. */
-static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count,
-				uint64_t pos)
+static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	struct inode *ino = f->inode;
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -680,8 +684,7 @@ static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t c
 }
 
 /* FOPEN_DIRECT_IO: every read goes to the server, through a bounce buffer. */
-static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count,
-				uint64_t pos)
+static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	struct fuse_conn *c = fuse_conn_get(f->inode);
 	size_t chunk = MIN(count, (size_t)FUSE_MAX_IO);
@@ -735,12 +738,13 @@ static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, u
 /* ---- writing -------------------------------------------------------------- */
 
 /* WRITE n bytes of data at off: bytes the server took, or -errno. */
-static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off,
-			       const void *data, size_t n)
+static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off, const void *data,
+			       size_t n)
 {
 	struct fuse_file *ff = f->priv;
-	struct fuse_write_in in = { .fh = ff->fh, .offset = off, .size = (uint32_t)n,
-				    .flags = f->flags };
+	struct fuse_write_in in = {
+		.fh = ff->fh, .offset = off, .size = (uint32_t)n, .flags = f->flags
+	};
 	struct fuse_write_out out;
 	struct fuse_req req;
 	int err;
@@ -884,8 +888,8 @@ static void fuse_release(struct file *f)
  * one it takes.  0 if all were taken, 1 if fill said full, -EIO for a
  * malformed reply.
  */
-static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos,
-			      vfs_filldir_fn *fill, void *ctx)
+static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos, vfs_filldir_fn *fill,
+			      void *ctx)
 {
 	char name[NAME_MAX + 1];
 

@@ -39,8 +39,10 @@
 #define ENAMETOOLONG 36 /* file name too long */
 #define ENOSYS       38 /* function not implemented */
 #define ENOTEMPTY    39 /* directory not empty */
-#define EPROTO       71  /* protocol error (a FUSE server's INIT) */
-#define ENOTCONN     107 /* not connected (a FUSE server that is gone) */
-#define ECONNREFUSED 111 /* connection refused (a FUSE server refused INIT) */
+
+/* What a FUSE connection's callers get from a server that is gone or refused it. */
+#define EPROTO       71  /* protocol error */
+#define ENOTCONN     107 /* not connected */
+#define ECONNREFUSED 111 /* connection refused */
 
 #endif

@@ -39,18 +39,28 @@ struct fuse_session {
 	int exited;
 	int got_init;
 	struct fuse_conn_info conn;
-	char *buf;   /* one request */
-	char *reply; /* one reply, assembled for its single write */
+	char *buf;                  /* one request */
+	char *reply;                /* one reply, assembled for its single write */
+	struct fuse_req *free_reqs; /* answered requests, for reuse */
 };
 
 struct fuse_req {
 	struct fuse_session *se;
+	struct fuse_req *next_free;
 	uint64_t unique;
 	uint32_t opcode;
 	struct fuse_ctx ctx;
 };
 
 /* ---- replies ---------------------------------------------------------------- */
+
+/* An answered request goes on the session's free list: malloc and free
+ * for every request would cost more than the rest of a small request. */
+static void fuse_req_done(fuse_req_t req)
+{
+	req->next_free = req->se->free_reqs;
+	req->se->free_reqs = req;
+}
 
 /* Write header + the pieces as one reply and free req: 0 or -errno. */
 static int fuse_send(fuse_req_t req, int error, const void *a, size_t alen, const void *b,
@@ -76,7 +86,7 @@ static int fuse_send(fuse_req_t req, int error, const void *a, size_t alen, cons
 		memcpy(se->reply + sizeof(oh) + alen, b, blen);
 	if (write(se->fd, se->reply, len) != (ssize_t)len)
 		ret = -errno;
-	free(req);
+	fuse_req_done(req);
 	return ret;
 }
 
@@ -87,7 +97,7 @@ int fuse_reply_err(fuse_req_t req, int err)
 
 void fuse_reply_none(fuse_req_t req)
 {
-	free(req);
+	fuse_req_done(req);
 }
 
 static uint32_t fuse_nsec(double t)
@@ -337,24 +347,39 @@ static void fuse_attr_to_stat(const struct fuse_setattr_in *in, struct stat *st)
 static size_t fuse_arg_size(uint32_t opcode)
 {
 	switch (opcode) {
-	case FUSE_INIT: return sizeof(struct fuse_init_in);
-	case FUSE_FORGET: return sizeof(struct fuse_forget_in);
-	case FUSE_GETATTR: return sizeof(struct fuse_getattr_in);
-	case FUSE_SETATTR: return sizeof(struct fuse_setattr_in);
-	case FUSE_MKDIR: return sizeof(struct fuse_mkdir_in);
-	case FUSE_RENAME: return sizeof(struct fuse_rename_in);
-	case FUSE_RENAME2: return sizeof(struct fuse_rename2_in);
+	case FUSE_INIT:
+		return sizeof(struct fuse_init_in);
+	case FUSE_FORGET:
+		return sizeof(struct fuse_forget_in);
+	case FUSE_GETATTR:
+		return sizeof(struct fuse_getattr_in);
+	case FUSE_SETATTR:
+		return sizeof(struct fuse_setattr_in);
+	case FUSE_MKDIR:
+		return sizeof(struct fuse_mkdir_in);
+	case FUSE_RENAME:
+		return sizeof(struct fuse_rename_in);
+	case FUSE_RENAME2:
+		return sizeof(struct fuse_rename2_in);
 	case FUSE_OPEN:
-	case FUSE_OPENDIR: return sizeof(struct fuse_open_in);
+	case FUSE_OPENDIR:
+		return sizeof(struct fuse_open_in);
 	case FUSE_READ:
-	case FUSE_READDIR: return sizeof(struct fuse_read_in);
-	case FUSE_WRITE: return sizeof(struct fuse_write_in);
+	case FUSE_READDIR:
+		return sizeof(struct fuse_read_in);
+	case FUSE_WRITE:
+		return sizeof(struct fuse_write_in);
 	case FUSE_RELEASE:
-	case FUSE_RELEASEDIR: return sizeof(struct fuse_release_in);
-	case FUSE_FSYNC: return sizeof(struct fuse_fsync_in);
-	case FUSE_FLUSH: return sizeof(struct fuse_flush_in);
-	case FUSE_CREATE: return sizeof(struct fuse_create_in);
-	default: return 0;
+	case FUSE_RELEASEDIR:
+		return sizeof(struct fuse_release_in);
+	case FUSE_FSYNC:
+		return sizeof(struct fuse_fsync_in);
+	case FUSE_FLUSH:
+		return sizeof(struct fuse_flush_in);
+	case FUSE_CREATE:
+		return sizeof(struct fuse_create_in);
+	default:
+		return 0;
 	}
 }
 
@@ -399,8 +424,9 @@ static void fuse_do_names(fuse_req_t req, uint64_t nodeid, const char *arg, size
 		if (!op->rename)
 			break;
 		op->rename(req, nodeid, name, ((const struct fuse_rename_in *)arg)->newdir, name2,
-			   req->opcode == FUSE_RENAME2 ? ((const struct fuse_rename2_in *)arg)->flags
-						       : 0);
+			   req->opcode == FUSE_RENAME2
+				   ? ((const struct fuse_rename2_in *)arg)->flags
+				   : 0);
 		return;
 	case FUSE_CREATE:
 		if (!op->create)
@@ -529,9 +555,14 @@ static void fuse_process(struct fuse_session *se, size_t len)
 
 	if (len < sizeof(*in) || in->len != len)
 		return; /* not a request: nothing to answer */
-	req = calloc(1, sizeof(*req));
+	req = se->free_reqs;
+	if (req)
+		se->free_reqs = req->next_free;
+	else
+		req = malloc(sizeof(*req));
 	if (!req)
 		return;
+	memset(req, 0, sizeof(*req));
 	req->se = se;
 	req->unique = in->unique;
 	req->opcode = in->opcode;
@@ -667,6 +698,12 @@ void fuse_session_destroy(struct fuse_session *se)
 	if (se->got_init && se->op.destroy)
 		se->op.destroy(se->userdata);
 	fuse_session_unmount(se);
+	while (se->free_reqs) {
+		fuse_req_t req = se->free_reqs;
+
+		se->free_reqs = req->next_free;
+		free(req);
+	}
 	free(se->buf);
 	free(se->reply);
 	free(se);

@@ -96,18 +96,18 @@ struct fuse_kstatfs {
 /* fuse_init_in/out.flags: capabilities (the kernel offers, the server
  * takes).  kestrel offers ASYNC_READ and BIG_WRITES (O_TRUNC comes as a
  * SETATTR of size 0 after OPEN). */
-#define FUSE_ASYNC_READ       (1 << 0)
-#define FUSE_POSIX_LOCKS      (1 << 1)
-#define FUSE_FILE_OPS         (1 << 2)
-#define FUSE_ATOMIC_O_TRUNC   (1 << 3)
-#define FUSE_EXPORT_SUPPORT   (1 << 4)
-#define FUSE_BIG_WRITES       (1 << 5)
-#define FUSE_DONT_MASK        (1 << 6)
-#define FUSE_AUTO_INVAL_DATA  (1 << 12)
-#define FUSE_DO_READDIRPLUS   (1 << 13)
-#define FUSE_WRITEBACK_CACHE  (1 << 16)
-#define FUSE_PARALLEL_DIROPS  (1 << 18)
-#define FUSE_MAX_PAGES        (1 << 22)
+#define FUSE_ASYNC_READ      (1 << 0)
+#define FUSE_POSIX_LOCKS     (1 << 1)
+#define FUSE_FILE_OPS        (1 << 2)
+#define FUSE_ATOMIC_O_TRUNC  (1 << 3)
+#define FUSE_EXPORT_SUPPORT  (1 << 4)
+#define FUSE_BIG_WRITES      (1 << 5)
+#define FUSE_DONT_MASK       (1 << 6)
+#define FUSE_AUTO_INVAL_DATA (1 << 12)
+#define FUSE_DO_READDIRPLUS  (1 << 13)
+#define FUSE_WRITEBACK_CACHE (1 << 16)
+#define FUSE_PARALLEL_DIROPS (1 << 18)
+#define FUSE_MAX_PAGES       (1 << 22)
 
 /* fuse_release_in.release_flags */
 #define FUSE_RELEASE_FLUSH (1 << 0)
@@ -165,8 +165,8 @@ enum fuse_opcode {
  * STATFS: nothing. */
 
 struct fuse_entry_out {
-	uint64_t nodeid;     /* 0: a negative entry (the name does not exist) */
-	uint64_t generation; /* nodeid's generation: (nodeid, generation) is unique for life */
+	uint64_t nodeid;      /* 0: a negative entry (the name does not exist) */
+	uint64_t generation;  /* nodeid's generation: (nodeid, generation) is unique for life */
 	uint64_t entry_valid; /* seconds the name may be cached */
 	uint64_t attr_valid;  /* seconds the attributes may be cached */
 	uint32_t entry_valid_nsec;
@@ -244,7 +244,7 @@ struct fuse_create_in {
 };
 
 struct fuse_open_out {
-	uint64_t fh; /* the server's handle, sent back with the file's requests */
+	uint64_t fh;         /* the server's handle, sent back with the file's requests */
 	uint32_t open_flags; /* FOPEN_* */
 	uint32_t padding;
 };
