@@ -588,6 +588,21 @@ def _(m):
     fatcheck.check_writes(m.output)
 
 
+@test("fuse", "a file whose entry points outside the volume: read(2) gets EIO through the VFS, "
+      "the rest reads fine", cmdline="run=/bin/fscheck,/ exit", timeout=90,
+      ramdisk=fatcheck.entry_outside_image)
+def _(m):
+    m.expect(ROOT_LINE)
+    m.expect(r"^check: done, \d+ failed$", timeout=80)
+    m.expect_exit(35)  # fscheck counts the unreadable file as a failure
+    nodes = fatcheck.check_lines(m.output, "check")
+    bad = [(p, n) for k, p, n, _ in nodes if k == "bad"]
+    assert bad == [("/etc/motd", -5)], \
+        "unreadable files {}, expected /etc/motd with -5 (EIO)".format(bad)
+    fatcheck.compare_tree(nodes, fatcheck.ROOT, fatcheck.IMAGE, skip=("/etc/motd",))
+    fatcheck.check_writes(m.output)
+
+
 @test("fuse", "a refused ramdisk: the server says why, boot carries on without /",
       cmdline="run=hello exit", ramdisk=fatcheck.truncated_image)
 def _(m):
