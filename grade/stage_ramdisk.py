@@ -38,10 +38,11 @@ import re
 import sys
 
 from gradelib import main, test
-from fatcheck import (IMAGE, ROOT, WORK, bad_bpb_image, boot_to_monitor, check_lines,
+from fatcheck import (IMAGE, ROOT, bad_bpb_image, boot_to_monitor, check_lines,
                       check_summary, check_taken_image, check_writes, compare_tree,
                       entry_outside_image, exit_status, frames_after, qmp_args, run,
-                      run_check, take_image, truncated_image, variant_image)
+                      run_check, take_image, truncated_image, variant_image,
+                      variant_paths)
 
 # physmap's bad ranges, in its order, and the errno each must get.
 PHYSMAP_BAD = ["len 0", "unaligned", "past the end", "one page over the end", "before the start",
@@ -165,7 +166,7 @@ def _(m):
 
 def check_variant(m, fat, name):
     phys, size = boot_to_monitor(m)
-    image, root = WORK / "fat{}.img".format(fat), WORK / "fat{}-root".format(fat)
+    image, root = variant_paths(name)
     assert size == image.stat().st_size, "the module is not the FAT{} image".format(fat)
     lines = run_check(m, phys, size, timeout=120)
     assert any(re.match(r"^fatfs: FAT{} volume at ".format(fat), l) for l in lines), \
@@ -180,13 +181,13 @@ def check_variant(m, fat, name):
 
 
 @test("ramdisk", "FAT16 (RAMDISK_FAT=16): reads back, writes, passes fsck.fat", cmdline="noroot",
-      timeout=60, ramdisk=variant_image(16), qemu_args=qmp_args("fat16"))
+      timeout=60, ramdisk=variant_image(16, "fat16"), qemu_args=qmp_args("fat16"))
 def _(m):
     check_variant(m, 16, "fat16")
 
 
 @test("ramdisk", "FAT32 (RAMDISK_FAT=32): reads back, writes, passes fsck.fat", cmdline="noroot",
-      timeout=90, ramdisk=variant_image(32), qemu_args=qmp_args("fat32"))
+      timeout=90, ramdisk=variant_image(32, "fat32"), qemu_args=qmp_args("fat32"))
 def _(m):
     check_variant(m, 32, "fat32")
 
