@@ -188,9 +188,17 @@ static void test_cmdline(void)
 static void test_descriptors(void)
 {
 	char buf[16];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), fd2, fd3;
+	/* musl's open sets FD_CLOEXEC itself after the call (for old
+	 * kernels): ask the kernel directly, to see what it does. */
+	int fd = (int)syscall(SYS_open, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0), fd2, fd3;
 
 	expect_val("F_GETFD after open(O_CLOEXEC)", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	fd2 = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+	expect_val("F_GETFD after openat(O_CLOEXEC)", fcntl(fd2, F_GETFD), FD_CLOEXEC);
+	close(fd2);
+	fd2 = (int)syscall(SYS_open, "/dev/null", O_RDONLY, 0);
+	expect_val("F_GETFD after open without O_CLOEXEC", fcntl(fd2, F_GETFD), 0);
+	close(fd2);
 	fd2 = dup(fd);
 	expect_val("F_GETFD of its dup", fcntl(fd2, F_GETFD), 0);
 	expect_val("read(fd, 10)", read(fd, buf, 10), 10);
