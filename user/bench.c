@@ -14,12 +14,27 @@
  * them with other kernels measured the same way, not with real hardware.
  *
  * `bench NAME...` runs only the named benchmarks.  Later stages add fork,
- * exec, pipe, context switch and file read here.
+ * exec, pipe and context switch here.
+ *
+ * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
+ * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
+ * (warm: from the page cache), 4 KiB preads of pages of DIR/LARGE never
+ * read before (cold: each one a request to the server), then the rest of
+ * LARGE read in 64 KiB pieces (cold) and all of it again (warm), in MB/s
+ * at one guest instruction per nanosecond (QEMU's -icount shift=0):
+ *
+ *     run=hellofs,/mnt&bench,--fs,/mnt,numbers,big,--umount exit
+ *
+ * SMALL must have 4 KiB, LARGE at least 1.2 MiB (300 cold pages).
+ * --umount unmounts DIR at the end (so that hellofs exits).
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,14 +98,51 @@ static void op_nothing(void)
 {
 }
 
+/* The file system's benchmarks (--fs). */
+static char fs_small[256], fs_large[256];
+static int fs_small_fd = -1, fs_large_fd = -1;
+static off_t fs_cold_off;
+static char fs_buf[65536];
+
+static void op_fs_stat(void)
+{
+	struct stat st;
+
+	stat(fs_small, &st);
+}
+
+static void op_fs_open_close(void)
+{
+	close(open(fs_small, O_RDONLY));
+}
+
+static void op_fs_read_warm(void)
+{
+	pread(fs_small_fd, fs_buf, 4096, 0);
+}
+
+static void op_fs_read_cold(void)
+{
+	pread(fs_large_fd, fs_buf, 4096, fs_cold_off);
+	fs_cold_off += 4096;
+}
+
 static const struct bench {
 	const char *name;
 	void (*op)(void);
 	int iterations;
+	int fs; /* needs --fs */
 } benches[] = {
-	{ "loop_overhead", op_nothing, 2000 },   { "null_syscall", op_null_syscall, 2000 },
-	{ "enosys_syscall", op_enosys, 2000 },   { "clock_gettime", op_clock_gettime, 1000 },
-	{ "sched_yield", op_sched_yield, 1000 }, { "mmap_touch_munmap", op_mmap_touch_munmap, 200 },
+	{ "loop_overhead", op_nothing, 2000, 0 },
+	{ "null_syscall", op_null_syscall, 2000, 0 },
+	{ "enosys_syscall", op_enosys, 2000, 0 },
+	{ "clock_gettime", op_clock_gettime, 1000, 0 },
+	{ "sched_yield", op_sched_yield, 1000, 0 },
+	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0 },
+	{ "fs_stat", op_fs_stat, 200, 1 },
+	{ "fs_open_close", op_fs_open_close, 200, 1 },
+	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1 },
+	{ "fs_read_4k_cold", op_fs_read_cold, 100, 1 },
 };
 
 static uint64_t run(const struct bench *b)
@@ -119,11 +171,68 @@ static int wanted(const char *name, int argc, char *argv[])
 	return 0;
 }
 
+/* Read fd from off to its end in 64 KiB pieces: MB/s at 1 instruction/ns. */
+static uint64_t fs_seq_read(int fd, off_t off)
+{
+	uint64_t bytes = 0, start = rdtsc();
+	ssize_t n;
+
+	while ((n = pread(fd, fs_buf, sizeof(fs_buf), off)) > 0) {
+		bytes += (uint64_t)n;
+		off += n;
+	}
+	return bytes * 1000 / (rdtsc() - start + 1);
+}
+
+/* --fs DIR SMALL LARGE [--umount]: open the files; the arguments used. */
+static int fs_setup(int argc, char *argv[], const char **umount_dir)
+{
+	if (argc < 5 || strcmp(argv[1], "--fs") != 0)
+		return 0;
+	snprintf(fs_small, sizeof(fs_small), "%s/%s", argv[2], argv[3]);
+	snprintf(fs_large, sizeof(fs_large), "%s/%s", argv[2], argv[4]);
+	for (int i = 0; i < 500; i++) { /* a server started with us may not be there yet */
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		fs_small_fd = open(fs_small, O_RDONLY);
+		if (fs_small_fd >= 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	fs_large_fd = open(fs_large, O_RDONLY);
+	if (fs_small_fd < 0 || fs_large_fd < 0)
+		printf("bench: cannot open %s or %s\n", fs_small, fs_large);
+	if (argc > 5 && strcmp(argv[5], "--umount") == 0) {
+		*umount_dir = argv[2];
+		return 5;
+	}
+	return 4;
+}
+
 int main(int argc, char *argv[])
 {
+	const char *umount_dir = NULL;
+	int used = fs_setup(argc, argv, &umount_dir);
+	int fs = fs_small_fd >= 0 && fs_large_fd >= 0;
+
+	argv[used] = argv[0]; /* the benchmark names follow, as without --fs */
+	argc -= used;
+	argv += used;
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if (wanted(benches[i].name, argc, argv))
+		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
+	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
+		printf("bench: fs_seq_read_cold_MBps %llu\n",
+		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));
+		printf("bench: fs_seq_read_warm_MBps %llu\n",
+		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
+	}
+	if (fs_small_fd >= 0)
+		close(fs_small_fd);
+	if (fs_large_fd >= 0)
+		close(fs_large_fd);
+	if (umount_dir && umount2(umount_dir, 0) != 0)
+		printf("bench: cannot unmount %s\n", umount_dir);
 	return 0;
 }

@@ -40,4 +40,9 @@
 #define ENOSYS       38 /* function not implemented */
 #define ENOTEMPTY    39 /* directory not empty */
 
+/* What a FUSE connection's callers get from a server that is gone or refused it. */
+#define EPROTO       71  /* protocol error */
+#define ENOTCONN     107 /* not connected */
+#define ECONNREFUSED 111 /* connection refused */
+
 #endif

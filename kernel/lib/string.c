@@ -10,10 +10,18 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/*
+ * Eight bytes a step, then the rest byte by byte: under QEMU's -icount every
+ * iteration of a rep instruction counts as one instruction, so a 4 KiB copy
+ * (a page-cache read, say) costs 512 of them instead of 4096.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	size_t words = n / 8, rest = n % 8;
+
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(rest) : : "memory");
 	return dst;
 }
 

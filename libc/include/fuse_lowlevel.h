@@ -24,13 +24,29 @@
  * reads one request at a time from the device, calls the callback for its
  * opcode and returns when the filesystem is unmounted (0) or the device
  * fails (-errno).  Every callback must answer its request exactly once with
- * one of the fuse_reply_* functions (forget: fuse_reply_none); a callback
- * left NULL answers -ENOSYS (getattr of the root, and init, have defaults).
- * Node ids are the server's: FUSE_ROOT_ID (1) is the root, any other is a
- * number the server gave in a fuse_entry_param; the kernel sends FORGET with
- * the number of lookups to drop when it no longer needs one.
+ * one of the fuse_reply_* functions (forget: fuse_reply_none), during the
+ * callback or later (a fuse_req_t stays valid until it is answered, so a
+ * server may hold a request and answer others first).  A callback left
+ * NULL answers ENOSYS, except as in libfuse: open and opendir succeed with
+ * fh 0, release, releasedir and forget succeed, getattr of the root says
+ * "a directory, 0755", statfs reports an empty filesystem, init accepts
+ * what the kernel offers.  Node ids are the server's: FUSE_ROOT_ID (1) is
+ * the root, any other is a number the server gave in a fuse_entry_param;
+ * the kernel sends FORGET with the number of lookups to drop when it no
+ * longer needs one (it keeps up to 64 unused nodes of a mount, with their
+ * cached pages, before forgetting the oldest).
  *
- * The protocol under it is <os/fuse_kernel.h>, Linux FUSE's wire format.
+ * Caching: the kernel keeps a file's data in its page cache across opens
+ * when open's reply sets keep_cache, drops it at open otherwise, and
+ * bypasses it for direct_io; attributes and names are trusted for the
+ * timeouts given.  Writes are sent at once (write-through), at most
+ * conn->max_write bytes each.  O_TRUNC arrives as a setattr of size 0
+ * after open.  fuse_conn_info's capable and want are the FUSE_* flags of
+ * <os/fuse_kernel.h> (FUSE_ASYNC_READ, FUSE_BIG_WRITES, ...).
+ *
+ * The protocol under it is <os/fuse_kernel.h>, Linux FUSE's wire format;
+ * the library is libc/src/fuse/fuse_lowlevel.c, the example server
+ * user/hellofs.c.
  */
 #ifndef _FUSE_LOWLEVEL_H
 #define _FUSE_LOWLEVEL_H

@@ -1,0 +1,956 @@
+/*
+ * FUSE inodes and files: the VFS's operations (vfs.h) as requests to the
+ * server (fuse.c sends them).
+ *
+ * An inode of a FUSE fs is numbered by the server's nodeid; its priv is a
+ * struct fuse_inode:
+ *
+ *   nlookup   how many LOOKUP (CREATE, MKDIR) replies named it: when the
+ *             VFS lets the inode go (evict), FORGET tells the server to
+ *             drop that many, so both sides agree on which ids are alive
+ *   attr      the attributes of the last reply, trusted until
+ *             attr_expires (the reply's attr_valid, in timer ticks)
+ *   cache     its file data (pcache.h), kept across opens when the
+ *             server's OPEN reply says FOPEN_KEEP_CACHE, dropped at open
+ *             otherwise, and bypassed by FOPEN_DIRECT_IO files
+ *
+ * Reading a cached file copies straight from the cached pages to the
+ * caller; a page not cached is read with one READ of every missing page
+ * the call covers (at most FUSE_MAX_PAGES_PER_REQ), straight into fresh
+ * pages that then join the cache.  Writes go through to the server at
+ * once (one WRITE per max_write bytes); what the server took is copied
+ * into the cached pages too, so a write acknowledged is never lost and a
+ * read after it sees it.  A size that changes (setattr, a reply's
+ * attributes) drops the pages from the new end on; a nodeid that comes
+ * back with another generation is another file: its pages go.
+ *
+ * The VFS frees an inode no one holds; FUSE keeps its fuse_inode, pages
+ * and all, on the connection's retained list (an inode cache) and forgets
+ * it only when the list is full, so a file read again later, or stat'ed
+ * again, costs one LOOKUP and no READ.
+ *
+ * An open file's priv is a struct fuse_file: the server's handle (fh) and
+ * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
+ * process's pid (fuse_req_init).
+ */
+#include "fs/fuse.h"
+#include <errno.h>
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/timer.h"
+#include "fs/pcache.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+
+struct fuse_inode {
+	uint64_t nodeid;
+	uint64_t nlookup;
+	uint64_t generation;
+	uint64_t attr_expires; /* timer tick */
+	struct vfs_attr attr;
+	struct pcache cache;
+	struct list_node retained_node; /* in conn->retained once evicted */
+};
+
+/* Evicted files kept for their next lookup, at most (per connection). */
+#define FUSE_RETAIN_MAX 64
+
+struct fuse_file {
+	uint64_t fh;
+	uint32_t open_flags; /* FOPEN_* */
+};
+
+static const struct inode_ops fuse_inode_ops;
+static const struct file_ops fuse_file_ops;
+static const struct file_ops fuse_dir_ops;
+
+static struct fuse_inode *fuse_inode(struct inode *ino)
+{
+	return ino->priv;
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+/* Ticks from now until a reply's validity (seconds, nanoseconds) ends. */
+static uint64_t fuse_expiry(uint64_t sec, uint32_t nsec)
+{
+	uint64_t ticks = sec > 1000000 ? 1000000 * TIMER_HZ
+				       : sec * TIMER_HZ + nsec / (1000000000 / TIMER_HZ);
+
+	return timer_ticks() + ticks;
+}
+
+/* Take the attributes of a reply; a size that changed drops the pages
+ * from the smaller end on. */
+static void fuse_set_attr(struct inode *ino, const struct fuse_attr *a, uint64_t valid,
+			  uint32_t valid_nsec)
+{
+	struct fuse_inode *fi = fuse_inode(ino);
+	struct vfs_attr *v = &fi->attr;
+
+	v->ino = a->ino;
+	v->mode = a->mode;
+	v->nlink = a->nlink;
+	v->size = a->size;
+	v->blocks = a->blocks;
+	v->blksize = a->blksize ? a->blksize : 4096;
+	v->rdev = a->rdev;
+	v->atime = (struct vfs_time){ (int64_t)a->atime, a->atimensec };
+	v->mtime = (struct vfs_time){ (int64_t)a->mtime, a->mtimensec };
+	v->ctime = (struct vfs_time){ (int64_t)a->ctime, a->ctimensec };
+	if (S_ISREG(a->mode) && a->size != ino->size)
+		pcache_truncate(&fi->cache, MIN(a->size, ino->size) / PAGE_SIZE);
+	ino->mode = a->mode;
+	ino->size = a->size;
+	fi->attr_expires = fuse_expiry(valid, valid_nsec);
+}
+
+/* Tell the server the kernel is done with nlookup lookups of nodeid. */
+static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nlookup)
+{
+	struct fuse_req *req = kmalloc(sizeof(*req) + sizeof(struct fuse_forget_in));
+	struct fuse_forget_in *fin = (void *)(req + 1);
+
+	if (!req)
+		return; /* the server keeps the node: a leak on its side only */
+	fuse_req_init(req, FUSE_FORGET, nodeid);
+	fin->nlookup = nlookup;
+	fuse_req_in(req, fin, sizeof(*fin));
+	req->noreply = true;
+	fuse_request_send_async(c, req);
+}
+
+/*
+ * Retained files, FUSE's inode cache.  An evicted inode keeps its
+ * fuse_inode (pages, lookup count) on its connection's retained list,
+ * unforgotten, so the server cannot give the nodeid to another file; the
+ * next lookup naming the nodeid takes it back with its pages (and a stat
+ * of a file no one holds costs one LOOKUP, not a LOOKUP and a FORGET).
+ * The list holds FUSE_RETAIN_MAX files, the oldest forgotten first;
+ * unmounting drops them all.
+ */
+static struct fuse_inode *fuse_take_retained(struct fuse_conn *c, uint64_t nodeid)
+{
+	uint64_t flags = irq_save();
+	struct fuse_inode *found = NULL;
+
+	list_for_each(n, &c->retained) {
+		struct fuse_inode *fi = list_entry(n, struct fuse_inode, retained_node);
+
+		if (fi->nodeid == nodeid) {
+			list_remove(&fi->retained_node);
+			c->nretained--;
+			found = fi;
+			break;
+		}
+	}
+	irq_restore(flags);
+	return found;
+}
+
+static void fuse_forget_inode(struct fuse_conn *c, struct fuse_inode *fi)
+{
+	if (c && fi->nlookup > 0)
+		fuse_send_forget(c, fi->nodeid, fi->nlookup);
+	pcache_clear(&fi->cache);
+	kfree(fi);
+}
+
+static void fuse_retain(struct fuse_conn *c, struct fuse_inode *fi)
+{
+	struct fuse_inode *oldest = NULL;
+	uint64_t flags = irq_save();
+
+	list_push_back(&c->retained, &fi->retained_node);
+	if (++c->nretained > FUSE_RETAIN_MAX) {
+		oldest = list_entry(list_pop_front(&c->retained), struct fuse_inode, retained_node);
+		c->nretained--;
+	}
+	irq_restore(flags);
+	if (oldest)
+		fuse_forget_inode(c, oldest);
+}
+
+void fuse_drop_retained(struct fuse_conn *c)
+{
+	struct list_node *n;
+
+	for (;;) {
+		uint64_t flags = irq_save();
+
+		n = list_pop_front(&c->retained);
+		if (n)
+			c->nretained--;
+		irq_restore(flags);
+		if (!n)
+			break;
+		fuse_forget_inode(NULL, list_entry(n, struct fuse_inode, retained_node));
+	}
+}
+
+/*
+ * The inode a LOOKUP, CREATE or MKDIR reply names, with a reference; the
+ * reply counts as one lookup of it.  NULL if out of memory (then the
+ * server is told to forget it at once).
+ */
+static struct inode *fuse_entry_inode(struct fs *fs, struct fuse_conn *c,
+				      const struct fuse_entry_out *e)
+{
+	bool is_new;
+	struct inode *ino = inode_get(fs, e->nodeid, &is_new);
+	struct fuse_inode *fi;
+
+	if (ino && is_new) {
+		fi = fuse_take_retained(c, e->nodeid);
+		/* The size its pages were cached under: a change drops them. */
+		ino->size = fi ? fi->attr.size : e->attr.size;
+		if (!fi) {
+			fi = kcalloc(1, sizeof(*fi));
+			if (fi) {
+				pcache_init(&fi->cache);
+				list_node_init(&fi->retained_node);
+				fi->nodeid = e->nodeid;
+				fi->generation = e->generation;
+			}
+		}
+		if (!fi) {
+			inode_put(ino); /* evict finds no fuse_inode */
+			ino = NULL;
+		} else {
+			ino->priv = fi;
+			ino->ops = &fuse_inode_ops;
+			ino->fops = S_ISDIR(e->attr.mode) ? &fuse_dir_ops : &fuse_file_ops;
+		}
+	}
+	if (!ino) {
+		fuse_send_forget(c, e->nodeid, 1);
+		return NULL;
+	}
+	fi = fuse_inode(ino);
+	fi->nlookup++;
+	if (fi->generation != e->generation) {
+		pcache_clear(&fi->cache); /* the same nodeid, another file */
+		fi->generation = e->generation;
+	}
+	fuse_set_attr(ino, &e->attr, e->attr_valid, e->attr_valid_nsec);
+	return ino;
+}
+
+struct inode *fuse_inode_root(struct fs *fs, uint32_t rootmode)
+{
+	bool is_new;
+	struct inode *ino = inode_get(fs, FUSE_ROOT_ID, &is_new);
+	struct fuse_inode *fi = kcalloc(1, sizeof(*fi));
+
+	if (!ino || !fi) {
+		kfree(fi);
+		if (ino)
+			inode_put(ino);
+		return NULL;
+	}
+	pcache_init(&fi->cache);
+	list_node_init(&fi->retained_node);
+	fi->nodeid = FUSE_ROOT_ID;
+	ino->priv = fi;
+	ino->mode = rootmode;
+	ino->ops = &fuse_inode_ops;
+	ino->fops = &fuse_dir_ops;
+	fi->attr.ino = FUSE_ROOT_ID;
+	fi->attr.mode = rootmode;
+	fi->attr.nlink = 2;
+	return ino;
+}
+
+/* ---- inode operations ------------------------------------------------------- */
+
+static int fuse_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	struct fuse_conn *c = fuse_conn_get(dir);
+	struct fuse_entry_out e;
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, FUSE_LOOKUP, dir->ino);
+	fuse_req_in(&req, name, strlen(name) + 1);
+	fuse_req_out(&req, &e, sizeof(e));
+	err = fuse_request_send(c, &req);
+	if (!err && e.nodeid == 0)
+		err = -ENOENT; /* a negative entry */
+	if (!err) {
+		*out = fuse_entry_inode(dir->fs, c, &e);
+		if (!*out)
+			err = -ENOMEM;
+	}
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_getattr(struct inode *ino, struct vfs_attr *attr)
+{
+	struct fuse_inode *fi = fuse_inode(ino);
+	struct fuse_getattr_in in = { 0 };
+	struct fuse_attr_out out;
+	struct fuse_conn *c;
+	struct fuse_req req;
+	int err;
+
+	if (timer_ticks() < fi->attr_expires) {
+		*attr = fi->attr;
+		return 0;
+	}
+	c = fuse_conn_get(ino);
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, FUSE_GETATTR, ino->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_out(&req, &out, sizeof(out));
+	err = fuse_request_send(c, &req);
+	fuse_conn_put(c);
+	if (err)
+		return err;
+	fuse_set_attr(ino, &out.attr, out.attr_valid, out.attr_valid_nsec);
+	*attr = fi->attr;
+	return 0;
+}
+
+static int fuse_setattr(struct inode *ino, const struct vfs_setattr *set, struct file *f)
+{
+	struct fuse_conn *c = fuse_conn_get(ino);
+	struct fuse_setattr_in in = { 0 };
+	struct fuse_attr_out out;
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	if (set->valid & VFS_SET_MODE) {
+		in.valid |= FATTR_MODE;
+		in.mode = set->mode;
+	}
+	if (set->valid & VFS_SET_SIZE) {
+		in.valid |= FATTR_SIZE;
+		in.size = set->size;
+	}
+	if (set->valid & VFS_SET_ATIME) {
+		in.valid |= FATTR_ATIME;
+		in.atime = (uint64_t)set->atime.sec;
+		in.atimensec = (uint32_t)set->atime.nsec;
+	}
+	if (set->valid & VFS_SET_MTIME) {
+		in.valid |= FATTR_MTIME;
+		in.mtime = (uint64_t)set->mtime.sec;
+		in.mtimensec = (uint32_t)set->mtime.nsec;
+	}
+	if (f && f->priv && S_ISREG(ino->mode)) {
+		in.valid |= FATTR_FH;
+		in.fh = ((struct fuse_file *)f->priv)->fh;
+	}
+	fuse_req_init(&req, FUSE_SETATTR, ino->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_out(&req, &out, sizeof(out));
+	err = fuse_request_send(c, &req);
+	fuse_conn_put(c);
+	if (set->valid & VFS_SET_SIZE)
+		pcache_truncate(&fuse_inode(ino)->cache, set->size / PAGE_SIZE);
+	if (err)
+		return err;
+	fuse_set_attr(ino, &out.attr, out.attr_valid, out.attr_valid_nsec);
+	return 0;
+}
+
+/* Make f an open file of ino from an OPEN (OPENDIR, CREATE) reply. */
+static int fuse_file_setup(struct inode *ino, struct file *f, const struct fuse_open_out *o)
+{
+	struct fuse_file *ff = kmalloc(sizeof(*ff));
+
+	if (!ff)
+		return -ENOMEM;
+	ff->fh = o->fh;
+	ff->open_flags = o->open_flags;
+	f->priv = ff;
+	f->ops = S_ISDIR(ino->mode) ? &fuse_dir_ops : &fuse_file_ops;
+	if (S_ISREG(ino->mode) && !(o->open_flags & FOPEN_KEEP_CACHE))
+		pcache_clear(&fuse_inode(ino)->cache);
+	return 0;
+}
+
+/* Release the server's handle of a file whose open failed after all. */
+static void fuse_send_release(struct fuse_conn *c, struct inode *ino, uint64_t fh,
+			      unsigned int flags);
+
+static int fuse_open(struct inode *ino, struct file *f)
+{
+	struct fuse_conn *c = fuse_conn_get(ino);
+	struct fuse_open_in in = { 0 };
+	struct fuse_open_out out = { 0 };
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	in.flags = f->flags & ~(unsigned int)(O_CREAT | O_EXCL | O_NOCTTY);
+	fuse_req_init(&req, S_ISDIR(ino->mode) ? FUSE_OPENDIR : FUSE_OPEN, ino->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_out(&req, &out, sizeof(out));
+	err = fuse_request_send(c, &req); /* O_TRUNC: the VFS's setattr follows */
+	if (!err) {
+		err = fuse_file_setup(ino, f, &out);
+		if (err)
+			fuse_send_release(c, ino, out.fh, in.flags);
+	}
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_create(struct inode *dir, const char *name, uint32_t mode, struct file *f,
+		       struct inode **out)
+{
+	struct fuse_conn *c = fuse_conn_get(dir);
+	struct fuse_create_in in = { 0 };
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	struct fuse_req req;
+	struct inode *ino;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	in.flags = f->flags & ~(unsigned int)(O_NOCTTY);
+	in.mode = S_IFREG | (mode & 07777);
+	fuse_req_init(&req, FUSE_CREATE, dir->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_in(&req, name, strlen(name) + 1);
+	fuse_req_out(&req, &e, sizeof(e));
+	fuse_req_out(&req, &o, sizeof(o));
+	err = fuse_request_send(c, &req);
+	if (!err && (e.nodeid == 0 || !S_ISREG(e.attr.mode)))
+		err = -EIO;
+	if (!err) {
+		ino = fuse_entry_inode(dir->fs, c, &e);
+		if (!ino) {
+			fuse_send_release(c, NULL, o.fh, in.flags);
+			err = -ENOMEM;
+		} else {
+			o.open_flags |= FOPEN_KEEP_CACHE; /* new: nothing stale to drop */
+			err = fuse_file_setup(ino, f, &o);
+			if (err) {
+				fuse_send_release(c, ino, o.fh, in.flags);
+				inode_put(ino);
+			} else {
+				*out = ino;
+			}
+		}
+	}
+	fuse_conn_put(c);
+	return err;
+}
+
+/* A request that names a child of dir and answers with no data. */
+static int fuse_dir_request(struct inode *dir, uint32_t opcode, const char *name)
+{
+	struct fuse_conn *c = fuse_conn_get(dir);
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, opcode, dir->ino);
+	fuse_req_in(&req, name, strlen(name) + 1);
+	err = fuse_request_send(c, &req);
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_mkdir(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct fuse_conn *c = fuse_conn_get(dir);
+	struct fuse_mkdir_in in = { .mode = mode & 07777 };
+	struct fuse_entry_out e;
+	struct fuse_req req;
+	struct inode *ino;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, FUSE_MKDIR, dir->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_in(&req, name, strlen(name) + 1);
+	fuse_req_out(&req, &e, sizeof(e));
+	err = fuse_request_send(c, &req);
+	if (!err && e.nodeid != 0) {
+		/* The reply counts as a lookup: take it, and let the inode go
+		 * (evict forgets it). */
+		ino = fuse_entry_inode(dir->fs, c, &e);
+		if (ino)
+			inode_put(ino);
+	}
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_unlink(struct inode *dir, const char *name)
+{
+	return fuse_dir_request(dir, FUSE_UNLINK, name);
+}
+
+static int fuse_rmdir(struct inode *dir, const char *name)
+{
+	return fuse_dir_request(dir, FUSE_RMDIR, name);
+}
+
+static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
+		       unsigned int flags)
+{
+	struct fuse_conn *c = fuse_conn_get(odir);
+	struct fuse_rename2_in in2 = { .newdir = ndir->ino, .flags = flags };
+	struct fuse_rename_in in = { .newdir = ndir->ino };
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, flags ? FUSE_RENAME2 : FUSE_RENAME, odir->ino);
+	if (flags)
+		fuse_req_in(&req, &in2, sizeof(in2));
+	else
+		fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_in(&req, oname, strlen(oname) + 1);
+	fuse_req_in(&req, nname, strlen(nname) + 1);
+	err = fuse_request_send(c, &req);
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_statfs(struct inode *ino, struct vfs_statfs *st)
+{
+	struct fuse_conn *c = fuse_conn_get(ino);
+	struct fuse_statfs_out out;
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	fuse_req_init(&req, FUSE_STATFS, ino->ino);
+	fuse_req_out(&req, &out, sizeof(out));
+	err = fuse_request_send(c, &req);
+	fuse_conn_put(c);
+	if (err)
+		return err;
+	*st = (struct vfs_statfs){
+		.type = FUSE_SUPER_MAGIC,
+		.bsize = out.st.bsize,
+		.blocks = out.st.blocks,
+		.bfree = out.st.bfree,
+		.bavail = out.st.bavail,
+		.files = out.st.files,
+		.ffree = out.st.ffree,
+		.namelen = out.st.namelen,
+		.frsize = out.st.frsize ? out.st.frsize : out.st.bsize,
+	};
+	return 0;
+}
+
+/* The VFS is done with ino: keep it (and its pages) for the next lookup;
+ * the oldest kept is forgotten. */
+static void fuse_evict(struct inode *ino)
+{
+	struct fuse_inode *fi = fuse_inode(ino);
+	struct fuse_conn *c;
+
+	if (!fi)
+		return;
+	ino->priv = NULL;
+	c = fuse_conn_get(ino);
+	if (c && c->connected && fi->nlookup > 0)
+		fuse_retain(c, fi);
+	else
+		fuse_forget_inode(c, fi);
+	if (c)
+		fuse_conn_put(c);
+}
+
+static const struct inode_ops fuse_inode_ops = {
+	.lookup = fuse_lookup,
+	.getattr = fuse_getattr,
+	.setattr = fuse_setattr,
+	.open = fuse_open,
+	.create = fuse_create,
+	.mkdir = fuse_mkdir,
+	.unlink = fuse_unlink,
+	.rmdir = fuse_rmdir,
+	.rename = fuse_rename,
+	.statfs = fuse_statfs,
+	.evict = fuse_evict,
+};
+
+/* ---- reading -------------------------------------------------------------- */
+
+/* READ size bytes at off into the pieces of out (nout of them): bytes
+ * read (short at the end of the file) or -errno. */
+static int64_t fuse_send_read(struct fuse_conn *c, struct file *f, uint64_t off,
+			      struct fuse_arg *out, int nout)
+{
+	struct fuse_file *ff = f->priv;
+	struct fuse_read_in in = { .fh = ff->fh, .offset = off, .flags = f->flags };
+	struct fuse_req req;
+	int err;
+
+	fuse_req_init(&req, FUSE_READ, f->inode->ino);
+	for (int i = 0; i < nout; i++) {
+		fuse_req_out(&req, out[i].ptr, out[i].size);
+		in.size += (uint32_t)out[i].size;
+	}
+	fuse_req_in(&req, &in, sizeof(in));
+	req.out_var = true;
+	err = fuse_request_send(c, &req);
+	return err ? err : (int64_t)req.out_len;
+}
+
+/*
+ * Read pages [index, index + n) of f's file from the server into the
+ * cache.  Returns 0 when they are cached, 1 at the end of the file (the
+ * server had nothing at index), or -errno.
+ */
+static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, size_t n)
+{
+	struct inode *ino = f->inode;
+	struct fuse_inode *fi = fuse_inode(ino);
+	struct fuse_arg pages[FUSE_MAX_PAGES_PER_REQ];
+	uint64_t gen = pcache_gen(&fi->cache);
+	uint64_t off = index * PAGE_SIZE;
+	size_t got = 0, i;
+	int64_t r;
+
+	n = MIN(n, FUSE_MAX_PAGES_PER_REQ);
+	for (i = 0; i < n; i++) {
+		pages[i] = (struct fuse_arg){ pcache_page_alloc(), PAGE_SIZE };
+		if (!pages[i].ptr)
+			break;
+	}
+	if (i == 0)
+		return -ENOMEM;
+	n = i;
+	r = fuse_send_read(c, f, off, pages, (int)n);
+	if (r > 0)
+		got = (size_t)r;
+	if (r >= 0 && got < n * PAGE_SIZE && off + got < ino->size)
+		ino->size = off + got; /* a short read: the file is shorter */
+	for (i = 0; i < n; i++) {
+		if (i * PAGE_SIZE < got)
+			pcache_insert(&fi->cache, index + i, pages[i].ptr, gen);
+		else
+			pcache_page_free(pages[i].ptr);
+	}
+	if (r < 0)
+		return (int)r;
+	return got == 0;
+}
+
+/* Read through the cache: copy cached pages, fill the missing ones. */
+static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	struct inode *ino = f->inode;
+	struct fuse_inode *fi = fuse_inode(ino);
+	size_t done = 0;
+
+	while (done < count && pos + done < ino->size) {
+		uint64_t at = pos + done;
+		size_t in_page = at % PAGE_SIZE;
+		size_t n = MIN(MIN(count - done, PAGE_SIZE - in_page), ino->size - at);
+		const uint8_t *page = pcache_find(&fi->cache, at / PAGE_SIZE);
+		struct fuse_conn *c;
+		int err;
+
+		if (page) {
+			if (vbuf_to(buf, done, page + in_page, n) != 0)
+				return done ? (int64_t)done : -EFAULT;
+			done += n;
+			continue;
+		}
+		c = fuse_conn_get(ino);
+		if (!c)
+			return done ? (int64_t)done : -ENOTCONN;
+		err = fuse_fill_pages(c, f, at / PAGE_SIZE,
+				      ALIGN_UP(MIN(pos + count, ino->size), PAGE_SIZE) / PAGE_SIZE -
+					      at / PAGE_SIZE);
+		fuse_conn_put(c);
+		if (err < 0)
+			return done ? (int64_t)done : err;
+		if (err > 0)
+			break;
+	}
+	return (int64_t)done;
+}
+
+/* FOPEN_DIRECT_IO: every read goes to the server, through a bounce buffer. */
+static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	struct fuse_conn *c = fuse_conn_get(f->inode);
+	size_t chunk = MIN(count, (size_t)FUSE_MAX_IO);
+	void *bounce = c ? kmalloc(chunk) : NULL;
+	size_t done = 0;
+	int64_t err = 0;
+
+	while (bounce && done < count) {
+		struct fuse_arg out = { bounce, MIN(chunk, count - done) };
+		int64_t r = fuse_send_read(c, f, pos + done, &out, 1);
+
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		if (vbuf_to(buf, done, bounce, (size_t)r) != 0) {
+			err = -EFAULT;
+			break;
+		}
+		done += (size_t)r;
+		if ((size_t)r < out.size)
+			break;
+	}
+	if (!bounce)
+		err = c ? -ENOMEM : -ENOTCONN;
+	kfree(bounce);
+	if (c)
+		fuse_conn_put(c);
+	return done ? (int64_t)done : err;
+}
+
+static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	struct fuse_file *ff = f->priv;
+	struct inode *ino = f->inode;
+
+	if (count == 0)
+		return 0;
+	if (ff->open_flags & FOPEN_DIRECT_IO)
+		return fuse_direct_read(f, buf, count, pos);
+	if (pos + count > ino->size && timer_ticks() >= fuse_inode(ino)->attr_expires) {
+		struct vfs_attr attr;
+		int err = fuse_getattr(ino, &attr); /* it may have grown */
+
+		if (err)
+			return err;
+	}
+	return fuse_cached_read(f, buf, count, pos);
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* WRITE n bytes of data at off: bytes the server took, or -errno. */
+static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off, const void *data,
+			       size_t n)
+{
+	struct fuse_file *ff = f->priv;
+	struct fuse_write_in in = {
+		.fh = ff->fh, .offset = off, .size = (uint32_t)n, .flags = f->flags
+	};
+	struct fuse_write_out out;
+	struct fuse_req req;
+	int err;
+
+	fuse_req_init(&req, FUSE_WRITE, f->inode->ino);
+	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_in(&req, data, n);
+	fuse_req_out(&req, &out, sizeof(out));
+	err = fuse_request_send(c, &req);
+	if (err)
+		return err;
+	return out.size > n ? -EIO : (int64_t)out.size;
+}
+
+/* Write through: each chunk goes to the server, then into the cache. */
+static int64_t fuse_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	struct inode *ino = f->inode;
+	struct fuse_inode *fi = fuse_inode(ino);
+	struct fuse_conn *c = fuse_conn_get(ino);
+	size_t chunk = c ? MIN(count, (size_t)c->max_write) : 0;
+	void *bounce = chunk ? kmalloc(chunk) : NULL;
+	size_t done = 0;
+	int64_t err = 0;
+
+	if (!c)
+		return -ENOTCONN;
+	if (count == 0 || !bounce) {
+		fuse_conn_put(c);
+		return count == 0 ? 0 : -ENOMEM;
+	}
+	while (done < count) {
+		size_t n = MIN(chunk, count - done);
+		int64_t w;
+
+		if (vbuf_from(buf, done, bounce, n) != 0) {
+			err = -EFAULT;
+			break;
+		}
+		w = fuse_send_write(c, f, pos + done, bounce, n);
+		if (w < 0) {
+			err = w;
+			break;
+		}
+		pcache_write(&fi->cache, pos + done, bounce, (size_t)w);
+		done += (size_t)w;
+		if (pos + done > ino->size)
+			ino->size = pos + done;
+		fi->attr_expires = 0; /* mtime, blocks changed */
+		if ((size_t)w < n)
+			break;
+	}
+	kfree(bounce);
+	fuse_conn_put(c);
+	return done ? (int64_t)done : err;
+}
+
+/* ---- open files ------------------------------------------------------------ */
+
+/* FLUSH or FSYNC: a request about f's handle with no reply data; ENOSYS
+ * means the server does not need them (and is not asked again). */
+static int fuse_file_sync(struct file *f, uint32_t opcode)
+{
+	struct fuse_conn *c = fuse_conn_get(f->inode);
+	struct fuse_file *ff = f->priv;
+	struct fuse_flush_in fl = { .fh = ff->fh };
+	struct fuse_fsync_in fs = { .fh = ff->fh };
+	struct fuse_req req;
+	int err;
+
+	if (!c)
+		return -ENOTCONN;
+	if ((opcode == FUSE_FLUSH && c->no_flush) || (opcode == FUSE_FSYNC && c->no_fsync)) {
+		fuse_conn_put(c);
+		return 0;
+	}
+	fuse_req_init(&req, opcode, f->inode->ino);
+	if (opcode == FUSE_FLUSH)
+		fuse_req_in(&req, &fl, sizeof(fl));
+	else
+		fuse_req_in(&req, &fs, sizeof(fs));
+	err = fuse_request_send(c, &req);
+	if (err == -ENOSYS) {
+		if (opcode == FUSE_FLUSH)
+			c->no_flush = true;
+		else
+			c->no_fsync = true;
+		err = 0;
+	}
+	fuse_conn_put(c);
+	return err;
+}
+
+static int fuse_flush(struct file *f)
+{
+	return fuse_file_sync(f, FUSE_FLUSH);
+}
+
+static int fuse_fsync(struct file *f)
+{
+	return fuse_file_sync(f, FUSE_FSYNC);
+}
+
+struct fuse_release_req {
+	struct fuse_req req;
+	struct fuse_release_in in;
+};
+
+static void fuse_send_release(struct fuse_conn *c, struct inode *ino, uint64_t fh,
+			      unsigned int flags)
+{
+	struct fuse_release_req *rr = kcalloc(1, sizeof(*rr));
+	bool dir = ino && S_ISDIR(ino->mode);
+
+	if (!rr)
+		return; /* the server keeps a handle: a leak on its side only */
+	fuse_req_init(&rr->req, dir ? FUSE_RELEASEDIR : FUSE_RELEASE, ino ? ino->ino : 0);
+	rr->in.fh = fh;
+	rr->in.flags = flags;
+	fuse_req_in(&rr->req, &rr->in, sizeof(rr->in));
+	fuse_request_send_async(c, &rr->req); /* nobody waits for a release */
+}
+
+static void fuse_release(struct file *f)
+{
+	struct fuse_file *ff = f->priv;
+	struct fuse_conn *c = fuse_conn_get(f->inode);
+
+	if (c) {
+		fuse_send_release(c, f->inode, ff->fh, f->flags);
+		fuse_conn_put(c);
+	}
+	kfree(ff);
+	f->priv = NULL;
+}
+
+/* ---- directories ------------------------------------------------------------ */
+
+/*
+ * Hand the fuse_dirents of a READDIR reply to fill, moving *pos past each
+ * one it takes.  0 if all were taken, 1 if fill said full, -EIO for a
+ * malformed reply.
+ */
+static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos, vfs_filldir_fn *fill,
+			      void *ctx)
+{
+	char name[NAME_MAX + 1];
+
+	while (len > 0) {
+		const struct fuse_dirent *d = (const void *)data;
+		size_t size;
+
+		if (len < FUSE_NAME_OFFSET || d->namelen == 0 || d->namelen > NAME_MAX)
+			return -EIO;
+		size = FUSE_DIRENT_SIZE(d);
+		if (size > len)
+			return -EIO;
+		memcpy(name, d->name, d->namelen);
+		name[d->namelen] = '\0';
+		if (!fill(ctx, name, d->ino, d->type << 12, d->off))
+			return 1;
+		*pos = d->off;
+		data += size;
+		len -= size;
+	}
+	return 0;
+}
+
+static int fuse_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	struct fuse_conn *c = fuse_conn_get(f->inode);
+	struct fuse_file *ff = f->priv;
+	uint8_t *page = c ? pcache_page_alloc() : NULL;
+	int err = c ? 0 : -ENOTCONN;
+
+	if (c && !page)
+		err = -ENOMEM;
+	while (!err) {
+		struct fuse_read_in in = { .fh = ff->fh, .offset = *pos, .size = PAGE_SIZE };
+		struct fuse_req req;
+
+		fuse_req_init(&req, FUSE_READDIR, f->inode->ino);
+		fuse_req_in(&req, &in, sizeof(in));
+		fuse_req_out(&req, page, PAGE_SIZE);
+		req.out_var = true;
+		err = fuse_request_send(c, &req);
+		if (err || req.out_len == 0)
+			break;
+		err = fuse_parse_dirents(page, req.out_len, pos, fill, ctx);
+	}
+	if (page)
+		pcache_page_free(page);
+	if (c)
+		fuse_conn_put(c);
+	return err < 0 ? err : 0;
+}
+
+static const struct file_ops fuse_file_ops = {
+	.read = fuse_read,
+	.write = fuse_write,
+	.flush = fuse_flush,
+	.fsync = fuse_fsync,
+	.release = fuse_release,
+};
+
+static const struct file_ops fuse_dir_ops = {
+	.readdir = fuse_readdir,
+	.release = fuse_release,
+};

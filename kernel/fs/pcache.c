@@ -1,0 +1,193 @@
+/*
+ * The page cache (see pcache.h for what it promises).
+ *
+ * A cached page is a struct pcache_page (kmalloc) naming a frame: on its
+ * file's hash chain (buckets[index % PCACHE_BUCKETS], unordered) and on the
+ * global LRU list, most recently used at the back.  A hit moves the page
+ * to the back of the LRU list; dropping a page (its file's invalidation,
+ * or the LRU's front when the cache is full or frames ran out) unlinks it
+ * from both and frees the frame.
+ */
+#include "fs/pcache.h"
+#include "arch/x86_64/memlayout.h"
+#include "lib/list.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+
+struct pcache_page {
+	struct pcache_page *next; /* hash chain */
+	struct list_node lru;
+	struct pcache *owner;
+	uint64_t index;
+	void *data;
+};
+
+static struct list pcache_lru = LIST_INIT(pcache_lru);
+static struct pcache_stats pcache_stats;
+
+void pcache_init(struct pcache *pc)
+{
+	pc->buckets = NULL;
+	pc->npages = 0;
+	pc->gen = 0;
+}
+
+static struct pcache_page **pcache_bucket(struct pcache *pc, uint64_t index)
+{
+	return &pc->buckets[index % PCACHE_BUCKETS];
+}
+
+void *pcache_find(struct pcache *pc, uint64_t index)
+{
+	uint64_t flags;
+	struct pcache_page *p;
+
+	if (!pc->buckets)
+		return NULL;
+	flags = irq_save();
+	for (p = *pcache_bucket(pc, index); p && p->index != index; p = p->next)
+		;
+	if (p) {
+		list_remove(&p->lru);
+		list_push_back(&pcache_lru, &p->lru);
+		pcache_stats.hits++;
+	} else {
+		pcache_stats.misses++;
+	}
+	irq_restore(flags);
+	return p ? p->data : NULL;
+}
+
+/* Unlink p from its file and the LRU list and free it (interrupts off). */
+static void pcache_drop(struct pcache_page *p)
+{
+	struct pcache_page **link = pcache_bucket(p->owner, p->index);
+
+	while (*link != p)
+		link = &(*link)->next;
+	*link = p->next;
+	list_remove(&p->lru);
+	p->owner->npages--;
+	pcache_stats.pages--;
+	pcache_page_free(p->data);
+	kfree(p);
+}
+
+/* Drop the least recently used page of any file; false if none. */
+static bool pcache_evict_one(void)
+{
+	uint64_t flags = irq_save();
+	struct list_node *n = list_first(&pcache_lru);
+
+	if (n) {
+		pcache_drop(list_entry(n, struct pcache_page, lru));
+		pcache_stats.evicted++;
+	}
+	irq_restore(flags);
+	return n != NULL;
+}
+
+void *pcache_page_alloc(void)
+{
+	uint64_t pa;
+
+	while ((pa = frame_alloc()) == 0)
+		if (!pcache_evict_one())
+			return NULL;
+	return phys_to_virt(pa);
+}
+
+void pcache_page_free(void *data)
+{
+	frame_free(virt_to_phys(data));
+}
+
+uint64_t pcache_gen(const struct pcache *pc)
+{
+	return pc->gen;
+}
+
+void pcache_insert(struct pcache *pc, uint64_t index, void *data, uint64_t gen)
+{
+	struct pcache_page *p = NULL;
+	uint64_t flags;
+
+	if (!pc->buckets)
+		pc->buckets = kcalloc(PCACHE_BUCKETS, sizeof(*pc->buckets));
+	if (pc->buckets)
+		p = kmalloc(sizeof(*p));
+	while (p && pcache_stats.pages >= PCACHE_MAX_PAGES && pcache_evict_one())
+		;
+	flags = irq_save();
+	if (!p || pc->gen != gen || pcache_find(pc, index)) {
+		irq_restore(flags);
+		kfree(p);
+		pcache_page_free(data);
+		return;
+	}
+	p->owner = pc;
+	p->index = index;
+	p->data = data;
+	p->next = *pcache_bucket(pc, index);
+	*pcache_bucket(pc, index) = p;
+	list_push_back(&pcache_lru, &p->lru);
+	pc->npages++;
+	pcache_stats.pages++;
+	irq_restore(flags);
+}
+
+void pcache_write(struct pcache *pc, uint64_t off, const void *data, size_t n)
+{
+	const uint8_t *src = data;
+	uint64_t flags = irq_save();
+
+	pc->gen++;
+	while (n > 0) {
+		size_t in_page = off % PAGE_SIZE;
+		size_t chunk = MIN(n, PAGE_SIZE - in_page);
+		uint8_t *page = pcache_find(pc, off / PAGE_SIZE);
+
+		if (page)
+			memcpy(page + in_page, src, chunk);
+		off += chunk;
+		src += chunk;
+		n -= chunk;
+	}
+	irq_restore(flags);
+}
+
+void pcache_truncate(struct pcache *pc, uint64_t index)
+{
+	uint64_t flags = irq_save();
+
+	pc->gen++;
+	for (size_t b = 0; pc->buckets && b < PCACHE_BUCKETS; b++) {
+		struct pcache_page *p = pc->buckets[b];
+
+		while (p) {
+			struct pcache_page *next = p->next;
+
+			if (p->index >= index)
+				pcache_drop(p);
+			p = next;
+		}
+	}
+	irq_restore(flags);
+}
+
+void pcache_clear(struct pcache *pc)
+{
+	pcache_truncate(pc, 0);
+	kfree(pc->buckets);
+	pc->buckets = NULL;
+}
+
+void pcache_get_stats(struct pcache_stats *s)
+{
+	uint64_t flags = irq_save();
+
+	*s = pcache_stats;
+	irq_restore(flags);
+}
