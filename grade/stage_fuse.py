@@ -266,6 +266,28 @@ def _(m):
             "no traced call matching {}".format(pattern)
 
 
+FILES_MIN_CHECKS = 60
+
+
+@test("fuse", "files in /tmp on the ramdisk: O_CREAT/O_EXCL/O_TRUNC/O_APPEND, offsets, "
+      "truncate, rename, unlink, rmdir with Linux's errno", cmdline="run=fstest,files,/tmp exit")
+def _(m):
+    found = m.expect(r"^fstest: (\d+) checks, (\d+) failed$")
+    results = checks(m, "fstest")
+    exit_pid(m, "fstest")
+    m.expect_exit(33)
+    assert int(found.group(1)) == len(results) >= FILES_MIN_CHECKS, \
+        "fstest files says {} checks, {} lines seen (at least {} wanted)".format(
+            found.group(1), len(results), FILES_MIN_CHECKS)
+    for what in ["open(f, O_CREAT|O_EXCL) again", "lseek(f, -2, SEEK_END)", "pread's bytes",
+                 "O_APPEND: the offset is the new end", "open(f, O_TRUNC) empties it",
+                 "rename(dir, sub): into itself", "rmdir(sub) not empty",
+                 "stat(dir) after rmdir"]:
+        assert what in results, "fstest files did not check {!r}".format(what)
+    assert line_value(m, "fstest: ls .: ").split() == [".", "..", "f", "sub"], \
+        "the test directory lists {}".format(line_value(m, "fstest: ls .: "))
+
+
 # ---- badcall -----------------------------------------------------------------------
 
 # Checks the grader insists on, with the errno Linux gives for them.

@@ -13,7 +13,10 @@
  *     fstest: meminfo MemTotal: 1046920 kB
  *
  * It ends with "fstest: N checks, M failed" and exit status M (at most
- * 100).  The program runs on a Linux host too (build/user/fstest), where
+ * 100).  `fstest files DIR` instead checks files and directories made in
+ * DIR (a writable filesystem: /tmp on the ramdisk, or on Linux): creating,
+ * O_EXCL, O_TRUNC, O_APPEND, offsets and SEEK_END, pread/pwrite, truncate,
+ * rename, unlink, mkdir and rmdir with their errno values.  The program runs on a Linux host too (build/user/fstest), where
  * the checks that only hold on kestrel (what a mount does, the descriptor
  * limit, sizes of /proc files, ...) are skipped and the others confirm
  * Linux's errno values.
@@ -188,9 +191,17 @@ static void test_cmdline(void)
 static void test_descriptors(void)
 {
 	char buf[16];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), fd2, fd3;
+	/* musl's open sets FD_CLOEXEC itself after the call (for old
+	 * kernels): ask the kernel directly, to see what it does. */
+	int fd = (int)syscall(SYS_open, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0), fd2, fd3;
 
 	expect_val("F_GETFD after open(O_CLOEXEC)", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	fd2 = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+	expect_val("F_GETFD after openat(O_CLOEXEC)", fcntl(fd2, F_GETFD), FD_CLOEXEC);
+	close(fd2);
+	fd2 = (int)syscall(SYS_open, "/dev/null", O_RDONLY, 0);
+	expect_val("F_GETFD after open without O_CLOEXEC", fcntl(fd2, F_GETFD), 0);
+	close(fd2);
 	fd2 = dup(fd);
 	expect_val("F_GETFD of its dup", fcntl(fd2, F_GETFD), 0);
 	expect_val("read(fd, 10)", read(fd, buf, 10), 10);
@@ -537,13 +548,142 @@ static void test_mount(void)
 	expect_val("/proc/self/status is back", access("/proc/self/status", F_OK), 0);
 }
 
+/* dir/name, in one of four buffers taken in turn (for names used once). */
+static const char *in_dir(const char *dir, const char *name)
+{
+	static char bufs[4][512];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
+	return b;
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Files in a writable directory: the VFS's open(2) rules over a real filesystem. */
+static void test_files(const char *top)
+{
+	char dir[400], f[420], g[420], sub[420], buf[64];
+	int fd, fd2;
+
+	/* Every path below is under dir; in_dir's buffers are for the
+	 * names used once. */
+	snprintf(dir, sizeof(dir), "%s/fstest.%d", top, getpid());
+	snprintf(f, sizeof(f), "%s/f", dir);
+	snprintf(g, sizeof(g), "%s/g", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	expect_val("mkdir(dir)", mkdir(dir, 0755), 0);
+	expect_err("mkdir(dir) again", mkdir(dir, 0755), EEXIST);
+	fd = open(f, O_RDWR | O_CREAT | O_EXCL, 0644);
+	expect_val("open(f, O_CREAT|O_EXCL)", fd >= 0, 1);
+	expect_err("open(f, O_CREAT|O_EXCL) again", open(f, O_RDWR | O_CREAT | O_EXCL, 0644),
+		   EEXIST);
+	expect_val("write(f, hello)", write(fd, "hello", 5), 5);
+	expect_val("lseek(f, 0, SEEK_CUR)", lseek(fd, 0, SEEK_CUR), 5);
+	expect_val("lseek(f, 0, SEEK_END)", lseek(fd, 0, SEEK_END), 5);
+	expect_val("lseek(f, -2, SEEK_END)", lseek(fd, -2, SEEK_END), 3);
+	expect_err("lseek(f, -6, SEEK_END)", lseek(fd, -6, SEEK_END), EINVAL);
+	expect_val("pwrite(f, XY, 2, 1)", pwrite(fd, "XY", 2, 1), 2);
+	memset(buf, 0, sizeof(buf));
+	expect_val("pread(f, 5, 0)", pread(fd, buf, 5, 0), 5);
+	expect_str("pread's bytes", buf, "hXYlo");
+	expect_val("lseek(f, 0, SEEK_CUR) after pread/pwrite", lseek(fd, 0, SEEK_CUR), 3);
+	expect_val("read(f) from 3", read(fd, buf, sizeof(buf)), 2);
+	expect_val("read(f) at the end", read(fd, buf, sizeof(buf)), 0);
+	expect_val("fstat(f).st_size", fstat(fd, &(struct stat){ 0 }) == 0 ? file_size(f) : -1, 5);
+	close(fd);
+
+	fd = open(f, O_WRONLY | O_APPEND);
+	expect_val("lseek(O_APPEND fd, 0, SEEK_SET)", lseek(fd, 0, SEEK_SET), 0);
+	expect_val("write(O_APPEND fd, !)", write(fd, "!", 1), 1);
+	expect_val("O_APPEND: the offset is the new end", lseek(fd, 0, SEEK_CUR), 6);
+	expect_val("O_APPEND: the size", file_size(f), 6);
+	close(fd);
+	fd = open(f, O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	expect_val("read(f) whole", read(fd, buf, sizeof(buf)), 6);
+	expect_str("f's bytes", buf, "hXYlo!");
+	expect_err("ftruncate(O_RDONLY fd)", ftruncate(fd, 0), EINVAL);
+	expect_err("write(O_RDONLY fd)", write(fd, "x", 1), EBADF);
+	fd2 = dup(fd);
+	expect_val("lseek(dup, 1, SEEK_SET)", lseek(fd2, 1, SEEK_SET), 1);
+	expect_val("read(fd) after the dup's seek", read(fd, buf, 2), 2);
+	expect_val("read's bytes are at 1", buf[0] == 'X' && buf[1] == 'Y', 1);
+	close(fd2);
+	close(fd);
+
+	fd = open(f, O_RDWR | O_TRUNC);
+	expect_val("open(f, O_TRUNC) empties it", file_size(f), 0);
+	expect_val("ftruncate(f, 100)", ftruncate(fd, 100), 0);
+	expect_val("size after ftruncate(100)", file_size(f), 100);
+	memset(buf, 'x', sizeof(buf));
+	expect_val("pread(f, 16, 90)", pread(fd, buf, 16, 90), 10);
+	expect_val("the extension reads as zeros", buf[0] == 0 && buf[9] == 0, 1);
+	close(fd);
+	expect_val("truncate(f, 3)", truncate(f, 3), 0);
+	expect_val("size after truncate(3)", file_size(f), 3);
+	expect_err("truncate(dir, 0)", truncate(dir, 0), EISDIR);
+	expect_err("open(f/, O_RDONLY)", open(in_dir(dir, "f/"), O_RDONLY), ENOTDIR);
+	expect_err("open(f, O_DIRECTORY)", open(f, O_RDONLY | O_DIRECTORY), ENOTDIR);
+	expect_err("open(dir, O_WRONLY)", open(dir, O_WRONLY), EISDIR);
+	expect_err("open(new/, O_CREAT)", open(in_dir(dir, "new/"), O_RDWR | O_CREAT, 0644),
+		   EISDIR);
+	expect_err("open(missing/x, O_CREAT)",
+		   open(in_dir(dir, "missing/x"), O_RDWR | O_CREAT, 0644), ENOENT);
+	expect_err("open(f/x, O_CREAT)", open(in_dir(dir, "f/x"), O_RDWR | O_CREAT, 0644), ENOTDIR);
+
+	fd = creat(g, 0644);
+	expect_val("creat(g)", fd >= 0, 1);
+	close(fd);
+	expect_val("rename(g, h)", rename(g, in_dir(dir, "h")), 0);
+	expect_err("stat(g) after the rename", stat(g, &(struct stat){ 0 }), ENOENT);
+	expect_val("stat(h)", stat(in_dir(dir, "h"), &(struct stat){ 0 }), 0);
+	expect_val("rename(h, f) replaces f", rename(in_dir(dir, "h"), f), 0);
+	expect_val("f is h's (empty)", file_size(f), 0);
+	expect_val("rename(f, f)", rename(f, f), 0);
+	expect_val("mkdir(sub)", mkdir(sub, 0755), 0);
+	expect_err("rename(dir, sub): into itself", rename(dir, in_dir(sub, "x")), EINVAL);
+	expect_err("rename(f, sub): a file over a directory", rename(f, sub), EISDIR);
+	expect_err("rename(sub, f): a directory over a file", rename(sub, f), ENOTDIR);
+	expect_err("rename(missing, x)", rename(in_dir(dir, "missing"), g), ENOENT);
+	fd = open(in_dir(sub, "inner"), O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	expect_err("rmdir(sub) not empty", rmdir(sub), ENOTEMPTY);
+	expect_err("rmdir(f)", rmdir(f), ENOTDIR);
+	expect_err("unlink(sub)", unlink(sub), EISDIR);
+	expect_err("unlink(missing)", unlink(in_dir(dir, "missing")), ENOENT);
+	expect_err("mkdir(f/x)", mkdir(in_dir(dir, "f/x"), 0755), ENOTDIR);
+	expect_val("chdir(sub)", chdir(sub), 0);
+	fd = open("inner", O_RDONLY);
+	expect_val("open(inner) relative to it", fd >= 0, 1);
+	close(fd);
+	expect_val("unlinkat(AT_FDCWD, inner, 0)", unlinkat(AT_FDCWD, "inner", 0), 0);
+	expect_val("chdir(..)", chdir(".."), 0);
+	list_dir(".");
+	expect_val("unlinkat(sub, AT_REMOVEDIR)", unlinkat(AT_FDCWD, "sub", AT_REMOVEDIR), 0);
+	expect_val("unlink(f)", unlink(f), 0);
+	expect_val("chdir(/)", chdir("/"), 0);
+	expect_val("rmdir(dir)", rmdir(dir), 0);
+	expect_err("stat(dir) after rmdir", stat(dir, &(struct stat){ 0 }), ENOENT);
+}
+
 int main(int argc, char *argv[])
 {
 	struct utsname u;
 
-	(void)argc, (void)argv;
 	on_kestrel = uname(&u) == 0 && strcmp(u.sysname, "kestrel") == 0;
 	printf("fstest: running on %s\n", u.sysname);
+	if (argc == 3 && strcmp(argv[1], "files") == 0) {
+		test_files(argv[2]);
+		printf("fstest: %d checks, %d failed\n", checks, failures);
+		return failures > 100 ? 100 : failures;
+	}
 	if (on_kestrel)
 		test_listings();
 	test_cmdline();
