@@ -189,23 +189,35 @@ def bochs_command(iso, args_img, workdir):
     return ["bochs", "-q", "-f", str(rc)]
 
 
-def make_args_image(cmdline):
+def make_args_image(cmdline, ramdisk=None):
     """The 512-byte ARGS.img sector that makes GRUB boot with `cmdline`.
 
     GRUB reads it with `source (hd0)0+1`, so it holds one line of GRUB script,
     `set kargs="CMDLINE"`, padded with NUL bytes.  Inside GRUB's double quotes
     `"`, `$` and `\\` are special and a newline would end the command, so such
     command lines are refused rather than quoted.
+
+    With `ramdisk` (bytes), the disk carries that image from its second
+    sector on, and a second line, `set ramdisk_file="(hd0)1+N"`, makes GRUB
+    load it as the module "ramdisk" instead of the ISO's (conf/grub.cfg).
     """
     bad = sorted({c for c in cmdline if c in '"$\\' or ord(c) < 0x20 or ord(c) == 0x7f})
     if bad:
         raise ValueError("kernel command line {!r} contains {}: GRUB's quoting cannot "
                          "carry these characters".format(cmdline, ", ".join(map(repr, bad))))
     data = 'set kargs="{}"\n'.format(cmdline).encode("utf-8")
+    sectors = 0
+    if ramdisk is not None:
+        sectors = (len(ramdisk) + ARGS_SECTOR_SIZE - 1) // ARGS_SECTOR_SIZE
+        data += 'set ramdisk_file="(hd0)1+{}"\n'.format(sectors).encode("utf-8")
     if len(data) > ARGS_SECTOR_SIZE:
         raise ValueError("kernel command line is too long ({} bytes; at most {})".format(
-            len(cmdline.encode("utf-8")), ARGS_SECTOR_SIZE - len('set kargs=""\n')))
-    return data.ljust(ARGS_SECTOR_SIZE, b"\0")
+            len(cmdline.encode("utf-8")),
+            ARGS_SECTOR_SIZE - len(data) + len(cmdline.encode("utf-8"))))
+    image = data.ljust(ARGS_SECTOR_SIZE, b"\0")
+    if ramdisk is not None:
+        image += bytes(ramdisk).ljust(sectors * ARGS_SECTOR_SIZE, b"\0")
+    return image
 
 
 def die(message):
@@ -429,6 +441,7 @@ class Machine:
     TestFailure.  `close()` kills QEMU; it is safe to call more than once.
     `timeout` is the test's limit in seconds of QEMU time, `stall` and `idle`
     replace STALL_LIMIT and IDLE_WINDOW (all unscaled; see "Time").
+    `ramdisk` (bytes) replaces the ISO's ramdisk image (see make_args_image).
     """
 
     # Live machines, so that an interrupted run can kill every QEMU.
@@ -436,7 +449,7 @@ class Machine:
     _live_lock = threading.Lock()
 
     def __init__(self, cmdline="", *, mem=DEFAULT_MEM, cpu=DEFAULT_CPU, qemu_args=(),
-                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None):
+                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None, ramdisk=None):
         self.cmdline = cmdline
         self.emulator = emulator       # "qemu", or "bochs" (see bochs_command)
         self.mem = mem
@@ -454,7 +467,7 @@ class Machine:
         self.boot_time = 0.0           # QEMU time before the kernel's first line
         self.test_time = 0.0           # QEMU time since
         self.expectations = 0          # expect* calls made; a test must make one
-        self._args_image = make_args_image(cmdline)
+        self._args_image = make_args_image(cmdline, ramdisk)
         self._cond = threading.Condition()
         self._lines = []               # complete, cleaned lines
         self._partial = b""            # the unfinished last line, raw
@@ -861,6 +874,7 @@ class Test:
     emulator: str = "qemu"
     stall: float = None
     idle: float = None
+    ramdisk: object = None
 
     @property
     def name(self):
@@ -875,7 +889,7 @@ REGISTRY = []   # every registered test, in registration (file) order
 
 
 def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
-         qemu_args=(), emulator="qemu", stall=None, idle=None):
+         qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None):
     """Register the decorated function `f(machine)` as a test of `stage`.
 
     `cmdline` is the kernel command line (for example "test=kfree_reuse"),
@@ -886,13 +900,15 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     the test in Bochs instead (mem, cpu and qemu_args then do not apply).
     `stall` (CPU seconds) and `idle` (wall seconds) replace the hang budgets
     STALL_LIMIT and IDLE_WINDOW for a kernel that computes or sleeps
-    silently for longer on purpose.
+    silently for longer on purpose.  `ramdisk`, a function returning bytes,
+    gives the image GRUB loads as the module "ramdisk" instead of the ISO's
+    (called when the test starts, after the build).
     """
     make_args_image(cmdline)  # refuse a bad command line when the script loads
 
     def register(func):
         REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
-                             tuple(qemu_args), emulator, stall, idle))
+                             tuple(qemu_args), emulator, stall, idle, ramdisk))
         return func
     return register
 
@@ -1025,7 +1041,8 @@ def run_test(t, log_name=None, hangs=None):
         idle = AFTER_HANG * IDLE_WINDOW if idle is None else idle
     try:
         machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
-                          timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle)
+                          timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
+                          ramdisk=t.ramdisk() if t.ramdisk else None)
         machine.start()
         t.func(machine)
         if machine.expectations == 0:

@@ -100,14 +100,20 @@ def symbols_module_bytes():
 
 def module_files():
     """The files GRUB loads as modules, from the `module2` lines of the
-    grub.cfg on the boot image: kernel.sym, and (from stage syscalls on) the
-    user programs."""
+    grub.cfg on the boot image: kernel.sym, the ramdisk, and (from stage
+    syscalls on) the user programs.  A file named by a variable
+    (`module2 $ramdisk_file ramdisk`) is the one its `set` line gives."""
     isodir = REPO_ROOT / "build" / "isodir"
-    files = []
+    files, variables = [], {}
     for line in (isodir / "boot" / "grub" / "grub.cfg").read_text().splitlines():
         words = line.split()
+        setting = re.match(r"\s*set (\w+)=(\S*)\s*$", line)
+        if setting:
+            variables[setting.group(1)] = setting.group(2).strip('"')
         if len(words) >= 2 and words[0] == "module2":
-            files.append(isodir / words[1].lstrip("/"))
+            name = re.sub(r"\$(\w+)", lambda v: variables.get(v.group(1), v.group(0)),
+                          words[1])
+            files.append(isodir / name.lstrip("/"))
     return files
 
 

@@ -323,6 +323,13 @@ class ArgsImageTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             gradelib.make_args_image("x" * (longest + 1))
 
+    def test_ramdisk_after_the_script(self):
+        image = gradelib.make_args_image("run=x", ramdisk=b"FAT" * 200)
+        self.assertEqual(len(image), 512 + 1024)
+        self.assertEqual(image[:512], b'set kargs="run=x"\nset ramdisk_file="(hd0)1+2"\n'
+                         .ljust(512, b"\0"))
+        self.assertEqual(image[512:], (b"FAT" * 200).ljust(1024, b"\0"))
+
     def test_qemu_command_attaches_the_image(self):
         cmd = gradelib.qemu_command("os.iso", "/tmp/a,b/ARGS.img", cpu="qemu64", mem="4G",
                                     extra=["-icount", "shift=0"])

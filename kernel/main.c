@@ -23,6 +23,7 @@
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "lib/kprintf.h"
+#include "mm/devmem.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/memmap.h"
@@ -48,6 +49,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	ksym_init();
 	idt_init(); /* faults are reported from here on */
 	frame_init();
+	devmem_init(); /* the ramdisk's pages, for the FAT server */
 	vm_init();
 	heap_init();
 	gdt_init();           /* kernel and user segments */

@@ -20,6 +20,10 @@
  * VM_USER and the protection asked for; PROT_NONE pages are mapped without
  * VM_USER, so that user mode cannot touch them (x86 has no "present but
  * inaccessible" bit for user pages; a supervisor-only page is the nearest).
+ * The one exception is device memory (uvm_map_device, for os_physmap(2)):
+ * those pages map frames that are not the address space's, marked
+ * VM_DEVICE in their entries, and unmapping them (munmap, exit) frees
+ * nothing; they are counted in device_pages, not pages.
  *
  * Who calls it: the ELF loader and exec (proc/), the memory system calls
  * (syscall/sys_mem.c), usercopy.c to check user pointers, and the user
@@ -76,7 +80,9 @@ static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
 
 		if (!(e & PTE_P))
 			continue;
-		if (level == 1) {
+		if (level == 1 && (e & PTE_DEV)) {
+			uvm->device_pages--;
+		} else if (level == 1) {
 			frame_free(e & PTE_ADDR);
 			uvm->pages--;
 		} else {
@@ -159,10 +165,15 @@ static int map_page(struct uvm *uvm, uint64_t va, unsigned prot)
 static void unmap_page(struct uvm *uvm, uint64_t va)
 {
 	uint64_t pa;
+	unsigned flags;
 
-	if (vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0)
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
 		return;
 	vm_unmap(uvm_root(uvm), va, PAGE_SIZE);
+	if (flags & VM_DEVICE) {
+		uvm->device_pages--;
+		return;
+	}
 	frame_free(pa);
 	uvm->pages--;
 }
@@ -198,15 +209,33 @@ void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 	}
 }
 
-void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
+/* Does [va, va + len) hold a page of device memory? */
+static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
+{
+	uint64_t end = va + len, page;
+	unsigned flags;
+
+	while (find_mapped(uvm, va, end - va, false, &page)) {
+		if (vm_translate(uvm_root(uvm), page, NULL, NULL, &flags) == 0 &&
+		    (flags & VM_DEVICE))
+			return true;
+		va = page + PAGE_SIZE;
+	}
+	return false;
+}
+
+int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	uint64_t end = va + len, page, pa;
 
+	if (has_device_page(uvm, va, len))
+		return -EINVAL;
 	while (find_mapped(uvm, va, end - va, false, &page)) {
 		if (vm_translate(uvm_root(uvm), page, &pa, NULL, NULL) == 0)
 			memset(phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)), 0, PAGE_SIZE);
 		va = page + PAGE_SIZE;
 	}
+	return 0;
 }
 
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot)
@@ -368,6 +397,30 @@ int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bo
 	if (!fixed)
 		uvm->mmap_next = addr;
 	return (int64_t)addr;
+}
+
+int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
+{
+	unsigned flags = vm_flags(prot) | VM_DEVICE | (nocache ? VM_NOCACHE : 0);
+	uint64_t va;
+
+	if (len == 0 || len > USER_MMAP_TOP || pa % PAGE_SIZE)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	va = find_free(uvm, len, uvm->mmap_next);
+	if (!va)
+		return -ENOMEM;
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		int err = vm_map(uvm_root(uvm), va + off, pa + off, PAGE_SIZE, flags);
+
+		if (err) {
+			uvm_unmap(uvm, va, off);
+			return err == -EEXIST ? -ENOMEM : err;
+		}
+		uvm->device_pages++;
+	}
+	uvm->mmap_next = va;
+	return (int64_t)va;
 }
 
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)

@@ -20,8 +20,10 @@
  *                                    USER_END is in memlayout.h)
  *
  * User pages are 4 KiB, zeroed when mapped, and belong to this address space
- * alone (each frame is freed when its page is unmapped).  The page tables
- * are the only record of what is mapped: there is no separate region list.
+ * alone (each frame is freed when its page is unmapped), except pages of
+ * device memory (uvm_map_device), whose frames are never freed here.  The
+ * page tables are the only record of what is mapped: there is no separate
+ * region list.
  *
  * Locking: an address space is changed only by its own process's system
  * calls and faults, and by its creator before the process runs (one thread
@@ -53,11 +55,12 @@
 #define UVM_EXEC  0x4
 
 struct uvm {
-	uint64_t pml4;       /* physical address of the top-level table */
-	uint64_t heap_start; /* brk can not go below this */
-	uint64_t brk;        /* the break, as brk(2) last set it */
-	uint64_t mmap_next;  /* where the last mmap went: the next goes below */
-	uint64_t pages;      /* user pages mapped (page tables not counted) */
+	uint64_t pml4;         /* physical address of the top-level table */
+	uint64_t heap_start;   /* brk can not go below this */
+	uint64_t brk;          /* the break, as brk(2) last set it */
+	uint64_t mmap_next;    /* where the last mmap went: the next goes below */
+	uint64_t pages;        /* user pages mapped (page tables not counted) */
+	uint64_t device_pages; /* pages of device memory mapped (not in pages) */
 };
 
 /* The kernel's PML4 (physical), for threads without an address space. */
@@ -82,8 +85,9 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot);
  * are fine. */
 void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len);
 /* Zero the mapped pages of [va, va + len) (page aligned), keeping them
- * mapped: madvise(MADV_DONTNEED). */
-void uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len);
+ * mapped: madvise(MADV_DONTNEED).  -EINVAL (and nothing zeroed) if the
+ * range holds device memory, as Linux refuses for its VM_PFNMAP areas. */
+int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len);
 /* Add prot to the protection of the mapped page at va (loader: two
  * segments sharing a page).  -EFAULT if it is not mapped. */
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot);
@@ -119,6 +123,15 @@ uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk);
  * addr if fixed (replacing what was there), else where there is room
  * (addr is a hint).  -EINVAL, -ENOMEM. */
 int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bool fixed);
+/*
+ * Map the physical pages [pa, pa + len) (pa page aligned, len rounded up
+ * to pages) where there is room, as anonymous mmaps are placed, with
+ * protection prot, uncached if nocache: os_physmap(2).  The pages are
+ * VM_DEVICE: unmapping them frees nothing.  The caller checked that the
+ * range may be mapped (devmem.h).  Returns the address, or -EINVAL,
+ * -ENOMEM (no room, or no frame for a page table).
+ */
+int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache);
 /* munmap(2).  0 or -EINVAL. */
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len);
 

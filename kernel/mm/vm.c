@@ -112,6 +112,8 @@ static pte_t leaf_bits(uint64_t va, int level, unsigned flags)
 		e |= PTE_U;
 	if (flags & VM_NOCACHE)
 		e |= PTE_PCD | PTE_PWT;
+	if (flags & VM_DEVICE)
+		e |= PTE_DEV;
 	if (!(flags & VM_EXEC) && has_nx)
 		e |= PTE_NX;
 	if (!is_user(va) && has_pge)
@@ -366,6 +368,8 @@ int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, un
 			*flags |= VM_USER;
 		if (bits & PTE_PCD)
 			*flags |= VM_NOCACHE;
+		if (bits & PTE_DEV)
+			*flags |= VM_DEVICE;
 	}
 	return 0;
 }

@@ -34,6 +34,7 @@ typedef uint64_t pte_t;
 #define PTE_D    (1ull << 6)           /* dirty (set by the CPU, leaves only) */
 #define PTE_PS   (1ull << 7)           /* page size: a 2 MiB or 1 GiB leaf */
 #define PTE_G    (1ull << 8)           /* global: survives CR3 loads (CR4.PGE) */
+#define PTE_DEV  (1ull << 9)           /* software: a device page (VM_DEVICE); CPU ignores 11:9 */
 #define PTE_NX   (1ull << 63)          /* no execute (EFER.NXE) */
 #define PTE_ADDR 0x000ffffffffff000ull /* physical address bits */
 
@@ -43,6 +44,9 @@ typedef uint64_t pte_t;
 #define VM_EXEC    (1u << 1)
 #define VM_USER    (1u << 2)
 #define VM_NOCACHE (1u << 3)
+/* The page maps device memory (mm/devmem.h), not a frame of the address
+ * space: nobody frees it when the page is unmapped.  Kept in PTE_DEV. */
+#define VM_DEVICE (1u << 4)
 
 /* Build the kernel page tables (kernel image with per-section permissions,
  * direct map with 1 GiB or 2 MiB pages), enable NX and global pages, and

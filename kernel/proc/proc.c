@@ -30,6 +30,7 @@
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "mm/devmem.h"
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
@@ -233,6 +234,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	p->state = PROC_RUNNING;
 	p->parent = proc_current();
 	p->trace = trace_wanted(p->name);
+	p->devmem = devmem_allowed(p->name);
 	waitq_init(&p->exit_wait, "process exit");
 	list_node_init(&p->all_node);
 	fpu_area_init(&p->fpu);

@@ -57,6 +57,7 @@ struct proc {
 	int exit_status;         /* exit(2)'s status, or 128 + signal if killed */
 	int killed_by;           /* the signal that killed it (SIGSEGV...), or 0 */
 	bool trace;              /* print its system calls (syscall/trace.c) */
+	bool devmem;             /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;     /* NULL once it has exited */
 	char *cwd;               /* the current directory, canonical (kmalloc'd) */
 	struct inode *cwd_inode; /* ... and its inode, held */

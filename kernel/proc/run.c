@@ -1,5 +1,5 @@
 /*
- * Running programs from GRUB modules (see run.h).
+ * Running programs from the filesystem or from GRUB modules (see run.h).
  */
 #include "proc/run.h"
 #include <errno.h>
@@ -7,6 +7,8 @@
 #include "arch/x86_64/memlayout.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
+#include "fs/rootmount.h"
+#include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -17,6 +19,7 @@
 #define RUN_MAX_ARGS     16
 #define RUN_MAX_ENV      16
 #define RUN_MAX_PARALLEL 4
+#define RUN_MAX_IMAGE    (64ull << 20) /* bytes of a program file read from "/" */
 
 static const char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
 
@@ -59,24 +62,78 @@ static void print_modules(void)
 	kprintf("\n");
 }
 
-/* Start the program argv[0]; the process, or NULL (said why; *err set). */
+static const char *error_text(int err)
+{
+	return errno_name(-err) ? errno_name(-err) : "error";
+}
+
+/* The last component of a path: the process's name. */
+static const char *base_name(const char *path)
+{
+	const char *name = path;
+
+	for (; *path; path++)
+		if (*path == '/')
+			name = path + 1;
+	return name;
+}
+
+static struct proc *spawn(const char *name, const void *image, size_t size,
+			  const char *const argv[], int *err)
+{
+	struct proc *p = proc_spawn(name, image, size, argv, run_env(), err);
+
+	if (!p)
+		kprintf("run: cannot start %s: %s\n", argv[0], error_text(*err));
+	return p;
+}
+
+/* Start the program in file path (argv as given); NULL if not (said why,
+ * unless quiet and there is no such file). */
+static struct proc *run_file(const char *path, const char *const argv[], bool quiet, int *err)
+{
+	void *image;
+	size_t size;
+	struct proc *p;
+
+	*err = vfs_read_file(path, RUN_MAX_IMAGE, &image, &size);
+	if (*err) {
+		if (!quiet || *err != -ENOENT)
+			kprintf("run: %s: %s\n", path, error_text(*err));
+		return NULL;
+	}
+	p = spawn(base_name(path), image, size, argv, err);
+	kfree(image);
+	return p;
+}
+
+/*
+ * Start the program argv[0]; the process, or NULL (said why; *err set).
+ * A name with a slash is a path in the filesystem; a plain name is the
+ * GRUB module of that name if there is one (the programs of the stages
+ * before the filesystem), else /bin/NAME once "/" is mounted.
+ */
 static struct proc *run_start(const char *const argv[], int *err)
 {
 	const struct boot_module *mod = multiboot_find_module(argv[0]);
+	char path[PROC_NAME_MAX + 8];
 	struct proc *p;
 
-	if (!mod) {
-		kprintf("run: no program named \"%s\"\n", argv[0]);
-		print_modules();
-		*err = -ENOENT;
-		return NULL;
+	rootmount_start(); /* "/", before the first program */
+	if (strchr(argv[0], '/'))
+		return run_file(argv[0], argv, false, err);
+	if (mod)
+		return spawn(argv[0], phys_to_virt(mod->start), mod->end - mod->start, argv, err);
+	if (vfs_root_mounted() && strlen(argv[0]) < PROC_NAME_MAX) {
+		ksnprintf(path, sizeof(path), "/bin/%s", argv[0]);
+		p = run_file(path, argv, true, err);
+		if (p || *err != -ENOENT)
+			return p;
 	}
-	p = proc_spawn(argv[0], phys_to_virt(mod->start), mod->end - mod->start, argv, run_env(),
-		       err);
-	if (!p)
-		kprintf("run: cannot start %s: %s\n", argv[0],
-			errno_name(-*err) ? errno_name(-*err) : "error");
-	return p;
+	kprintf("run: no program named \"%s\"\n", argv[0]);
+	print_modules();
+	*err = -ENOENT;
+	return NULL;
 }
 
 /* What memory is left: a leak shows as a number that goes down. */

@@ -1,7 +1,10 @@
 /*
- * Running user programs before there is a filesystem or a shell: the
- * programs are GRUB modules (one `module2 /boot/NAME NAME` line each in
- * grub.cfg), found by name, started as processes and waited for.
+ * Running user programs before there is a shell: from the filesystem
+ * (`run=/bin/hello`, or `run=hello` for /bin/hello once "/" is mounted, see
+ * fs/rootmount.h) or from GRUB modules (one `module2 /boot/NAME NAME` line
+ * each in grub.cfg: the stages before the filesystem), started as
+ * processes and waited for.  A plain name is a GRUB module's if there is
+ * one of that name, else /bin's.
  *
  * From the kernel command line:
  *
@@ -29,7 +32,7 @@
  * Start the program named argv[0] with arguments argv (NULL-terminated)
  * and the environment from the command line, wait for it and return its
  * exit status; afterwards print "run: N frames free, M heap blocks in use".
- * -ENOENT if there is no such module, or the error that kept it from
+ * -ENOENT if there is no such program, or the error that kept it from
  * starting (said on the console).  May sleep.
  */
 int run_program(const char *const argv[]);

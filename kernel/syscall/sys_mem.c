@@ -92,7 +92,8 @@ int64_t sys_madvise(uptr_t addr, size_t len, int advice)
 		return 0;
 	if (addr >= USER_END || rounded > USER_END - addr)
 		return -ENOMEM;
-	if (advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED)
-		uvm_discard(uvm, addr, rounded);
+	if ((advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED) &&
+	    uvm_discard(uvm, addr, rounded) != 0)
+		return -EINVAL;
 	return uvm_range_mapped(uvm, addr, rounded) ? 0 : -ENOMEM;
 }

@@ -101,6 +101,8 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_setpriority, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_os_getpriority - OS_SYSCALL_FIRST] = CALL(os_getpriority, 1, RET_INT, ARG_INT),
 	[SYS_os_trace - OS_SYSCALL_FIRST] = CALL(os_trace, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_os_physmap - OS_SYSCALL_FIRST] =
+		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),
 };
 
 void syscall_init(void)

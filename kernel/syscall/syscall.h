@@ -230,6 +230,9 @@ int64_t sys_os_setpriority(int tid, int prio);
 int64_t sys_os_getpriority(int tid);
 int64_t sys_os_trace(int pid, int on);
 
+/* sys_dev.c */
+int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
+
 /* sys_time.c */
 int64_t sys_clock_gettime(int clock, uptr_t ts);
 int64_t sys_clock_getres(int clock, uptr_t ts);

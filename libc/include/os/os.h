@@ -19,6 +19,8 @@ extern "C" {
 #endif
 
 #define __NEED_pid_t
+#define __NEED_size_t
+#define __NEED_uint64_t
 #include <bits/alltypes.h>
 
 #include <os/syscall.h>
@@ -39,6 +41,18 @@ int os_getpriority(pid_t tid);
  * with its arguments and result, on the console.
  */
 int os_trace(pid_t pid, int on);
+
+/*
+ * Map the physical pages [phys, phys + len) (len rounded up to whole pages)
+ * into the caller, with mmap's PROT_* bits in prot, and return their
+ * address: the memory itself, not a copy, so writes reach it (the ramdisk
+ * for the FAT server; a device's registers for a driver).  munmap removes
+ * the mapping; the pages are never freed.  On failure returns MAP_FAILED
+ * ((void *)-1) with errno EPERM (the process was not given the right),
+ * EINVAL (len 0, phys not page aligned, bad prot, or a range the kernel
+ * did not register as device memory) or ENOMEM.
+ */
+void *os_physmap(uint64_t phys, size_t len, int prot);
 
 #ifdef __cplusplus
 }

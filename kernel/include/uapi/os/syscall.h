@@ -40,6 +40,10 @@
 #define SYS_os_console_xy  1005 /* console x,y mode: cells, colours, cursor */
 #define SYS_os_serial_read 1006 /* read bytes typed on the serial port */
 
-#define OS_SYSCALL_LAST 1006 /* highest number in use; keep in step */
+/* Driver memory: map physical pages the kernel registered as device memory
+ * (the ramdisk, MMIO) into the caller; only for processes given the right. */
+#define SYS_os_physmap 1007 /* (phys, len, prot) -> address */
+
+#define OS_SYSCALL_LAST 1007 /* highest number in use; keep in step */
 
 #endif /* UAPI_OS_SYSCALL_H */

@@ -1,0 +1,43 @@
+/*
+ * Driver system calls: os_physmap(2), which maps device memory into a
+ * driver process.
+ *
+ *     void *os_physmap(uint64_t phys, size_t len, int prot);
+ *
+ * maps the physical pages [phys, phys + len) (len rounded up to pages)
+ * where there is room in the caller's address space, with mmap's PROT_*
+ * bits, and returns the address.  The pages are shared with the device (or
+ * with whatever else maps them): a write through the mapping is a write to
+ * the physical memory, nothing is copied, and the frames are never freed by
+ * munmap or the process's exit.  Errors, checked in this order:
+ *
+ *   EPERM   the caller was not given the right (proc->devmem: the kernel
+ *           sets it for the FAT server and the programs devmem= names)
+ *   EINVAL  len 0, phys not page aligned, unknown prot bits, or a range
+ *           that is not inside one the kernel registered (mm/devmem.h)
+ *   ENOMEM  no room in the address space, or no memory for page tables
+ */
+#include "syscall/syscall.h"
+#include <errno.h>
+#include "mm/devmem.h"
+#include "mm/uvm.h"
+#include "proc/proc.h"
+
+int64_t sys_os_physmap(uint64_t phys, size_t len, int prot)
+{
+	struct proc *p = proc_current();
+	const struct devmem_range *r;
+
+	if (!p->devmem)
+		return -EPERM;
+	if (len == 0 || phys % PAGE_SIZE || (prot & ~(UVM_READ | UVM_WRITE | UVM_EXEC)))
+		return -EINVAL;
+	/* No registered range is as big as the user half: that bound keeps the
+	 * rounding and the sum below from overflowing. */
+	if (len > USER_END || phys + ALIGN_UP(len, PAGE_SIZE) < phys)
+		return -EINVAL;
+	r = devmem_find(phys, ALIGN_UP(len, PAGE_SIZE));
+	if (!r)
+		return -EINVAL;
+	return uvm_map_device(p->uvm, phys, len, (unsigned)prot, !r->ram);
+}
