@@ -43,7 +43,8 @@ static int reply_raw(uint64_t unique, int err, const void *data, size_t len, int
 				      unique };
 
 	memcpy(out, &oh, sizeof(oh));
-	memcpy(out + sizeof(oh), data, len);
+	if (len)
+		memcpy(out + sizeof(oh), data, len);
 	return write(fd, out, sizeof(oh) + len) < 0 ? -errno : 0;
 }
 
