@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -152,6 +153,13 @@ static void test_listings(void)
 	if (on_kestrel)
 		list_dir("/");
 	printf("fstest: pid %d\n", getpid());
+	{
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/%d", getpid());
+		list_dir(path);
+	}
+	show_file("/proc/self/stat", "stat");
 	show_file("/proc/self/status", "status");
 	show_file("/proc/meminfo", "meminfo");
 	show_file("/proc/mounts", "mounts");
@@ -180,9 +188,17 @@ static void test_cmdline(void)
 static void test_descriptors(void)
 {
 	char buf[16];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), fd2, fd3;
+	/* musl's open sets FD_CLOEXEC itself after the call (for old
+	 * kernels): ask the kernel directly, to see what it does. */
+	int fd = (int)syscall(SYS_open, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0), fd2, fd3;
 
 	expect_val("F_GETFD after open(O_CLOEXEC)", fcntl(fd, F_GETFD), FD_CLOEXEC);
+	fd2 = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+	expect_val("F_GETFD after openat(O_CLOEXEC)", fcntl(fd2, F_GETFD), FD_CLOEXEC);
+	close(fd2);
+	fd2 = (int)syscall(SYS_open, "/dev/null", O_RDONLY, 0);
+	expect_val("F_GETFD after open without O_CLOEXEC", fcntl(fd2, F_GETFD), 0);
+	close(fd2);
 	fd2 = dup(fd);
 	expect_val("F_GETFD of its dup", fcntl(fd2, F_GETFD), 0);
 	expect_val("read(fd, 10)", read(fd, buf, 10), 10);
@@ -193,6 +209,13 @@ static void test_descriptors(void)
 	expect_val("lseek(fd, 2, SEEK_CUR)", lseek(fd, 2, SEEK_CUR), 5);
 	expect_err("lseek(fd, -6, SEEK_CUR)", lseek(fd, -6, SEEK_CUR), EINVAL);
 	expect_err("lseek(fd, 0, 7)", lseek(fd, 0, 7), EINVAL);
+	if (on_kestrel) {
+		/* /proc files have size 0 (Linux's seq files refuse SEEK_END). */
+		expect_val("lseek(fd, 3, SEEK_END) of a /proc file", lseek(fd, 3, SEEK_END), 3);
+		expect_err("lseek(fd, -1, SEEK_END) of a /proc file", lseek(fd, -1, SEEK_END),
+			   EINVAL);
+		lseek(fd, 5, SEEK_SET);
+	}
 	expect_val("pread(fd, 4, 0) leaves the offset", pread(fd, buf, 4, 0), 4);
 	expect_val("lseek(fd, 0, SEEK_CUR) after pread", lseek(fd, 0, SEEK_CUR), 5);
 	fd3 = fcntl(fd, F_DUPFD_CLOEXEC, 200);
@@ -344,6 +367,8 @@ static void test_errors(void)
 	expect_err("rmdir(/proc)", rmdir("/proc"), EBUSY);
 	expect_err("rmdir(/dev/null)", rmdir("/dev/null"), ENOTDIR);
 	expect_err("rmdir(/dev/nonexistent)", rmdir("/dev/nonexistent"), ENOENT);
+	expect_err("rmdir(/dev/.)", rmdir("/dev/."), EINVAL);
+	expect_err("rmdir(/proc/self/..)", rmdir("/proc/self/.."), ENOTEMPTY);
 	expect_err("unlink(/dev)", unlink("/dev"), EISDIR);
 	expect_err("unlink(/proc/nonexistent)", unlink("/proc/nonexistent"), ENOENT);
 	expect_err("rename(/dev/nonexistent, /dev/x)", rename("/dev/nonexistent", "/dev/x"),
@@ -463,6 +488,7 @@ static void test_stat(void)
 
 	expect_val("stat(/dev/null)", stat("/dev/null", &st), 0);
 	expect_val("/dev/null is a character device", S_ISCHR(st.st_mode), 1);
+	expect_val("/dev/null is device 1, 3", st.st_rdev == makedev(1, 3), 1);
 	fd = open("/dev/null", O_RDONLY);
 	expect_val("fstat(/dev/null fd)", fstat(fd, &st2), 0);
 	expect_val("fstat's st_ino is stat's", st2.st_ino == st.st_ino && st2.st_dev == st.st_dev,
@@ -505,8 +531,8 @@ static void test_mount(void)
 		   mount("none", "/proc/self", "nosuchfs", 0, NULL), ENODEV);
 	expect_err("mount(proc at /dev): already a mount", mount("none", "/dev", "proc", 0, NULL),
 		   EBUSY);
-	expect_val("mount(devtmpfs at /proc/self)",
-		   mount("extradev", "/proc/self", "devtmpfs", 0, NULL), 0);
+	expect_val("mount(devtmpfs at /proc/self/)",
+		   mount("extradev", "/proc/self/", "devtmpfs", 0, NULL), 0);
 	list_dir("/proc/self");
 	show_file("/proc/mounts", "mounts after mount");
 	fd = open("/proc/self/zero", O_RDONLY);

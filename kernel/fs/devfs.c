@@ -38,6 +38,7 @@ struct devfs_node {
 	uint32_t mode;
 	const struct file_ops *fops;
 	void *priv;
+	uint32_t rdev; /* Linux's device number for the built-in ones, else 0 */
 };
 
 static struct devfs_node devices[DEVFS_MAX];
@@ -50,7 +51,7 @@ int devfs_register(const char *name, uint32_t mode, const struct file_ops *fops,
 			return -EEXIST;
 	if (ndevices == DEVFS_MAX)
 		return -ENOMEM;
-	devices[ndevices++] = (struct devfs_node){ name, mode, fops, priv };
+	devices[ndevices++] = (struct devfs_node){ name, mode, fops, priv, 0 };
 	return 0;
 }
 
@@ -188,8 +189,21 @@ static const struct file_ops random_fops = { .read = random_read, .write = swall
 
 /* ---- the filesystem ---------------------------------------------------------- */
 
-static const struct inode_ops devfs_dir_ops;
+static const struct inode_ops devfs_dir_ops, devfs_dev_ops;
 static const struct file_ops devfs_dir_fops;
+
+/* A device's attributes: a character device with its number, size 0. */
+static int devfs_getattr(struct inode *ino, struct vfs_attr *attr)
+{
+	*attr = (struct vfs_attr){
+		.ino = ino->ino,
+		.mode = ino->mode,
+		.nlink = 1,
+		.blksize = 4096,
+		.rdev = devices[ino->ino - 2].rdev,
+	};
+	return 0;
+}
 
 static int devfs_lookup(struct inode *dir, const char *name, struct inode **out)
 {
@@ -203,6 +217,7 @@ static int devfs_lookup(struct inode *dir, const char *name, struct inode **out)
 		if (!ino)
 			return -ENOMEM;
 		if (is_new) {
+			ino->ops = &devfs_dev_ops;
 			ino->mode = devices[i].mode;
 			ino->fops = devices[i].fops;
 			ino->priv = devices[i].priv;
@@ -231,6 +246,7 @@ static int devfs_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, vo
 }
 
 static const struct inode_ops devfs_dir_ops = { .lookup = devfs_lookup };
+static const struct inode_ops devfs_dev_ops = { .getattr = devfs_getattr };
 static const struct file_ops devfs_dir_fops = { .readdir = devfs_readdir };
 
 static int devfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out);
@@ -256,14 +272,26 @@ static int devfs_mount(const char *source, const char *data, unsigned long flags
 	return 0;
 }
 
+/* Linux's numbers (Documentation/admin-guide/devices.txt), as st_rdev
+ * shows them: major << 8 | minor. */
+#define DEV(major, minor) ((major) << 8 | (minor))
+
+/* A built-in device, with its number. */
+static void devfs_builtin(const char *name, uint32_t mode, const struct file_ops *fops,
+			  uint32_t rdev)
+{
+	if (devfs_register(name, S_IFCHR | mode, fops, NULL) == 0)
+		devices[ndevices - 1].rdev = rdev;
+}
+
 void devfs_init(void)
 {
-	devfs_register("console", S_IFCHR | 0600, &console_fops, NULL);
-	devfs_register("tty", S_IFCHR | 0666, &console_fops, NULL);
-	devfs_register("null", S_IFCHR | 0666, &null_fops, NULL);
-	devfs_register("zero", S_IFCHR | 0666, &zero_fops, NULL);
-	devfs_register("full", S_IFCHR | 0666, &full_fops, NULL);
-	devfs_register("random", S_IFCHR | 0666, &random_fops, NULL);
-	devfs_register("urandom", S_IFCHR | 0666, &random_fops, NULL);
+	devfs_builtin("console", 0600, &console_fops, DEV(5, 1));
+	devfs_builtin("tty", 0666, &console_fops, DEV(5, 0));
+	devfs_builtin("null", 0666, &null_fops, DEV(1, 3));
+	devfs_builtin("zero", 0666, &zero_fops, DEV(1, 5));
+	devfs_builtin("full", 0666, &full_fops, DEV(1, 7));
+	devfs_builtin("random", 0666, &random_fops, DEV(1, 8));
+	devfs_builtin("urandom", 0666, &random_fops, DEV(1, 9));
 	vfs_register_type(&devfs_type);
 }

@@ -125,7 +125,7 @@ static int file_create(const char *canon, unsigned int flags, uint32_t mode, str
 
 int vfs_open(const char *path, unsigned int flags, uint32_t mode, struct file **out)
 {
-	char *canon = kmalloc(PATH_MAX);
+	char *canon = path_buf_get();
 	size_t len = strlen(path);
 	bool want_dir = len > 0 && path[len - 1] == '/';
 	struct inode *ino;
@@ -138,7 +138,7 @@ int vfs_open(const char *path, unsigned int flags, uint32_t mode, struct file **
 		err = vfs_lookup(canon, &ino);
 	if (err == -ENOENT && (flags & O_CREAT)) {
 		err = want_dir ? -EISDIR : file_create(canon, flags, mode, out);
-		kfree(canon);
+		path_buf_put(canon);
 		return err;
 	}
 	if (!err && (flags & O_CREAT) && (flags & O_EXCL)) {
@@ -151,7 +151,7 @@ int vfs_open(const char *path, unsigned int flags, uint32_t mode, struct file **
 	}
 	if (!err)
 		err = file_open_inode(ino, flags, canon, out);
-	kfree(canon);
+	path_buf_put(canon);
 	if (!err && (flags & O_TRUNC)) {
 		err = file_truncate(*out);
 		if (err)

@@ -12,14 +12,56 @@
  * mount path that is a prefix of the canonical path (mount_find), then
  * looks up one component at a time.  Each step holds a reference on the
  * directory it is in and drops it once it has the next inode; lookups may
- * sleep (FUSE), and hold no VFS lock.  Path buffers are PATH_MAX bytes:
- * too big for a 16 KiB kernel stack, so they come from the heap.
+ * sleep (FUSE), and hold no VFS lock.
+ *
+ * Path buffers are PATH_MAX bytes: too big for a 16 KiB kernel stack, and
+ * from the heap each would be whole pages, zeroed by the frame allocator:
+ * thousands of instructions per stat(2).  A pool of PATH_POOL buffers in the
+ * kernel's data serves them (a bit per buffer, changed with interrupts
+ * off); when callers sleeping in a filesystem hold them all, the heap does.
  */
 #include "fs/vfs.h"
 #include <errno.h>
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "proc/proc.h"
+
+#define PATH_POOL 16
+
+static char path_pool[PATH_POOL][PATH_MAX];
+static uint32_t path_pool_used; /* bit i: path_pool[i] is handed out */
+
+char *path_buf_get(void)
+{
+	uint64_t flags = irq_save();
+
+	for (int i = 0; i < PATH_POOL; i++) {
+		if (!(path_pool_used & (1u << i))) {
+			path_pool_used |= 1u << i;
+			irq_restore(flags);
+			return path_pool[i];
+		}
+	}
+	irq_restore(flags);
+	return kmalloc(PATH_MAX);
+}
+
+void path_buf_put(char *buf)
+{
+	uintptr_t off = (uintptr_t)buf - (uintptr_t)path_pool;
+	uint64_t flags;
+
+	if (!buf)
+		return;
+	if (off >= sizeof(path_pool)) {
+		kfree(buf);
+		return;
+	}
+	flags = irq_save();
+	path_pool_used &= ~(1u << (off / PATH_MAX));
+	irq_restore(flags);
+}
 
 int path_canonical_from(const char *base, const char *path, char *out)
 {
@@ -104,7 +146,7 @@ static int path_walk(const char *canon, struct inode **out)
 
 int vfs_lookup(const char *path, struct inode **out)
 {
-	char *canon = kmalloc(PATH_MAX);
+	char *canon = path_buf_get();
 	size_t len = strlen(path);
 	int err;
 
@@ -113,7 +155,7 @@ int vfs_lookup(const char *path, struct inode **out)
 	err = path_canonical(path, canon);
 	if (!err)
 		err = path_walk(canon, out);
-	kfree(canon);
+	path_buf_put(canon);
 	/* "file/" names a directory: ENOTDIR if it is not one, as on Linux. */
 	if (!err && len > 0 && path[len - 1] == '/' && !S_ISDIR((*out)->mode)) {
 		inode_put(*out);
@@ -124,7 +166,7 @@ int vfs_lookup(const char *path, struct inode **out)
 
 int vfs_lookup_parent(const char *path, struct inode **dir, char *name)
 {
-	char *canon = kmalloc(PATH_MAX);
+	char *canon = path_buf_get();
 	char *slash;
 	int err;
 
@@ -147,6 +189,6 @@ int vfs_lookup_parent(const char *path, struct inode **dir, char *name)
 		err = -ENOTDIR;
 	}
 out:
-	kfree(canon);
+	path_buf_put(canon);
 	return err;
 }

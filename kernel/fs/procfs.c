@@ -7,11 +7,13 @@
  *   /proc/mounts         the mount table (vfs_mounts_text)
  *   /proc/<pid>/status   Name, State, Tgid, Pid, PPid, VmRSS, Threads
  *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
+ *   /proc/<pid>/stat     the one line ps(1) reads: Linux's 52 fields, those
+ *                        kestrel does not keep 0
  *   /proc/self           the calling process's <pid> directory
  *
  * The root lists ".", "..", meminfo, mounts, self and one directory per
  * process.  Inode numbers: the root 1, meminfo 2, mounts 3; process pid's
- * directory is pid << 4, its status (pid << 4) + 1, its cmdline + 2.
+ * directory is pid << 4, its status (pid << 4) + 1, cmdline + 2, stat + 3.
  *
  * A file's text is made when it is opened, into a buffer the open file
  * keeps (f->priv) until it is released: reads see one snapshot, however
@@ -37,6 +39,7 @@
 #define PID_SHIFT   4
 #define PID_STATUS  1
 #define PID_CMDLINE 2
+#define PID_STAT    3
 #define NFIXED      5 /* ".", "..", meminfo, mounts, self */
 #define TEXT_MAX    2048
 #define PIDS_MAX    256
@@ -98,6 +101,18 @@ static int64_t pid_text(int pid, int which, char *buf)
 	if (which == PID_CMDLINE) {
 		len = MIN(p->cmdline_len, (size_t)TEXT_MAX);
 		memcpy(buf, p->cmdline, len);
+	} else if (which == PID_STAT) {
+		uint64_t pages = p->uvm ? p->uvm->pages : 0;
+
+		/* pid (comm) state ppid pgrp session tty_nr tpgid flags, 10 fault
+		 * and time counts, priority nice num_threads itrealvalue starttime
+		 * vsize rss, then 28 more. */
+		TEXT_ADD(buf, &len, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %lu %lu",
+			 p->pid, p->name, p->state == PROC_RUNNING ? 'R' : 'Z',
+			 p->parent ? p->parent->pid : 0, p->pid, p->pid, pages * 4096, pages);
+		for (int i = 0; i < 28; i++)
+			TEXT_ADD(buf, &len, " 0");
+		TEXT_ADD(buf, &len, "\n");
 	} else {
 		TEXT_ADD(buf, &len, "Name:\t%s\n", p->name);
 		TEXT_ADD(buf, &len, "State:\t%s\n",
@@ -193,6 +208,8 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
 			return procfs_inode(dir->fs, base + PID_STATUS, S_IFREG | 0444, out);
 		if (strcmp(name, "cmdline") == 0)
 			return procfs_inode(dir->fs, base + PID_CMDLINE, S_IFREG | 0444, out);
+		if (strcmp(name, "stat") == 0)
+			return procfs_inode(dir->fs, base + PID_STAT, S_IFREG | 0444, out);
 		return -ENOENT;
 	}
 	if (strcmp(name, "meminfo") == 0)
@@ -247,7 +264,7 @@ static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fi
 
 static int procfs_pid_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
 {
-	static const char *const names[] = { ".", "..", "status", "cmdline" };
+	static const char *const names[] = { ".", "..", "status", "cmdline", "stat" };
 	uint64_t base = f->inode->ino & ~15ull;
 
 	for (; *pos < ARRAY_SIZE(names); (*pos)++) {

@@ -177,7 +177,8 @@ struct inode_ops {
  * Operations on open files.  read and write get the file position to use
  * (the VFS keeps f->pos and moves it, or uses pread's offset) and return
  * bytes moved or -errno.  Any may be NULL: -EINVAL for read/write (-EISDIR
- * on directories), -ENOTTY for ioctl, success for flush/fsync/release.
+ * on directories), -ENOTTY for ioctl, -EINVAL for fsync (Linux's answer for
+ * a file that cannot be synced), success for flush and release.
  */
 struct file_ops {
 	int64_t (*read)(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos);
@@ -276,6 +277,11 @@ int inode_getattr(struct inode *ino, struct vfs_attr *attr);
 int path_canonical(const char *path, char *out);
 /* The same against base (a canonical directory path) instead of the cwd. */
 int path_canonical_from(const char *base, const char *path, char *out);
+/* A PATH_MAX-byte buffer for a path, and giving it back: from a small pool
+ * (a stat must not cost a page from the frame allocator), else the heap.
+ * NULL if out of memory.  Any context but interrupt handlers. */
+char *path_buf_get(void);
+void path_buf_put(char *buf);
 
 /*
  * The inode at path (canonical or not), with a reference.  -ENOENT,

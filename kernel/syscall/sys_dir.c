@@ -50,7 +50,7 @@ int64_t sys_mkdirat(int dirfd, uptr_t upath, uint32_t mode)
 			inode_put(dir);
 		}
 	}
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -91,15 +91,18 @@ static int dir_remove(const char *path, bool rmdir)
 int64_t sys_unlinkat(int dirfd, uptr_t upath, int flags)
 {
 	char *path;
-	int err;
+	int err, dots;
 
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	err = fs_user_path(dirfd, upath, &path);
+	err = fs_user_path_dots(dirfd, upath, &path, &dots);
 	if (err)
 		return err;
-	err = dir_remove(path, flags & AT_REMOVEDIR);
-	kfree(path);
+	if ((flags & AT_REMOVEDIR) && dots)
+		err = dots == 1 ? -EINVAL : -ENOTEMPTY; /* rmdir("d/.") and "d/.." */
+	else
+		err = dir_remove(path, flags & AT_REMOVEDIR);
+	path_buf_put(path);
 	return err;
 }
 
@@ -182,9 +185,9 @@ int64_t sys_renameat2(int olddirfd, uptr_t uold, int newdirfd, uptr_t unew, unsi
 	err = fs_user_path(newdirfd, unew, &to);
 	if (!err) {
 		err = dir_rename(from, to, flags);
-		kfree(to);
+		path_buf_put(to);
 	}
-	kfree(from);
+	path_buf_put(from);
 	return err;
 }
 

@@ -31,7 +31,7 @@
 #define MNT_DETACH      2
 #define MNT_EXPIRE      4
 #define UMOUNT_NOFOLLOW 8
-#define MOUNT_STR_MAX   4096 /* bytes of mount(2)'s fstype, source and data */
+#define MOUNT_STR_MAX   PATH_MAX /* bytes of mount(2)'s fstype, source and data */
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define TMPFS_MAGIC      0x01021994
@@ -81,9 +81,22 @@ static int fs_dirfd_base(int dirfd, char **base)
 	return *base ? 0 : -ENOMEM;
 }
 
-int fs_user_path(int dirfd, uptr_t upath, char **out)
+/* 1 if the last component of path is ".", 2 if "..", else 0. */
+static int path_last_dots(const char *path, size_t len)
 {
-	char *raw = kmalloc(PATH_MAX), *canon = kmalloc(PATH_MAX), *base = NULL;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= 1 && path[len - 1] == '.' && (len == 1 || path[len - 2] == '/'))
+		return 1;
+	if (len >= 2 && path[len - 1] == '.' && path[len - 2] == '.' &&
+	    (len == 2 || path[len - 3] == '/'))
+		return 2;
+	return 0;
+}
+
+int fs_user_path_dots(int dirfd, uptr_t upath, char **out, int *dots)
+{
+	char *raw = path_buf_get(), *canon = path_buf_get(), *base = NULL;
 	int64_t len = raw && canon ? strncpy_from_user(raw, upath, PATH_MAX) : -ENOMEM;
 	int err = len < 0 ? (int)len : 0;
 
@@ -101,14 +114,29 @@ int fs_user_path(int dirfd, uptr_t upath, char **out)
 			canon[n + 1] = '\0';
 		}
 	}
+	if (!err && dots)
+		*dots = path_last_dots(raw, (size_t)len);
 	kfree(base);
-	kfree(raw);
+	path_buf_put(raw);
 	if (err) {
-		kfree(canon);
+		path_buf_put(canon);
 		return err;
 	}
 	*out = canon;
 	return 0;
+}
+
+int fs_user_path(int dirfd, uptr_t upath, char **out)
+{
+	return fs_user_path_dots(dirfd, upath, out, NULL);
+}
+
+void fs_strip_slash(char *path)
+{
+	size_t len = strlen(path);
+
+	if (len > 1 && path[len - 1] == '/')
+		path[len - 1] = '\0';
 }
 
 int fs_stat_to_user(struct inode *ino, uptr_t ubuf)
@@ -177,7 +205,7 @@ int64_t sys_openat(int dirfd, uptr_t upath, int flags, uint32_t mode)
 	if (err)
 		return err;
 	err = vfs_open(path, (unsigned int)flags, mode, &f);
-	kfree(path);
+	path_buf_put(path);
 	if (err)
 		return err;
 	err = fd_install(f, (unsigned int)flags);
@@ -207,7 +235,7 @@ static int fs_user_lookup(int dirfd, uptr_t upath, struct inode **ino)
 	if (err)
 		return err;
 	err = vfs_lookup(path, ino);
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -332,8 +360,7 @@ int fs_chdir(const char *canon)
 		return -ENOMEM;
 	}
 	memcpy(copy, canon, len);
-	if (len > 2 && copy[len - 2] == '/')
-		copy[len - 2] = '\0'; /* the trailing '/' fs_user_path kept */
+	fs_strip_slash(copy);
 	old = p->cwd;
 	old_ino = p->cwd_inode;
 	p->cwd = copy;
@@ -351,7 +378,7 @@ int64_t sys_chdir(uptr_t upath)
 	if (err)
 		return err;
 	err = fs_chdir(path);
-	kfree(path);
+	path_buf_put(path);
 	return err;
 }
 
@@ -368,10 +395,10 @@ int64_t sys_getcwd(uptr_t ubuf, size_t size)
 
 /* ---- mount, umount2 ----------------------------------------------------------------- */
 
-/* Copy one of mount(2)'s strings (NULL: "") into a kmalloc'd buffer. */
+/* Copy one of mount(2)'s strings (NULL: "") into a path buffer (path_buf_put it). */
 static int mount_string(uptr_t ustr, bool whole, char **out)
 {
-	char *s = kmalloc(MOUNT_STR_MAX);
+	char *s = path_buf_get(); /* MOUNT_STR_MAX bytes */
 	int64_t n;
 
 	if (!s)
@@ -381,7 +408,7 @@ static int mount_string(uptr_t ustr, bool whole, char **out)
 	if (n == -ENAMETOOLONG && whole)
 		n = 0, s[MOUNT_STR_MAX - 1] = '\0'; /* data is a page, as on Linux */
 	if (n < 0) {
-		kfree(s);
+		path_buf_put(s);
 		return (int)n;
 	}
 	*out = s;
@@ -421,7 +448,7 @@ static int mount_new(const char *target, const char *source, const char *type_na
 	if (err)
 		return err;
 	strlcpy(fs->source, source[0] ? source : type_name, sizeof(fs->source));
-	err = vfs_mount(fs, target);
+	err = vfs_mount(fs, target); /* target has no trailing '/' (sys_mount) */
 	if (err)
 		mount_discard(fs);
 	return err;
@@ -440,12 +467,14 @@ int64_t sys_mount(uptr_t usource, uptr_t utarget, uptr_t utype, unsigned long fl
 		err = fs_user_path(AT_FDCWD, utarget, &target);
 	if (!err && (flags & (MS_REMOUNT | MS_BIND | MS_MOVE)))
 		err = -EINVAL; /* not supported: only new mounts */
-	if (!err)
+	if (!err) {
+		fs_strip_slash(target);
 		err = mount_new(target, source, type, data, flags);
-	kfree(source);
-	kfree(type);
-	kfree(data);
-	kfree(target);
+	}
+	path_buf_put(source);
+	path_buf_put(type);
+	path_buf_put(data);
+	path_buf_put(target);
 	return err;
 }
 
@@ -453,7 +482,6 @@ int64_t sys_umount2(uptr_t utarget, int flags)
 {
 	struct inode *ino;
 	char *target;
-	size_t len;
 	int err;
 
 	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
@@ -464,11 +492,9 @@ int64_t sys_umount2(uptr_t utarget, int flags)
 	err = vfs_lookup(target, &ino);
 	if (!err) {
 		inode_put(ino);
-		len = strlen(target);
-		if (len > 1 && target[len - 1] == '/')
-			target[len - 1] = '\0';
+		fs_strip_slash(target);
 		err = vfs_umount(target, flags);
 	}
-	kfree(target);
+	path_buf_put(target);
 	return err;
 }

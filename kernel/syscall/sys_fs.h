@@ -19,12 +19,17 @@ struct inode;
 
 /*
  * Copy the path at upath and make it canonical against dirfd (AT_FDCWD:
- * the cwd; an absolute path ignores it) into a kmalloc'd PATH_MAX buffer
- * *out (kfree it), keeping one trailing '/' if the path had one (the VFS
+ * the cwd; an absolute path ignores it) into a PATH_MAX buffer *out (give
+ * it back with path_buf_put), keeping one trailing '/' if the path had one (the VFS
  * then wants a directory).  -EFAULT, -ENAMETOOLONG, -ENOENT for "",
  * -EBADF (dirfd not open), -ENOTDIR (dirfd not a directory), -ENOMEM.
  */
 int fs_user_path(int dirfd, uptr_t upath, char **out);
+/* The same, also saying whether the path's last component is "." or ".."
+ * (1 or 2 in *dots, else 0): rmdir refuses those, as Linux does. */
+int fs_user_path_dots(int dirfd, uptr_t upath, char **out, int *dots);
+/* Drop the trailing '/' fs_user_path keeps (for a path stored as is). */
+void fs_strip_slash(char *path);
 
 /* stat(2)'s struct stat for ino, written to ubuf: 0, -EFAULT, or getattr's error. */
 int fs_stat_to_user(struct inode *ino, uptr_t ubuf);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include "test/ktest.h"
+#include "test/sched_test.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/x86.h"
 #include "boot/cmdline.h"
@@ -28,13 +29,13 @@
 
 #define MAIN_TID 0
 
-static void need_scheduler(void)
+void stest_need_scheduler(void)
 {
 	if (!sched_active())
 		ktest_fail("the scheduler is not running (see sched_init's message)");
 }
 
-static struct thread *create(const char *name, thread_fn fn, void *arg, int prio)
+struct thread *stest_create(const char *name, thread_fn fn, void *arg, int prio)
 {
 	struct thread *t;
 	int err = thread_create(name, fn, arg, prio, &t);
@@ -44,7 +45,7 @@ static struct thread *create(const char *name, thread_fn fn, void *arg, int prio
 	return t;
 }
 
-static void join(struct thread *t)
+void stest_join(struct thread *t)
 {
 	int err = thread_join(t, NULL);
 
@@ -68,13 +69,13 @@ static struct {
 	unsigned len;
 } event_log;
 
-static void log_reset(void)
+void stest_log_reset(void)
 {
 	event_log.len = 0;
 	event_log.text[0] = '\0';
 }
 
-static void log_event(char c)
+void stest_log_event(char c)
 {
 	uint64_t flags = irq_save();
 
@@ -83,6 +84,11 @@ static void log_event(char c)
 		event_log.text[event_log.len] = '\0';
 	}
 	irq_restore(flags);
+}
+
+const char *stest_log(void)
+{
+	return event_log.text;
 }
 
 /* A thread that spins until *stop, counting its loops. */
@@ -130,7 +136,7 @@ static void thread_round(bool print)
 		char name[16];
 
 		ksnprintf(name, sizeof(name), "worker-%ld", i);
-		t[i] = create(name, exit_with_square, (void *)i, SCHED_PRIO_DEFAULT);
+		t[i] = stest_create(name, exit_with_square, (void *)i, SCHED_PRIO_DEFAULT);
 	}
 	for (int i = 0; i < 8; i++) {
 		struct thread *d;
@@ -165,7 +171,7 @@ KTEST(thread_basics)
 	size_t threads0;
 	struct thread *t;
 
-	need_scheduler();
+	stest_need_scheduler();
 	KTEST_ASSERT(thread_current() && thread_current()->tid == MAIN_TID);
 	KTEST_ASSERT(strcmp(thread_current()->name, "main") == 0);
 	KTEST_ASSERT(thread_create("bad", detached_fn, NULL, SCHED_PRIO_LOWEST + 1, &t) == -EINVAL);
@@ -233,8 +239,8 @@ KTEST(thread_frame)
 	static struct frame_report r;
 	uint64_t off;
 
-	need_scheduler();
-	join(create("frame-probe", frame_probe, &r, SCHED_PRIO_DEFAULT));
+	stest_need_scheduler();
+	stest_join(stest_create("frame-probe", frame_probe, &r, SCHED_PRIO_DEFAULT));
 	kprintf("frame: the thread function's rbp is at stack top - %lu (mod 16: %lu)\n",
 		r.top - r.fn_rbp, r.fn_rbp % 16);
 	for (int i = 0; i < r.depth; i++) {
@@ -303,7 +309,7 @@ KTEST(sched_fair)
 	struct sched_stats st0, st1;
 	uint64_t total = 0, min_ticks = ~0ull, max_ticks = 0, t0;
 
-	need_scheduler();
+	stest_need_scheduler();
 	/* main outranks the spinners, so it wakes up on time to stop them */
 	KTEST_ASSERT(sched_set_priority(MAIN_TID, 1) == 0);
 	stop = false;
@@ -312,7 +318,7 @@ KTEST(sched_fair)
 
 		ksnprintf(name, sizeof(name), "spinner-%d", i);
 		s[i] = (struct fair_spinner){ .spin.stop = &stop };
-		s[i].spin.thread = create(name, fair_spin_fn, &s[i], 5);
+		s[i].spin.thread = stest_create(name, fair_spin_fn, &s[i], 5);
 	}
 	sched_get_stats(&st0);
 	t0 = timer_ticks();
@@ -322,7 +328,7 @@ KTEST(sched_fair)
 	for (int i = 0; i < n; i++)
 		s[i].spin.ticks = s[i].spin.thread->ticks;
 	for (int i = 0; i < n; i++)
-		join(s[i].spin.thread);
+		stest_join(s[i].spin.thread);
 	kprintf("fair: %d threads at priority 5 for %lu ticks (slice %d ticks)\n", n,
 		timer_ticks() - t0, SCHED_SLICE_TICKS);
 	for (int i = 0; i < n; i++) {
@@ -361,14 +367,14 @@ static void waiter_high(void *arg)
 {
 	(void)arg;
 	wait_event(&prio_wq_high, go_high);
-	log_event('H');
+	stest_log_event('H');
 }
 
 static void waiter_low(void *arg)
 {
 	(void)arg;
 	wait_event(&prio_wq_low, go_low);
-	log_event('L');
+	stest_log_event('L');
 }
 
 #define LATE_ROUNDS 5
@@ -390,7 +396,7 @@ static void punctual_sleeper(void *arg)
 static void log_r(void *arg)
 {
 	(void)arg;
-	log_event('R');
+	stest_log_event('R');
 }
 
 KTEST(sched_priority)
@@ -399,35 +405,35 @@ KTEST(sched_priority)
 	static struct spinner low;
 	struct thread *h, *l, *r;
 
-	need_scheduler();
+	stest_need_scheduler();
 	/* 1. Wake-ups from a thread: priority 2 > main's 4 > priority 6. */
-	log_reset();
+	stest_log_reset();
 	go_high = go_low = false;
-	h = create("waiter-high", waiter_high, NULL, 2); /* runs at once, blocks */
-	l = create("waiter-low", waiter_low, NULL, 6);
+	h = stest_create("waiter-high", waiter_high, NULL, 2); /* runs at once, blocks */
+	l = stest_create("waiter-low", waiter_low, NULL, 6);
 	thread_sleep(1); /* let waiter-low block */
 	KTEST_ASSERT(h->state == THREAD_BLOCKED && l->state == THREAD_BLOCKED);
-	log_event('1');
+	stest_log_event('1');
 	go_low = true;
 	wait_wake_one(&prio_wq_low); /* lower than main: waits for the CPU */
-	log_event('2');
+	stest_log_event('2');
 	go_high = true;
 	wait_wake_one(&prio_wq_high); /* higher than main: runs before this returns */
-	log_event('3');
-	join(h);
-	join(l);
+	stest_log_event('3');
+	stest_join(h);
+	stest_join(l);
 	kprintf("priority: event order %s\n", event_log.text);
 	KTEST_ASSERT(strcmp(event_log.text, "12H3L") == 0);
 
 	/* 2. Wake-ups from the timer interrupt while a low-priority thread spins. */
 	stop = false;
 	low = (struct spinner){ .stop = &stop };
-	low.thread = create("spin-low", spin_fn, &low, 6);
-	h = create("punctual", punctual_sleeper, NULL, 2);
-	join(h); /* main blocks: spin-low has the CPU */
+	low.thread = stest_create("spin-low", spin_fn, &low, 6);
+	h = stest_create("punctual", punctual_sleeper, NULL, 2);
+	stest_join(h); /* main blocks: spin-low has the CPU */
 	stop = true;
 	low.ticks = low.thread->ticks;
-	join(low.thread);
+	stest_join(low.thread);
 	for (int i = 0; i < LATE_ROUNDS; i++)
 		kprintf("priority: wake-up %d of a priority-2 thread ran %lu ticks late\n", i,
 			lateness[i]);
@@ -437,13 +443,13 @@ KTEST(sched_priority)
 	KTEST_ASSERT(low.ticks > 0);
 
 	/* 3. Raising the priority of a ready thread above the caller's. */
-	log_reset();
-	r = create("raised", log_r, NULL, 6); /* ready, not run yet */
-	log_event('a');
+	stest_log_reset();
+	r = stest_create("raised", log_r, NULL, 6); /* ready, not run yet */
+	stest_log_event('a');
 	KTEST_ASSERT(sched_get_priority(r->tid) == 6);
 	KTEST_ASSERT(sched_set_priority(r->tid, 2) == 0); /* runs right now */
-	log_event('b');
-	join(r);
+	stest_log_event('b');
+	stest_join(r);
 	kprintf("priority: raising a ready thread: event order %s\n", event_log.text);
 	KTEST_ASSERT(strcmp(event_log.text, "aRb") == 0);
 
@@ -469,7 +475,7 @@ static void sleeper_fn(void *arg)
 	struct sleeper *s = arg;
 
 	thread_sleep(s->ticks);
-	log_event(s->letter);
+	stest_log_event(s->letter);
 }
 
 KTEST(sched_sleep)
@@ -479,7 +485,7 @@ KTEST(sched_sleep)
 	struct thread *t[3];
 	uint64_t t0, t1;
 
-	need_scheduler();
+	stest_need_scheduler();
 	t0 = timer_ticks();
 	thread_sleep(0); /* returns at once */
 	KTEST_ASSERT(timer_ticks() - t0 <= 1);
@@ -490,11 +496,11 @@ KTEST(sched_sleep)
 	KTEST_ASSERT(t1 - t0 == n);
 
 	/* Sleepers wake in the order of their deadlines, not of their creation. */
-	log_reset();
+	stest_log_reset();
 	for (int i = 0; i < 3; i++)
-		t[i] = create("sleeper", sleeper_fn, &sl[i], SCHED_PRIO_DEFAULT);
+		t[i] = stest_create("sleeper", sleeper_fn, &sl[i], SCHED_PRIO_DEFAULT);
 	for (int i = 0; i < 3; i++)
-		join(t[i]);
+		stest_join(t[i]);
 	kprintf("sleep: threads sleeping 30, 10, 20 ticks woke in the order %s\n", event_log.text);
 	KTEST_ASSERT(strcmp(event_log.text, "BCA") == 0);
 }
@@ -524,10 +530,10 @@ KTEST(sched_idle)
 	struct thread *a, *b, *idle = sched_idle_thread();
 	uint64_t a0, b0, main0, idle0, t0, elapsed, idle_ticks, halts;
 
-	need_scheduler();
+	stest_need_scheduler();
 	idle_go = false;
-	a = create("blocked-a", idle_blocker, NULL, 3);
-	b = create("blocked-b", idle_timed_blocker, NULL, 3);
+	a = stest_create("blocked-a", idle_blocker, NULL, 3);
+	b = stest_create("blocked-b", idle_timed_blocker, NULL, 3);
 	KTEST_ASSERT(a->state == THREAD_BLOCKED && b->state == THREAD_BLOCKED);
 	sched_ps();
 	a0 = a->ticks, b0 = b->ticks, main0 = thread_current()->ticks, idle0 = idle->ticks;
@@ -547,8 +553,8 @@ KTEST(sched_idle)
 	kprintf("idle: the scheduler counted %lu idle ticks\n", s1.idle_ticks - s0.idle_ticks);
 	idle_go = true;
 	wait_wake_all(&idle_wq);
-	join(a);
-	join(b);
+	stest_join(a);
+	stest_join(b);
 	KTEST_ASSERT(elapsed == IDLE_TICKS);
 	KTEST_ASSERT(a0 == 0 && b0 == 0);
 	KTEST_ASSERT(idle_ticks >= IDLE_TICKS - 1);
@@ -571,14 +577,14 @@ static void aging_round(bool aging, uint64_t *high_ticks, uint64_t *low_ticks)
 	stop = false;
 	high = (struct spinner){ .stop = &stop };
 	low = (struct spinner){ .stop = &stop };
-	high.thread = create("busy-high", spin_fn, &high, 4);
-	low.thread = create("busy-low", spin_fn, &low, 6);
+	high.thread = stest_create("busy-high", spin_fn, &high, 4);
+	low.thread = stest_create("busy-low", spin_fn, &low, 6);
 	thread_sleep(AGING_TICKS);
 	stop = true;
 	*high_ticks = high.thread->ticks;
 	*low_ticks = low.thread->ticks;
-	join(high.thread);
-	join(low.thread);
+	stest_join(high.thread);
+	stest_join(low.thread);
 	kprintf("aging %s: in %d ticks, busy-high (priority 4) used %lu ticks, busy-low "
 		"(priority 6) %lu\n",
 		aging ? "on" : "off", AGING_TICKS, *high_ticks, *low_ticks);
@@ -588,7 +594,7 @@ KTEST(sched_aging)
 {
 	uint64_t high_on, low_on, high_off, low_off;
 
-	need_scheduler();
+	stest_need_scheduler();
 	KTEST_ASSERT(sched_set_priority(MAIN_TID, 0) == 0);
 	aging_round(false, &high_off, &low_off);
 	aging_round(true, &high_on, &low_on);
@@ -627,368 +633,22 @@ KTEST(sched_ps)
 	static struct spinner ready;
 	struct thread *blocked, *sleeper, *exited;
 
-	need_scheduler();
+	stest_need_scheduler();
 	ps_go = false;
 	stop = false;
 	ready = (struct spinner){ .stop = &stop };
-	blocked = create("ps-blocked", ps_blocked, NULL, 2);
-	sleeper = create("ps-sleeper", ps_sleeper, NULL, 1);
-	exited = create("ps-exited", ps_exits, NULL, 3);
-	ready.thread = create("ps-ready", spin_fn, &ready, 6);
+	blocked = stest_create("ps-blocked", ps_blocked, NULL, 2);
+	sleeper = stest_create("ps-sleeper", ps_sleeper, NULL, 1);
+	exited = stest_create("ps-exited", ps_exits, NULL, 3);
+	ready.thread = stest_create("ps-ready", spin_fn, &ready, 6);
 	sched_ps();
 	KTEST_ASSERT(blocked->state == THREAD_BLOCKED && sleeper->state == THREAD_SLEEPING);
 	KTEST_ASSERT(exited->state == THREAD_EXITED && ready.thread->state == THREAD_READY);
 	ps_go = true;
 	wait_wake_all(&ps_wq);
 	stop = true;
-	join(blocked);
-	join(sleeper);
-	join(exited);
-	join(ready.thread);
-}
-
-/* ---- the executor -------------------------------------------------------------- */
-
-#define ORDER_TASKS 8
-
-struct order_task {
-	struct task task;
-	char letter;
-	bool sleeping; /* phase 2: the task sleeps, then logs */
-	uint64_t sleep_ticks;
-};
-
-static struct order_task order_tasks[ORDER_TASKS];
-
-static unsigned polls_irq_off;
-
-/* Phase 1: log every poll, never finish.  Polls run with interrupts on. */
-static enum poll order_poll(struct task *task)
-{
-	if (!irq_enabled())
-		polls_irq_off++;
-	log_event(container_of(task, struct order_task, task)->letter);
-	return POLL_PENDING;
-}
-
-/* Phase 2: sleep, then log and finish. */
-static enum poll sleepy_poll(struct task *task)
-{
-	struct order_task *ot = container_of(task, struct order_task, task);
-
-	TASK_BEGIN(task);
-	TASK_SLEEP(task, ot->sleep_ticks);
-	log_event(ot->letter);
-	TASK_END(task);
-}
-
-/* The wake order from the command line: distinct letters from A on. */
-static const char *wake_order(int *ntasks)
-{
-	const char *order = cmdline_get("order");
-	int max = 0;
-
-	if (!order)
-		order = "CAEB";
-	for (const char *p = order; *p; p++) {
-		if (*p < 'A' || *p >= 'A' + ORDER_TASKS || strchr(p + 1, *p))
-			ktest_fail("order=%s: want distinct letters A-%c", order,
-				   'A' + ORDER_TASKS - 1);
-		max = MAX(max, *p - 'A' + 1);
-	}
-	*ntasks = max;
-	return order;
-}
-
-static struct waitq event_wq = WAITQ_INIT("executor test event");
-static volatile int event_value;
-
-/* Yield once (waking itself while being polled), then await the event. */
-static enum poll yield_poll(struct task *task)
-{
-	TASK_BEGIN(task);
-	TASK_YIELD(task);
-	TASK_AWAIT_EVENT(task, &event_wq, event_value > 0);
-	TASK_END(task);
-}
-
-/* Poll ex until its queue is empty, but at most max times. */
-static uint64_t run_at_most(struct executor *ex, uint64_t max)
-{
-	uint64_t polls = 0;
-
-	while (polls < max && executor_run_once(ex))
-		polls++;
-	return polls;
-}
-
-#define LATE_TICKS 5
-
-static volatile uint64_t joined_at;
-
-static void joiner_fn(void *arg)
-{
-	executor_join(arg);
-	joined_at = timer_ticks();
-}
-
-struct event_task {
-	struct task task;
-};
-
-static enum poll event_poll(struct task *task)
-{
-	TASK_BEGIN(task);
-	TASK_AWAIT_EVENT(task, &event_wq, event_value >= 3);
-	TASK_END(task);
-}
-
-KTEST(executor_order)
-{
-	static struct executor ex;
-	static struct event_task et;
-	static struct order_task late;
-	int n;
-	const char *order = wake_order(&n);
-	char spawn_order[ORDER_TASKS + 1];
-	uint64_t task_polls = 0, before, after, t0;
-	struct thread *joiner;
-	bool all_done;
-
-	need_scheduler();
-	executor_init(&ex, "test executor");
-
-	/* Phase 1: direct wake-ups. */
-	log_reset();
-	polls_irq_off = 0;
-	for (int i = 0; i < n; i++) {
-		order_tasks[i] = (struct order_task){ .letter = 'A' + i };
-		spawn_order[i] = 'A' + i;
-		task_init(&order_tasks[i].task, "order", order_poll);
-		executor_spawn(&ex, &order_tasks[i].task);
-	}
-	spawn_order[n] = '\0';
-	executor_run_until_idle(&ex);
-	kprintf("executor: spawned %s, first polls %s\n", spawn_order, event_log.text);
-	KTEST_ASSERT(strcmp(event_log.text, spawn_order) == 0);
-	KTEST_ASSERT(executor_run_until_idle(&ex) == 0); /* nobody woken: no poll */
-	log_reset();
-	for (const char *p = order; *p; p++)
-		executor_wake(&order_tasks[*p - 'A'].task);
-	for (const char *p = order; *p; p++) /* again: already queued */
-		executor_wake(&order_tasks[*p - 'A'].task);
-	executor_run_until_idle(&ex);
-	kprintf("executor: woke %s (each twice), polled %s\n", order, event_log.text);
-	KTEST_ASSERT(strcmp(event_log.text, order) == 0);
-	for (int i = 0; i < n; i++) {
-		uint64_t want = strchr(order, 'A' + i) ? 2 : 1;
-
-		KTEST_ASSERT(order_tasks[i].task.polls == want);
-		task_polls += order_tasks[i].task.polls;
-	}
-	kprintf("executor: %lu polls, %u with interrupts off; the executor counted %lu\n",
-		task_polls, polls_irq_off, ex.polls);
-	KTEST_ASSERT(polls_irq_off == 0 && ex.polls == task_polls);
-
-	/* A wake-up during a poll makes one more poll, and only one. */
-	event_value = 0;
-	task_init(&et.task, "yield", yield_poll);
-	executor_spawn(&ex, &et.task);
-	before = run_at_most(&ex, 10);
-	event_value = 1;
-	wait_wake_all(&event_wq);
-	after = run_at_most(&ex, 10);
-	kprintf("executor: a task that yields, then awaits an event, was polled %lu times, "
-		"then %lu after the event\n",
-		before, after);
-	KTEST_ASSERT(before == 2 && after == 1 && et.task.state == TASK_DONE);
-
-	/* executor_join of a task that finishes later (on the kernel's executor). */
-	KTEST_ASSERT(executor_kernel() != NULL);
-	late = (struct order_task){ .letter = 'Z', .sleep_ticks = LATE_TICKS };
-	task_init(&late.task, "late", sleepy_poll);
-	joined_at = 0;
-	t0 = timer_ticks();
-	executor_spawn(executor_kernel(), &late.task);
-	joiner = create("joiner", joiner_fn, &late.task, SCHED_PRIO_DEFAULT);
-	thread_sleep(4 * LATE_TICKS);
-	if (joiner->state != THREAD_EXITED)
-		ktest_fail("executor_join still waits %d ticks after its task finished (task %s)",
-			   3 * LATE_TICKS, late.task.state == TASK_DONE ? "done" : "not done");
-	join(joiner);
-	kprintf("executor: executor_join of a task that sleeps %d ticks returned after %lu ticks\n",
-		LATE_TICKS, joined_at - t0);
-
-	/* Phase 2: wake-ups from the timer interrupt (TASK_SLEEP). */
-	log_reset();
-	for (int i = 0; i < n; i++) {
-		const char *at = strchr(order, 'A' + i);
-
-		order_tasks[i] = (struct order_task){ .letter = 'A' + i };
-		/* the k-th letter of order sleeps 3(k+1) ticks; others longest */
-		order_tasks[i].sleep_ticks = at ? 3 * (at - order + 1) : 3 * (n + 1);
-		task_init(&order_tasks[i].task, "sleepy", sleepy_poll);
-		executor_spawn(&ex, &order_tasks[i].task);
-	}
-	do {
-		executor_run_until_idle(&ex);
-		all_done = true;
-		for (int i = 0; i < n; i++)
-			all_done &= order_tasks[i].task.state == TASK_DONE;
-		if (!all_done)
-			executor_wait_for_work(&ex);
-	} while (!all_done);
-	kprintf("executor: timer wake-ups finished the tasks in the order %s\n", event_log.text);
-	KTEST_ASSERT(strncmp(event_log.text, order, strlen(order)) == 0);
-	for (int i = 0; i < n; i++)
-		KTEST_ASSERT(order_tasks[i].task.polls == 2); /* spawn + alarm: no others */
-
-	/* Phase 3: the kernel's executor thread, woken through a wait queue. */
-	event_value = 0;
-	task_init(&et.task, "event", event_poll);
-	executor_spawn(executor_kernel(), &et.task);
-	for (int i = 0; i < 3; i++) {
-		event_value++;
-		wait_wake_all(&event_wq);
-	}
-	executor_join(&et.task);
-	kprintf("executor: a task awaiting an event was polled %lu times for 3 wake-ups\n",
-		et.task.polls);
-	KTEST_ASSERT(et.task.state == TASK_DONE && et.task.polls == 4);
-}
-
-/* ---- console input through the executor ------------------------------------------ */
-
-static void find_executor(struct thread *t, void *arg)
-{
-	if (strcmp(t->name, "executor") == 0)
-		*(struct thread **)arg = t;
-}
-
-#define QUIET_TICKS 10
-
-KTEST(console_lines)
-{
-	char a[64], b[64];
-	uint64_t polls0, polls1;
-	struct thread *executor = NULL;
-
-	need_scheduler();
-	KTEST_ASSERT(console_task_running());
-	polls0 = executor_kernel()->polls;
-	kprintf("console: type two lines\n");
-	thread_sleep(50); /* type-ahead: the input waits for a reader */
-	console_readline(a, sizeof(a));
-	console_readline(b, sizeof(b));
-	kprintf("console: got \"%s\" and \"%s\"\n", a, b);
-	kprintf("console: the executor polled %lu times meanwhile\n",
-		executor_kernel()->polls - polls0);
-
-	/* With no more input, the executor has nothing to do: it sleeps. */
-	thread_for_each(find_executor, &executor);
-	KTEST_ASSERT(executor != NULL);
-	thread_sleep(2);
-	polls1 = executor_kernel()->polls;
-	thread_sleep(QUIET_TICKS);
-	kprintf("console: then, in %d ticks without input, the executor was %s and polled %lu "
-		"times\n",
-		QUIET_TICKS, thread_state_name(executor->state), executor_kernel()->polls - polls1);
-	KTEST_ASSERT(executor->state == THREAD_BLOCKED && executor_kernel()->polls == polls1);
-}
-
-/* ---- a thread's stack overflow names the thread ---------------------------------- */
-
-/* Recurse forever, each frame holding a little buffer (well under a page). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winfinite-recursion" /* that is the point */
-static NOINLINE int recurse_deeply(int depth)
-{
-	volatile char pad[256];
-
-	pad[0] = (char)depth;
-	return recurse_deeply(depth + 1) + pad[0];
-}
-#pragma GCC diagnostic pop
-
-static void overflow_fn(void *arg)
-{
-	(void)arg;
-	recurse_deeply(0);
-}
-
-KTEST(thread_overflow)
-{
-	struct thread *t;
-
-	need_scheduler();
-	t = create("deep-recursion", overflow_fn, NULL, SCHED_PRIO_DEFAULT);
-	join(t);
-	ktest_fail("the thread came back from infinite recursion");
-}
-
-/* ---- benchmarks (printed, not asserted) ------------------------------------------ */
-
-#define BENCH_SWITCHES 20000
-#define BENCH_POLLS    100000
-
-static volatile bool bench_stop;
-
-static void yielder(void *arg)
-{
-	(void)arg;
-	while (!bench_stop)
-		sched_yield();
-}
-
-struct bench_task {
-	struct task task;
-	uint64_t left;
-};
-
-static enum poll bench_poll(struct task *task)
-{
-	struct bench_task *bt = container_of(task, struct bench_task, task);
-
-	TASK_BEGIN(task);
-	while (bt->left > 0) {
-		bt->left--;
-		TASK_YIELD(task);
-	}
-	TASK_END(task);
-}
-
-KTEST(bench_sched)
-{
-	static struct executor ex;
-	static struct bench_task bt;
-	struct sched_stats s0, s1;
-	struct thread *y;
-	uint64_t c0, c1, polls;
-
-	need_scheduler();
-	/* Context switches: main and yielder take turns through sched_yield. */
-	bench_stop = false;
-	y = create("yielder", yielder, NULL, SCHED_PRIO_DEFAULT);
-	sched_get_stats(&s0);
-	c0 = rdtsc();
-	for (int i = 0; i < BENCH_SWITCHES / 2; i++)
-		sched_yield();
-	c1 = rdtsc();
-	sched_get_stats(&s1);
-	bench_stop = true;
-	join(y);
-	kprintf("bench: %lu context switches in %lu cycles\n", s1.switches - s0.switches, c1 - c0);
-	kprintf("bench: context_switch %lu\n", (c1 - c0) / MAX(s1.switches - s0.switches, 1ul));
-
-	/* Executor polls: one task yielding (re-waking itself) each poll. */
-	executor_init(&ex, "bench executor");
-	bt.left = BENCH_POLLS;
-	task_init(&bt.task, "bench", bench_poll);
-	executor_spawn(&ex, &bt.task);
-	c0 = rdtsc();
-	polls = executor_run_until_idle(&ex);
-	c1 = rdtsc();
-	kprintf("bench: %lu executor polls in %lu cycles\n", polls, c1 - c0);
-	kprintf("bench: executor_poll %lu\n", (c1 - c0) / MAX(polls, 1ul));
-	KTEST_ASSERT(bt.task.state == TASK_DONE && polls == BENCH_POLLS + 1);
+	stest_join(blocked);
+	stest_join(sleeper);
+	stest_join(exited);
+	stest_join(ready.thread);
 }
