@@ -212,9 +212,10 @@ static void hello_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	files[ino].reads++;
-	if (ino == INO_CRASH)
+	if (ino == INO_CRASH) {
 		/* cppcheck-suppress nullPointer ; on purpose: the kernel must cope */
 		*(volatile int *)0 = 1;
+	}
 	if (ino == INO_SLOW && !held) {
 		held = req; /* answered after the next request */
 		return;

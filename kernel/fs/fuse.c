@@ -256,10 +256,25 @@ static const char *fuse_opcode_name(uint32_t op)
 	return op < ARRAY_SIZE(names) && names[op] ? names[op] : "?";
 }
 
+/* Requests up to this size are assembled on the stack and copied out in
+ * one go: each copy to user memory walks the page tables. */
+#define FUSE_SMALL_REQUEST 512
+
 /* Copy req (header, then each argument) to the server's buffer. */
 static int fuse_copy_request(const struct fuse_req *req, const struct vbuf *buf)
 {
 	size_t off = sizeof(req->in);
+
+	if (req->in.len <= FUSE_SMALL_REQUEST) {
+		uint8_t small[FUSE_SMALL_REQUEST];
+
+		memcpy(small, &req->in, sizeof(req->in));
+		for (int i = 0; i < req->nin; i++) {
+			memcpy(small + off, req->in_args[i].ptr, req->in_args[i].size);
+			off += req->in_args[i].size;
+		}
+		return vbuf_to(buf, 0, small, off) ? -EFAULT : 0;
+	}
 
 	if (vbuf_to(buf, 0, &req->in, sizeof(req->in)) != 0)
 		return -EFAULT;

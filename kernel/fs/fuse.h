@@ -40,6 +40,10 @@ struct fuse_arg {
 	size_t size;
 };
 
+#define FUSE_DCACHE_BUCKETS 64
+
+struct fuse_dentry;
+
 enum fuse_req_state {
 	FUSE_REQ_NEW,
 	FUSE_REQ_PENDING, /* queued, not yet read by the server */
@@ -85,9 +89,12 @@ struct fuse_conn {
 	uint32_t max_write;
 	uint32_t init_flags;
 	bool no_flush, no_fsync; /* the server said ENOSYS */
-	/* Cached files no longer in use, not yet forgotten (fuse_ops.c). */
+	/* Cached files no longer in use, not yet forgotten, and the names
+	 * looked up, trusted for the reply's entry_valid (fuse_ops.c). */
 	struct list retained;
 	int nretained;
+	struct fuse_dentry *dcache[FUSE_DCACHE_BUCKETS];
+	int ndentries;
 	/* Counters, printed when the connection closes. */
 	uint64_t nrequests;
 	uint64_t nreads; /* READ requests */

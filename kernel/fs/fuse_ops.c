@@ -26,8 +26,11 @@
  *
  * The VFS frees an inode no one holds; FUSE keeps its fuse_inode, pages
  * and all, on the connection's retained list (an inode cache) and forgets
- * it only when the list is full, so a file read again later, or stat'ed
- * again, costs one LOOKUP and no READ.
+ * it only when the list is full, so a file read again later costs no READ.
+ * Names looked up are cached too, for the reply's entry_valid (the name
+ * cache), so a stat within the timeouts sends no request at all.  Once the
+ * server is gone nothing cached is served: every operation fails with the
+ * connection's error.
  *
  * An open file's priv is a struct fuse_file: the server's handle (fh) and
  * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
@@ -66,6 +69,18 @@ static const struct file_ops fuse_dir_ops;
 static struct fuse_inode *fuse_inode(struct inode *ino)
 {
 	return ino->priv;
+}
+
+/* 0 while ino's server is there, else what its callers get: what is
+ * cached (names, attributes, pages) is not served once it has gone. */
+static int fuse_conn_state(struct inode *ino)
+{
+	uint64_t flags = irq_save();
+	const struct fuse_conn *c = ino->fs->priv;
+	int err = !c ? -ENOTCONN : c->connected ? 0 : c->conn_error;
+
+	irq_restore(flags);
+	return err;
 }
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -120,6 +135,129 @@ static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nloo
 }
 
 /*
+ * The name cache.  A LOOKUP reply's name is trusted for its entry_valid:
+ * (parent nodeid, name) -> nodeid, in a small hash table of the
+ * connection, so that the next lookup of the name costs no request.  A hit
+ * sends nothing, so it counts no lookup: it only finds the inode the VFS
+ * still holds, or the one retained (unforgotten), and misses otherwise.
+ * An entry goes when it expires, when its name is unlinked, removed or
+ * renamed, when its nodeid is forgotten, and when the table is full (then
+ * all go).
+ */
+#define FUSE_DCACHE_MAX 256
+
+struct fuse_dentry {
+	struct fuse_dentry *next;
+	uint64_t parent, nodeid;
+	uint64_t expires; /* timer tick */
+	char name[];
+};
+
+static size_t fuse_dcache_hash(uint64_t parent, const char *name)
+{
+	size_t h = (size_t)parent * 31;
+
+	while (*name)
+		h = h * 31 + (unsigned char)*name++;
+	return h % FUSE_DCACHE_BUCKETS;
+}
+
+/* Drop the entries for which drop(entry, arg) holds (interrupts off). */
+static void fuse_dcache_drop_if(struct fuse_conn *c,
+				bool (*drop)(const struct fuse_dentry *d, const void *arg),
+				const void *arg)
+{
+	for (size_t b = 0; b < FUSE_DCACHE_BUCKETS; b++) {
+		struct fuse_dentry **link = &c->dcache[b];
+
+		while (*link) {
+			struct fuse_dentry *d = *link;
+
+			if (drop(d, arg)) {
+				*link = d->next;
+				c->ndentries--;
+				kfree(d);
+			} else {
+				link = &d->next;
+			}
+		}
+	}
+}
+
+static bool fuse_dentry_any(const struct fuse_dentry *d, const void *arg)
+{
+	(void)d, (void)arg;
+	return true;
+}
+
+static bool fuse_dentry_of_node(const struct fuse_dentry *d, const void *arg)
+{
+	return d->nodeid == *(const uint64_t *)arg;
+}
+
+/* The cached nodeid of parent's name, or 0. */
+static uint64_t fuse_dcache_find(struct fuse_conn *c, uint64_t parent, const char *name)
+{
+	uint64_t flags = irq_save(), nodeid = 0;
+
+	for (struct fuse_dentry *d = c->dcache[fuse_dcache_hash(parent, name)]; d; d = d->next) {
+		if (d->parent == parent && strcmp(d->name, name) == 0) {
+			if (timer_ticks() < d->expires)
+				nodeid = d->nodeid;
+			break;
+		}
+	}
+	irq_restore(flags);
+	return nodeid;
+}
+
+/* Forget parent's name (it was unlinked, removed or renamed). */
+static void fuse_dcache_forget(struct fuse_conn *c, uint64_t parent, const char *name)
+{
+	uint64_t flags = irq_save();
+	struct fuse_dentry **link = &c->dcache[fuse_dcache_hash(parent, name)];
+
+	while (*link) {
+		struct fuse_dentry *d = *link;
+
+		if (d->parent == parent && strcmp(d->name, name) == 0) {
+			*link = d->next;
+			c->ndentries--;
+			kfree(d);
+		} else {
+			link = &d->next;
+		}
+	}
+	irq_restore(flags);
+}
+
+static void fuse_dcache_add(struct fuse_conn *c, uint64_t parent, const char *name,
+			    const struct fuse_entry_out *e)
+{
+	size_t len = strlen(name) + 1;
+	struct fuse_dentry *d;
+	uint64_t flags;
+
+	if (e->entry_valid == 0 && e->entry_valid_nsec == 0)
+		return;
+	fuse_dcache_forget(c, parent, name);
+	d = kmalloc(sizeof(*d) + len);
+	if (!d)
+		return;
+	d->parent = parent;
+	d->nodeid = e->nodeid;
+	d->expires = fuse_expiry(e->entry_valid, e->entry_valid_nsec);
+	memcpy(d->name, name, len);
+	flags = irq_save();
+	if (c->ndentries >= FUSE_DCACHE_MAX)
+		fuse_dcache_drop_if(c, fuse_dentry_any, NULL);
+	d->next = c->dcache[fuse_dcache_hash(parent, name)];
+	c->dcache[fuse_dcache_hash(parent, name)] = d;
+	c->ndentries++;
+	irq_restore(flags);
+}
+
+/*
  * Retained files, FUSE's inode cache.  An evicted inode keeps its
  * fuse_inode (pages, lookup count) on its connection's retained list,
  * unforgotten, so the server cannot give the nodeid to another file; the
@@ -149,6 +287,12 @@ static struct fuse_inode *fuse_take_retained(struct fuse_conn *c, uint64_t nodei
 
 static void fuse_forget_inode(struct fuse_conn *c, struct fuse_inode *fi)
 {
+	if (c) {
+		uint64_t flags = irq_save();
+
+		fuse_dcache_drop_if(c, fuse_dentry_of_node, &fi->nodeid);
+		irq_restore(flags);
+	}
 	if (c && fi->nlookup > 0)
 		fuse_send_forget(c, fi->nodeid, fi->nlookup);
 	pcache_clear(&fi->cache);
@@ -173,6 +317,10 @@ static void fuse_retain(struct fuse_conn *c, struct fuse_inode *fi)
 void fuse_drop_retained(struct fuse_conn *c)
 {
 	struct list_node *n;
+	uint64_t flags = irq_save();
+
+	fuse_dcache_drop_if(c, fuse_dentry_any, NULL);
+	irq_restore(flags);
 
 	for (;;) {
 		uint64_t flags = irq_save();
@@ -185,6 +333,29 @@ void fuse_drop_retained(struct fuse_conn *c)
 			break;
 		fuse_forget_inode(NULL, list_entry(n, struct fuse_inode, retained_node));
 	}
+}
+
+/* The inode of a name cache hit: the one the VFS holds, or a new one for
+ * the retained fuse_inode.  NULL if the node is neither (forgotten since). */
+static struct inode *fuse_cached_inode(struct fs *fs, struct fuse_conn *c, uint64_t nodeid)
+{
+	bool is_new;
+	struct inode *ino = inode_get(fs, nodeid, &is_new);
+	struct fuse_inode *fi;
+
+	if (!ino || !is_new)
+		return ino;
+	fi = fuse_take_retained(c, nodeid);
+	if (!fi) {
+		inode_put(ino); /* nothing to evict: priv is NULL */
+		return NULL;
+	}
+	ino->priv = fi;
+	ino->ops = &fuse_inode_ops;
+	ino->fops = S_ISDIR(fi->attr.mode) ? &fuse_dir_ops : &fuse_file_ops;
+	ino->mode = fi->attr.mode;
+	ino->size = fi->attr.size;
+	return ino;
 }
 
 /*
@@ -271,6 +442,12 @@ static int fuse_lookup(struct inode *dir, const char *name, struct inode **out)
 
 	if (!c)
 		return -ENOTCONN;
+	e.nodeid = c->connected ? fuse_dcache_find(c, dir->ino, name) : 0;
+	*out = e.nodeid ? fuse_cached_inode(dir->fs, c, e.nodeid) : NULL;
+	if (*out) {
+		fuse_conn_put(c);
+		return 0;
+	}
 	fuse_req_init(&req, FUSE_LOOKUP, dir->ino);
 	fuse_req_in(&req, name, strlen(name) + 1);
 	fuse_req_out(&req, &e, sizeof(e));
@@ -281,6 +458,8 @@ static int fuse_lookup(struct inode *dir, const char *name, struct inode **out)
 		*out = fuse_entry_inode(dir->fs, c, &e);
 		if (!*out)
 			err = -ENOMEM;
+		else
+			fuse_dcache_add(c, dir->ino, name, &e);
 	}
 	fuse_conn_put(c);
 	return err;
@@ -295,7 +474,7 @@ static int fuse_getattr(struct inode *ino, struct vfs_attr *attr)
 	struct fuse_req req;
 	int err;
 
-	if (timer_ticks() < fi->attr_expires) {
+	if (timer_ticks() < fi->attr_expires && fuse_conn_state(ino) == 0) {
 		*attr = fi->attr;
 		return 0;
 	}
@@ -455,6 +634,7 @@ static int fuse_dir_request(struct inode *dir, uint32_t opcode, const char *name
 
 	if (!c)
 		return -ENOTCONN;
+	fuse_dcache_forget(c, dir->ino, name); /* whatever the answer */
 	fuse_req_init(&req, opcode, dir->ino);
 	fuse_req_in(&req, name, strlen(name) + 1);
 	err = fuse_request_send(c, &req);
@@ -510,6 +690,8 @@ static int fuse_rename(struct inode *odir, const char *oname, struct inode *ndir
 
 	if (!c)
 		return -ENOTCONN;
+	fuse_dcache_forget(c, odir->ino, oname);
+	fuse_dcache_forget(c, ndir->ino, nname);
 	fuse_req_init(&req, flags ? FUSE_RENAME2 : FUSE_RENAME, odir->ino);
 	if (flags)
 		fuse_req_in(&req, &in2, sizeof(in2));
@@ -720,15 +902,18 @@ static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, u
 {
 	struct fuse_file *ff = f->priv;
 	struct inode *ino = f->inode;
+	int err = fuse_conn_state(ino);
 
+	if (err)
+		return err;
 	if (count == 0)
 		return 0;
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return fuse_direct_read(f, buf, count, pos);
 	if (pos + count > ino->size && timer_ticks() >= fuse_inode(ino)->attr_expires) {
 		struct vfs_attr attr;
-		int err = fuse_getattr(ino, &attr); /* it may have grown */
 
+		err = fuse_getattr(ino, &attr); /* it may have grown */
 		if (err)
 			return err;
 	}
