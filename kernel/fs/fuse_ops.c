@@ -1133,6 +1133,7 @@ static const struct file_ops fuse_file_ops = {
 	.flush = fuse_flush,
 	.fsync = fuse_fsync,
 	.release = fuse_release,
+	.read_unchecked = true,
 };
 
 static const struct file_ops fuse_dir_ops = {

@@ -194,6 +194,10 @@ struct file_ops {
 	/* A stream (a terminal): no position, so lseek, pread64 and pwrite64
 	 * are -ESPIPE. */
 	bool stream;
+	/* read copies into the buffer as it goes and ends short (or with
+	 * -EFAULT, at the start) where the buffer faults, with nothing lost:
+	 * read(2) need not check the whole buffer first (sys_io.c). */
+	bool read_unchecked;
 };
 
 struct inode {
