@@ -220,14 +220,16 @@ def check_summary(lines, nodes):
     assert got == want, "the summary says {}, the lines add up to {}".format(got, want)
 
 
-def check_writes(lines):
+def check_writes(lines, extra=()):
+    """The write test's steps (WRITE_STEPS, then extra) all ok, /tmp as it leaves it."""
     steps = []
     for line in lines:
         match = re.match(r"^write: (.*): (ok|FAILED.*)$", line)
         if match:
             steps.append(match.groups())
     names = [s for s, _ in steps]
-    assert names == WRITE_STEPS, "write test steps {}, expected {}".format(names, WRITE_STEPS)
+    want = WRITE_STEPS + list(extra)
+    assert names == want, "write test steps {}, expected {}".format(names, want)
     failed = ["{}: {}".format(s, r) for s, r in steps if r != "ok"]
     assert not failed, "write test: " + "; ".join(failed)
     after = check_lines(lines, "after")
