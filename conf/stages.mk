@@ -1,4 +1,4 @@
 # The stages of the course, in the order students build them.  Each stage has
 # a handout (handouts/NN-STAGE.md), solution blocks marked in the source with
 # BEGIN STAGE / END STAGE, and a grader (grade/stage_STAGE.py).
-STAGES := boot paging heap tss interrupts scheduler syscalls
+STAGES := boot paging heap tss interrupts scheduler syscalls ramdisk fuse

@@ -81,19 +81,26 @@ def user_programs():
     return text.split("=", 1)[1].split()
 
 
-def variant(fat):
-    """The ramdisk built with --fat fat from the same tree: (image bytes, root)."""
-    root, image = WORK / "fat{}-root".format(fat), WORK / "fat{}.img".format(fat)
+def variant_paths(name):
+    """(image, root) of the variant a test named name builds (its own: tests
+    run at the same time)."""
+    return WORK / "{}.img".format(name), WORK / "{}-root".format(name)
+
+
+def variant(fat, name):
+    """The ramdisk built with --fat fat from the same tree, as name: its bytes."""
+    image, root = variant_paths(name)
     WORK.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, str(REPO_ROOT / "conf" / "mkramdisk.py"), "--fat", str(fat),
                     "--base", str(REPO_ROOT / "conf" / "ramdisk"), "--root", str(root),
                     str(image)] + [str(BUILD / "user" / p) for p in user_programs()],
                    check=True, capture_output=True)
-    return image.read_bytes(), root
+    return image.read_bytes()
 
 
-def variant_image(fat):
-    return lambda: variant(fat)[0]
+def variant_image(fat, name):
+    """For @test(ramdisk=...): the FAT fat variant, built when the test starts."""
+    return lambda: variant(fat, name)
 
 
 def truncated_image():

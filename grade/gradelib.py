@@ -859,6 +859,50 @@ class Machine:
 # Test registry
 # --------------------------------------------------------------------------
 
+
+class HostRun:
+    """What a test with emulator="host" gets instead of a Machine: it runs
+    programs on this machine (the host unit tests of a stage's code, such as
+    the FAT library's) and checks their output with the same expect calls.
+    """
+
+    def __init__(self, timeout):
+        self.timeout = timeout * timeout_scale()
+        self.output = []
+        self.expectations = 0
+        self.boot_time = self.test_time = 0.0
+        self._next = 0
+
+    def run(self, argv):
+        """Run argv from the top of the tree; its output (stdout and stderr
+        together) joins self.output.  Returns its exit status."""
+        start = time.monotonic()
+        try:
+            proc = subprocess.run(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, errors="replace",
+                                  timeout=self.timeout)
+        except subprocess.TimeoutExpired as e:
+            self.output.extend((e.output or "").splitlines())
+            raise TestFailure("{} did not finish within {:.0f}s".format(argv[0], self.timeout))
+        self.output.extend(proc.stdout.splitlines())
+        self.test_time += time.monotonic() - start
+        return proc.returncode
+
+    def expect(self, regex):
+        """The next line of the output so far that matches regex (re.search)."""
+        self.expectations += 1
+        pattern = re.compile(regex)
+        for i in range(self._next, len(self.output)):
+            match = pattern.search(self.output[i])
+            if match:
+                self._next = i + 1
+                return match
+        raise TestFailure("no line matching {!r} in the output".format(regex), regex)
+
+    def close(self):
+        pass
+
+
 @dataclass
 class Test:
     """A registered test: what to boot and the function that checks it."""
@@ -1040,10 +1084,13 @@ def run_test(t, log_name=None, hangs=None):
         stall = AFTER_HANG * STALL_LIMIT if stall is None else stall
         idle = AFTER_HANG * IDLE_WINDOW if idle is None else idle
     try:
-        machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
-                          timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
-                          ramdisk=t.ramdisk() if t.ramdisk else None)
-        machine.start()
+        if t.emulator == "host":
+            machine = HostRun(t.timeout)
+        else:
+            machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
+                              timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
+                              ramdisk=t.ramdisk() if t.ramdisk else None)
+            machine.start()
         t.func(machine)
         if machine.expectations == 0:
             raise TestFailure("the test checked nothing (no expect call)")

@@ -575,6 +575,34 @@ def _(m):
         image.unlink()
 
 
+@test("fuse", "a FAT32 ramdisk (RAMDISK_FAT=32) at /: reads back and takes the writes through "
+      "the VFS", cmdline="run=/bin/fscheck,/ exit", timeout=90,
+      ramdisk=fatcheck.variant_image(32, "fuse-fat32"))
+def _(m):
+    m.expect(r"^fatfs: FAT32 volume at ")
+    m.expect(ROOT_LINE)
+    m.expect(r"^check: done, \d+ failed$", timeout=80)
+    m.expect_exit(33)
+    image, root = fatcheck.variant_paths("fuse-fat32")
+    fatcheck.compare_tree(fatcheck.check_lines(m.output, "check"), root, image)
+    fatcheck.check_writes(m.output)
+
+
+@test("fuse", "a file whose entry points outside the volume: read(2) gets EIO through the VFS, "
+      "the rest reads fine", cmdline="run=/bin/fscheck,/ exit", timeout=90,
+      ramdisk=fatcheck.entry_outside_image)
+def _(m):
+    m.expect(ROOT_LINE)
+    m.expect(r"^check: done, \d+ failed$", timeout=80)
+    m.expect_exit(35)  # fscheck counts the unreadable file as a failure
+    nodes = fatcheck.check_lines(m.output, "check")
+    bad = [(p, n) for k, p, n, _ in nodes if k == "bad"]
+    assert bad == [("/etc/motd", -5)], \
+        "unreadable files {}, expected /etc/motd with -5 (EIO)".format(bad)
+    fatcheck.compare_tree(nodes, fatcheck.ROOT, fatcheck.IMAGE, skip=("/etc/motd",))
+    fatcheck.check_writes(m.output)
+
+
 @test("fuse", "a refused ramdisk: the server says why, boot carries on without /",
       cmdline="run=hello exit", ramdisk=fatcheck.truncated_image)
 def _(m):

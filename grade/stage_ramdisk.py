@@ -27,16 +27,22 @@ itself:
   gradelib.make_args_image): a truncated image and a bad boot sector are
   refused with the library's reason, a file whose entry points outside the
   volume reads as EIO while the rest reads fine, and the kernel carries on.
+- The FAT library itself on the host (emulator="host": no QEMU):
+  grade/test_fatfs.py builds it under AddressSanitizer and UBSan and checks
+  it against images made by mkfs.fat and mcopy, fsck.fat, mdir and mtype;
+  every one of its tests must pass.
 - The FAT16 and FAT32 builds of the same tree (conf/mkramdisk.py --fat,
   what `make RAMDISK_FAT=16|32` makes) read back and write as FAT12 does.
 """
 import re
+import sys
 
 from gradelib import main, test
-from fatcheck import (IMAGE, ROOT, WORK, bad_bpb_image, boot_to_monitor, check_lines,
+from fatcheck import (IMAGE, ROOT, bad_bpb_image, boot_to_monitor, check_lines,
                       check_summary, check_taken_image, check_writes, compare_tree,
                       entry_outside_image, exit_status, frames_after, qmp_args, run,
-                      run_check, take_image, truncated_image, variant_image)
+                      run_check, take_image, truncated_image, variant_image,
+                      variant_paths)
 
 # physmap's bad ranges, in its order, and the errno each must get.
 PHYSMAP_BAD = ["len 0", "unaligned", "past the end", "one page over the end", "before the start",
@@ -160,7 +166,7 @@ def _(m):
 
 def check_variant(m, fat, name):
     phys, size = boot_to_monitor(m)
-    image, root = WORK / "fat{}.img".format(fat), WORK / "fat{}-root".format(fat)
+    image, root = variant_paths(name)
     assert size == image.stat().st_size, "the module is not the FAT{} image".format(fat)
     lines = run_check(m, phys, size, timeout=120)
     assert any(re.match(r"^fatfs: FAT{} volume at ".format(fat), l) for l in lines), \
@@ -175,15 +181,25 @@ def check_variant(m, fat, name):
 
 
 @test("ramdisk", "FAT16 (RAMDISK_FAT=16): reads back, writes, passes fsck.fat", cmdline="noroot",
-      timeout=60, ramdisk=variant_image(16), qemu_args=qmp_args("fat16"))
+      timeout=60, ramdisk=variant_image(16, "fat16"), qemu_args=qmp_args("fat16"))
 def _(m):
     check_variant(m, 16, "fat16")
 
 
 @test("ramdisk", "FAT32 (RAMDISK_FAT=32): reads back, writes, passes fsck.fat", cmdline="noroot",
-      timeout=90, ramdisk=variant_image(32), qemu_args=qmp_args("fat32"))
+      timeout=90, ramdisk=variant_image(32, "fat32"), qemu_args=qmp_args("fat32"))
 def _(m):
     check_variant(m, 32, "fat32")
+
+
+@test("ramdisk", "the FAT library on the host: mkfs.fat/mcopy images read back, writes pass "
+      "fsck.fat, corrupt images refused (grade/test_fatfs.py)", emulator="host", timeout=300)
+def _(h):
+    status = h.run([sys.executable, "grade/test_fatfs.py"])
+    h.expect(r"^Ran [1-9]\d* tests? in ")
+    assert status == 0, "grade/test_fatfs.py failed (status {}): {}".format(
+        status, " | ".join(line for line in h.output if line.startswith(("FAIL", "ERROR"))))
+    h.expect(r"^OK$")
 
 
 if __name__ == "__main__":

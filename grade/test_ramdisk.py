@@ -220,8 +220,12 @@ class Image(unittest.TestCase):
         self.assertFalse(image.exists())
 
     def test_grub_loads_it(self):
+        """module2 $ramdisk_file ramdisk, the variable set to the ISO's image before
+        the args disk's script may point it elsewhere."""
         cfg = (ROOT / "conf" / "grub.cfg").read_text()
-        self.assertIn("module2 /boot/ramdisk.img ramdisk\n", cfg)
+        self.assertIn("module2 $ramdisk_file ramdisk\n", cfg)
+        self.assertLess(cfg.index("set ramdisk_file=/boot/ramdisk.img\n"),
+                        cfg.index("source (hd0)0+1\n"))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@
  */
 #include "fs/procfs.h"
 #include <errno.h>
+#include "fs/pcache.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
@@ -68,15 +69,17 @@ static size_t meminfo_text(char *buf)
 {
 	struct frame_stats fs;
 	struct heap_stats hs;
+	struct pcache_stats ps;
 	size_t len = 0;
 
 	frame_get_stats(&fs);
 	heap_get_stats(&hs);
+	pcache_get_stats(&ps);
 	meminfo_line(buf, &len, "MemTotal:", fs.total);
 	meminfo_line(buf, &len, "MemFree:", fs.free);
-	meminfo_line(buf, &len, "MemAvailable:", fs.free);
+	meminfo_line(buf, &len, "MemAvailable:", fs.free + ps.pages); /* the cache gives way */
 	meminfo_line(buf, &len, "Buffers:", 0);
-	meminfo_line(buf, &len, "Cached:", 0);
+	meminfo_line(buf, &len, "Cached:", ps.pages); /* FUSE file data (fs/pcache.c) */
 	meminfo_line(buf, &len, "SwapTotal:", 0);
 	meminfo_line(buf, &len, "SwapFree:", 0);
 	meminfo_line(buf, &len, "Slab:", hs.pages);

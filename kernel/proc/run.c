@@ -119,7 +119,9 @@ static struct proc *run_start(const char *const argv[], int *err)
 	char path[PROC_NAME_MAX + 8];
 	struct proc *p;
 
-	rootmount_start(); /* "/", before the first program */
+	/* BEGIN STAGE fuse: the FAT server mounts the ramdisk at "/" before the first program */
+	rootmount_start();
+	/* END STAGE fuse */
 	if (strchr(argv[0], '/'))
 		return run_file(argv[0], argv, false, err);
 	if (mod)

@@ -46,6 +46,7 @@ static uint32_t fat_entry_in(struct fat_volume *v, const uint8_t *fat, uint32_t 
 {
 	uint32_t x;
 
+	/* BEGIN STAGE ramdisk: read entry n of a FAT12, FAT16 or FAT32 table */
 	switch (v->type) {
 	case 12:
 		/* Entry n starts at byte n + n/2; odd entries use the high 12 bits. */
@@ -56,6 +57,10 @@ static uint32_t fat_entry_in(struct fat_volume *v, const uint8_t *fat, uint32_t 
 	default:
 		return fat_get32(fat + 4 * (size_t)n) & 0x0FFFFFFF;
 	}
+	/* STUB
+	(void)v, (void)fat, (void)n, (void)x;
+	return 0;
+	END STAGE ramdisk */
 }
 
 /* FAT entry n (0 <= n <= clusters + 1) of the active copy. */
@@ -69,6 +74,7 @@ static void fat_entry_put(struct fat_volume *v, uint8_t *fat, uint32_t n, uint32
 	uint8_t *p;
 	uint32_t x;
 
+	/* BEGIN STAGE ramdisk: write entry n, keeping the other half of a FAT12 byte and FAT32's top bits */
 	switch (v->type) {
 	case 12:
 		p = fat + n + n / 2;
@@ -85,6 +91,9 @@ static void fat_entry_put(struct fat_volume *v, uint8_t *fat, uint32_t n, uint32
 		fat_put32(p, (fat_get32(p) & 0xF0000000) | (value & 0x0FFFFFFF));
 		break;
 	}
+	/* STUB
+	(void)v, (void)fat, (void)n, (void)value, (void)p, (void)x;
+	END STAGE ramdisk */
 }
 
 /* Set entry n in every copy; changes to the FAT invalidate the walk caches. */
@@ -148,6 +157,7 @@ int fat_chain_seek(struct fat_volume *v, uint32_t first, uint32_t index, uint32_
 	uint32_t at = first, i = 0;
 	int r;
 
+	/* BEGIN STAGE ramdisk: walk to the index-th cluster, resuming from v->seek when it helps */
 	if (!fat_cluster_valid(v, first))
 		return -EIO;
 	if (v->seek.first == first && v->seek.index <= index) {
@@ -164,6 +174,10 @@ int fat_chain_seek(struct fat_volume *v, uint32_t first, uint32_t index, uint32_
 	v->seek.cluster = at;
 	*c = at;
 	return 0;
+	/* STUB
+	(void)v, (void)first, (void)index, (void)c, (void)at, (void)i, (void)r;
+	return -EIO;
+	END STAGE ramdisk */
 }
 
 /*
@@ -177,6 +191,7 @@ int fat_chain_check(struct fat_volume *v, uint32_t first, uint32_t *len)
 	uint32_t tortoise = first, hare = first, n = 1, power = 1, lambda = 1;
 	int r;
 
+	/* BEGIN STAGE ramdisk: follow the chain, finding loops with Brent's algorithm */
 	if (!fat_cluster_valid(v, first))
 		return -EIO;
 	if (v->sound.first == first) {
@@ -199,6 +214,11 @@ int fat_chain_check(struct fat_volume *v, uint32_t first, uint32_t *len)
 	v->sound.length = n;
 	*len = n;
 	return 0;
+	/* STUB
+	(void)v, (void)first, (void)len, (void)tortoise, (void)hare, (void)n, (void)power,
+		(void)lambda, (void)r;
+	return -EIO;
+	END STAGE ramdisk */
 }
 
 /* Take a free cluster: marked EOC, zeroed.  The caller has checked free_clusters. */
@@ -232,6 +252,7 @@ int fat_chain_extend(struct fat_volume *v, uint32_t *first, uint32_t have, uint3
 	uint32_t last = 0, c;
 	int r;
 
+	/* BEGIN STAGE ramdisk: grow the chain all or nothing, then fix FSInfo and the walk caches */
 	if (want <= have)
 		return 0;
 	if (want - have > v->free_clusters)
@@ -260,6 +281,11 @@ int fat_chain_extend(struct fat_volume *v, uint32_t *first, uint32_t have, uint3
 		v->sound.length = want;
 	}
 	return 0;
+	/* STUB
+	(void)v, (void)first, (void)have, (void)want, (void)sound, (void)last, (void)c, (void)r,
+		(void)fat_alloc;
+	return -ENOSPC;
+	END STAGE ramdisk */
 }
 
 /*
