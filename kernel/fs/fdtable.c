@@ -45,6 +45,22 @@ struct fdtable *fdtable_create(void)
 	return kcalloc(1, sizeof(struct fdtable));
 }
 
+struct fdtable *fdtable_clone(const struct fdtable *t)
+{
+	struct fdtable *copy = kmalloc(sizeof(*copy));
+	uint64_t flags;
+
+	if (!copy)
+		return NULL;
+	flags = irq_save();
+	*copy = *t;
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (copy->files[fd])
+			file_hold(copy->files[fd]);
+	irq_restore(flags);
+	return copy;
+}
+
 void fdtable_destroy(struct fdtable *t)
 {
 	if (!t)

@@ -31,6 +31,9 @@ struct fdtable {
 
 /* An empty table, or NULL if out of memory. */
 struct fdtable *fdtable_create(void);
+/* fork(2): a copy of t whose descriptors share t's open files (one more
+ * reference each), close-on-exec flags included; NULL without memory. */
+struct fdtable *fdtable_clone(const struct fdtable *t);
 /* Close every descriptor of t and free it (a process's exit). */
 void fdtable_destroy(struct fdtable *t);
 

@@ -16,7 +16,7 @@
  * fails at once.  munmap or madvise over the whole user half take as long
  * as what is mapped there.
  *
- * Every user page is a frame of its own, zeroed by frame_alloc, mapped with
+ * Every user page is a frame, zeroed by frame_alloc, mapped with
  * VM_USER and the protection asked for; PROT_NONE pages are mapped without
  * VM_USER, so that user mode cannot touch them (x86 has no "present but
  * inaccessible" bit for user pages; a supervisor-only page is the nearest).
@@ -24,6 +24,14 @@
  * those pages map frames that are not the address space's, marked
  * VM_DEVICE in their entries, and unmapping them (munmap, exit) frees
  * nothing; they are counted in device_pages, not pages.
+ *
+ * fork(2) shares frames (uvm_clone): every page of the parent is mapped in
+ * the child to the same frame, whose reference count (frame.h) goes up;
+ * writable pages become read-only in both, marked VM_COW.  A write fault on
+ * a VM_COW page (uvm_handle_fault, or the kernel writing to user memory
+ * through uvm_user_page) copies the frame, unless this address space holds
+ * its last reference: then the page just becomes writable again.  Unmapping
+ * drops a reference (frame_unref), and the last one frees the frame.
  *
  * Who calls it: the ELF loader and exec (proc/), the memory system calls
  * (syscall/sys_mem.c), usercopy.c to check user pointers, and the user
@@ -83,7 +91,7 @@ static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
 		if (level == 1 && (e & PTE_DEV)) {
 			uvm->device_pages--;
 		} else if (level == 1) {
-			frame_free(e & PTE_ADDR);
+			frame_unref(e & PTE_ADDR);
 			uvm->pages--;
 		} else {
 			if (e & PTE_PS)
@@ -174,7 +182,7 @@ static void unmap_page(struct uvm *uvm, uint64_t va)
 		uvm->device_pages--;
 		return;
 	}
-	frame_free(pa);
+	frame_unref(pa);
 	uvm->pages--;
 }
 
@@ -224,15 +232,67 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
 	return false;
 }
 
+/* The page at va maps the frame old, shared with another address space:
+ * give it a frame of its own with flags (a copy of old's contents if copy,
+ * else zeroes).  0 or -ENOMEM. */
+static int unshare_page(struct uvm *uvm, uint64_t va, uint64_t old, unsigned flags, bool copy)
+{
+	uint64_t pa = frame_alloc();
+
+	if (!pa)
+		return -ENOMEM;
+	if (copy)
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+	vm_remap(uvm_root(uvm), va, pa, flags);
+	frame_unref(old);
+	return 0;
+}
+
+/* A write to the copy-on-write page at va: the last sharer gets its page
+ * back writable, any other a copy.  -EFAULT if va is not copy-on-write. */
+static int cow_break(struct uvm *uvm, uint64_t va)
+{
+	uint64_t pa;
+	unsigned flags;
+
+	va = ALIGN_DOWN(va, PAGE_SIZE);
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0 || !(flags & VM_COW))
+		return -EFAULT;
+	flags = (flags | VM_WRITE) & ~VM_COW;
+	if (frame_refs(pa) == 1)
+		return vm_protect(uvm_root(uvm), va, PAGE_SIZE, flags);
+	return unshare_page(uvm, va, pa, flags, true);
+}
+
+/* Zero the page at va in place, or, if its frame is shared, give it a
+ * zeroed frame of its own (writable again if it was copy-on-write). */
+static int discard_page(struct uvm *uvm, uint64_t va)
+{
+	uint64_t pa;
+	unsigned flags;
+
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+		return 0;
+	if (frame_refs(pa) == 1) {
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		return 0;
+	}
+	if (flags & VM_COW)
+		flags = (flags | VM_WRITE) & ~VM_COW;
+	return unshare_page(uvm, va, pa, flags, false);
+}
+
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	uint64_t end = va + len, page, pa;
+	uint64_t end = va + len, page;
 
 	if (has_device_page(uvm, va, len))
 		return -EINVAL;
 	while (find_mapped(uvm, va, end - va, false, &page)) {
-		if (vm_translate(uvm_root(uvm), page, &pa, NULL, NULL) == 0)
-			memset(phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)), 0, PAGE_SIZE);
+		int err = discard_page(uvm, page);
+
+		if (err)
+			return err;
 		va = page + PAGE_SIZE;
 	}
 	return 0;
@@ -309,20 +369,72 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
 			return 0;
 	}
+	if (write && (flags & VM_COW)) {
+		if (cow_break(uvm, va) != 0 || vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+			return 0;
+	}
 	if (!(flags & VM_USER) || (write && !(flags & VM_WRITE)))
 		return 0;
 	return ALIGN_DOWN(pa, PAGE_SIZE);
 	/* STUB
-	(void)uvm, (void)va, (void)write, (void)grow_stack;
+	(void)uvm, (void)va, (void)write, (void)grow_stack, (void)cow_break;
 	return 0;
 	END STAGE syscalls */
 }
 
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
 {
+	/* A present page faults on a protection violation: only a write to a
+	 * copy-on-write page is resolved. */
 	if (page_mapped(uvm, addr))
-		return -EFAULT; /* present: a protection violation */
+		return cow_break(uvm, addr);
 	return grow_stack(uvm, addr);
+}
+
+/* Give the child the page at va of parent: the same device page, or the
+ * same frame, copy-on-write in both if it is writable.  0 or -ENOMEM. */
+static int clone_page(struct uvm *parent, struct uvm *child, uint64_t va)
+{
+	uint64_t pa;
+	unsigned flags;
+	int err;
+
+	if (vm_translate(uvm_root(parent), va, &pa, NULL, &flags) != 0)
+		return 0;
+	if (!(flags & VM_DEVICE) && (flags & VM_WRITE)) {
+		flags = (flags & ~VM_WRITE) | VM_COW;
+		vm_protect(uvm_root(parent), va, PAGE_SIZE, flags);
+	}
+	err = vm_map(uvm_root(child), va, pa, PAGE_SIZE, flags);
+	if (err)
+		return err;
+	if (flags & VM_DEVICE) {
+		child->device_pages++;
+	} else {
+		frame_ref(pa);
+		child->pages++;
+	}
+	return 0;
+}
+
+struct uvm *uvm_clone(struct uvm *parent)
+{
+	struct uvm *child = uvm_create();
+	uint64_t va = USER_MIN, page;
+
+	if (!child)
+		return NULL;
+	child->heap_start = parent->heap_start;
+	child->brk = parent->brk;
+	child->mmap_next = parent->mmap_next;
+	while (find_mapped(parent, va, USER_END - va, false, &page)) {
+		if (clone_page(parent, child, page) != 0) {
+			uvm_destroy(child);
+			return NULL;
+		}
+		va = page + PAGE_SIZE;
+	}
+	return child;
 }
 
 /* ---- brk, mmap, munmap ---------------------------------------------------- */
