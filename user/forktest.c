@@ -9,7 +9,7 @@
  *
  *   forktest: statuses: exit 0 1 42 255 killed 11 4 8
  *   forktest: many: 100 children, statuses sum S
- *   forktest: frames: before B after A            (MemFree + Slab, in kB)
+ *   forktest: frames: before B after A   (MemFree + Slab + Cached, in kB)
  *
  * The tests run twice; the frame figures are those of the second round.
  *
@@ -17,15 +17,19 @@
  * and on a seed, so that a page seen through the wrong frame shows.  Where
  * a child must look after its parent wrote, it sleeps first (the parent
  * writes straight after fork returns): there is no other way to wait yet.
- * Runs on Linux too, with the same lines but for the frame figures.
+ * The exec tests run SELF (this program, from the ramdisk's /bin) with
+ * --check-args, --check-fds A B or --exit N, and write two bad programs in
+ * /tmp.  Runs on Linux too, with the same lines but for the frame figures.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +40,12 @@
 #define BIG       (16u << 20)
 #define NMANY     100
 #define DEPTH     10
+#define NARGS     100
+#define SELF      "/bin/forktest"
+#define GARBAGE   "/tmp/forktest.garbage"
+#define TRUNCATED "/tmp/forktest.truncated"
+
+extern char **environ;
 
 static int passed, failed;
 static uint64_t cow_buf[COW_PAGES * PAGE / 8];
@@ -337,7 +347,160 @@ static void test_cwd(void)
 	chdir(old);
 }
 
-/* MemFree + Slab of /proc/meminfo in kB, or -1. */
+/* ---- execve ------------------------------------------------------------ */
+
+/* Write n bytes of data to path (made anew); 0 or -1. */
+static int write_file(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int ok = fd >= 0 && write(fd, data, n) == (ssize_t)n;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* execve(path, argv) must fail with err, and this process go on. */
+static void expect_exec_error(const char *name, const char *path, char *const argv[], int err)
+{
+	char why[96];
+
+	errno = 0;
+	execve(path, argv, environ);
+	if (errno == err) {
+		result(name, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "errno %d, expected %d", errno, err);
+	result(name, why);
+}
+
+static void test_exec_errors(void)
+{
+	static char *many[2100];
+	char *argv[] = { "forktest", NULL };
+	char garbage[4096], head[300];
+	int fd = open(SELF, O_RDONLY);
+	volatile uintptr_t bad_argv;
+
+	memset(garbage, 'g', sizeof(garbage));
+	mkdir("/tmp", 0755);
+	if (fd < 0 || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    write_file(GARBAGE, garbage, sizeof(garbage)) || write_file(TRUNCATED, head, sizeof(head))) {
+		result("exec files", "cannot read " SELF " or write in /tmp");
+		return;
+	}
+	close(fd);
+	expect_exec_error("exec missing", "/no/such/program", argv, ENOENT);
+	expect_exec_error("exec directory", "/bin", argv, EACCES);
+	expect_exec_error("exec garbage", GARBAGE, argv, ENOEXEC);
+	expect_exec_error("exec truncated", TRUNCATED, argv, ENOEXEC);
+	for (int i = 0; i < 2099; i++)
+		many[i] = "x";
+	expect_exec_error("exec E2BIG", SELF, many, E2BIG);
+	bad_argv = 8; /* volatile: hidden from the compiler's bounds checks */
+	expect_exec_error("exec EFAULT", SELF, (char **)bad_argv, EFAULT);
+	unlink(GARBAGE);
+	unlink(TRUNCATED);
+}
+
+/* Fork, exec SELF with argv and envp in the child; its status or -1. */
+static int spawn_self(char *const argv[], char *const envp[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(SELF, argv, envp);
+		_exit(99);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void test_exec_args(void)
+{
+	static char strings[2 * NARGS][16];
+	char *argv[NARGS + 3] = { "forktest", "--check-args" };
+	char *envp[NARGS + 1];
+	int status;
+
+	for (int i = 0; i < NARGS; i++) {
+		snprintf(strings[i], sizeof(strings[i]), "arg%d", i);
+		snprintf(strings[NARGS + i], sizeof(strings[i]), "E%d=v%d", i, i);
+		argv[2 + i] = strings[i];
+		envp[i] = strings[NARGS + i];
+	}
+	argv[NARGS + 2] = NULL;
+	envp[NARGS] = NULL;
+	status = spawn_self(argv, envp);
+	result("exec 100 arguments", status == 0 ? NULL : "the new program saw other strings");
+}
+
+/* A descriptor opened O_CLOEXEC is closed by exec, one without stays. */
+static void test_exec_cloexec(void)
+{
+	int a = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	int b = open("/proc/meminfo", O_RDONLY);
+	char fa[16], fb[16];
+	char *argv[] = { "forktest", "--check-fds", fa, fb, NULL };
+
+	snprintf(fa, sizeof(fa), "%d", a);
+	snprintf(fb, sizeof(fb), "%d", b);
+	result("exec close-on-exec", spawn_self(argv, environ) == 0 ? NULL : "wrong descriptors");
+	close(a);
+	close(b);
+}
+
+/* musl's execv, and the exit status of the program it runs. */
+static void test_execv(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(SELF, (char *[]){ "forktest", "--exit", "17", NULL });
+		_exit(99);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		result("execv", "fork or waitpid failed");
+	else
+		result("execv", WEXITSTATUS(status) == 17 ? NULL : "wrong exit status");
+}
+
+/* The exec'd side of the tests: 0 if argv and the environment are as
+ * test_exec_args made them. */
+static int check_args(int argc, char *argv[])
+{
+	char want[16];
+	int n = 0;
+
+	if (argc != NARGS + 2)
+		return 1;
+	for (int i = 0; i < NARGS; i++) {
+		snprintf(want, sizeof(want), "arg%d", i);
+		if (strcmp(argv[2 + i], want) != 0)
+			return 1;
+	}
+	for (; environ[n]; n++) {
+		snprintf(want, sizeof(want), "E%d=v%d", n, n);
+		if (n >= NARGS || strcmp(environ[n], want) != 0)
+			return 1;
+	}
+	return n == NARGS ? 0 : 1;
+}
+
+/* 0 if descriptor closed is closed and open is open. */
+static int check_fds(const char *closed, const char *open_fd)
+{
+	errno = 0;
+	if (fcntl(atoi(closed), F_GETFD) != -1 || errno != EBADF)
+		return 1;
+	return fcntl(atoi(open_fd), F_GETFD) == 0 ? 0 : 2;
+}
+
+/* MemFree + Slab + Cached of /proc/meminfo in kB, or -1. */
 static long memory_kb(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
@@ -348,13 +511,14 @@ static long memory_kb(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1 || sscanf(line, "Slab: %ld kB", &v) == 1) {
+		if (sscanf(line, "MemFree: %ld kB", &v) == 1 || sscanf(line, "Slab: %ld kB", &v) == 1 ||
+		    sscanf(line, "Cached: %ld kB", &v) == 1) {
 			total += v;
 			found++;
 		}
 	}
 	fclose(f);
-	return found == 2 ? total : -1;
+	return found == 3 ? total : -1;
 }
 
 static void run_tests(void)
@@ -367,13 +531,24 @@ static void run_tests(void)
 	test_cow();
 	test_big();
 	test_cwd();
+	test_exec_errors();
+	test_exec_args();
+	test_exec_cloexec();
+	test_execv();
 }
 
 /* The tests run twice: the second round is measured, when the parent's
  * stack and malloc's heap have grown as far as the tests take them. */
-int main(void)
+int main(int argc, char *argv[])
 {
 	long before, after;
+
+	if (argc == NARGS + 2 && strcmp(argv[1], "--check-args") == 0)
+		return check_args(argc, argv);
+	if (argc == 4 && strcmp(argv[1], "--check-fds") == 0)
+		return check_fds(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "--exit") == 0)
+		return atoi(argv[2]);
 
 	setvbuf(stdout, NULL, _IONBF, 0); /* nothing buffered twice by fork */
 	run_tests();

@@ -61,6 +61,23 @@ struct fdtable *fdtable_clone(const struct fdtable *t)
 	return copy;
 }
 
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		uint64_t flags = irq_save();
+		struct file *f = NULL;
+
+		if (t->cloexec[fd / 64] & (1ull << (fd % 64))) {
+			f = t->files[fd];
+			t->files[fd] = NULL;
+			fd_set_flag(t, fd, false);
+		}
+		irq_restore(flags);
+		if (f)
+			fd_release(f);
+	}
+}
+
 void fdtable_destroy(struct fdtable *t)
 {
 	if (!t)

@@ -206,22 +206,29 @@ static void proc_free(struct proc *p)
 }
 
 /* argv as /proc/PID/cmdline shows it: each string ended by a NUL. */
-static int proc_set_cmdline(struct proc *p, const char *const argv[])
+static char *cmdline_of(const char *const argv[], size_t *len)
 {
-	size_t len = 0;
+	char *cmdline;
 
+	*len = 0;
 	for (int i = 0; argv[i]; i++)
-		len += strlen(argv[i]) + 1;
-	p->cmdline = kmalloc(len ? len : 1);
-	if (!p->cmdline)
-		return -ENOMEM;
-	for (int i = 0; argv[i]; i++) {
+		*len += strlen(argv[i]) + 1;
+	cmdline = kmalloc(*len ? *len : 1);
+	if (!cmdline)
+		return NULL;
+	for (size_t i = 0, at = 0; argv[i]; i++) {
 		size_t n = strlen(argv[i]) + 1;
 
-		memcpy(p->cmdline + p->cmdline_len, argv[i], n);
-		p->cmdline_len += n;
+		memcpy(cmdline + at, argv[i], n);
+		at += n;
 	}
-	return 0;
+	return cmdline;
+}
+
+static int proc_set_cmdline(struct proc *p, const char *const argv[])
+{
+	p->cmdline = cmdline_of(argv, &p->cmdline_len);
+	return p->cmdline ? 0 : -ENOMEM;
 }
 
 /*
@@ -321,6 +328,86 @@ static int proc_copy_files(struct proc *p, struct proc *parent)
 	inode_hold(p->cwd_inode);
 	memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 	p->cmdline_len = parent->cmdline_len;
+	return 0;
+}
+
+/* The last component of a path: the process's name. */
+static const char *base_name(const char *path)
+{
+	const char *name = path;
+
+	for (; *path; path++)
+		if (*path == '/')
+			name = path + 1;
+	return name;
+}
+
+/* exec's fresh start of the user state: no thread pointer, no
+ * clear_child_tid, clean SSE registers, caught signals back to their
+ * defaults (ignored ones stay ignored, as POSIX says).  Interrupts off. */
+static void proc_reset_user_state(struct proc *p)
+{
+	p->fs_base = p->gs_base = 0;
+	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(MSR_GS_BASE, 0);
+	p->clear_child_tid = 0;
+	fpu_area_init(&p->fpu);
+	fpu_restore(&p->fpu);
+	for (int sig = 0; sig < 64; sig++)
+		if (p->sigactions[sig][0] != SIG_IGN)
+			memset(p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
+}
+
+/* Make the loaded image the current process's: its address space, name
+ * and command line; close what is close-on-exec; the system call returns
+ * to entry with stack sp and every other register zero. */
+static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, size_t len,
+			      uint64_t entry, uint64_t sp)
+{
+	struct proc *p = proc_current();
+	struct trapframe *tf = proc_user_regs();
+	struct uvm *old = p->uvm;
+	uint64_t flags = irq_save();
+
+	p->uvm = uvm;
+	uvm_activate(uvm);
+	proc_reset_user_state(p);
+	strlcpy(p->name, base_name(path), sizeof(p->name));
+	irq_restore(flags);
+	uvm_destroy(old);
+	kfree(p->cmdline);
+	p->cmdline = cmdline;
+	p->cmdline_len = len;
+	fdtable_close_on_exec(p->fds);
+	memset(tf, 0, sizeof(*tf));
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	tf->rip = entry;
+	tf->rsp = sp;
+	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+}
+
+int proc_exec(const char *path, const char *const argv[], const char *const envp[])
+{
+	struct uvm *uvm = NULL;
+	char *cmdline = NULL;
+	uint64_t entry, sp;
+	size_t size, len;
+	void *image;
+	int err = vfs_read_file(path, EXEC_MAX_IMAGE, &image, &size);
+
+	if (err)
+		return err == -EISDIR ? -EACCES : err;
+	uvm = uvm_create();
+	err = uvm ? exec_load(uvm, base_name(path), image, size, argv, envp, &entry, &sp) : -ENOMEM;
+	kfree(image);
+	if (!err && !(cmdline = cmdline_of(argv, &len)))
+		err = -ENOMEM;
+	if (err) { /* the caller's image is untouched */
+		uvm_destroy(uvm);
+		return err;
+	}
+	proc_switch_image(uvm, path, cmdline, len, entry, sp);
 	return 0;
 }
 
@@ -489,7 +576,11 @@ void proc_exit(int status)
 {
 	struct proc *p = proc_current();
 
-	kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
+	/* A process of the kernel's says how it ended; a forked one tells its
+	 * parent (wait4), and a line each would cost fork+exit+wait more than
+	 * the rest of it. */
+	if (!p->parent && !p->orphan)
+		kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
 	proc_finish(status);
 }
 

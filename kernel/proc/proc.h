@@ -90,6 +90,7 @@ struct proc {
 #define SIGKILL 9
 #define SIGSEGV 11
 
+#define SIG_IGN 1 /* rt_sigaction's handler: ignore the signal */
 /* Once at boot: SSE for user mode, SMEP/SMAP, the syscall entry. */
 void proc_init(void);
 
@@ -122,6 +123,16 @@ int proc_wait(struct proc *p);
  */
 int proc_fork(void);
 
+/*
+ * execve(2) for the current process: load the program file at path (a
+ * canonical path) with the kernel strings argv[] and envp[] into a new
+ * address space, and only then let go of the old one; descriptors marked
+ * close-on-exec are closed, the process takes the file's name.  0 (the
+ * system call then returns to the new program's entry), or an error with
+ * the caller untouched: -ENOENT and the VFS's errors, -EACCES (a
+ * directory), -ENOEXEC (not a good static ELF executable), -E2BIG, -ENOMEM.
+ */
+int proc_exec(const char *path, const char *const argv[], const char *const envp[]);
 /*
  * wait4(2) for the current process: collect an exited child (pid, or any
  * child if pid <= 0; there are no process groups) and store its status as

@@ -46,6 +46,7 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_getpid] = CALL(getpid, 0, RET_INT),
 	[SYS_fork] = CALL(fork, 0, RET_INT),
 	[SYS_vfork] = { "vfork", FN(sys_fork), 0, { 0 }, RET_INT },
+	[SYS_execve] = CALL(execve, 3, RET_INT, ARG_STR, ARG_PTR, ARG_PTR),
 	[SYS_exit] = CALL(exit, 1, RET_NONE, ARG_INT),
 	[SYS_wait4] = CALL(wait4, 4, RET_INT, ARG_INT, ARG_PTR, ARG_HEX, ARG_PTR),
 	[SYS_uname] = CALL(uname, 1, RET_INT, ARG_PTR),

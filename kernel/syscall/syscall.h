@@ -59,6 +59,7 @@ struct proc;
 #define SYS_getpid          39
 #define SYS_fork            57
 #define SYS_vfork           58
+#define SYS_execve          59
 #define SYS_exit            60
 #define SYS_wait4           61
 #define SYS_uname           63
@@ -238,6 +239,9 @@ int64_t sys_uname(uptr_t buf);
 int64_t sys_os_setpriority(int tid, int prio);
 int64_t sys_os_getpriority(int tid);
 int64_t sys_os_trace(int pid, int on);
+
+/* sys_exec.c */
+int64_t sys_execve(uptr_t path, uptr_t argv, uptr_t envp);
 
 /* sys_dev.c */
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
