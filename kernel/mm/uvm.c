@@ -7,8 +7,9 @@
  * on demand and frees them when they empty; this file decides *what* is
  * mapped where: the loader's segments, the heap that brk(2) moves, anonymous
  * mmap(2) regions, and the stack, whose pages appear when first touched.
- * The one place that walks the tables itself is uvm_destroy, which frees
- * the whole user half at once instead of page by page.
+ * The two places that walk the tables themselves are uvm_destroy, which
+ * frees the whole user half at once instead of page by page, and
+ * uvm_clone, which copies it so for fork.
  *
  * Nothing here costs time in proportion to the length a program asks for:
  * a range is searched with vm_find_mapped, which skips missing tables at
@@ -391,28 +392,46 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
 	return grow_stack(uvm, addr);
 }
 
-/* Give the child the page at va of parent: the same device page, or the
- * same frame, copy-on-write in both if it is writable.  0 or -ENOMEM. */
-static int clone_page(struct uvm *parent, struct uvm *child, uint64_t va)
+/* A leaf of the parent for the child: the same device page, or the same
+ * frame with one more reference, copy-on-write in both if writable. */
+static pte_t clone_leaf(struct uvm *child, pte_t *from)
 {
-	uint64_t pa;
-	unsigned flags;
-	int err;
-
-	if (vm_translate(uvm_root(parent), va, &pa, NULL, &flags) != 0)
-		return 0;
-	if (!(flags & VM_DEVICE) && (flags & VM_WRITE)) {
-		flags = (flags & ~VM_WRITE) | VM_COW;
-		vm_protect(uvm_root(parent), va, PAGE_SIZE, flags);
-	}
-	err = vm_map(uvm_root(child), va, pa, PAGE_SIZE, flags);
-	if (err)
-		return err;
-	if (flags & VM_DEVICE) {
+	if (*from & PTE_DEV) {
 		child->device_pages++;
-	} else {
-		frame_ref(pa);
-		child->pages++;
+		return *from;
+	}
+	if (*from & PTE_W)
+		*from = (*from & ~PTE_W) | PTE_COW;
+	frame_ref(*from & PTE_ADDR);
+	child->pages++;
+	return *from;
+}
+
+/* Copy entries [0, n) of the parent's table `from` at level (4 = PML4 ...
+ * 1 = PT) into the child's `to`, with new tables below.  Like free_table,
+ * it walks the tables itself, one visit per entry rather than a walk from
+ * the root per page.  0 or -ENOMEM (the child then holds what was made). */
+static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t pa;
+		int err;
+
+		if (!(from[i] & PTE_P))
+			continue;
+		if (level == 1) {
+			to[i] = clone_leaf(child, &from[i]);
+			continue;
+		}
+		pa = frame_alloc();
+		if (!pa)
+			return -ENOMEM;
+		frame_set_owner(pa, 1, FRAME_PAGETABLE);
+		to[i] = pa | (from[i] & ~PTE_ADDR);
+		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa), level - 1,
+				  512);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -420,19 +439,21 @@ static int clone_page(struct uvm *parent, struct uvm *child, uint64_t va)
 struct uvm *uvm_clone(struct uvm *parent)
 {
 	struct uvm *child = uvm_create();
-	uint64_t va = USER_MIN, page;
+	int err;
 
 	if (!child)
 		return NULL;
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	child->mmap_next = parent->mmap_next;
-	while (find_mapped(parent, va, USER_END - va, false, &page)) {
-		if (clone_page(parent, child, page) != 0) {
-			uvm_destroy(child);
-			return NULL;
-		}
-		va = page + PAGE_SIZE;
+	/* The parent's own thread is the only one changing its tables. */
+	err = clone_table(child, uvm_root(parent), uvm_root(child), 4, 256);
+	/* The parent's writable entries became read-only: flush its TLB. */
+	if ((read_cr3() & PTE_ADDR) == parent->pml4)
+		write_cr3(parent->pml4);
+	if (err) {
+		uvm_destroy(child);
+		return NULL;
 	}
 	return child;
 }
