@@ -371,7 +371,8 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 			return 0;
 	}
 	if (write && (flags & VM_COW)) {
-		if (cow_break(uvm, va) != 0 || vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+		if (cow_break(uvm, va) != 0 ||
+		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
 			return 0;
 	}
 	if (!(flags & VM_USER) || (write && !(flags & VM_WRITE)))
@@ -428,8 +429,8 @@ static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int
 			return -ENOMEM;
 		frame_set_owner(pa, 1, FRAME_PAGETABLE);
 		to[i] = pa | (from[i] & ~PTE_ADDR);
-		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa), level - 1,
-				  512);
+		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa),
+				  level - 1, 512);
 		if (err)
 			return err;
 	}

@@ -12,8 +12,8 @@
 struct uvm;
 
 /* Limits on what exec passes (Linux allows more; these are plenty here). */
-#define EXEC_MAX_STRINGS 1024        /* argv + envp entries */
-#define EXEC_MAX_BYTES   (64 * 1024) /* their characters, NULs included */
+#define EXEC_MAX_STRINGS 1024          /* argv + envp entries */
+#define EXEC_MAX_BYTES   (64 * 1024)   /* their characters, NULs included */
 #define EXEC_MAX_IMAGE   (64ull << 20) /* bytes of a program file execve reads */
 
 /*

@@ -36,7 +36,8 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_munmap] = CALL(munmap, 2, RET_INT, ARG_PTR, ARG_LONG),
 	[SYS_brk] = CALL(brk, 1, RET_PTR, ARG_PTR),
 	[SYS_rt_sigaction] = CALL(rt_sigaction, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
-	[SYS_rt_sigprocmask] = CALL(rt_sigprocmask, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
+	[SYS_rt_sigprocmask] =
+		CALL(rt_sigprocmask, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
 	[SYS_ioctl] = CALL(ioctl, 3, RET_INT, ARG_INT, ARG_IOCTL, ARG_PTR),
 	[SYS_readv] = CALL(readv, 3, RET_INT, ARG_INT, ARG_PTR, ARG_INT),
 	[SYS_writev] = CALL(writev, 3, RET_INT, ARG_INT, ARG_IOV, ARG_INT),
