@@ -273,13 +273,13 @@ uint64_t frame_alloc(void)
 		return 0;
 	}
 	set_owner(i, FRAME_USED);
-	refs[i] = 1;
 	hint = i + 1;
 	/* STUB
 	mm_unlock(flags);
 	(void)i;
 	return 0;
 	END STAGE paging */
+	refs[i] = 1;
 	mm_unlock(flags);
 	/* The frame is ours now: zero it outside the critical section. */
 	zero_frames(i * PAGE_SIZE, 1);

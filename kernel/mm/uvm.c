@@ -379,7 +379,7 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 		return 0;
 	return ALIGN_DOWN(pa, PAGE_SIZE);
 	/* STUB
-	(void)uvm, (void)va, (void)write, (void)grow_stack, (void)cow_break;
+	(void)uvm, (void)va, (void)write, (void)grow_stack;
 	return 0;
 	END STAGE syscalls */
 }
