@@ -13,8 +13,10 @@
  * instructions per operation and repeat exactly from run to run; compare
  * them with other kernels measured the same way, not with real hardware.
  *
- * `bench NAME...` runs only the named benchmarks.  Later stages add fork,
- * exec, pipe and context switch here.
+ * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
+ * child that exits at once and waits for it; fork_exec_wait has the child
+ * execve /bin/true (skipped without it).  Later stages add pipe and
+ * context switch here.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -41,6 +43,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <sched.h>
@@ -103,6 +106,31 @@ static void op_nothing(void)
 {
 }
 
+#define TRUE_PATH "/bin/true"
+
+static void op_fork_exit_wait(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void op_fork_exec_wait(void)
+{
+	static char *const argv[] = { "true", NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execve(TRUE_PATH, argv, argv + 1);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
 /* The file system's benchmarks (--fs). */
 static char fs_small[600], fs_large[600];
 static int fs_small_fd = -1, fs_large_fd = -1;
@@ -136,18 +164,21 @@ static const struct bench {
 	const char *name;
 	void (*op)(void);
 	int iterations;
-	int fs; /* needs --fs */
+	int fs;           /* needs --fs */
+	const char *file; /* a program it runs, or NULL: skipped without it */
 } benches[] = {
-	{ "loop_overhead", op_nothing, 2000, 0 },
-	{ "null_syscall", op_null_syscall, 2000, 0 },
-	{ "enosys_syscall", op_enosys, 2000, 0 },
-	{ "clock_gettime", op_clock_gettime, 1000, 0 },
-	{ "sched_yield", op_sched_yield, 1000, 0 },
-	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0 },
-	{ "fs_stat", op_fs_stat, 200, 1 },
-	{ "fs_open_close", op_fs_open_close, 200, 1 },
-	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1 },
-	{ "fs_read_4k_cold", op_fs_read_cold, 100, 1 },
+	{ "loop_overhead", op_nothing, 2000, 0, NULL },
+	{ "null_syscall", op_null_syscall, 2000, 0, NULL },
+	{ "enosys_syscall", op_enosys, 2000, 0, NULL },
+	{ "clock_gettime", op_clock_gettime, 1000, 0, NULL },
+	{ "sched_yield", op_sched_yield, 1000, 0, NULL },
+	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0, NULL },
+	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL },
+	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH },
+	{ "fs_stat", op_fs_stat, 200, 1, NULL },
+	{ "fs_open_close", op_fs_open_close, 200, 1, NULL },
+	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL },
+	{ "fs_read_4k_cold", op_fs_read_cold, 100, 1, NULL },
 };
 
 static uint64_t run(const struct bench *b)
@@ -250,7 +281,8 @@ int main(int argc, char *argv[])
 	argc -= used;
 	argv += used;
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv))
+		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv) &&
+		    (!benches[i].file || access(benches[i].file, F_OK) == 0))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
 	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {

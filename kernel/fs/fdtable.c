@@ -45,6 +45,39 @@ struct fdtable *fdtable_create(void)
 	return kcalloc(1, sizeof(struct fdtable));
 }
 
+struct fdtable *fdtable_clone(const struct fdtable *t)
+{
+	struct fdtable *copy = kmalloc(sizeof(*copy));
+	uint64_t flags;
+
+	if (!copy)
+		return NULL;
+	flags = irq_save();
+	*copy = *t;
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (copy->files[fd])
+			file_hold(copy->files[fd]);
+	irq_restore(flags);
+	return copy;
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		uint64_t flags = irq_save();
+		struct file *f = NULL;
+
+		if (t->cloexec[fd / 64] & (1ull << (fd % 64))) {
+			f = t->files[fd];
+			t->files[fd] = NULL;
+			fd_set_flag(t, fd, false);
+		}
+		irq_restore(flags);
+		if (f)
+			fd_release(f);
+	}
+}
+
 void fdtable_destroy(struct fdtable *t)
 {
 	if (!t)

@@ -31,6 +31,11 @@ struct fdtable {
 
 /* An empty table, or NULL if out of memory. */
 struct fdtable *fdtable_create(void);
+/* fork(2): a copy of t whose descriptors share t's open files (one more
+ * reference each), close-on-exec flags included; NULL without memory. */
+struct fdtable *fdtable_clone(const struct fdtable *t);
+/* execve(2): close the descriptors of t marked close-on-exec. */
+void fdtable_close_on_exec(struct fdtable *t);
 /* Close every descriptor of t and free it (a process's exit). */
 void fdtable_destroy(struct fdtable *t);
 

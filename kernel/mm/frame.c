@@ -14,6 +14,13 @@
  * handed out?" (frame_free's sanity checks) and "who owns it?" (the memory
  * map in memmap.c).  counts[o] is the number of frames owner o holds.
  *
+ * A second byte per frame, refs[i], counts the references to a frame that
+ * user address spaces share: a frame from frame_alloc has one; fork(2)
+ * shares a user page between parent and child (frame_ref), and each side
+ * that lets go of it calls frame_unref, which frees the frame with its last
+ * reference.  An address space maps a frame at most once, so a frame has at
+ * most one reference per process (PROC_MAX is well below 255).
+ *
  * frame_init marks every frame FRAME_RESERVED, then the frames lying wholly
  * inside available regions FRAME_FREE, then takes back what must never be
  * handed out: the low 1 MiB (BIOS data, the VGA window, and 0 is our "no
@@ -49,6 +56,7 @@
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static uint8_t *owners;                /* owners[i]: who holds frame i */
+static uint8_t *refs;                  /* refs[i]: references to frame i */
 static uint64_t nframes;               /* frames in the table */
 static uint64_t limit;                 /* frame_alloc hands out frames < limit */
 static uint64_t hint;                  /* no frame below hint is free */
@@ -148,12 +156,14 @@ void frame_init(void)
 	uint64_t table_size, table_pa;
 
 	nframes = boot_info.mem_top / PAGE_SIZE;
-	table_size = ALIGN_UP(nframes, PAGE_SIZE);
+	table_size = ALIGN_UP(2 * nframes, PAGE_SIZE); /* owners[], then refs[] */
 	table_pa = find_room(table_size);
 	if (!table_pa)
 		panic("frame_init: no room for a %lu-byte frame table below 1 GiB", table_size);
 	owners = phys_to_virt(table_pa);
 	memset(owners, FRAME_RESERVED, nframes);
+	refs = owners + nframes;
+	memset(refs, 0, nframes);
 
 	/* Available frames first; then anything another region touches (the
 	 * map may overlap) and what we must keep goes back to its owner. */
@@ -269,6 +279,7 @@ uint64_t frame_alloc(void)
 	(void)i;
 	return 0;
 	END STAGE paging */
+	refs[i] = 1;
 	mm_unlock(flags);
 	/* The frame is ours now: zero it outside the critical section. */
 	zero_frames(i * PAGE_SIZE, 1);
@@ -284,7 +295,36 @@ void frame_free(uint64_t pa)
 	set_owner(pa / PAGE_SIZE, FRAME_FREE);
 	hint = MIN(hint, pa / PAGE_SIZE);
 	/* END STAGE paging */
+	refs[pa / PAGE_SIZE] = 0;
 	mm_unlock(flags);
+}
+
+void frame_ref(uint64_t pa)
+{
+	uint64_t flags = mm_lock();
+
+	check_allocated(pa, "frame_ref");
+	if (refs[pa / PAGE_SIZE] == 255)
+		panic("frame_ref: frame 0x%lx has too many references", pa);
+	refs[pa / PAGE_SIZE]++;
+	mm_unlock(flags);
+}
+
+void frame_unref(uint64_t pa)
+{
+	uint64_t flags = mm_lock();
+	bool last;
+
+	check_allocated(pa, "frame_unref");
+	last = --refs[pa / PAGE_SIZE] == 0;
+	mm_unlock(flags);
+	if (last)
+		frame_free(pa);
+}
+
+unsigned frame_refs(uint64_t pa)
+{
+	return pa / PAGE_SIZE < nframes ? refs[pa / PAGE_SIZE] : 0;
 }
 
 uint64_t frame_alloc_contig(size_t n, uint64_t align)
@@ -300,8 +340,10 @@ uint64_t frame_alloc_contig(size_t n, uint64_t align)
 		mm_unlock(flags);
 		return 0;
 	}
-	for (uint64_t i = start; i < start + n; i++)
+	for (uint64_t i = start; i < start + n; i++) {
 		set_owner(i, FRAME_USED);
+		refs[i] = 1;
+	}
 	mm_unlock(flags);
 	zero_frames(start * PAGE_SIZE, n);
 	return start * PAGE_SIZE;

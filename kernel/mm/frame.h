@@ -48,6 +48,13 @@ uint64_t frame_alloc(void);
  * Panics if the frame is free or was never allocatable: a kernel bug. */
 void frame_free(uint64_t pa);
 
+/* User pages shared by address spaces (fork): frame_ref adds a reference
+ * to an allocated frame (frame_alloc gives the first), frame_unref drops
+ * one and frees the frame with the last.  frame_refs: how many it has. */
+void frame_ref(uint64_t pa);
+void frame_unref(uint64_t pa);
+unsigned frame_refs(uint64_t pa);
+
 /* nframes physically contiguous, zeroed frames whose first frame is aligned
  * to align bytes (a power of two, at least PAGE_SIZE), e.g. (512,
  * HUGE_PAGE_SIZE) for a 2 MiB page.  0 if there is no such run. */

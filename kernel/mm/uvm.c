@@ -7,8 +7,9 @@
  * on demand and frees them when they empty; this file decides *what* is
  * mapped where: the loader's segments, the heap that brk(2) moves, anonymous
  * mmap(2) regions, and the stack, whose pages appear when first touched.
- * The one place that walks the tables itself is uvm_destroy, which frees
- * the whole user half at once instead of page by page.
+ * The two places that walk the tables themselves are uvm_destroy, which
+ * frees the whole user half at once instead of page by page, and
+ * uvm_clone, which copies it so for fork.
  *
  * Nothing here costs time in proportion to the length a program asks for:
  * a range is searched with vm_find_mapped, which skips missing tables at
@@ -16,7 +17,7 @@
  * fails at once.  munmap or madvise over the whole user half take as long
  * as what is mapped there.
  *
- * Every user page is a frame of its own, zeroed by frame_alloc, mapped with
+ * Every user page is a frame, zeroed by frame_alloc, mapped with
  * VM_USER and the protection asked for; PROT_NONE pages are mapped without
  * VM_USER, so that user mode cannot touch them (x86 has no "present but
  * inaccessible" bit for user pages; a supervisor-only page is the nearest).
@@ -24,6 +25,14 @@
  * those pages map frames that are not the address space's, marked
  * VM_DEVICE in their entries, and unmapping them (munmap, exit) frees
  * nothing; they are counted in device_pages, not pages.
+ *
+ * fork(2) shares frames (uvm_clone): every page of the parent is mapped in
+ * the child to the same frame, whose reference count (frame.h) goes up;
+ * writable pages become read-only in both, marked VM_COW.  A write fault on
+ * a VM_COW page (uvm_handle_fault, or the kernel writing to user memory
+ * through uvm_user_page) copies the frame, unless this address space holds
+ * its last reference: then the page just becomes writable again.  Unmapping
+ * drops a reference (frame_unref), and the last one frees the frame.
  *
  * Who calls it: the ELF loader and exec (proc/), the memory system calls
  * (syscall/sys_mem.c), usercopy.c to check user pointers, and the user
@@ -83,7 +92,7 @@ static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
 		if (level == 1 && (e & PTE_DEV)) {
 			uvm->device_pages--;
 		} else if (level == 1) {
-			frame_free(e & PTE_ADDR);
+			frame_unref(e & PTE_ADDR);
 			uvm->pages--;
 		} else {
 			if (e & PTE_PS)
@@ -174,7 +183,7 @@ static void unmap_page(struct uvm *uvm, uint64_t va)
 		uvm->device_pages--;
 		return;
 	}
-	frame_free(pa);
+	frame_unref(pa);
 	uvm->pages--;
 }
 
@@ -224,15 +233,67 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
 	return false;
 }
 
+/* The page at va maps the frame old, shared with another address space:
+ * give it a frame of its own with flags (a copy of old's contents if copy,
+ * else zeroes).  0 or -ENOMEM. */
+static int unshare_page(struct uvm *uvm, uint64_t va, uint64_t old, unsigned flags, bool copy)
+{
+	uint64_t pa = frame_alloc();
+
+	if (!pa)
+		return -ENOMEM;
+	if (copy)
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+	vm_remap(uvm_root(uvm), va, pa, flags);
+	frame_unref(old);
+	return 0;
+}
+
+/* A write to the copy-on-write page at va: the last sharer gets its page
+ * back writable, any other a copy.  -EFAULT if va is not copy-on-write. */
+static int cow_break(struct uvm *uvm, uint64_t va)
+{
+	uint64_t pa;
+	unsigned flags;
+
+	va = ALIGN_DOWN(va, PAGE_SIZE);
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0 || !(flags & VM_COW))
+		return -EFAULT;
+	flags = (flags | VM_WRITE) & ~VM_COW;
+	if (frame_refs(pa) == 1)
+		return vm_protect(uvm_root(uvm), va, PAGE_SIZE, flags);
+	return unshare_page(uvm, va, pa, flags, true);
+}
+
+/* Zero the page at va in place, or, if its frame is shared, give it a
+ * zeroed frame of its own (writable again if it was copy-on-write). */
+static int discard_page(struct uvm *uvm, uint64_t va)
+{
+	uint64_t pa;
+	unsigned flags;
+
+	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+		return 0;
+	if (frame_refs(pa) == 1) {
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		return 0;
+	}
+	if (flags & VM_COW)
+		flags = (flags | VM_WRITE) & ~VM_COW;
+	return unshare_page(uvm, va, pa, flags, false);
+}
+
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	uint64_t end = va + len, page, pa;
+	uint64_t end = va + len, page;
 
 	if (has_device_page(uvm, va, len))
 		return -EINVAL;
 	while (find_mapped(uvm, va, end - va, false, &page)) {
-		if (vm_translate(uvm_root(uvm), page, &pa, NULL, NULL) == 0)
-			memset(phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)), 0, PAGE_SIZE);
+		int err = discard_page(uvm, page);
+
+		if (err)
+			return err;
 		va = page + PAGE_SIZE;
 	}
 	return 0;
@@ -309,6 +370,11 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
 			return 0;
 	}
+	if (write && (flags & VM_COW)) {
+		if (cow_break(uvm, va) != 0 ||
+		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+			return 0;
+	}
 	if (!(flags & VM_USER) || (write && !(flags & VM_WRITE)))
 		return 0;
 	return ALIGN_DOWN(pa, PAGE_SIZE);
@@ -320,9 +386,77 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
 {
+	/* A present page faults on a protection violation: only a write to a
+	 * copy-on-write page is resolved. */
 	if (page_mapped(uvm, addr))
-		return -EFAULT; /* present: a protection violation */
+		return cow_break(uvm, addr);
 	return grow_stack(uvm, addr);
+}
+
+/* A leaf of the parent for the child: the same device page, or the same
+ * frame with one more reference, copy-on-write in both if writable. */
+static pte_t clone_leaf(struct uvm *child, pte_t *from)
+{
+	if (*from & PTE_DEV) {
+		child->device_pages++;
+		return *from;
+	}
+	if (*from & PTE_W)
+		*from = (*from & ~PTE_W) | PTE_COW;
+	frame_ref(*from & PTE_ADDR);
+	child->pages++;
+	return *from;
+}
+
+/* Copy entries [0, n) of the parent's table `from` at level (4 = PML4 ...
+ * 1 = PT) into the child's `to`, with new tables below.  Like free_table,
+ * it walks the tables itself, one visit per entry rather than a walk from
+ * the root per page.  0 or -ENOMEM (the child then holds what was made). */
+static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t pa;
+		int err;
+
+		if (!(from[i] & PTE_P))
+			continue;
+		if (level == 1) {
+			to[i] = clone_leaf(child, &from[i]);
+			continue;
+		}
+		pa = frame_alloc();
+		if (!pa)
+			return -ENOMEM;
+		frame_set_owner(pa, 1, FRAME_PAGETABLE);
+		to[i] = pa | (from[i] & ~PTE_ADDR);
+		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa),
+				  level - 1, 512);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct uvm *uvm_clone(struct uvm *parent)
+{
+	struct uvm *child = uvm_create();
+	int err;
+
+	if (!child)
+		return NULL;
+	child->heap_start = parent->heap_start;
+	child->brk = parent->brk;
+	child->mmap_next = parent->mmap_next;
+	/* The parent's own thread is the only one changing its tables. */
+	err = clone_table(child, uvm_root(parent), uvm_root(child), 4, 256);
+	/* The parent's writable entries became read-only: flush its TLB. */
+	if ((read_cr3() & PTE_ADDR) == parent->pml4)
+		write_cr3(parent->pml4);
+	if (err) {
+		uvm_destroy(child);
+		return NULL;
+	}
+	return child;
 }
 
 /* ---- brk, mmap, munmap ---------------------------------------------------- */

@@ -19,9 +19,10 @@
  *   USER_STACK_TOP .. USER_END       the last page, never mapped (see below;
  *                                    USER_END is in memlayout.h)
  *
- * User pages are 4 KiB, zeroed when mapped, and belong to this address space
- * alone (each frame is freed when its page is unmapped), except pages of
- * device memory (uvm_map_device), whose frames are never freed here.  The
+ * User pages are 4 KiB, zeroed when mapped; their frames are reference
+ * counted, shared copy-on-write after fork (uvm_clone), and freed with the
+ * last reference; pages of device memory (uvm_map_device) are never freed
+ * here.  The
  * page tables are the only record of what is mapped: there is no separate
  * region list.
  *
@@ -71,6 +72,9 @@ struct uvm *uvm_create(void);
 /* Free every page and page table of the user half, then uvm itself.  The
  * caller must not be running on it (uvm_activate(NULL) first). */
 void uvm_destroy(struct uvm *uvm);
+/* fork(2): a copy of parent, sharing its frames copy-on-write (device
+ * pages shared as they are), or NULL without memory. */
+struct uvm *uvm_clone(struct uvm *parent);
 /* Load uvm's tables into CR3 (NULL: the kernel's own) if not already there. */
 void uvm_activate(struct uvm *uvm);
 
@@ -113,8 +117,9 @@ int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len);
  */
 uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write);
 
-/* A user-mode page fault at addr: 0 if it was resolved (a new stack page),
- * -EFAULT if the access was wrong. */
+/* A user-mode page fault at addr: 0 if it was resolved (a new stack page,
+ * or a write to a copy-on-write page), -EFAULT if the access was wrong,
+ * -ENOMEM if no frame was left for it. */
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr);
 
 /* brk(2): move the break to newbrk if possible; returns the break. */

@@ -114,6 +114,8 @@ static pte_t leaf_bits(uint64_t va, int level, unsigned flags)
 		e |= PTE_PCD | PTE_PWT;
 	if (flags & VM_DEVICE)
 		e |= PTE_DEV;
+	if (flags & VM_COW)
+		e |= PTE_COW;
 	if (!(flags & VM_EXEC) && has_nx)
 		e |= PTE_NX;
 	if (!is_user(va) && has_pge)
@@ -336,6 +338,24 @@ int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags)
 	return err;
 }
 
+int vm_remap(pte_t *root, uint64_t va, uint64_t pa, unsigned flags)
+{
+	uint64_t lock;
+	int err = 0;
+	pte_t *e;
+
+	if ((flags & VM_USER) && !is_user(va))
+		return -EINVAL;
+	lock = mm_lock();
+	e = find_page(root, va, PAGE_SIZE, &err);
+	if (e) {
+		*e = pa | leaf_bits(va, 1, flags);
+		invlpg(va);
+	}
+	mm_unlock(lock);
+	return err;
+}
+
 int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *flags)
 {
 	uint64_t lock;
@@ -370,6 +390,8 @@ int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, un
 			*flags |= VM_NOCACHE;
 		if (bits & PTE_DEV)
 			*flags |= VM_DEVICE;
+		if (bits & PTE_COW)
+			*flags |= VM_COW;
 	}
 	return 0;
 }

@@ -35,6 +35,7 @@ typedef uint64_t pte_t;
 #define PTE_PS   (1ull << 7)           /* page size: a 2 MiB or 1 GiB leaf */
 #define PTE_G    (1ull << 8)           /* global: survives CR3 loads (CR4.PGE) */
 #define PTE_DEV  (1ull << 9)           /* software: a device page (VM_DEVICE); CPU ignores 11:9 */
+#define PTE_COW  (1ull << 10)          /* software: copy on write (VM_COW) */
 #define PTE_NX   (1ull << 63)          /* no execute (EFER.NXE) */
 #define PTE_ADDR 0x000ffffffffff000ull /* physical address bits */
 
@@ -47,6 +48,9 @@ typedef uint64_t pte_t;
 /* The page maps device memory (mm/devmem.h), not a frame of the address
  * space: nobody frees it when the page is unmapped.  Kept in PTE_DEV. */
 #define VM_DEVICE (1u << 4)
+/* The page is shared read-only after fork(2) and was writable: a write
+ * fault copies it (mm/uvm.c).  Kept in PTE_COW. */
+#define VM_COW (1u << 5)
 
 /* Build the kernel page tables (kernel image with per-section permissions,
  * direct map with 1 GiB or 2 MiB pages), enable NX and global pages, and
@@ -70,6 +74,10 @@ int vm_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t page_size, unsigned f
  * the page tables that become empty (except the kernel half's PDPTs); the
  * mapped frame is the caller's to free. */
 int vm_unmap(pte_t *root, uint64_t va, uint64_t page_size);
+/* Point the 4 KiB page mapped at va at frame pa, with new VM_* flags (the
+ * tables stay: no allocation, cannot fail for lack of memory).  -EFAULT if
+ * nothing maps va, -EINVAL for another page size. */
+int vm_remap(pte_t *root, uint64_t va, uint64_t pa, unsigned flags);
 /* Where va is mapped: its physical address, the size of the page mapping it
  * and its VM_* flags (any pointer may be NULL).  -EFAULT if not mapped. */
 int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *flags);

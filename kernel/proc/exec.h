@@ -2,7 +2,7 @@
  * exec: turn an empty address space into a program about to start: load
  * the ELF file (elf.c), set up the heap, and build the initial stack with
  * the program's arguments, environment and auxiliary vector.  proc_spawn
- * uses it now; execve(2) (stage forkexec) will too.
+ * and execve(2) (proc_exec) use it.
  */
 #ifndef PROC_EXEC_H
 #define PROC_EXEC_H
@@ -12,8 +12,9 @@
 struct uvm;
 
 /* Limits on what exec passes (Linux allows more; these are plenty here). */
-#define EXEC_MAX_STRINGS 1024        /* argv + envp entries */
-#define EXEC_MAX_BYTES   (64 * 1024) /* their characters, NULs included */
+#define EXEC_MAX_STRINGS 1024          /* argv + envp entries */
+#define EXEC_MAX_BYTES   (64 * 1024)   /* their characters, NULs included */
+#define EXEC_MAX_IMAGE   (64ull << 20) /* bytes of a program file execve reads */
 
 /*
  * Load the executable image[0..size) named name into uvm, which must be

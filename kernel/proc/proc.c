@@ -18,6 +18,12 @@
  * switch hook leaves the process alone), goes back to the kernel's page
  * tables, frees the address space, records the status, wakes proc_wait and
  * exits.  proc_wait, in the parent, joins the thread and frees the process.
+ *
+ * fork.  proc_fork makes the child's address space a copy-on-write clone of
+ * the parent's (uvm_clone), duplicates the descriptor table, and starts the
+ * child's thread at proc_start with a copy of the trapframe the parent's
+ * system call entry saved at the top of its kernel stack, rax = 0: the
+ * child leaves the kernel as if it had made the fork call itself.
  */
 #include "proc/proc.h"
 #include <errno.h>
@@ -96,6 +102,8 @@ int proc_list_pids(int *pids, int max)
 	return n;
 }
 
+static void proc_free(struct proc *p);
+
 /* Make the running thread p's, and load p's user state.  Interrupts off. */
 static void proc_switch_in(struct proc *p)
 {
@@ -124,12 +132,13 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 	END STAGE syscalls */
 }
 
-/* The thread of a new process: become the process's, enter user mode. */
+/* The thread of a new process: become the process's, enter user mode
+ * with p->start_tf (copied to this stack: usermode_enter wants it there). */
 static void proc_start(void *arg)
 {
 	struct proc *p = arg;
 	struct thread *t = thread_current();
-	struct trapframe tf;
+	struct trapframe tf = p->start_tf;
 	uint64_t flags = irq_save();
 
 	p->thread = t;
@@ -137,16 +146,51 @@ static void proc_start(void *arg)
 	t->owner = p;
 	proc_switch_in(p);
 	irq_restore(flags);
-
-	memset(&tf, 0, sizeof(tf));
-	tf.cs = USER_CS;
-	tf.ss = USER_DS;
-	tf.rip = p->start_rip;
-	tf.rsp = p->start_rsp;
-	tf.rflags = RFLAGS_IF | RFLAGS_RESERVED;
 	usermode_enter(&tf);
 }
 
+/* A new process named name, child of the current one, with nothing in it
+ * yet; NULL without memory. */
+static struct proc *proc_alloc(const char *name)
+{
+	struct proc *p = kcalloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	strlcpy(p->name, name, sizeof(p->name));
+	p->pid = -1;
+	p->state = PROC_RUNNING;
+	p->parent = proc_current();
+	waitq_init(&p->exit_wait, "process exit");
+	waitq_init(&p->child_wait, "child exit");
+	list_node_init(&p->all_node);
+	fpu_area_init(&p->fpu);
+	return p;
+}
+
+/* Put p in the process list and start its thread at proc_start; the pid,
+ * or an error (p is freed then). */
+static int proc_run(struct proc *p)
+{
+	struct thread *t;
+	uint64_t flags = irq_save();
+	int err;
+
+	list_push_back(&procs, &p->all_node);
+	irq_restore(flags);
+	/* The thread may run before thread_create returns; proc_start fills
+	 * in p->thread and p->pid itself. */
+	err = thread_create(p->name, proc_start, p, SCHED_PRIO_DEFAULT, &t);
+	if (err) {
+		proc_free(p);
+		return err;
+	}
+	flags = irq_save();
+	p->thread = t;
+	p->pid = t->tid;
+	irq_restore(flags);
+	return p->pid;
+}
 static void proc_free(struct proc *p)
 {
 	uint64_t flags = irq_save();
@@ -162,22 +206,29 @@ static void proc_free(struct proc *p)
 }
 
 /* argv as /proc/PID/cmdline shows it: each string ended by a NUL. */
-static int proc_set_cmdline(struct proc *p, const char *const argv[])
+static char *cmdline_of(const char *const argv[], size_t *len)
 {
-	size_t len = 0;
+	char *cmdline;
 
+	*len = 0;
 	for (int i = 0; argv[i]; i++)
-		len += strlen(argv[i]) + 1;
-	p->cmdline = kmalloc(len ? len : 1);
-	if (!p->cmdline)
-		return -ENOMEM;
-	for (int i = 0; argv[i]; i++) {
+		*len += strlen(argv[i]) + 1;
+	cmdline = kmalloc(*len ? *len : 1);
+	if (!cmdline)
+		return NULL;
+	for (size_t i = 0, at = 0; argv[i]; i++) {
 		size_t n = strlen(argv[i]) + 1;
 
-		memcpy(p->cmdline + p->cmdline_len, argv[i], n);
-		p->cmdline_len += n;
+		memcpy(cmdline + at, argv[i], n);
+		at += n;
 	}
-	return 0;
+	return cmdline;
+}
+
+static int proc_set_cmdline(struct proc *p, const char *const argv[])
+{
+	p->cmdline = cmdline_of(argv, &p->cmdline_len);
+	return p->cmdline ? 0 : -ENOMEM;
 }
 
 /*
@@ -220,24 +271,17 @@ static int proc_set_files(struct proc *p)
 struct proc *proc_spawn(const char *name, const void *image, size_t size, const char *const argv[],
 			const char *const envp[], int *err)
 {
-	struct proc *p = kcalloc(1, sizeof(*p));
-	struct thread *t;
-	uint64_t flags;
+	struct proc *p = proc_alloc(name);
+	struct trapframe *tf;
+	int pid;
 
 	vfs_init(); /* the first process: /dev for its console */
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	strlcpy(p->name, name, sizeof(p->name));
-	p->pid = -1;
-	p->state = PROC_RUNNING;
-	p->parent = proc_current();
 	p->trace = trace_wanted(p->name);
 	p->devmem = devmem_allowed(p->name);
-	waitq_init(&p->exit_wait, "process exit");
-	list_node_init(&p->all_node);
-	fpu_area_init(&p->fpu);
 	p->uvm = uvm_create();
 	*err = p->uvm ? proc_set_cmdline(p, argv) : -ENOMEM;
 	if (!*err)
@@ -246,27 +290,152 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 		proc_free(p);
 		return NULL;
 	}
-	*err = exec_load(p->uvm, p->name, image, size, argv, envp, &p->start_rip, &p->start_rsp);
+	/* Ring 3 selectors, interrupts on, every other register zero. */
+	tf = &p->start_tf;
+	*err = exec_load(p->uvm, p->name, image, size, argv, envp, &tf->rip, &tf->rsp);
 	if (*err) {
 		proc_free(p);
 		return NULL;
 	}
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+	pid = proc_run(p);
+	*err = pid < 0 ? pid : 0;
+	return pid < 0 ? NULL : p;
+}
 
-	flags = irq_save();
-	list_push_back(&procs, &p->all_node);
+/* The user registers of the current process, as its system call entry
+ * saved them at the top of its kernel stack (syscall.S). */
+static struct trapframe *proc_user_regs(void)
+{
+	return (struct trapframe *)thread_current()->kstack_top - 1;
+}
+
+/* The child's copy of the parent's files: descriptors, current directory,
+ * command line.  0 or -ENOMEM. */
+static int proc_copy_files(struct proc *p, struct proc *parent)
+{
+	size_t len = strlen(parent->cwd) + 1;
+
+	p->fds = fdtable_clone(parent->fds);
+	p->cwd = kmalloc(len);
+	p->cmdline = kmalloc(parent->cmdline_len ? parent->cmdline_len : 1);
+	if (!p->fds || !p->cwd || !p->cmdline)
+		return -ENOMEM;
+	memcpy(p->cwd, parent->cwd, len);
+	p->cwd_inode = parent->cwd_inode;
+	inode_hold(p->cwd_inode);
+	memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+	p->cmdline_len = parent->cmdline_len;
+	return 0;
+}
+
+/* The last component of a path: the process's name. */
+static const char *base_name(const char *path)
+{
+	const char *name = path;
+
+	for (; *path; path++)
+		if (*path == '/')
+			name = path + 1;
+	return name;
+}
+
+/* exec's fresh start of the user state: no thread pointer, no
+ * clear_child_tid, clean SSE registers, caught signals back to their
+ * defaults (ignored ones stay ignored, as POSIX says).  Interrupts off. */
+static void proc_reset_user_state(struct proc *p)
+{
+	p->fs_base = p->gs_base = 0;
+	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(MSR_GS_BASE, 0);
+	p->clear_child_tid = 0;
+	fpu_area_init(&p->fpu);
+	fpu_restore(&p->fpu);
+	for (int sig = 0; sig < 64; sig++)
+		if (p->sigactions[sig][0] != SIG_IGN)
+			memset(p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
+}
+
+/* Make the loaded image the current process's: its address space, name
+ * and command line; close what is close-on-exec; the system call returns
+ * to entry with stack sp and every other register zero. */
+static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, size_t len,
+			      uint64_t entry, uint64_t sp)
+{
+	struct proc *p = proc_current();
+	struct trapframe *tf = proc_user_regs();
+	struct uvm *old = p->uvm;
+	uint64_t flags = irq_save();
+
+	p->uvm = uvm;
+	uvm_activate(uvm);
+	proc_reset_user_state(p);
+	strlcpy(p->name, base_name(path), sizeof(p->name));
 	irq_restore(flags);
-	/* The thread may run before thread_create returns; proc_start fills
-	 * in p->thread and p->pid itself. */
-	*err = thread_create(p->name, proc_start, p, SCHED_PRIO_DEFAULT, &t);
-	if (*err) {
+	uvm_destroy(old);
+	kfree(p->cmdline);
+	p->cmdline = cmdline;
+	p->cmdline_len = len;
+	fdtable_close_on_exec(p->fds);
+	memset(tf, 0, sizeof(*tf));
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	tf->rip = entry;
+	tf->rsp = sp;
+	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
+}
+
+int proc_exec(const char *path, const char *const argv[], const char *const envp[])
+{
+	struct uvm *uvm = NULL;
+	char *cmdline = NULL;
+	uint64_t entry, sp;
+	size_t size, len;
+	void *image;
+	int err = vfs_read_file(path, EXEC_MAX_IMAGE, &image, &size);
+
+	if (err)
+		return err == -EISDIR ? -EACCES : err;
+	uvm = uvm_create();
+	err = uvm ? exec_load(uvm, base_name(path), image, size, argv, envp, &entry, &sp) : -ENOMEM;
+	kfree(image);
+	if (!err && !(cmdline = cmdline_of(argv, &len)))
+		err = -ENOMEM;
+	if (err) { /* the caller's image is untouched */
+		uvm_destroy(uvm);
+		return err;
+	}
+	proc_switch_image(uvm, path, cmdline, len, entry, sp);
+	return 0;
+}
+
+int proc_fork(void)
+{
+	struct proc *parent = proc_current();
+	struct proc *p = proc_alloc(parent->name);
+	uint64_t flags;
+
+	if (!p)
+		return -ENOMEM;
+	p->trace = parent->trace;
+	p->devmem = parent->devmem;
+	p->fs_base = parent->fs_base;
+	p->gs_base = parent->gs_base;
+	p->sigmask = parent->sigmask;
+	memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
+	p->uvm = uvm_clone(parent->uvm);
+	if (!p->uvm || proc_copy_files(p, parent) != 0) {
 		proc_free(p);
-		return NULL;
+		return -ENOMEM;
 	}
 	flags = irq_save();
-	p->thread = t;
-	p->pid = t->tid;
+	fpu_save(&p->fpu); /* the parent's live registers */
 	irq_restore(flags);
-	return p;
+	p->start_tf = *proc_user_regs();
+	p->start_tf.rax = 0; /* fork() returns 0 in the child */
+	return proc_run(p);
 }
 
 int proc_wait(struct proc *p)
@@ -280,6 +449,85 @@ int proc_wait(struct proc *p)
 	return status;
 }
 
+/* A child of parent that pid names (any if pid <= 0) and that has exited,
+ * in *zombie if there is one; whether any such child exists at all.
+ * Interrupts off. */
+static bool find_child(struct proc *parent, int pid, struct proc **zombie)
+{
+	bool any = false;
+
+	*zombie = NULL;
+	list_for_each(n, &procs) {
+		struct proc *p = list_entry(n, struct proc, all_node);
+
+		if (p->parent != parent || (pid > 0 && p->pid != pid))
+			continue;
+		any = true;
+		if (p->state == PROC_ZOMBIE) {
+			*zombie = p;
+			break;
+		}
+	}
+	return any;
+}
+
+/* Is there a child to collect now, or none to wait for?  Interrupts off. */
+static bool child_ready(struct proc *parent, int pid)
+{
+	struct proc *zombie;
+
+	return !find_child(parent, pid, &zombie) || zombie;
+}
+
+int proc_wait_child(int pid, bool nohang, int *status)
+{
+	struct proc *self = proc_current(), *zombie;
+	uint64_t flags;
+	bool any;
+
+	if (!nohang)
+		wait_event(&self->child_wait, child_ready(self, pid));
+	flags = irq_save();
+	any = find_child(self, pid, &zombie);
+	if (zombie)
+		zombie->parent = NULL; /* ours to free: no other wait finds it */
+	irq_restore(flags);
+	if (!zombie)
+		return any ? 0 : -ECHILD;
+	pid = zombie->pid;
+	*status = zombie->killed_by ? zombie->killed_by : (zombie->exit_status & 0xff) << 8;
+	thread_join(zombie->thread, NULL);
+	proc_free(zombie);
+	return pid;
+}
+
+/* The children of p become the kernel's: those that have exited are freed
+ * now, the others will free themselves when they exit. */
+static void proc_orphan_children(struct proc *p)
+{
+	struct proc *zombie;
+
+	for (;;) {
+		uint64_t flags = irq_save();
+
+		list_for_each(n, &procs) {
+			struct proc *c = list_entry(n, struct proc, all_node);
+
+			if (c->parent == p && c->state != PROC_ZOMBIE) {
+				c->parent = NULL;
+				c->orphan = true;
+			}
+		}
+		find_child(p, -1, &zombie);
+		if (zombie)
+			zombie->parent = NULL;
+		irq_restore(flags);
+		if (!zombie)
+			return;
+		thread_join(zombie->thread, NULL);
+		proc_free(zombie);
+	}
+}
 /* The end of the current process, whichever way it ends. */
 static NORETURN void proc_finish(int status)
 {
@@ -298,6 +546,9 @@ static NORETURN void proc_finish(int status)
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
+	inode_put(p->cwd_inode);
+	p->cwd_inode = NULL;
+	proc_orphan_children(p);
 	flags = irq_save();
 	t->owner = NULL; /* a kernel thread from now on */
 	uvm_activate(NULL);
@@ -309,6 +560,15 @@ static NORETURN void proc_finish(int status)
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	wait_wake_all(&p->exit_wait);
+	if (p->parent)
+		wait_wake_all(&p->parent->child_wait);
+	if (p->orphan) { /* nobody will collect it */
+		list_remove(&p->all_node);
+		thread_detach(t);
+		kfree(p->cwd);
+		kfree(p->cmdline);
+		kfree(p);
+	}
 	thread_exit(status);
 }
 
@@ -316,7 +576,11 @@ void proc_exit(int status)
 {
 	struct proc *p = proc_current();
 
-	kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
+	/* A process of the kernel's says how it ended; a forked one tells its
+	 * parent (wait4), and a line each would cost fork+exit+wait more than
+	 * the rest of it. */
+	if (!p->parent && !p->orphan)
+		kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
 	proc_finish(status);
 }
 

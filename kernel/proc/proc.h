@@ -16,11 +16,15 @@
  *   - an end: the exit status, kept (state PROC_ZOMBIE) until the parent
  *     collects it with proc_wait.
  *
- * Life cycle:  proc_spawn ──> RUNNING ──(exit, or killed by a fault)──>
- * ZOMBIE ──proc_wait──> freed.  A process's address space is freed as soon
- * as it exits, and its descriptors are closed then, before it is a zombie
- * (a FUSE server's /dev/fuse closing is how the kernel learns it is gone);
- * the struct lives on until proc_wait.
+ * Life cycle:  proc_spawn or proc_fork ──> RUNNING ──(exit, or killed by
+ * a fault)──> ZOMBIE ──proc_wait or proc_wait_child──> freed.  A process's
+ * address space is freed as soon as it exits, and its descriptors are
+ * closed and its current directory let go then, before it is a zombie (a
+ * FUSE server's /dev/fuse closing is how the kernel learns it is gone); the
+ * struct lives on until its parent collects it.  The kernel is the parent
+ * of what it starts (parent NULL, collected with proc_wait) and adopts the
+ * children of a process that exits (orphan: nobody collects them, so they
+ * free themselves when they exit).
  *
  * One thread per process for now; musl's threads (clone) come with stage
  * forkexec, and then the per-thread fields below move to a struct of their
@@ -31,13 +35,13 @@
 
 #include <types.h>
 #include "arch/x86_64/fpu.h"
+#include "arch/x86_64/trap.h"
 #include "lib/list.h"
 #include "lib/wait.h"
 
 struct fdtable;
 struct inode;
 struct thread;
-struct trapframe;
 struct uvm;
 
 #define PROC_NAME_MAX 16
@@ -51,7 +55,8 @@ struct proc {
 	int pid;
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
-	struct proc *parent; /* NULL: started by the kernel */
+	struct proc *parent; /* NULL: started by the kernel, or orphan */
+	bool orphan;         /* its parent exited: frees itself at exit */
 	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
 	int exit_status;         /* exit(2)'s status, or 128 + signal if killed */
@@ -64,14 +69,17 @@ struct proc {
 	char *cmdline;           /* argv, each string NUL-ended (/proc/PID/cmdline) */
 	size_t cmdline_len;
 	struct waitq exit_wait;    /* proc_wait sleeps here */
+	struct waitq child_wait;   /* proc_wait_child: a child exited */
 	struct list_node all_node; /* in the list of all processes */
 
 	/* User state of its (one) thread. */
-	uint64_t start_rip, start_rsp; /* where it enters user mode first */
-	uint64_t fs_base;              /* arch_prctl(ARCH_SET_FS) */
-	uint64_t gs_base;              /* arch_prctl(ARCH_SET_GS) */
-	uint64_t clear_child_tid;      /* set_tid_address: zeroed at exit */
-	struct fpu_area fpu;           /* x87/SSE registers while switched out */
+	struct trapframe start_tf;  /* how it enters user mode first */
+	uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS) */
+	uint64_t gs_base;           /* arch_prctl(ARCH_SET_GS) */
+	uint64_t clear_child_tid;   /* set_tid_address: zeroed at exit */
+	struct fpu_area fpu;        /* x87/SSE registers while switched out */
+	uint64_t sigmask;           /* rt_sigprocmask's (syscall/sys_signal.c) */
+	uint64_t sigactions[64][4]; /* rt_sigaction's, kept as given */
 };
 
 /* Signals, by their Linux numbers, for the "killed" exit status. */
@@ -82,6 +90,7 @@ struct proc {
 #define SIGKILL 9
 #define SIGSEGV 11
 
+#define SIG_IGN 1 /* rt_sigaction's handler: ignore the signal */
 /* Once at boot: SSE for user mode, SMEP/SMAP, the syscall entry. */
 void proc_init(void);
 
@@ -105,6 +114,33 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 
 /* Wait until p has exited, free it, and return its exit status.  May sleep. */
 int proc_wait(struct proc *p);
+
+/*
+ * fork(2): a copy of the current process (its address space shared
+ * copy-on-write, its descriptors, current directory, thread pointer and
+ * SSE registers), which returns to user mode from the same system call
+ * with 0 in rax.  The child's pid, or -ENOMEM.
+ */
+int proc_fork(void);
+
+/*
+ * execve(2) for the current process: load the program file at path (a
+ * canonical path) with the kernel strings argv[] and envp[] into a new
+ * address space, and only then let go of the old one; descriptors marked
+ * close-on-exec are closed, the process takes the file's name.  0 (the
+ * system call then returns to the new program's entry), or an error with
+ * the caller untouched: -ENOENT and the VFS's errors, -EACCES (a
+ * directory), -ENOEXEC (not a good static ELF executable), -E2BIG, -ENOMEM.
+ */
+int proc_exec(const char *path, const char *const argv[], const char *const envp[]);
+/*
+ * wait4(2) for the current process: collect an exited child (pid, or any
+ * child if pid <= 0; there are no process groups) and store its status as
+ * Linux encodes it (exit code << 8, or the signal that killed it) in
+ * *status.  Its pid, 0 if nohang and no such child has exited yet, or
+ * -ECHILD if there is no such child.  May sleep.
+ */
+int proc_wait_child(int pid, bool nohang, int *status);
 
 /*
  * End the current process with status (0-255): prints

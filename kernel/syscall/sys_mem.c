@@ -54,7 +54,7 @@ int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t o
 		return -EINVAL;
 	if (prot & ~PROT_MASK)
 		return -EINVAL;
-	/* Shared anonymous memory is private until there is fork to share it with. */
+	/* Shared anonymous memory is still private: fork makes it copy-on-write. */
 	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && addr % PAGE_SIZE == 0 &&
 	    len <= USER_END && addr <= USER_END - len &&
 	    !uvm_range_free(uvm, addr, ALIGN_UP(len, PAGE_SIZE)))

@@ -47,6 +47,34 @@ int64_t sys_getppid(void)
 	return parent ? parent->pid : 0;
 }
 
+int64_t sys_fork(void)
+{
+	return proc_fork();
+}
+
+#define WNOHANG 1
+
+/* struct rusage: two timevals and fourteen longs; all zero here. */
+#define RUSAGE_SIZE (2 * 16 + 14 * 8)
+
+int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage)
+{
+	static const uint8_t zero_rusage[RUSAGE_SIZE];
+	int st = 0;
+	int64_t ret;
+
+	if (options & ~WNOHANG)
+		return -EINVAL;
+	ret = proc_wait_child(pid, options & WNOHANG, &st);
+	if (ret <= 0)
+		return ret;
+	if (status && copy_to_user(status, &st, sizeof(st)))
+		return -EFAULT;
+	if (rusage && copy_to_user(rusage, zero_rusage, sizeof(zero_rusage)))
+		return -EFAULT;
+	return ret;
+}
+
 int64_t sys_gettid(void)
 {
 	return thread_current()->tid;

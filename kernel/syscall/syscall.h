@@ -43,6 +43,8 @@ struct proc;
 #define SYS_mmap            9
 #define SYS_munmap          11
 #define SYS_brk             12
+#define SYS_rt_sigaction    13
+#define SYS_rt_sigprocmask  14
 #define SYS_ioctl           16
 #define SYS_pread64         17
 #define SYS_pwrite64        18
@@ -55,7 +57,11 @@ struct proc;
 #define SYS_dup2            33
 #define SYS_nanosleep       35
 #define SYS_getpid          39
+#define SYS_fork            57
+#define SYS_vfork           58
+#define SYS_execve          59
 #define SYS_exit            60
+#define SYS_wait4           61
 #define SYS_uname           63
 #define SYS_fcntl           72
 #define SYS_fsync           74
@@ -220,6 +226,10 @@ int64_t sys_exit(int status);
 int64_t sys_exit_group(int status);
 int64_t sys_getpid(void);
 int64_t sys_getppid(void);
+int64_t sys_fork(void);
+int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage);
+int64_t sys_rt_sigaction(int sig, uptr_t act, uptr_t oldact, size_t sigsetsize);
+int64_t sys_rt_sigprocmask(int how, uptr_t set, uptr_t oldset, size_t sigsetsize);
 int64_t sys_gettid(void);
 int64_t sys_getuid(void);
 int64_t sys_set_tid_address(uptr_t tidptr);
@@ -229,6 +239,9 @@ int64_t sys_uname(uptr_t buf);
 int64_t sys_os_setpriority(int tid, int prio);
 int64_t sys_os_getpriority(int tid);
 int64_t sys_os_trace(int pid, int on);
+
+/* sys_exec.c */
+int64_t sys_execve(uptr_t path, uptr_t argv, uptr_t envp);
 
 /* sys_dev.c */
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
