@@ -17,6 +17,8 @@ char *strchr(const char *s, int c);
 char *strpbrk(const char *s, const char *accept);
 size_t strlcpy(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);
+/* What follows the last '/' of path (all of it if there is none). */
+const char *str_basename(const char *path);
 /* Split s in place at spaces and tabs (each becomes a NUL), store the word
  * pointers in words and return how many there are: at most max, or -E2BIG
  * if there are more (words then holds the first max, each terminated). */

@@ -331,17 +331,6 @@ static int proc_copy_files(struct proc *p, struct proc *parent)
 	return 0;
 }
 
-/* The last component of a path: the process's name. */
-static const char *base_name(const char *path)
-{
-	const char *name = path;
-
-	for (; *path; path++)
-		if (*path == '/')
-			name = path + 1;
-	return name;
-}
-
 /* exec's fresh start of the user state: no thread pointer, no
  * clear_child_tid, clean SSE registers, caught signals back to their
  * defaults (ignored ones stay ignored, as POSIX says).  Interrupts off. */
@@ -372,7 +361,7 @@ static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, 
 	p->uvm = uvm;
 	uvm_activate(uvm);
 	proc_reset_user_state(p);
-	strlcpy(p->name, base_name(path), sizeof(p->name));
+	strlcpy(p->name, str_basename(path), sizeof(p->name));
 	irq_restore(flags);
 	uvm_destroy(old);
 	kfree(p->cmdline);
@@ -399,7 +388,8 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
 	if (err)
 		return err == -EISDIR ? -EACCES : err;
 	uvm = uvm_create();
-	err = uvm ? exec_load(uvm, base_name(path), image, size, argv, envp, &entry, &sp) : -ENOMEM;
+	err = uvm ? exec_load(uvm, str_basename(path), image, size, argv, envp, &entry, &sp)
+		  : -ENOMEM;
 	kfree(image);
 	if (!err && !(cmdline = cmdline_of(argv, &len)))
 		err = -ENOMEM;

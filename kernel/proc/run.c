@@ -67,17 +67,6 @@ static const char *error_text(int err)
 	return errno_name(-err) ? errno_name(-err) : "error";
 }
 
-/* The last component of a path: the process's name. */
-static const char *base_name(const char *path)
-{
-	const char *name = path;
-
-	for (; *path; path++)
-		if (*path == '/')
-			name = path + 1;
-	return name;
-}
-
 static struct proc *spawn(const char *name, const void *image, size_t size,
 			  const char *const argv[], int *err)
 {
@@ -102,7 +91,7 @@ static struct proc *run_file(const char *path, const char *const argv[], bool qu
 			kprintf("run: %s: %s\n", path, error_text(*err));
 		return NULL;
 	}
-	p = spawn(base_name(path), image, size, argv, err);
+	p = spawn(str_basename(path), image, size, argv, err);
 	kfree(image);
 	return p;
 }
