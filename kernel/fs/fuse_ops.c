@@ -1,6 +1,8 @@
 /*
- * FUSE inodes and files: the VFS's operations (vfs.h) as requests to the
- * server (fuse.c sends them).
+ * FUSE inodes: the VFS's inode operations (vfs.h) as requests to the
+ * server (fuse.c sends them).  Open files and directories are in
+ * fuse_file.c, the name cache in fuse_dcache.c; fuse_node.h is what the
+ * three share.
  *
  * An inode of a FUSE fs is numbered by the server's nodeid; its priv is a
  * struct fuse_inode:
@@ -36,44 +38,19 @@
  * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
  * process's pid (fuse_req_init).
  */
-#include "fs/fuse.h"
+#include "fs/fuse_node.h"
 #include <errno.h>
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/timer.h"
 #include "fs/pcache.h"
 #include "lib/string.h"
 #include "mm/heap.h"
-
-struct fuse_inode {
-	uint64_t nodeid;
-	uint64_t nlookup;
-	uint64_t generation;
-	uint64_t attr_expires; /* timer tick */
-	struct vfs_attr attr;
-	struct pcache cache;
-	struct list_node retained_node; /* in conn->retained once evicted */
-};
-
 /* Evicted files kept for their next lookup, at most (per connection). */
 #define FUSE_RETAIN_MAX 64
 
-struct fuse_file {
-	uint64_t fh;
-	uint32_t open_flags; /* FOPEN_* */
-};
-
 static const struct inode_ops fuse_inode_ops;
-static const struct file_ops fuse_file_ops;
-static const struct file_ops fuse_dir_ops;
 
-static struct fuse_inode *fuse_inode(struct inode *ino)
-{
-	return ino->priv;
-}
-
-/* 0 while ino's server is there, else what its callers get: what is
- * cached (names, attributes, pages) is not served once it has gone. */
-static int fuse_conn_state(struct inode *ino)
+int fuse_conn_state(struct inode *ino)
 {
 	uint64_t flags = irq_save();
 	const struct fuse_conn *c = ino->fs->priv;
@@ -86,7 +63,7 @@ static int fuse_conn_state(struct inode *ino)
 /* ---- attributes ----------------------------------------------------------- */
 
 /* Ticks from now until a reply's validity (seconds, nanoseconds) ends. */
-static uint64_t fuse_expiry(uint64_t sec, uint32_t nsec)
+uint64_t fuse_expiry(uint64_t sec, uint32_t nsec)
 {
 	uint64_t ticks = sec > 1000000 ? 1000000 * TIMER_HZ
 				       : sec * TIMER_HZ + nsec / (1000000000 / TIMER_HZ);
@@ -135,129 +112,6 @@ static void fuse_send_forget(struct fuse_conn *c, uint64_t nodeid, uint64_t nloo
 }
 
 /*
- * The name cache.  A LOOKUP reply's name is trusted for its entry_valid:
- * (parent nodeid, name) -> nodeid, in a small hash table of the
- * connection, so that the next lookup of the name costs no request.  A hit
- * sends nothing, so it counts no lookup: it only finds the inode the VFS
- * still holds, or the one retained (unforgotten), and misses otherwise.
- * An entry goes when it expires, when its name is unlinked, removed or
- * renamed, when its nodeid is forgotten, and when the table is full (then
- * all go).
- */
-#define FUSE_DCACHE_MAX 256
-
-struct fuse_dentry {
-	struct fuse_dentry *next;
-	uint64_t parent, nodeid;
-	uint64_t expires; /* timer tick */
-	char name[];
-};
-
-static size_t fuse_dcache_hash(uint64_t parent, const char *name)
-{
-	size_t h = (size_t)parent * 31;
-
-	while (*name)
-		h = h * 31 + (unsigned char)*name++;
-	return h % FUSE_DCACHE_BUCKETS;
-}
-
-/* Drop the entries for which drop(entry, arg) holds (interrupts off). */
-static void fuse_dcache_drop_if(struct fuse_conn *c,
-				bool (*drop)(const struct fuse_dentry *d, const void *arg),
-				const void *arg)
-{
-	for (size_t b = 0; b < FUSE_DCACHE_BUCKETS; b++) {
-		struct fuse_dentry **link = &c->dcache[b];
-
-		while (*link) {
-			struct fuse_dentry *d = *link;
-
-			if (drop(d, arg)) {
-				*link = d->next;
-				c->ndentries--;
-				kfree(d);
-			} else {
-				link = &d->next;
-			}
-		}
-	}
-}
-
-static bool fuse_dentry_any(const struct fuse_dentry *d, const void *arg)
-{
-	(void)d, (void)arg;
-	return true;
-}
-
-static bool fuse_dentry_of_node(const struct fuse_dentry *d, const void *arg)
-{
-	return d->nodeid == *(const uint64_t *)arg;
-}
-
-/* The cached nodeid of parent's name, or 0. */
-static uint64_t fuse_dcache_find(struct fuse_conn *c, uint64_t parent, const char *name)
-{
-	uint64_t flags = irq_save(), nodeid = 0;
-
-	for (struct fuse_dentry *d = c->dcache[fuse_dcache_hash(parent, name)]; d; d = d->next) {
-		if (d->parent == parent && strcmp(d->name, name) == 0) {
-			if (timer_ticks() < d->expires)
-				nodeid = d->nodeid;
-			break;
-		}
-	}
-	irq_restore(flags);
-	return nodeid;
-}
-
-/* Forget parent's name (it was unlinked, removed or renamed). */
-static void fuse_dcache_forget(struct fuse_conn *c, uint64_t parent, const char *name)
-{
-	uint64_t flags = irq_save();
-	struct fuse_dentry **link = &c->dcache[fuse_dcache_hash(parent, name)];
-
-	while (*link) {
-		struct fuse_dentry *d = *link;
-
-		if (d->parent == parent && strcmp(d->name, name) == 0) {
-			*link = d->next;
-			c->ndentries--;
-			kfree(d);
-		} else {
-			link = &d->next;
-		}
-	}
-	irq_restore(flags);
-}
-
-static void fuse_dcache_add(struct fuse_conn *c, uint64_t parent, const char *name,
-			    const struct fuse_entry_out *e)
-{
-	size_t len = strlen(name) + 1;
-	struct fuse_dentry *d;
-	uint64_t flags;
-
-	if (e->entry_valid == 0 && e->entry_valid_nsec == 0)
-		return;
-	fuse_dcache_forget(c, parent, name);
-	d = kmalloc(sizeof(*d) + len);
-	if (!d)
-		return;
-	d->parent = parent;
-	d->nodeid = e->nodeid;
-	d->expires = fuse_expiry(e->entry_valid, e->entry_valid_nsec);
-	memcpy(d->name, name, len);
-	flags = irq_save();
-	if (c->ndentries >= FUSE_DCACHE_MAX)
-		fuse_dcache_drop_if(c, fuse_dentry_any, NULL);
-	d->next = c->dcache[fuse_dcache_hash(parent, name)];
-	c->dcache[fuse_dcache_hash(parent, name)] = d;
-	c->ndentries++;
-	irq_restore(flags);
-}
-
-/*
  * Retained files, FUSE's inode cache.  An evicted inode keeps its
  * fuse_inode (pages, lookup count) on its connection's retained list,
  * unforgotten, so the server cannot give the nodeid to another file; the
@@ -290,7 +144,7 @@ static void fuse_forget_inode(struct fuse_conn *c, struct fuse_inode *fi)
 	if (c) {
 		uint64_t flags = irq_save();
 
-		fuse_dcache_drop_if(c, fuse_dentry_of_node, &fi->nodeid);
+		fuse_dcache_drop_node(c, fi->nodeid);
 		irq_restore(flags);
 	}
 	if (c && fi->nlookup > 0)
@@ -319,7 +173,7 @@ void fuse_drop_retained(struct fuse_conn *c)
 	struct list_node *n;
 	uint64_t flags = irq_save();
 
-	fuse_dcache_drop_if(c, fuse_dentry_any, NULL);
+	fuse_dcache_drop_all(c);
 	irq_restore(flags);
 
 	for (;;) {
@@ -465,7 +319,7 @@ static int fuse_lookup(struct inode *dir, const char *name, struct inode **out)
 	return err;
 }
 
-static int fuse_getattr(struct inode *ino, struct vfs_attr *attr)
+int fuse_getattr(struct inode *ino, struct vfs_attr *attr)
 {
 	struct fuse_inode *fi = fuse_inode(ino);
 	struct fuse_getattr_in in = { 0 };
@@ -553,10 +407,6 @@ static int fuse_file_setup(struct inode *ino, struct file *f, const struct fuse_
 		pcache_clear(&fuse_inode(ino)->cache);
 	return 0;
 }
-
-/* Release the server's handle of a file whose open failed after all. */
-static void fuse_send_release(struct fuse_conn *c, struct inode *ino, uint64_t fh,
-			      unsigned int flags);
 
 static int fuse_open(struct inode *ino, struct file *f)
 {
@@ -764,379 +614,4 @@ static const struct inode_ops fuse_inode_ops = {
 	.rename = fuse_rename,
 	.statfs = fuse_statfs,
 	.evict = fuse_evict,
-};
-
-/* ---- reading -------------------------------------------------------------- */
-
-/* READ size bytes at off into the pieces of out (nout of them): bytes
- * read (short at the end of the file) or -errno. */
-static int64_t fuse_send_read(struct fuse_conn *c, struct file *f, uint64_t off,
-			      struct fuse_arg *out, int nout)
-{
-	struct fuse_file *ff = f->priv;
-	struct fuse_read_in in = { .fh = ff->fh, .offset = off, .flags = f->flags };
-	struct fuse_req req;
-	int err;
-
-	fuse_req_init(&req, FUSE_READ, f->inode->ino);
-	for (int i = 0; i < nout; i++) {
-		fuse_req_out(&req, out[i].ptr, out[i].size);
-		in.size += (uint32_t)out[i].size;
-	}
-	fuse_req_in(&req, &in, sizeof(in));
-	req.out_var = true;
-	err = fuse_request_send(c, &req);
-	return err ? err : (int64_t)req.out_len;
-}
-
-/*
- * Read pages [index, index + n) of f's file from the server into the
- * cache.  Returns 0 when they are cached, 1 at the end of the file (the
- * server had nothing at index), or -errno.
- */
-static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, size_t n)
-{
-	struct inode *ino = f->inode;
-	struct fuse_inode *fi = fuse_inode(ino);
-	struct fuse_arg pages[FUSE_MAX_PAGES_PER_REQ];
-	uint64_t gen = pcache_gen(&fi->cache);
-	uint64_t off = index * PAGE_SIZE;
-	size_t got = 0, i;
-	int64_t r;
-
-	n = MIN(n, FUSE_MAX_PAGES_PER_REQ);
-	for (i = 0; i < n; i++) {
-		pages[i] = (struct fuse_arg){ pcache_page_alloc(), PAGE_SIZE };
-		if (!pages[i].ptr)
-			break;
-	}
-	if (i == 0)
-		return -ENOMEM;
-	n = i;
-	r = fuse_send_read(c, f, off, pages, (int)n);
-	if (r > 0)
-		got = (size_t)r;
-	if (r >= 0 && got < n * PAGE_SIZE && off + got < ino->size)
-		ino->size = off + got; /* a short read: the file is shorter */
-	for (i = 0; i < n; i++) {
-		if (i * PAGE_SIZE < got)
-			pcache_insert(&fi->cache, index + i, pages[i].ptr, gen);
-		else
-			pcache_page_free(pages[i].ptr);
-	}
-	if (r < 0)
-		return (int)r;
-	return got == 0;
-}
-
-/* Read through the cache: copy cached pages, fill the missing ones. */
-static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
-{
-	struct inode *ino = f->inode;
-	struct fuse_inode *fi = fuse_inode(ino);
-	size_t done = 0;
-
-	while (done < count && pos + done < ino->size) {
-		uint64_t at = pos + done;
-		size_t in_page = at % PAGE_SIZE;
-		size_t n = MIN(MIN(count - done, PAGE_SIZE - in_page), ino->size - at);
-		const uint8_t *page = pcache_find(&fi->cache, at / PAGE_SIZE);
-		struct fuse_conn *c;
-		int err;
-
-		if (page) {
-			if (vbuf_to(buf, done, page + in_page, n) != 0)
-				return done ? (int64_t)done : -EFAULT;
-			done += n;
-			continue;
-		}
-		c = fuse_conn_get(ino);
-		if (!c)
-			return done ? (int64_t)done : -ENOTCONN;
-		err = fuse_fill_pages(c, f, at / PAGE_SIZE,
-				      ALIGN_UP(MIN(pos + count, ino->size), PAGE_SIZE) / PAGE_SIZE -
-					      at / PAGE_SIZE);
-		fuse_conn_put(c);
-		if (err < 0)
-			return done ? (int64_t)done : err;
-		if (err > 0)
-			break;
-	}
-	return (int64_t)done;
-}
-
-/* FOPEN_DIRECT_IO: every read goes to the server, through a bounce buffer. */
-static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
-{
-	struct fuse_conn *c = fuse_conn_get(f->inode);
-	size_t chunk = MIN(count, (size_t)FUSE_MAX_IO);
-	void *bounce = c ? kmalloc(chunk) : NULL;
-	size_t done = 0;
-	int64_t err = 0;
-
-	while (bounce && done < count) {
-		struct fuse_arg out = { bounce, MIN(chunk, count - done) };
-		int64_t r = fuse_send_read(c, f, pos + done, &out, 1);
-
-		if (r < 0) {
-			err = r;
-			break;
-		}
-		if (vbuf_to(buf, done, bounce, (size_t)r) != 0) {
-			err = -EFAULT;
-			break;
-		}
-		done += (size_t)r;
-		if ((size_t)r < out.size)
-			break;
-	}
-	if (!bounce)
-		err = c ? -ENOMEM : -ENOTCONN;
-	kfree(bounce);
-	if (c)
-		fuse_conn_put(c);
-	return done ? (int64_t)done : err;
-}
-
-static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
-{
-	struct fuse_file *ff = f->priv;
-	struct inode *ino = f->inode;
-	int err = fuse_conn_state(ino);
-
-	if (err)
-		return err;
-	if (count == 0)
-		return 0;
-	if (ff->open_flags & FOPEN_DIRECT_IO)
-		return fuse_direct_read(f, buf, count, pos);
-	if (pos + count > ino->size && timer_ticks() >= fuse_inode(ino)->attr_expires) {
-		struct vfs_attr attr;
-
-		err = fuse_getattr(ino, &attr); /* it may have grown */
-		if (err)
-			return err;
-	}
-	return fuse_cached_read(f, buf, count, pos);
-}
-
-/* ---- writing -------------------------------------------------------------- */
-
-/* WRITE n bytes of data at off: bytes the server took, or -errno. */
-static int64_t fuse_send_write(struct fuse_conn *c, struct file *f, uint64_t off, const void *data,
-			       size_t n)
-{
-	struct fuse_file *ff = f->priv;
-	struct fuse_write_in in = {
-		.fh = ff->fh, .offset = off, .size = (uint32_t)n, .flags = f->flags
-	};
-	struct fuse_write_out out;
-	struct fuse_req req;
-	int err;
-
-	fuse_req_init(&req, FUSE_WRITE, f->inode->ino);
-	fuse_req_in(&req, &in, sizeof(in));
-	fuse_req_in(&req, data, n);
-	fuse_req_out(&req, &out, sizeof(out));
-	err = fuse_request_send(c, &req);
-	if (err)
-		return err;
-	return out.size > n ? -EIO : (int64_t)out.size;
-}
-
-/* Write through: each chunk goes to the server, then into the cache. */
-static int64_t fuse_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
-{
-	struct inode *ino = f->inode;
-	struct fuse_inode *fi = fuse_inode(ino);
-	struct fuse_conn *c = fuse_conn_get(ino);
-	size_t chunk = c ? MIN(count, (size_t)c->max_write) : 0;
-	void *bounce = chunk ? kmalloc(chunk) : NULL;
-	size_t done = 0;
-	int64_t err = 0;
-
-	if (!c)
-		return -ENOTCONN;
-	if (count == 0 || !bounce) {
-		fuse_conn_put(c);
-		return count == 0 ? 0 : -ENOMEM;
-	}
-	while (done < count) {
-		size_t n = MIN(chunk, count - done);
-		int64_t w;
-
-		if (vbuf_from(buf, done, bounce, n) != 0) {
-			err = -EFAULT;
-			break;
-		}
-		w = fuse_send_write(c, f, pos + done, bounce, n);
-		if (w < 0) {
-			err = w;
-			break;
-		}
-		pcache_write(&fi->cache, pos + done, bounce, (size_t)w);
-		done += (size_t)w;
-		if (pos + done > ino->size)
-			ino->size = pos + done;
-		fi->attr_expires = 0; /* mtime, blocks changed */
-		if ((size_t)w < n)
-			break;
-	}
-	kfree(bounce);
-	fuse_conn_put(c);
-	return done ? (int64_t)done : err;
-}
-
-/* ---- open files ------------------------------------------------------------ */
-
-/* FLUSH or FSYNC: a request about f's handle with no reply data; ENOSYS
- * means the server does not need them (and is not asked again). */
-static int fuse_file_sync(struct file *f, uint32_t opcode)
-{
-	struct fuse_conn *c = fuse_conn_get(f->inode);
-	struct fuse_file *ff = f->priv;
-	struct fuse_flush_in fl = { .fh = ff->fh };
-	struct fuse_fsync_in fs = { .fh = ff->fh };
-	struct fuse_req req;
-	int err;
-
-	if (!c)
-		return -ENOTCONN;
-	if ((opcode == FUSE_FLUSH && c->no_flush) || (opcode == FUSE_FSYNC && c->no_fsync)) {
-		fuse_conn_put(c);
-		return 0;
-	}
-	fuse_req_init(&req, opcode, f->inode->ino);
-	if (opcode == FUSE_FLUSH)
-		fuse_req_in(&req, &fl, sizeof(fl));
-	else
-		fuse_req_in(&req, &fs, sizeof(fs));
-	err = fuse_request_send(c, &req);
-	if (err == -ENOSYS) {
-		if (opcode == FUSE_FLUSH)
-			c->no_flush = true;
-		else
-			c->no_fsync = true;
-		err = 0;
-	}
-	fuse_conn_put(c);
-	return err;
-}
-
-static int fuse_flush(struct file *f)
-{
-	return fuse_file_sync(f, FUSE_FLUSH);
-}
-
-static int fuse_fsync(struct file *f)
-{
-	return fuse_file_sync(f, FUSE_FSYNC);
-}
-
-struct fuse_release_req {
-	struct fuse_req req;
-	struct fuse_release_in in;
-};
-
-static void fuse_send_release(struct fuse_conn *c, struct inode *ino, uint64_t fh,
-			      unsigned int flags)
-{
-	struct fuse_release_req *rr = kcalloc(1, sizeof(*rr));
-	bool dir = ino && S_ISDIR(ino->mode);
-
-	if (!rr)
-		return; /* the server keeps a handle: a leak on its side only */
-	fuse_req_init(&rr->req, dir ? FUSE_RELEASEDIR : FUSE_RELEASE, ino ? ino->ino : 0);
-	rr->in.fh = fh;
-	rr->in.flags = flags;
-	fuse_req_in(&rr->req, &rr->in, sizeof(rr->in));
-	fuse_request_send_async(c, &rr->req); /* nobody waits for a release */
-}
-
-static void fuse_release(struct file *f)
-{
-	struct fuse_file *ff = f->priv;
-	struct fuse_conn *c = fuse_conn_get(f->inode);
-
-	if (c) {
-		fuse_send_release(c, f->inode, ff->fh, f->flags);
-		fuse_conn_put(c);
-	}
-	kfree(ff);
-	f->priv = NULL;
-}
-
-/* ---- directories ------------------------------------------------------------ */
-
-/*
- * Hand the fuse_dirents of a READDIR reply to fill, moving *pos past each
- * one it takes.  0 if all were taken, 1 if fill said full, -EIO for a
- * malformed reply.
- */
-static int fuse_parse_dirents(const uint8_t *data, size_t len, uint64_t *pos, vfs_filldir_fn *fill,
-			      void *ctx)
-{
-	char name[NAME_MAX + 1];
-
-	while (len > 0) {
-		const struct fuse_dirent *d = (const void *)data;
-		size_t size;
-
-		if (len < FUSE_NAME_OFFSET || d->namelen == 0 || d->namelen > NAME_MAX)
-			return -EIO;
-		size = FUSE_DIRENT_SIZE(d);
-		if (size > len)
-			return -EIO;
-		memcpy(name, d->name, d->namelen);
-		name[d->namelen] = '\0';
-		if (!fill(ctx, name, d->ino, d->type << 12, d->off))
-			return 1;
-		*pos = d->off;
-		data += size;
-		len -= size;
-	}
-	return 0;
-}
-
-static int fuse_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
-{
-	struct fuse_conn *c = fuse_conn_get(f->inode);
-	struct fuse_file *ff = f->priv;
-	uint8_t *page = c ? pcache_page_alloc() : NULL;
-	int err = c ? 0 : -ENOTCONN;
-
-	if (c && !page)
-		err = -ENOMEM;
-	while (!err) {
-		struct fuse_read_in in = { .fh = ff->fh, .offset = *pos, .size = PAGE_SIZE };
-		struct fuse_req req;
-
-		fuse_req_init(&req, FUSE_READDIR, f->inode->ino);
-		fuse_req_in(&req, &in, sizeof(in));
-		fuse_req_out(&req, page, PAGE_SIZE);
-		req.out_var = true;
-		err = fuse_request_send(c, &req);
-		if (err || req.out_len == 0)
-			break;
-		err = fuse_parse_dirents(page, req.out_len, pos, fill, ctx);
-	}
-	if (page)
-		pcache_page_free(page);
-	if (c)
-		fuse_conn_put(c);
-	return err < 0 ? err : 0;
-}
-
-static const struct file_ops fuse_file_ops = {
-	.read = fuse_read,
-	.write = fuse_write,
-	.flush = fuse_flush,
-	.fsync = fuse_fsync,
-	.release = fuse_release,
-	.read_unchecked = true,
-};
-
-static const struct file_ops fuse_dir_ops = {
-	.readdir = fuse_readdir,
-	.release = fuse_release,
 };
