@@ -4,7 +4,7 @@ server's check mode, before there is a VFS.
 The kernel prints where GRUB put the ramdisk (`module: ramdisk at A-B, N
 bytes`); each test boots to the kernel monitor, reads that line and types
 `run PROG --image 0xA:N ...` (programs are still GRUB modules at this
-stage).  The command line says `noroot`: in a tree that has the stage fuse,
+stage; in the full tree, with "/" unmounted, fatfs and physmap still are).  The command line says `noroot`: in a tree that has the stage fuse,
 the kernel would otherwise mount the ramdisk at "/" before the first
 program, and the check mode must be the only one writing it.  The helpers
 are in fatcheck.py, which stage_fuse.py uses too.  What they print is checked against facts the grader finds for

@@ -2,7 +2,8 @@
 musl-based C library.
 
 Most tests boot the kernel with `run=PROG,ARG...` (user programs from
-user/, loaded as GRUB modules) and `exit`, which ends QEMU with status 33
+user/, loaded as GRUB modules in this stage's tree, from the ramdisk's /bin
+once stage fuse mounts it at "/") and `exit`, which ends QEMU with status 33
 when the last program exited with 0.  What the programs and the kernel
 print is checked against facts the grader finds for itself: the ELF
 headers and symbols of the programs in build/user/, the bytes of their code
