@@ -101,7 +101,7 @@ def symbols_module_bytes():
 def module_files():
     """The files GRUB loads as modules, from the `module2` lines of the
     grub.cfg on the boot image: kernel.sym, the ramdisk, and (from stage
-    syscalls on) the user programs.  A file named by a variable
+    syscalls on) the user programs that are GRUB_PROGRAMS.  A file named by a variable
     (`module2 $ramdisk_file ramdisk`) is the one its `set` line gives."""
     isodir = REPO_ROOT / "build" / "isodir"
     files, variables = [], {}

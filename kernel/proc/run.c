@@ -77,54 +77,74 @@ static struct proc *spawn(const char *name, const void *image, size_t size,
 	return p;
 }
 
-/* Start the program in file path (argv as given); NULL if not (said why,
- * unless quiet and there is no such file). */
-static struct proc *run_file(const char *path, const char *const argv[], bool quiet, int *err)
+/* The file at path into img; 0 or -errno (said why, unless there is no
+ * such file and quiet). */
+static int read_file(const char *path, struct run_image *img, bool quiet)
 {
-	void *image;
-	size_t size;
-	struct proc *p;
+	void *buf;
+	int err = vfs_read_file(path, RUN_MAX_IMAGE, &buf, &img->size);
 
-	*err = vfs_read_file(path, RUN_MAX_IMAGE, &image, &size);
-	if (*err) {
-		if (!quiet || *err != -ENOENT)
-			kprintf("run: %s: %s\n", path, error_text(*err));
-		return NULL;
+	if (err) {
+		if (!quiet || err != -ENOENT)
+			kprintf("run: %s: %s\n", path, error_text(err));
+		return err;
 	}
-	p = spawn(str_basename(path), image, size, argv, err);
-	kfree(image);
-	return p;
+	img->data = img->buf = buf;
+	return 0;
 }
 
-/*
- * Start the program argv[0]; the process, or NULL (said why; *err set).
- * A name with a slash is a path in the filesystem; a plain name is the
- * GRUB module of that name if there is one (the programs of the stages
- * before the filesystem), else /bin/NAME once "/" is mounted.
- */
-static struct proc *run_start(const char *const argv[], int *err)
+int run_image_get(const char *name, struct run_image *img)
 {
-	const struct boot_module *mod = multiboot_find_module(argv[0]);
+	const struct boot_module *mod;
 	char path[PROC_NAME_MAX + 8];
-	struct proc *p;
+	int err;
 
 	/* BEGIN STAGE fuse: the FAT server mounts the ramdisk at "/" before the first program */
 	rootmount_start();
 	/* END STAGE fuse */
-	if (strchr(argv[0], '/'))
-		return run_file(argv[0], argv, false, err);
-	if (mod)
-		return spawn(argv[0], phys_to_virt(mod->start), mod->end - mod->start, argv, err);
-	if (vfs_root_mounted() && strlen(argv[0]) < PROC_NAME_MAX) {
-		ksnprintf(path, sizeof(path), "/bin/%s", argv[0]);
-		p = run_file(path, argv, true, err);
-		if (p || *err != -ENOENT)
-			return p;
+	if (strchr(name, '/'))
+		return read_file(name, img, false);
+	if (vfs_root_mounted()) {
+		if (strlen(name) < PROC_NAME_MAX) {
+			ksnprintf(path, sizeof(path), "/bin/%s", name);
+			err = read_file(path, img, true);
+			if (err != -ENOENT)
+				return err;
+		}
+		kprintf("run: no program named \"%s\"\n", name);
+		kprintf("run: the programs are the files of /bin\n");
+		return -ENOENT;
 	}
-	kprintf("run: no program named \"%s\"\n", argv[0]);
-	print_modules();
-	*err = -ENOENT;
-	return NULL;
+	mod = multiboot_find_module(name);
+	if (!mod) {
+		kprintf("run: no program named \"%s\"\n", name);
+		print_modules();
+		return -ENOENT;
+	}
+	img->data = phys_to_virt(mod->start);
+	img->size = mod->end - mod->start;
+	img->buf = NULL;
+	return 0;
+}
+
+void run_image_put(struct run_image *img)
+{
+	kfree(img->buf);
+	img->buf = NULL;
+}
+
+/* Start the program argv[0]; the process, or NULL (said why; *err set). */
+static struct proc *run_start(const char *const argv[], int *err)
+{
+	struct run_image img;
+	struct proc *p;
+
+	*err = run_image_get(argv[0], &img);
+	if (*err)
+		return NULL;
+	p = spawn(str_basename(argv[0]), img.data, img.size, argv, err);
+	run_image_put(&img);
+	return p;
 }
 
 /* What memory is left: a leak shows as a number that goes down. */

@@ -1,10 +1,9 @@
 /*
  * Running user programs before there is a shell: from the filesystem
  * (`run=/bin/hello`, or `run=hello` for /bin/hello once "/" is mounted, see
- * fs/rootmount.h) or from GRUB modules (one `module2 /boot/NAME NAME` line
- * each in grub.cfg: the stages before the filesystem), started as
- * processes and waited for.  A plain name is a GRUB module's if there is
- * one of that name, else /bin's.
+ * fs/rootmount.h) or, while there is no "/" (the stages before the
+ * filesystem, or `noroot`), from GRUB modules (one `module2 /boot/NAME
+ * NAME` line each in grub.cfg), started as processes and waited for.
  *
  * From the kernel command line:
  *
@@ -27,6 +26,24 @@
 #define PROC_RUN_H
 
 #include <types.h>
+
+/* A program's file: its bytes, and the buffer holding them (NULL for a
+ * GRUB module, which stays where GRUB put it). */
+struct run_image {
+	const void *data;
+	size_t size;
+	void *buf;
+};
+
+/*
+ * The file of the program name into img: a name with a slash is a path in
+ * the filesystem; a plain name is /bin/NAME once "/" is mounted (mounting
+ * it first if that has not been tried yet), else the GRUB module NAME.
+ * 0, or -errno (-ENOENT: no such program), said on the console.  May
+ * sleep.  Give img back with run_image_put.
+ */
+int run_image_get(const char *name, struct run_image *img);
+void run_image_put(struct run_image *img);
 
 /*
  * Start the program named argv[0] with arguments argv (NULL-terminated)

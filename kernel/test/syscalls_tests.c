@@ -19,13 +19,14 @@
  *               kernel's page tables
  *
  * The tests that need a user address space borrow one: they make the test
- * thread a (fake) process's for a moment, as proc_start does.
+ * thread a (fake) process's for a moment, as proc_start does.  The programs
+ * they load come the way run= finds them (proc/run.h): /bin/NAME once "/"
+ * is mounted, else the GRUB module NAME.
  */
 #include <errno.h>
 #include "test/ktest.h"
 #include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
-#include "boot/multiboot.h"
 #include "lib/elf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -37,6 +38,7 @@
 #include "proc/elf.h"
 #include "proc/exec.h"
 #include "proc/proc.h"
+#include "proc/run.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 
@@ -44,6 +46,14 @@
 
 static const uint8_t *elf_image;
 static size_t elf_size;
+
+/* The file of program name to test with, in img (give it back with
+ * run_image_put). */
+static void program(const char *name, struct run_image *img)
+{
+	if (run_image_get(name, img))
+		ktest_fail("no program \"%s\" to test with", name);
+}
 
 static Elf64_Ehdr *eh(uint8_t *f)
 {
@@ -230,16 +240,15 @@ static void elf_shared_page(uint8_t *buf)
 
 KTEST(elf_reject)
 {
-	const struct boot_module *mod = multiboot_find_module("tls");
+	struct run_image img;
 	uint8_t *buf;
 	struct elf_info info;
 	struct uvm *uvm;
 	int err;
 
-	if (!mod)
-		ktest_fail("no \"tls\" module to test with");
-	elf_image = phys_to_virt(mod->start);
-	elf_size = mod->end - mod->start;
+	program("tls", &img);
+	elf_image = img.data;
+	elf_size = img.size;
 	buf = kmalloc(elf_size);
 	KTEST_ASSERT(buf);
 	for (size_t i = 0; i < ARRAY_SIZE(elf_cases); i++) {
@@ -273,6 +282,7 @@ KTEST(elf_reject)
 	uvm_destroy(uvm);
 	elf_shared_page(buf);
 	kfree(buf);
+	run_image_put(&img);
 }
 
 /* ---- a borrowed address space ------------------------------------------- */
@@ -419,17 +429,8 @@ KTEST(smap)
 
 /* ---- exec_limits ------------------------------------------------------------ */
 
-static const struct boot_module *module(const char *name)
-{
-	const struct boot_module *mod = multiboot_find_module(name);
-
-	if (!mod)
-		ktest_fail("no \"%s\" module to test with", name);
-	return mod;
-}
-
 /* exec_load hello with argc arguments "x" and envc environment strings "y". */
-static int exec_strings(const struct boot_module *mod, size_t argc, size_t envc, const char *big)
+static int exec_strings(const struct run_image *img, size_t argc, size_t envc, const char *big)
 {
 	const char **argv = kcalloc(argc + envc + 2, sizeof(char *));
 	const char **envp = argv + argc + 1;
@@ -442,8 +443,7 @@ static int exec_strings(const struct boot_module *mod, size_t argc, size_t envc,
 		argv[i] = big && i == 0 ? big : "x";
 	for (size_t i = 0; i < envc; i++)
 		envp[i] = "y";
-	err = exec_load(uvm, "hello", phys_to_virt(mod->start), mod->end - mod->start, argv, envp,
-			&entry, &sp);
+	err = exec_load(uvm, "hello", img->data, img->size, argv, envp, &entry, &sp);
 	uvm_destroy(uvm);
 	kfree(argv);
 	return err;
@@ -451,27 +451,29 @@ static int exec_strings(const struct boot_module *mod, size_t argc, size_t envc,
 
 KTEST(exec_limits)
 {
-	const struct boot_module *mod = module("hello");
+	struct run_image img;
 	struct frame_stats before, after;
 	char *big = kmalloc(EXEC_MAX_BYTES + 1);
 	int at, over, mixed, bytes_at, bytes_over;
 
 	KTEST_ASSERT(big);
+	program("hello", &img);
 	heap_trim();
 	frame_get_stats(&before);
-	at = exec_strings(mod, EXEC_MAX_STRINGS, 0, NULL);
-	over = exec_strings(mod, EXEC_MAX_STRINGS + 1, 0, NULL);
-	mixed = exec_strings(mod, EXEC_MAX_STRINGS - 10, 11, NULL);
+	at = exec_strings(&img, EXEC_MAX_STRINGS, 0, NULL);
+	over = exec_strings(&img, EXEC_MAX_STRINGS + 1, 0, NULL);
+	mixed = exec_strings(&img, EXEC_MAX_STRINGS - 10, 11, NULL);
 	/* One string of EXEC_MAX_BYTES bytes with its NUL, then one byte more. */
 	memset(big, 'b', EXEC_MAX_BYTES);
 	big[EXEC_MAX_BYTES - 1] = '\0';
-	bytes_at = exec_strings(mod, 1, 0, big);
+	bytes_at = exec_strings(&img, 1, 0, big);
 	big[EXEC_MAX_BYTES - 1] = 'b';
 	big[EXEC_MAX_BYTES] = '\0';
-	bytes_over = exec_strings(mod, 1, 0, big);
+	bytes_over = exec_strings(&img, 1, 0, big);
 	heap_trim();
 	frame_get_stats(&after);
 	kfree(big);
+	run_image_put(&img);
 	kprintf("exec_limits: %d strings: %d; %d strings: %d; %d arguments and 11 environment "
 		"strings: %d\n",
 		EXEC_MAX_STRINGS, at, EXEC_MAX_STRINGS + 1, over, EXEC_MAX_STRINGS - 10, mixed);
@@ -557,13 +559,15 @@ KTEST(syscall_msrs)
 
 KTEST(kernel_cr3)
 {
-	const struct boot_module *mod = module("sse");
+	struct run_image img;
 	const char *argv[] = { "sse", "1", NULL }, *envp[] = { NULL };
 	struct proc *p;
 	int err, wrong = 0, status;
 
 	/* sse yields the CPU 300 times: main, a kernel thread, runs in between. */
-	p = proc_spawn("sse", phys_to_virt(mod->start), mod->end - mod->start, argv, envp, &err);
+	program("sse", &img);
+	p = proc_spawn("sse", img.data, img.size, argv, envp, &err);
+	run_image_put(&img);
 	if (!p)
 		ktest_fail("proc_spawn(sse): %d", err);
 	for (int i = 0; i < CR3_ROUNDS; i++) {
