@@ -161,8 +161,8 @@ def indent_tail(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="Check that each stage's handout builds, passes the earlier stages' "
-                    "graders and fails its own.")
+        description="Check that each stage's handout builds, passes the grader of the stage "
+                    "before (with --all-earlier: of every earlier stage) and fails its own.")
     parser.add_argument("stages", nargs="*", metavar="STAGE",
                         help="stages to check (default: all, from conf/stages.mk)")
     parser.add_argument("-j", "--jobs", type=int, default=gradelib.default_jobs(),

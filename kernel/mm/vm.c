@@ -318,7 +318,10 @@ int vm_unmap(pte_t *root, uint64_t va, uint64_t page_size)
 	return err;
 }
 
-int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags)
+/* Rewrite the entry of the page of page_size at va with flags, pointing at
+ * pa, or at the frame it points at now if keep. */
+static int set_leaf(pte_t *root, uint64_t va, uint64_t page_size, uint64_t pa, bool keep,
+		    unsigned flags)
 {
 	uint64_t lock;
 	int err = 0;
@@ -331,29 +334,21 @@ int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags)
 	if (e) {
 		int level = leaf_level(page_size);
 
-		*e = leaf_address(*e, level) | leaf_bits(va, level, flags);
+		*e = (keep ? leaf_address(*e, level) : pa) | leaf_bits(va, level, flags);
 		invlpg(va);
 	}
 	mm_unlock(lock);
 	return err;
 }
 
+int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags)
+{
+	return set_leaf(root, va, page_size, 0, true, flags);
+}
+
 int vm_remap(pte_t *root, uint64_t va, uint64_t pa, unsigned flags)
 {
-	uint64_t lock;
-	int err = 0;
-	pte_t *e;
-
-	if ((flags & VM_USER) && !is_user(va))
-		return -EINVAL;
-	lock = mm_lock();
-	e = find_page(root, va, PAGE_SIZE, &err);
-	if (e) {
-		*e = pa | leaf_bits(va, 1, flags);
-		invlpg(va);
-	}
-	mm_unlock(lock);
-	return err;
+	return set_leaf(root, va, PAGE_SIZE, pa, false, flags);
 }
 
 int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *flags)
