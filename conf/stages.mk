@@ -2,3 +2,7 @@
 # a handout (handouts/NN-STAGE.md), solution blocks marked in the source with
 # BEGIN STAGE / END STAGE, and a grader (grade/stage_STAGE.py).
 STAGES := boot paging heap tss interrupts scheduler syscalls ramdisk fuse
+
+# Stages being built: graded by `make grade` and `make test`, but with no
+# handout or stage markers yet, so `make check-handouts` leaves them out.
+STAGES_NEXT := forkexec

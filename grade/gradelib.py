@@ -961,18 +961,28 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
 # Stages and stage scripts
 # --------------------------------------------------------------------------
 
-def read_stages(path=STAGES_MK):
-    """The stage names, in order, from the `STAGES := ...` line of conf/stages.mk."""
+def read_stages(path=STAGES_MK, variable="STAGES"):
+    """The stage names, in order, from the `STAGES := ...` line of conf/stages.mk.
+
+    variable="STAGES_NEXT" reads the stages being built: graded, but with
+    no handout yet (an empty list if the line is missing)."""
     try:
         text = Path(path).read_text()
     except OSError as e:
         die("cannot read the stage list: {}".format(e))
     text = text.replace("\\\n", " ")   # make's line continuations
     for line in text.splitlines():
-        match = re.match(r"\s*STAGES\s*:{0,2}=(.*)", line.split("#", 1)[0])
+        match = re.match(r"\s*{}\s*:{{0,2}}=(.*)".format(variable), line.split("#", 1)[0])
         if match:
             return match.group(1).split()
+    if variable != "STAGES":
+        return []
     die("{}: no `STAGES := ...` line".format(path))
+
+
+def graded_stages(path=STAGES_MK):
+    """The stages graders know: the course's, then those being built."""
+    return read_stages(path) + read_stages(path, "STAGES_NEXT")
 
 
 def stage_script(stage, root=REPO_ROOT):
@@ -1468,7 +1478,7 @@ def main(stages=None, argv=None):
 def _grade(stages, argv):
     args = parse_args(argv, fixed_stages=stages is not None)
     timeout_scale()  # complain about a bad GRADE_TIMEOUT_SCALE before any test runs
-    all_stages = read_stages()
+    all_stages = graded_stages()
     selected = select_stages(stages or args.stages, all_stages)
     load_stage_scripts(selected)
     unknown = sorted({t.stage for t in REGISTRY} - set(all_stages))
