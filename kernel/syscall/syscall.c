@@ -34,6 +34,10 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_mmap] =
 		CALL(mmap, 6, RET_PTR, ARG_PTR, ARG_LONG, ARG_PROT, ARG_MAP, ARG_INT, ARG_LONG),
 	[SYS_munmap] = CALL(munmap, 2, RET_INT, ARG_PTR, ARG_LONG),
+	[SYS_mprotect] = CALL(mprotect, 3, RET_INT, ARG_PTR, ARG_LONG, ARG_PROT),
+	[SYS_getrlimit] = CALL(getrlimit, 2, RET_INT, ARG_INT, ARG_PTR),
+	[SYS_setrlimit] = CALL(setrlimit, 2, RET_INT, ARG_INT, ARG_PTR),
+	[SYS_prlimit64] = CALL(prlimit64, 4, RET_INT, ARG_INT, ARG_INT, ARG_PTR, ARG_PTR),
 	[SYS_brk] = CALL(brk, 1, RET_PTR, ARG_PTR),
 	[SYS_rt_sigaction] = CALL(rt_sigaction, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
 	[SYS_rt_sigprocmask] =
