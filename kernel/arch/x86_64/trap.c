@@ -268,13 +268,11 @@ static void page_fault(struct trapframe *tf)
 
 	if (fixup_fault(tf))
 		return;
-
-	/*
-	 * Stages paging and forkexec: a fault the memory system can resolve
-	 * (demand paging, copy-on-write) is handled here and returns:
-	 *	if (vm_handle_fault(addr, tf->error) == 0)
-	 *		return;
-	 */
+	/* A user copy's fault: resolved (demand paging, copy-on-write, the
+	 * stack) or the copy fails with EFAULT.  A user-mode fault is
+	 * resolved the same way by proc_user_fault. */
+	if (!trap_from_user(tf) && usercopy_fault(tf, addr))
+		return;
 
 	page_fault_describe(what, sizeof(what), tf, addr);
 	if (trap_from_user(tf)) {
