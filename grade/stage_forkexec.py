@@ -11,6 +11,7 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
+import forkexec_memory  # noqa: F401
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
