@@ -164,7 +164,7 @@ bool usercopy_fault(struct trapframe *tf, uint64_t addr)
 {
 	uint64_t fixup = extable_fixup(tf->rip);
 	struct uvm *uvm = current_uvm();
-	unsigned access = tf->error & PF_WRITE ? UVM_WRITE : UVM_READ;
+	unsigned access = uvm_fault_access(tf->error);
 
 	if (!fixup)
 		return false;

@@ -57,6 +57,7 @@
  */
 #include "mm/uvm.h"
 #include <errno.h>
+#include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
@@ -107,14 +108,21 @@ struct uvm *uvm_create(void)
 	return uvm;
 }
 
-uint64_t uvm_frame_alloc(void)
+/* A frame for a user page, zeroed if zero (else the caller fills it),
+ * with the OOM killer's help. */
+static uint64_t user_frame(bool zero)
 {
 	uint64_t pa;
 
-	while (!(pa = frame_alloc()))
+	while (!(pa = zero ? frame_alloc() : frame_alloc_uninit()))
 		if (!oom_reclaim())
 			return 0;
 	return pa;
+}
+
+uint64_t uvm_frame_alloc(void)
+{
+	return user_frame(true);
 }
 
 /* Free the table at level (4 = PML4 ... 1 = PT) and everything below it,
@@ -315,7 +323,7 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
  * else zeroes).  0 or -ENOMEM. */
 static int unshare_page(struct uvm *uvm, uint64_t va, uint64_t old, unsigned flags, bool copy)
 {
-	uint64_t pa = uvm_frame_alloc();
+	uint64_t pa = user_frame(!copy);
 
 	if (!pa)
 		return -ENOMEM;
@@ -527,6 +535,13 @@ static bool access_ok(unsigned prot, unsigned access)
 	if ((access & UVM_WRITE) && !(prot & UVM_WRITE))
 		return false;
 	return !(access & UVM_EXEC) || (prot & UVM_EXEC);
+}
+
+unsigned uvm_fault_access(uint64_t error)
+{
+	if (error & PF_FETCH)
+		return UVM_EXEC;
+	return error & PF_WRITE ? UVM_WRITE : UVM_READ;
 }
 
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)

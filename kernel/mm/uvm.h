@@ -140,6 +140,9 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write);
  * the first time, the stack growing, a write to a copy-on-write page),
  * -EFAULT if the access is not allowed, -ENOMEM if no frame was left. */
 int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access);
+/* The access (UVM_READ, UVM_WRITE, UVM_EXEC) a page fault's error code
+ * says was made. */
+unsigned uvm_fault_access(uint64_t error);
 /* Is addr in the guard gap below the stack's reach (RLIMIT_STACK)? */
 bool uvm_stack_overflow(struct uvm *uvm, uint64_t addr);
 

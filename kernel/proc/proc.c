@@ -594,14 +594,6 @@ static int fault_signal(uint64_t vector)
 	return SIGSEGV;
 }
 
-/* The access a page fault's error code says was made. */
-static unsigned fault_access(uint64_t error)
-{
-	if (error & PF_FETCH)
-		return UVM_EXEC;
-	return error & PF_WRITE ? UVM_WRITE : UVM_READ;
-}
-
 bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 {
 	struct proc *p = proc_current();
@@ -611,7 +603,7 @@ bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 		return false;
 	if (tf->vector == T_PAGE_FAULT) {
 		sti(); /* resolving may sleep (the OOM killer) */
-		err = uvm_handle_fault(p->uvm, cr2, fault_access(tf->error));
+		err = uvm_handle_fault(p->uvm, cr2, uvm_fault_access(tf->error));
 		if (err == 0)
 			return true; /* a page touched first, the stack grown, a COW copy: retry */
 	}
