@@ -140,8 +140,8 @@ static uint64_t measure_fault_cow(int n)
 {
 	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
-	volatile uint64_t *result = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile uint64_t *result =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint64_t cycles = 0;
 	pid_t pid;
 

@@ -8,8 +8,9 @@
  * demand and frees them when they empty; this file decides *what* is
  * mapped where: the loader's segments, the heap that brk(2) moves,
  * anonymous mmap(2) regions, and the stack.  The two places that walk the
- * tables themselves are uvm_destroy, which frees the whole user half at
- * once instead of page by page, and uvm_clone, which copies it so for fork.
+ * tables themselves are uvm_destroy, which frees everything at once instead
+ * of page by page, and uvm_clone, which copies it so for fork; both visit
+ * only the entries covering the areas.
  *
  * Demand paging.  mmap, brk and the loader only add an area; a page gets
  * its frame when first touched: a page fault in user mode
@@ -125,12 +126,38 @@ uint64_t uvm_frame_alloc(void)
 	return user_frame(true);
 }
 
-/* Free the table at level (4 = PML4 ... 1 = PT) and everything below it,
- * entries [0, n) only.  Leaves are 4 KiB user pages: free their frames. */
-static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
+/* Walking the tables over a range.  A table at level (4 = PML4 ... 1 = PT)
+ * has 512 entries, each covering entry_span(level) bytes; the walks below
+ * visit only the entries that cover [start, end), so that their cost
+ * follows the areas (few, and mostly small), not the 512 entries of every
+ * table. */
+static uint64_t entry_span(int level)
 {
-	for (int i = 0; i < n; i++) {
-		pte_t e = table[i];
+	return 1ull << (12 + 9 * (level - 1));
+}
+
+static unsigned entry_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* The end of the entry at level holding va, or end if that comes first. */
+static uint64_t entry_end(uint64_t va, int level, uint64_t end)
+{
+	return MIN(end, ALIGN_DOWN(va, entry_span(level)) + entry_span(level));
+}
+
+/*
+ * Free the pages of [start, end) under table (at level), and the tables
+ * below it that no later area reaches (none starts below later, the start
+ * of the next area): the areas are freed in address order, so the last one
+ * using a table frees it.  Leaves are 4 KiB user pages: free their frames.
+ */
+static void free_range(struct uvm *uvm, pte_t *table, int level, uint64_t start, uint64_t end,
+		       uint64_t later)
+{
+	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
+		pte_t e = table[entry_index(va, level)];
 
 		if (!(e & PTE_P))
 			continue;
@@ -142,8 +169,12 @@ static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
 		} else {
 			if (e & PTE_PS)
 				panic("uvm_destroy: huge page in a user address space");
-			free_table(uvm, phys_to_virt(e & PTE_ADDR), level - 1, 512);
-			frame_free(e & PTE_ADDR);
+			free_range(uvm, phys_to_virt(e & PTE_ADDR), level - 1, va,
+				   entry_end(va, level, end), later);
+			if (later >= ALIGN_DOWN(va, entry_span(level)) + entry_span(level)) {
+				frame_free(e & PTE_ADDR);
+				table[entry_index(va, level)] = 0;
+			}
 		}
 	}
 }
@@ -154,7 +185,15 @@ void uvm_destroy(struct uvm *uvm)
 		return;
 	if ((read_cr3() & PTE_ADDR) == uvm->pml4)
 		panic("uvm_destroy: the address space is still in CR3");
-	free_table(uvm, uvm_root(uvm), 4, 256); /* the user half only */
+	/* Every page mapped lies in an area, and every table holds one. */
+	list_for_each(n, &uvm->vmas) {
+		struct vma *v = list_entry(n, struct vma, node);
+		uint64_t later = n->next == &uvm->vmas.head
+					 ? USER_END
+					 : list_entry(n->next, struct vma, node)->start;
+
+		free_range(uvm, uvm_root(uvm), 4, v->start, v->end, later);
+	}
 	vma_destroy(uvm);
 	frame_free(uvm->pml4);
 	kfree(uvm);
@@ -580,14 +619,14 @@ static pte_t clone_leaf(struct uvm *child, pte_t *from)
 	return *from;
 }
 
-/* Copy entries [0, n) of the parent's table `from` at level (4 = PML4 ...
- * 1 = PT) into the child's `to`, with new tables below.  Like free_table,
- * it walks the tables itself, one visit per entry rather than a walk from
- * the root per page.  0 or -ENOMEM (the child then holds what was made). */
-static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int n)
+/* Copy the entries covering [start, end) of the parent's table `from` at
+ * level into the child's `to`, with new tables below (or those an area
+ * before made).  0 or -ENOMEM (the child then holds what was made). */
+static int clone_range(struct uvm *child, pte_t *from, pte_t *to, int level, uint64_t start,
+		       uint64_t end)
 {
-	for (int i = 0; i < n; i++) {
-		uint64_t pa;
+	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
+		unsigned i = entry_index(va, level);
 		int err;
 
 		if (!(from[i] & PTE_P))
@@ -596,13 +635,31 @@ static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int
 			to[i] = clone_leaf(child, &from[i]);
 			continue;
 		}
-		pa = frame_alloc();
-		if (!pa)
-			return -ENOMEM;
-		frame_set_owner(pa, 1, FRAME_PAGETABLE);
-		to[i] = pa | (from[i] & ~PTE_ADDR);
-		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa),
-				  level - 1, 512);
+		if (!(to[i] & PTE_P)) {
+			uint64_t pa = frame_alloc();
+
+			if (!pa)
+				return -ENOMEM;
+			frame_set_owner(pa, 1, FRAME_PAGETABLE);
+			to[i] = pa | (from[i] & ~PTE_ADDR);
+		}
+		err = clone_range(child, phys_to_virt(from[i] & PTE_ADDR),
+				  phys_to_virt(to[i] & PTE_ADDR), level - 1, va,
+				  entry_end(va, level, end));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The child's tables for every area of the parent. */
+static int clone_tables(struct uvm *child, struct uvm *parent)
+{
+	list_for_each(n, &parent->vmas) {
+		struct vma *v = list_entry(n, struct vma, node);
+		int err =
+			clone_range(child, uvm_root(parent), uvm_root(child), 4, v->start, v->end);
+
 		if (err)
 			return err;
 	}
@@ -623,7 +680,7 @@ struct uvm *uvm_clone(struct uvm *parent)
 	err = vma_clone(child, parent);
 	/* The parent's own thread is the only one changing its tables. */
 	if (!err)
-		err = clone_table(child, uvm_root(parent), uvm_root(child), 4, 256);
+		err = clone_tables(child, parent);
 	/* The parent's writable entries became read-only: flush its TLB. */
 	if ((read_cr3() & PTE_ADDR) == parent->pml4)
 		write_cr3(parent->pml4);
