@@ -81,28 +81,37 @@ static pte_t *uvm_root(struct uvm *uvm)
 	return phys_to_virt(uvm->pml4);
 }
 
-struct uvm *uvm_create(void)
+/* An address space without areas, or NULL without memory. */
+static struct uvm *uvm_alloc(void)
 {
 	struct uvm *uvm = kcalloc(1, sizeof(*uvm));
 	pte_t *root;
 
 	if (!uvm)
 		return NULL;
-	uvm->pml4 = frame_alloc();
+	uvm->pml4 = frame_alloc_uninit();
 	if (!uvm->pml4) {
 		kfree(uvm);
 		return NULL;
 	}
 	frame_set_owner(uvm->pml4, 1, FRAME_PAGETABLE);
-	/* The user half stays empty (frame_alloc zeroed it); the kernel half
-	 * points at the kernel's PDPTs, which vm_init made once for all. */
+	/* The user half starts empty; the kernel half points at the kernel's
+	 * PDPTs, which vm_init made once for all. */
 	root = uvm_root(uvm);
+	memset(root, 0, 256 * sizeof(pte_t));
 	memcpy(root + 256, vm_kernel_root() + 256, 256 * sizeof(pte_t));
 	uvm->mmap_next = USER_MMAP_TOP;
 	list_init(&uvm->vmas);
+	return uvm;
+}
+
+struct uvm *uvm_create(void)
+{
+	struct uvm *uvm = uvm_alloc();
+
 	/* The stack: one page, which grows down on demand. */
-	if (vma_add(uvm, USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP, UVM_READ | UVM_WRITE,
-		    VMA_STACK, NULL, 0) != 0) {
+	if (uvm && vma_add(uvm, USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP, UVM_READ | UVM_WRITE,
+			   VMA_STACK, NULL, 0) != 0) {
 		uvm_destroy(uvm);
 		return NULL;
 	}
@@ -668,7 +677,7 @@ static int clone_tables(struct uvm *child, struct uvm *parent)
 
 struct uvm *uvm_clone(struct uvm *parent)
 {
-	struct uvm *child = uvm_create();
+	struct uvm *child = uvm_alloc();
 	int err;
 
 	if (!child)
@@ -676,7 +685,6 @@ struct uvm *uvm_clone(struct uvm *parent)
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	child->mmap_next = parent->mmap_next;
-	vma_destroy(child); /* uvm_create's stack: the parent's replaces it */
 	err = vma_clone(child, parent);
 	/* The parent's own thread is the only one changing its tables. */
 	if (!err)

@@ -37,6 +37,7 @@
 #include <types.h>
 #include "arch/x86_64/memlayout.h"
 #include "lib/list.h"
+#include "mm/vma.h"
 
 #define USER_MIN 0x10000ull /* lowest mappable address */
 /* The stack ends a page below USER_END: a `syscall` instruction in the very
@@ -58,6 +59,8 @@
 #define UVM_WRITE 0x2
 #define UVM_EXEC  0x4
 
+#define UVM_VMA_SLOTS 8 /* areas kept in the uvm itself (vma.c) */
+
 struct uvm {
 	uint64_t pml4;         /* physical address of the top-level table */
 	uint64_t heap_start;   /* brk can not go below this */
@@ -67,8 +70,10 @@ struct uvm {
 	uint64_t device_pages; /* pages of device memory mapped (not in pages) */
 	struct list vmas;      /* the areas (mm/vma.h), sorted */
 	struct vma *vma_hint;  /* the area last found */
-	uint64_t total_pages;  /* pages of all areas: RLIMIT_AS */
-	uint64_t data_pages;   /* pages of private writable areas but the stack: RLIMIT_DATA */
+	struct vma vma_slots[UVM_VMA_SLOTS];
+	unsigned vma_slots_used; /* bit i: vma_slots[i] is in the list */
+	uint64_t total_pages;    /* pages of all areas: RLIMIT_AS */
+	uint64_t data_pages;     /* pages of private writable areas but the stack: RLIMIT_DATA */
 };
 
 /* A zeroed frame for a user page: frame_alloc, and while it finds none and

@@ -15,7 +15,9 @@
  * many mmaps next to each other stay one area.  A program has a handful of
  * areas, so a walk of the list is cheap; the last one found is remembered
  * (uvm->vma_hint), which makes the fault path's lookup one comparison in
- * the common case of faults in the same area.
+ * the common case of faults in the same area.  The first UVM_VMA_SLOTS
+ * areas live in struct uvm itself (vma_new), so that fork and exit need no
+ * kmalloc and kfree for them.
  *
  * Accounting, for RLIMIT_AS and RLIMIT_DATA (uvm.h): uvm->total_pages
  * counts the pages of every area, uvm->data_pages those of private writable
@@ -106,6 +108,28 @@ static bool mergeable(const struct vma *a, const struct vma *b)
 	return !a->shm || a->pgoff + (a->end - a->start) / PAGE_SIZE == b->pgoff;
 }
 
+/* A new area: one of the uvm's own slots while there is one free (most
+ * programs have a handful of areas: no kmalloc for them), else from the
+ * heap.  NULL without memory. */
+static struct vma *vma_new(struct uvm *uvm)
+{
+	for (int i = 0; i < UVM_VMA_SLOTS; i++) {
+		if (!(uvm->vma_slots_used & (1u << i))) {
+			uvm->vma_slots_used |= 1u << i;
+			return &uvm->vma_slots[i];
+		}
+	}
+	return kmalloc(sizeof(struct vma));
+}
+
+static void vma_delete(struct uvm *uvm, struct vma *v)
+{
+	if (v >= uvm->vma_slots && v < uvm->vma_slots + UVM_VMA_SLOTS)
+		uvm->vma_slots_used &= ~(1u << (v - uvm->vma_slots));
+	else
+		kfree(v);
+}
+
 static void shm_unref(struct shm *shm)
 {
 	if (!shm || --shm->refs > 0)
@@ -122,7 +146,7 @@ static void vma_free(struct uvm *uvm, struct vma *v)
 		uvm->vma_hint = NULL;
 	list_remove(&v->node);
 	shm_unref(v->shm);
-	kfree(v);
+	vma_delete(uvm, v);
 }
 
 /* Merge v's successor into v if they are equal; then v's into its
@@ -144,7 +168,7 @@ static void merge_around(struct uvm *uvm, struct vma *v)
 int vma_add(struct uvm *uvm, uint64_t start, uint64_t end, unsigned prot, unsigned flags,
 	    struct shm *shm, uint64_t pgoff)
 {
-	struct vma *v = kmalloc(sizeof(*v)), *above = vma_first_above(uvm, start);
+	struct vma *v = vma_new(uvm), *above = vma_first_above(uvm, start);
 
 	if (!v)
 		return -ENOMEM;
@@ -167,7 +191,7 @@ static int split(struct uvm *uvm, uint64_t va)
 
 	if (!v || v->start == va)
 		return 0;
-	hi = kmalloc(sizeof(*hi));
+	hi = vma_new(uvm);
 	if (!hi)
 		return -ENOMEM;
 	*hi = *v;
@@ -242,7 +266,7 @@ void vma_grow_down(struct uvm *uvm, struct vma *v, uint64_t start)
 int vma_clone(struct uvm *child, struct uvm *parent)
 {
 	list_for_each(n, &parent->vmas) {
-		struct vma *v = vma_of(n), *c = kmalloc(sizeof(*c));
+		struct vma *v = vma_of(n), *c = vma_new(child);
 
 		if (!c)
 			return -ENOMEM;
