@@ -261,6 +261,8 @@ static void test_errors(void)
 		why = "pipe(bad pointer) was not EFAULT";
 	else if (pipe2(fds, 0x40000000) != -1 || errno != EINVAL)
 		why = "pipe2 with an unknown flag was not EINVAL";
+	else if (write(fds[1], bad_ptr, 5) != -1 || errno != EFAULT)
+		why = "write from a bad pointer was not EFAULT";
 	else if (write(fds[1], "hello", 5) != 5 || ioctl(fds[0], FIONREAD, &avail) != 0 ||
 		 avail != 5)
 		why = "FIONREAD did not say 5";

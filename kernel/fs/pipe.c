@@ -275,6 +275,8 @@ static const struct file_ops pipe_fops = {
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 	.stream = true,
+	.read_unchecked = true,  /* a fault takes nothing out of the ring */
+	.write_unchecked = true, /* ... and puts nothing in */
 };
 static const struct inode_ops pipe_inode_ops = { .evict = pipe_evict };
 
