@@ -126,14 +126,16 @@ def tty_read(m, name, what, *typed):
     """At ttytest's "ready WHAT", type each of typed; returns the bytes its
     read got and the lines echoed meanwhile (the last one may be the start
     of the line the result is printed on: echo without a newline)."""
-    m.expect(r"^ttytest: {}: ready {}$".format(name, re.escape(what)))
-    start = len(m.output)  # the program waits in read(2): nothing after yet
+    ready = "ttytest: {}: ready {}".format(name, what)
+    m.expect("^" + re.escape(ready) + "$")
     for text in typed:
         m.send(text)
     found = m.expect(r"ttytest: {}: got (-?\d+):((?: [0-9a-f]{{2}})*)$".format(name))
-    lines = m.output[start:]
-    end = next(i for i, line in enumerate(lines) if line == found.string)
-    echoed = lines[:end] + ([found.string[:found.start()]] if found.start() else [])
+    # The lines from the prompt to the result (the next prompt may follow).
+    lines = m.output
+    end = max(i for i, line in enumerate(lines) if line == found.string)
+    start = max(i for i in range(end) if lines[i] == ready) + 1
+    echoed = lines[start:end] + ([found.string[:found.start()]] if found.start() else [])
     data = bytes(int(x, 16) for x in found.group(2).split())
     assert int(found.group(1)) == len(data), found.group(0)
     return data, echoed
@@ -209,7 +211,9 @@ def _(m):
 @test("forkexec", "tty: Ctrl-C kills the foreground group's loop, not another group's, and "
       "flushes the line typed", cmdline="run=ttytest,sigint exit panic=exit", timeout=60)
 def _(m):
-    m.expect(r"^ttytest: sigint: foreground the loop$")
+    fg = m.expect(r"^ttytest: sigint: foreground (.*)$").group(1)
+    assert fg == "the loop", "tcsetpgrp did not make the loop's group the foreground " \
+        "(setpgid, TIOCSPGRP, TIOCGPGRP)"
     m.expect(r"^ttytest: sigint: ready ctrl-c$")
     m.send("junk\x03")
     status, other = m.expect(r"^ttytest: sigint: loop status (-?\d+), other group (\w+)$") \
