@@ -15,12 +15,12 @@
  *
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
- * execve /bin/true (skipped without it).  Later stages add pipe and
- * context switch here.  page_fault_zero is the first touch of a page of
- * an anonymous mapping (a zero-filled frame), page_fault_cow a fork
- * child's first write to a page it shares with its parent (a copy), each
- * per page and timed around the touches only; mmap_munmap maps 4 KiB and
- * unmaps it without touching it.
+ * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
+ * child and back through two pipes.  Later stages add context switch here.
+ * page_fault_zero is the first touch of a page of an anonymous mapping (a
+ * zero-filled frame), page_fault_cow a fork child's first write to a page
+ * it shares with its parent (a copy), each per page and timed around the
+ * touches only; mmap_munmap maps 4 KiB and unmaps it without touching it.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -195,6 +195,52 @@ static void op_fork_exec_wait(void)
 		waitpid(pid, NULL, 0);
 }
 
+/*
+ * Pipe round trip: one byte to a child through one pipe and back through
+ * another (the child echoes until end of file): two writes, two reads and
+ * two switches between processes.
+ */
+static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
+static pid_t pipe_child = -1;
+
+static void pipe_setup(void)
+{
+	char c;
+
+	if (pipe(pipe_to) != 0 || pipe(pipe_from) != 0)
+		return;
+	pipe_child = fork();
+	if (pipe_child == 0) {
+		close(pipe_to[1]);
+		close(pipe_from[0]);
+		while (read(pipe_to[0], &c, 1) == 1 && write(pipe_from[1], &c, 1) == 1)
+			;
+		_exit(0);
+	}
+	close(pipe_to[0]);
+	close(pipe_from[1]);
+}
+
+/* The child ends when its pipe does (after the benchmark). */
+static void pipe_teardown(void)
+{
+	if (pipe_child <= 0)
+		return;
+	close(pipe_to[1]);
+	close(pipe_from[0]);
+	waitpid(pipe_child, NULL, 0);
+}
+
+static void op_pipe_round_trip(void)
+{
+	char c = 'x';
+
+	if (pipe_child < 0)
+		pipe_setup();
+	write(pipe_to[1], &c, 1);
+	read(pipe_from[0], &c, 1);
+}
+
 /* The file system's benchmarks (--fs). */
 static char fs_small[600], fs_large[600];
 static int fs_small_fd = -1, fs_large_fd = -1;
@@ -240,6 +286,7 @@ static const struct bench {
 	{ "mmap_munmap", op_mmap_munmap, 200, 0, NULL },
 	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL },
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH },
+	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL },
 	{ "fs_stat", op_fs_stat, 200, 1, NULL },
 	{ "fs_open_close", op_fs_open_close, 200, 1, NULL },
 	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL },
@@ -384,6 +431,7 @@ int main(int argc, char *argv[])
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
+	pipe_teardown();
 	if (fs_small_fd >= 0)
 		close(fs_small_fd);
 	if (fs_large_fd >= 0)

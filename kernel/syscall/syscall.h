@@ -52,6 +52,7 @@ struct proc;
 #define SYS_readv           19
 #define SYS_writev          20
 #define SYS_access          21
+#define SYS_pipe            22
 #define SYS_sched_yield     24
 #define SYS_madvise         28
 #define SYS_dup             32
@@ -104,6 +105,7 @@ struct proc;
 #define SYS_renameat        264
 #define SYS_faccessat       269
 #define SYS_dup3            292
+#define SYS_pipe2           293
 #define SYS_prlimit64       302
 #define SYS_renameat2       316
 
@@ -218,6 +220,10 @@ int64_t sys_fchdir(int fd);
 int64_t sys_ftruncate(int fd, int64_t length);
 int64_t sys_fsync(int fd);
 int64_t sys_fdatasync(int fd);
+
+/* sys_pipe.c */
+int64_t sys_pipe(uptr_t fds);
+int64_t sys_pipe2(uptr_t fds, int flags);
 
 /* sys_mem.c */
 int64_t sys_brk(uptr_t addr);
