@@ -109,7 +109,7 @@ def merge(src, dst):
                 shutil.rmtree(old)
             elif old is not None:
                 old.unlink()
-            shutil.copyfile(entry, dst / entry.name)
+            shutil.copy2(entry, dst / entry.name)  # its time too, for mcopy -m
         else:
             fail("{}: neither a file nor a directory".format(entry))
 

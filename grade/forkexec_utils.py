@@ -9,6 +9,7 @@ build/grade/utils/:
     /test/words      WORDS_LINES lines of numbers and words, some repeated
                      next to each other: for grep, sort and uniq
     /test/inittab    INITTAB, init's entries for the init tests
+    /test/old        a file last modified at OLD_TIME, for touch
     /test/NAME       grade/musl/NAME.c built with `musl-gcc -static`
                      (Debian's musl-tools): hello (stdio, malloc), dir
                      (opendir/readdir, stat, file I/O), fork (fork, wait,
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import namedtuple
 
 from gradelib import GRADE_DIR, REPO_ROOT, fail, test
@@ -45,6 +47,7 @@ ALIASES = ("[=test",)      # the GNUmakefile's RAMDISK_ALIASES
 WORDS_LINES = 80
 RESPAWN_GIVE_UP = 10       # user/init.c: quick ends in a row before giving up
 SIGTERM = 15
+OLD_TIME = 981173100       # 2001-02-03 04:05 UTC: /test/old's time
 
 INITTAB = """\
 # init's entries for grade/forkexec_utils.py
@@ -92,6 +95,8 @@ def build_image():
     (extra / "test").mkdir(parents=True)
     (extra / "test" / "words").write_text(words_text())
     (extra / "test" / "inittab").write_text(INITTAB)
+    (extra / "test" / "old").write_text("an old file\n")
+    os.utime(extra / "test" / "old", (OLD_TIME, OLD_TIME))
     musl_gcc = shutil.which("musl-gcc")
     if not musl_gcc:
         fail("no musl-gcc on this host: install Debian's musl-tools (conf/deps.sh does)")
@@ -334,6 +339,23 @@ def _(m):
     same(r[10], [".", ".."], "ls -a of the emptied directory")
     same(r[11], [], "rmdir")
     same(r[12], [], "ls /tmp")
+
+
+@utils_test("touch sets an existing file's time to now (utimensat); ls -l shows times",
+            cmdline(["ls", "-l", "/test/old"], ["touch", "/test/old"], ["ls", "-l", "/test/old"]))
+def _(m):
+    r = expect_runs(m, ["ls", "touch", "ls"])
+    shown = []
+    for run in (r[0], r[2]):
+        match = LS_LONG.match(run.lines[0] if len(run.lines) == 1 else "")
+        assert match and match.group(3) == "/test/old", "ls -l /test/old: {}".format(run.lines)
+        shown.append(re.search(r" (\w{3} [ \d]\d \d\d:\d\d) ", run.lines[0]).group(1))
+    assert shown[0] == time.strftime("%b %e %H:%M", time.gmtime(OLD_TIME)), \
+        "ls -l /test/old before touch shows {!r}, expected {}".format(shown[0], "Feb  3 04:05")
+    same(r[1], [], "touch of an existing file")
+    now = [time.strftime("%b %e %H:%M", time.gmtime(time.time() - d)) for d in range(0, 600, 30)]
+    assert shown[1] in now, "ls -l /test/old after touch shows {!r}; it is {} now (UTC)".format(
+        shown[1], now[0])
 
 
 # ---- bad arguments ---------------------------------------------------------------------
