@@ -12,7 +12,10 @@ garbage and the truncated file.
 """
 from gradelib import main, test
 
-import forkexec_utils  # noqa: F401
+import forkexec_utils
+
+# Modules of this stage's tests, which register them with gradelib as they load.
+TEST_MODULES = [forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8

@@ -99,9 +99,13 @@ static int list_dir(const char *dir)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' && !all)
 			continue;
-		if (n == cap &&
-		    !(names = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*names))))
-			err(1, "out of memory");
+		if (n == cap) {
+			char **more = realloc(names, (cap = cap ? 2 * cap : 64) * sizeof(*names));
+
+			if (!more)
+				err(1, "out of memory");
+			names = more;
+		}
 		if (!(names[n++] = strdup(e->d_name)))
 			err(1, "out of memory");
 	}

@@ -4,10 +4,10 @@
  * /bin/[, which wants "]" as its last argument.
  *
  * The grammar (POSIX's, by recursive descent):
- *   expr    := and { -o and }
- *   and     := not { -a not }
- *   not     := ! not | primary
- *   primary := ( expr ) | UNARY OPERAND | OPERAND BINARY OPERAND | STRING
+ *   or      := and { -o and }                           (test_or)
+ *   and     := not { -a not }                           (test_and)
+ *   not     := ! not | primary                          (test_not)
+ *   primary := ( or ) | UNARY OPERAND | OPERAND BINARY OPERAND | STRING
  * UNARY: -e -f -d -r -w -x -s (files), -z -n (strings).  BINARY: = !=
  * (strings), -eq -ne -lt -le -gt -ge (integers).  A lone STRING is true
  * if it is not empty.
@@ -86,14 +86,14 @@ static bool is_binary_op(const char *s)
 	return false;
 }
 
-static bool expr(void);
+static bool test_or(void);
 
-static bool primary(void)
+static bool test_primary(void)
 {
 	const char *a = next();
 
 	if (strcmp(a, "(") == 0) {
-		bool v = expr();
+		bool v = test_or();
 
 		if (pos >= nargs || strcmp(args[pos++], ")") != 0)
 			syntax("')' expected");
@@ -114,33 +114,33 @@ static bool primary(void)
 	return *a != '\0';
 }
 
-static bool not(void)
+static bool test_not(void)
 {
 	if (pos < nargs && strcmp(args[pos], "!") == 0 && pos + 1 < nargs) {
 		pos++;
-		return !not();
+		return !test_not();
 	}
-	return primary();
+	return test_primary();
 }
 
-static bool and (void)
+static bool test_and(void)
 {
-	bool v = not();
+	bool v = test_not();
 
 	while (pos < nargs && strcmp(args[pos], "-a") == 0) {
 		pos++;
-		v = not() && v;
+		v = test_not() && v;
 	}
 	return v;
 }
 
-static bool expr(void)
+static bool test_or(void)
 {
-	bool v = and();
+	bool v = test_and();
 
 	while (pos < nargs && strcmp(args[pos], "-o") == 0) {
 		pos++;
-		v = and() || v;
+		v = test_and() || v;
 	}
 	return v;
 }
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 	nargs = argc - 1;
 	if (nargs == 0)
 		return 1;
-	v = expr();
+	v = test_or();
 	if (pos != nargs)
 		errx(2, "%s: unexpected argument", args[pos]);
 	return v ? 0 : 1;
