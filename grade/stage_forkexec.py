@@ -15,6 +15,11 @@ import forkexec_memory  # noqa: F401
 
 import forkexec_tty  # noqa: F401
 
+import forkexec_utils
+
+# Modules of this stage's tests, which register them with gradelib as they load.
+TEST_MODULES = [forkexec_utils]
+
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
 NMANY = 100

@@ -104,6 +104,7 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_unlinkat] = CALL(unlinkat, 3, RET_INT, ARG_INT, ARG_STR, ARG_HEX),
 	[SYS_renameat] = CALL(renameat, 4, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR),
 	[SYS_faccessat] = CALL(faccessat, 3, RET_INT, ARG_INT, ARG_STR, ARG_INT),
+	[SYS_utimensat] = CALL(utimensat, 4, RET_INT, ARG_INT, ARG_STR, ARG_PTR, ARG_HEX),
 	[SYS_dup3] = CALL(dup3, 3, RET_INT, ARG_INT, ARG_INT, ARG_HEX),
 	[SYS_pipe2] = CALL(pipe2, 2, RET_INT, ARG_PTR, ARG_HEX),
 	[SYS_renameat2] = CALL(renameat2, 5, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR, ARG_HEX),

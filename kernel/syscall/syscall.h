@@ -104,6 +104,7 @@ struct proc;
 #define SYS_unlinkat        263
 #define SYS_renameat        264
 #define SYS_faccessat       269
+#define SYS_utimensat       280
 #define SYS_dup3            292
 #define SYS_pipe2           293
 #define SYS_prlimit64       302
@@ -207,6 +208,8 @@ int64_t sys_rename(uptr_t oldpath, uptr_t newpath);
 int64_t sys_renameat(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath);
 int64_t sys_renameat2(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath,
 		      unsigned int flags);
+/* sys_utime.c */
+int64_t sys_utimensat(int dirfd, uptr_t path, uptr_t times, int flags);
 
 /* sys_fd.c: descriptors. */
 int64_t sys_dup(int oldfd);
