@@ -125,11 +125,19 @@ struct vfs_statfs {
 /*
  * A buffer a read or write moves bytes to or from: a user address (checked
  * and copied with usercopy.h) or a kernel one (the kernel reading a program
- * from the filesystem).  Filesystems never touch addr themselves.
+ * from the filesystem), or, for readv/writev of a file_ops.whole_vector
+ * file, the user buffers of an iovec array one after the other (nsegs of
+ * them at segs; addr unused).  Filesystems never touch addr themselves.
  */
+struct vbuf_seg {
+	uint64_t base, len; /* Linux's struct iovec */
+};
+
 struct vbuf {
 	uintptr_t addr;
 	bool user;
+	int nsegs;
+	const struct vbuf_seg *segs;
 };
 
 /* Copy n bytes to/from the buffer at offset off: 0 or -EFAULT. */
@@ -198,6 +206,10 @@ struct file_ops {
 	 * -EFAULT, at the start) where the buffer faults, with nothing lost:
 	 * read(2) need not check the whole buffer first (sys_io.c). */
 	bool read_unchecked;
+	/* readv and writev hand the whole vector to one read or write (a
+	 * vbuf of segments) instead of one call per buffer: the FUSE device,
+	 * where one write(2) is one reply. */
+	bool whole_vector;
 };
 
 struct inode {

@@ -154,6 +154,22 @@ int fat_getattr(struct fat_volume *v, uint64_t id, struct fat_attr *attr);
  */
 int64_t fat_read(struct fat_volume *v, uint64_t id, void *buf, size_t len, uint64_t off);
 
+/* A run of a file's bytes in the image, clusters that follow each other. */
+struct fat_span {
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * fat_read without the copy: where the bytes lie in the image, as up to
+ * max spans in order (*nspans of them), so that a server can send them
+ * from there.  Returns the bytes the spans cover (short at the end of the
+ * file, or when max spans were not enough) or what fat_read returns.  The
+ * spans stay valid until the volume is written.
+ */
+int64_t fat_read_spans(struct fat_volume *v, uint64_t id, size_t len, uint64_t off,
+		       struct fat_span *spans, int max, int *nspans);
+
 /*
  * Write len bytes at offset off, extending the file (a gap is read back as
  * zeros) and allocating clusters as needed; all or nothing: -ENOSPC leaves
