@@ -107,22 +107,14 @@ static int vbuf_segs_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n
 	return n ? -EFAULT : 0;
 }
 
-int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n)
+/* The rest of vbuf_to and vbuf_from: kernel buffers and vectors. */
+int vbuf_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n, bool to)
 {
 	if (b->nsegs)
-		return vbuf_segs_copy(b, off, (void *)src, n, true);
-	if (b->user)
-		return copy_to_user(b->addr + off, src, n);
-	memcpy((char *)b->addr + off, src, n);
-	return 0;
-}
-
-int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n)
-{
-	if (b->nsegs)
-		return vbuf_segs_copy(b, off, dst, n, false);
-	if (b->user)
-		return copy_from_user(dst, b->addr + off, n);
-	memcpy(dst, (const char *)b->addr + off, n);
+		return vbuf_segs_copy(b, off, kbuf, n, to);
+	if (to)
+		memcpy((char *)b->addr + off, kbuf, n);
+	else
+		memcpy(kbuf, (const char *)b->addr + off, n);
 	return 0;
 }

@@ -140,9 +140,21 @@ struct vbuf {
 	const struct vbuf_seg *segs;
 };
 
-/* Copy n bytes to/from the buffer at offset off: 0 or -EFAULT. */
-int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n);
-int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n);
+/* Copy n bytes to/from the buffer at offset off: 0 or -EFAULT.  (Inline:
+ * every read from the page cache goes through vbuf_to.) */
+int vbuf_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n, bool to);
+static inline int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n)
+{
+	if (b->user && !b->nsegs)
+		return copy_to_user(b->addr + off, src, n);
+	return vbuf_copy(b, off, (void *)src, n, true);
+}
+static inline int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n)
+{
+	if (b->user && !b->nsegs)
+		return copy_from_user(dst, b->addr + off, n);
+	return vbuf_copy(b, off, dst, n, false);
+}
 
 /*
  * readdir's callback: one name for getdents64.  next is the directory
