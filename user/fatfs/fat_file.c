@@ -256,7 +256,6 @@ int64_t fat_read_spans(struct fat_volume *v, uint64_t id, size_t len, uint64_t o
 {
 	struct fat_node n;
 	uint32_t size, have;
-	int64_t got;
 	int r = fat_file_get(v, id, &n);
 
 	*nspans = 0;
@@ -270,10 +269,17 @@ int64_t fat_read_spans(struct fat_volume *v, uint64_t id, size_t len, uint64_t o
 		return 0;
 	if (len > size - off)
 		len = (size_t)(size - off);
-	got = fat_file_spans(v, n.first, off, len, spans, max, nspans);
-	if (got > 0)
+	return fat_file_spans(v, n.first, off, len, spans, max, nspans);
+}
+
+int fat_accessed(struct fat_volume *v, uint64_t id)
+{
+	struct fat_node n;
+	int r = fat_file_get(v, id, &n);
+
+	if (r == 0)
 		fat_time_stamp(v, n.de, STAMP_ACCESS);
-	return got;
+	return r;
 }
 
 int64_t fat_read(struct fat_volume *v, uint64_t id, void *buf, size_t len, uint64_t off)

@@ -273,6 +273,8 @@ static void open_node(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		err = -EISDIR;
 	if (!err && !want_dir && (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY)
 		err = fat_truncate(v, fat, 0);
+	if (!err && !want_dir && (fi->flags & O_ACCMODE) != O_WRONLY)
+		err = fat_accessed(v, fat); /* once, not at every READ */
 	if (err) {
 		reply_err(req, err);
 		return;
