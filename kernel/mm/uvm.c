@@ -39,6 +39,7 @@
  * page-fault path (proc_user_fault) to grow the stack.
  */
 #include "mm/uvm.h"
+#include "proc/oom.h"
 #include <errno.h>
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
@@ -157,11 +158,12 @@ static bool find_mapped(struct uvm *uvm, uint64_t va, uint64_t len, bool last, u
 /* Map one zeroed page; 0 or -ENOMEM / -EEXIST. */
 static int map_page(struct uvm *uvm, uint64_t va, unsigned prot)
 {
-	uint64_t pa = frame_alloc();
+	uint64_t pa;
 	int err;
 
-	if (!pa)
-		return -ENOMEM;
+	while (!(pa = frame_alloc())) /* TEMPORARY (proc): mm's version calls it */
+		if (!oom_reclaim())
+			return -ENOMEM;
 	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, vm_flags(prot));
 	if (err) {
 		frame_free(pa);
@@ -195,7 +197,7 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
 		return -EEXIST;
 	/* Every page takes a frame: fail now rather than after taking them all
 	 * (Linux's heuristic overcommit refuses such a request the same way). */
-	if (len / PAGE_SIZE > frame_count(FRAME_FREE))
+	if (len / PAGE_SIZE > frame_count(FRAME_FREE) && len > PAGE_SIZE) /* TEMPORARY (proc) */
 		return -ENOMEM;
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		int err = map_page(uvm, va + off, prot);
