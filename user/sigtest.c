@@ -422,20 +422,25 @@ static bool t_errnos(void)
 
 /* ---- orphans ------------------------------------------------------------ */
 
-static bool t_orphan(void)
+/* In a child of ours (so that the subreaper is not the root the kernel
+ * started, which adopts orphans anyway): become a subreaper, fork a child
+ * that forks a grandchild and exits; the grandchild must be ours to reap.
+ * The status says what went wrong: 0 if nothing. */
+static int orphan_reaper(void)
 {
 	pid_t self = getpid(), mid, got;
 	int st, collected = 0, gstatus = -1;
 
-	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "prctl: %s", strerror(errno));
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		return 1;
 	mid = fork();
 	if (mid == 0) {
 		pid_t g = fork();
 
 		if (g == 0) {
-			while (getppid() != self) /* until its parent has gone */
-				sched_yield();
-			_exit(7);
+			for (int i = 0; i < 100000 && getppid() != self; i++)
+				sched_yield(); /* until its parent has gone */
+			_exit(getppid() == self ? 7 : 8);
 		}
 		_exit(0);
 	}
@@ -444,10 +449,24 @@ static bool t_orphan(void)
 		if (got != mid)
 			gstatus = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	}
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
-	CHECK(errno == ECHILD, "wait: %s", strerror(errno));
-	CHECK(collected == 2, "collected %d processes, not 2", collected);
-	CHECK(gstatus == 7, "the grandchild's status %d", gstatus);
+	if (errno != ECHILD || collected != 2)
+		return 2;
+	return gstatus == 7 ? 0 : 3;
+}
+
+static bool t_orphan(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(orphan_reaper());
+	CHECK(pid > 0, "fork: %s", strerror(errno));
+	st = status_of(pid);
+	CHECK(WIFEXITED(st), "the subreaper died: 0x%x", st);
+	CHECK(WEXITSTATUS(st) != 1, "prctl(PR_SET_CHILD_SUBREAPER) failed");
+	CHECK(WEXITSTATUS(st) != 2, "the subreaper did not collect 2 processes");
+	CHECK(WEXITSTATUS(st) != 3, "the orphan was not re-parented to the subreaper");
 	return true;
 }
 
