@@ -20,6 +20,8 @@ import forkexec_utils
 # Modules of this stage's tests, which register them with gradelib as they load.
 TEST_MODULES = [forkexec_utils]
 
+import forkexec_signals  # noqa: F401
+
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
 NMANY = 100

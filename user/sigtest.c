@@ -10,7 +10,7 @@
  *   sigtest: handler: signo S code C
  *   sigtest: errnos: EINVAL ESRCH EPERM EPERM EPERM EACCES ESRCH   (setpgid/setsid)
  *   sigtest: forkbomb: N children then errno E; procs before B after A
- *   sigtest: oom: child P status S; MemFree before B after A
+ *   sigtest: oom: child P status S; memory before B after A (MemFree + Slab + Cached)
  *
  * The last line is "sigtest: N passed, M failed"; the status is 0 only if
  * all passed.  `sigtest NAME...` runs only the named tests.  Runs on Linux
@@ -405,8 +405,15 @@ static bool t_errnos(void)
 	e[5] = setpgid(sleeper, sleeper) == -1 ? errno : 0;
 	kill(sleeper, SIGKILL);
 	status_of(sleeper);
-	/* Not our child: ESRCH. */
-	e[6] = getppid() > 0 && setpgid(getppid(), 0) == -1 ? errno : 0;
+	/* Not our child (a sibling's): ESRCH. */
+	leader = pauser();
+	pid = fork();
+	if (pid == 0)
+		_exit(setpgid(leader, leader) == -1 ? errno : 0);
+	st = status_of(pid);
+	e[6] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	kill(leader, SIGKILL);
+	status_of(leader);
 	printf("sigtest: errnos: %d %d %d %d %d %d %d\n", e[0], e[1], e[2], e[3], e[4], e[5], e[6]);
 	CHECK(getpgid(999999) == -1 && errno == ESRCH, "getpgid(999999): %d", errno);
 	CHECK(getsid(999999) == -1 && errno == ESRCH, "getsid(999999): %d", errno);
@@ -415,20 +422,25 @@ static bool t_errnos(void)
 
 /* ---- orphans ------------------------------------------------------------ */
 
-static bool t_orphan(void)
+/* In a child of ours (so that the subreaper is not the root the kernel
+ * started, which adopts orphans anyway): become a subreaper, fork a child
+ * that forks a grandchild and exits; the grandchild must be ours to reap.
+ * The status says what went wrong: 0 if nothing. */
+static int orphan_reaper(void)
 {
 	pid_t self = getpid(), mid, got;
 	int st, collected = 0, gstatus = -1;
 
-	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "prctl: %s", strerror(errno));
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		return 1;
 	mid = fork();
 	if (mid == 0) {
 		pid_t g = fork();
 
 		if (g == 0) {
-			while (getppid() != self) /* until its parent has gone */
-				sched_yield();
-			_exit(7);
+			for (int i = 0; i < 100000 && getppid() != self; i++)
+				sched_yield(); /* until its parent has gone */
+			_exit(getppid() == self ? 7 : 8);
 		}
 		_exit(0);
 	}
@@ -437,10 +449,24 @@ static bool t_orphan(void)
 		if (got != mid)
 			gstatus = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	}
-	prctl(PR_SET_CHILD_SUBREAPER, 0);
-	CHECK(errno == ECHILD, "wait: %s", strerror(errno));
-	CHECK(collected == 2, "collected %d processes, not 2", collected);
-	CHECK(gstatus == 7, "the grandchild's status %d", gstatus);
+	if (errno != ECHILD || collected != 2)
+		return 2;
+	return gstatus == 7 ? 0 : 3;
+}
+
+static bool t_orphan(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(orphan_reaper());
+	CHECK(pid > 0, "fork: %s", strerror(errno));
+	st = status_of(pid);
+	CHECK(WIFEXITED(st), "the subreaper died: 0x%x", st);
+	CHECK(WEXITSTATUS(st) != 1, "prctl(PR_SET_CHILD_SUBREAPER) failed");
+	CHECK(WEXITSTATUS(st) != 2, "the subreaper did not collect 2 processes");
+	CHECK(WEXITSTATUS(st) != 3, "the orphan was not re-parented to the subreaper");
 	return true;
 }
 
@@ -642,55 +668,74 @@ static bool t_forkbomb(void)
 	return true;
 }
 
+/* MemFree + Slab + Cached of /proc/meminfo in kB (what forktest
+ * compares: the heap and the page cache hold frames too), or -1. */
 static long mem_free_kb(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[128];
-	long v = -1;
+	long total = 0, v;
+	int found = 0;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1)
-			break;
+		if (sscanf(line, "MemFree: %ld kB", &v) == 1 ||
+		    sscanf(line, "Slab: %ld kB", &v) == 1 ||
+		    sscanf(line, "Cached: %ld kB", &v) == 1) {
+			total += v;
+			found++;
+		}
 	fclose(f);
-	return v;
+	return found == 3 ? total : -1;
 }
 
 #define OOM_CHUNK (1u << 20)
 
-static bool t_oom(void)
+/* A child that allocates until the OOM killer ends it: its pid, status. */
+static pid_t oom_round(int *st)
 {
-	long before, after;
-	pid_t pid;
-	int st;
+	pid_t pid = fork();
 
-	pid = fork(); /* warm up: what a first fork allocates for good */
-	if (pid == 0)
-		_exit(0);
-	status_of(pid);
-	before = mem_free_kb();
-	pid = fork();
 	if (pid == 0) {
+		size_t chunk = OOM_CHUNK;
+
 		for (int fails = 0; fails < 1000;) { /* until the OOM killer comes */
-			char *p = mmap(NULL, OOM_CHUNK, PROT_READ | PROT_WRITE,
+			char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 			if (p == MAP_FAILED) {
-				fails++;
+				fails += chunk == 4096;
+				chunk = 4096; /* the last frames, a page at a time */
 				continue;
 			}
-			for (unsigned i = 0; i < OOM_CHUNK; i += 4096)
+			for (unsigned i = 0; i < chunk; i += 4096)
 				p[i] = 1;
 		}
 		_exit(99); /* mmap kept failing: no OOM killer */
 	}
-	CHECK(pid > 0, "fork: %s", strerror(errno));
-	st = status_of(pid);
-	after = mem_free_kb();
-	printf("sigtest: oom: child %d status %d; MemFree before %ld after %ld\n", (int)pid,
-	       killed_by(st), before, after);
-	CHECK(killed_by(st) == SIGKILL, "the allocating child's status 0x%x", st);
+	*st = pid > 0 ? status_of(pid) : -1;
+	return pid;
+}
+
+/* Three rounds, the memory measured after each: the first warms up what
+ * running out of memory leaves for good (the page cache gave its pages
+ * back, the heap grew, our own stack went deeper), and the code between
+ * the last two measures is the same, so they must be equal. */
+static bool t_oom(void)
+{
+	long mem[3];
+	pid_t pid = 0;
+	int st = 0;
+
+	for (int i = 0; i < 3; i++) {
+		pid = oom_round(&st);
+		CHECK(pid > 0, "fork: %s", strerror(errno));
+		CHECK(killed_by(st) == SIGKILL, "the allocating child's status 0x%x", st);
+		mem[i] = mem_free_kb();
+	}
+	printf("sigtest: oom: child %d status %d; memory before %ld after %ld\n", (int)pid,
+	       killed_by(st), mem[1], mem[2]);
 	return true;
 }
 

@@ -204,9 +204,10 @@ void syscall_dispatch(struct trapframe *tf)
 	if (p->trace)
 		trace_call(p, nr, d, args, ret, true);
 	tf->rax = (uint64_t)ret;
+	if (p->sigpending) /* the way back to user mode: act on signals */
+		signal_deliver(tf);
 	/* STUB
 	report_unimplemented(proc_current(), tf->rax);
 	tf->rax = (uint64_t)-ENOSYS;
 	END STAGE syscalls */
-	signal_deliver(tf); /* the way back to user mode */
 }
