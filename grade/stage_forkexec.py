@@ -13,9 +13,15 @@ garbage and the truncated file.
 import importlib
 
 from gradelib import main, test
+import forkexec_memory  # noqa: F401
 
 # Modules of more tests of this stage (importing one registers its tests).
 importlib.import_module("forkexec_tty")  # pipes and the terminal
+
+import forkexec_utils
+
+# Modules of this stage's tests, which register them with gradelib as they load.
+TEST_MODULES = [forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
