@@ -10,18 +10,13 @@ and after a round of tests and in two runs of forktest (every frame a child
 copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
-import importlib
-
 from gradelib import main, test
-import forkexec_memory  # noqa: F401
-
-# Modules of more tests of this stage (importing one registers its tests).
-importlib.import_module("forkexec_tty")  # pipes and the terminal
-
+import forkexec_memory
+import forkexec_tty
 import forkexec_utils
 
 # Modules of this stage's tests, which register them with gradelib as they load.
-TEST_MODULES = [forkexec_utils]
+TEST_MODULES = [forkexec_memory, forkexec_tty, forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
