@@ -277,6 +277,7 @@ static const struct file_ops pipe_fops = {
 	.stream = true,
 	.read_unchecked = true,  /* a fault takes nothing out of the ring */
 	.write_unchecked = true, /* ... and puts nothing in */
+	.whole_vector = true,    /* readv and writev: one read or (atomic) write */
 };
 static const struct inode_ops pipe_inode_ops = { .evict = pipe_evict };
 
