@@ -11,14 +11,12 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
-import forkexec_memory  # noqa: F401
-
-import forkexec_tty  # noqa: F401
-
+import forkexec_memory
+import forkexec_tty
 import forkexec_utils
 
 # Modules of this stage's tests, which register them with gradelib as they load.
-TEST_MODULES = [forkexec_utils]
+TEST_MODULES = [forkexec_memory, forkexec_tty, forkexec_utils]
 
 import forkexec_signals  # noqa: F401
 
