@@ -11,6 +11,9 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
+import forkexec_memory  # noqa: F401
+
+import forkexec_tty  # noqa: F401
 
 import forkexec_utils
 
