@@ -34,7 +34,7 @@
 #define EDIT_MAX    1024
 #define HISTORY_MAX 100
 
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 
 static char *history[HISTORY_MAX];
 static int nhistory;
@@ -43,8 +43,8 @@ struct edit {
 	char buf[EDIT_MAX];
 	size_t len, pos;
 	const char *prompt;
-	int hist;                /* the history line shown; nhistory: the new one */
-	char scratch[EDIT_MAX];  /* the new line while history is shown */
+	int hist;               /* the history line shown; nhistory: the new one */
+	char scratch[EDIT_MAX]; /* the new line while history is shown */
 };
 
 static void out(const char *s, size_t n)
@@ -172,12 +172,25 @@ static void escape(struct edit *e)
 		return;
 	}
 	switch (seq[1]) {
-	case 'A': show_history(e, e->hist - 1); break;
-	case 'B': show_history(e, e->hist + 1); break;
-	case 'C': move_to(e, e->pos + 1); break;
-	case 'D': if (e->pos > 0) move_to(e, e->pos - 1); break;
-	case 'H': move_to(e, 0); break;
-	case 'F': move_to(e, e->len); break;
+	case 'A':
+		show_history(e, e->hist - 1);
+		break;
+	case 'B':
+		show_history(e, e->hist + 1);
+		break;
+	case 'C':
+		move_to(e, e->pos + 1);
+		break;
+	case 'D':
+		if (e->pos > 0)
+			move_to(e, e->pos - 1);
+		break;
+	case 'H':
+		move_to(e, 0);
+		break;
+	case 'F':
+		move_to(e, e->len);
+		break;
 	}
 }
 
@@ -187,9 +200,11 @@ static enum key_result key(struct edit *e, unsigned char c)
 {
 	switch (c) {
 	case '\r':
-	case '\n': return KEY_ACCEPT;
-	case CTRL('C'): return KEY_ABANDON;
-	case CTRL('D'):
+	case '\n':
+		return KEY_ACCEPT;
+	case KEY_CTRL('C'):
+		return KEY_ABANDON;
+	case KEY_CTRL('D'):
 		if (e->len == 0)
 			return KEY_EOF;
 		if (e->pos < e->len) {
@@ -198,20 +213,41 @@ static enum key_result key(struct edit *e, unsigned char c)
 		}
 		break;
 	case 0x7f:
-	case CTRL('H'): delete_back(e, 1); break;
-	case CTRL('U'): delete_back(e, e->pos); break;
-	case CTRL('W'): delete_back(e, word_before(e)); break;
-	case CTRL('K'):
+	case KEY_CTRL('H'):
+		delete_back(e, 1);
+		break;
+	case KEY_CTRL('U'):
+		delete_back(e, e->pos);
+		break;
+	case KEY_CTRL('W'):
+		delete_back(e, word_before(e));
+		break;
+	case KEY_CTRL('K'):
 		e->len = e->pos;
 		redraw(e);
 		break;
-	case CTRL('A'): move_to(e, 0); break;
-	case CTRL('E'): move_to(e, e->len); break;
-	case CTRL('B'): if (e->pos > 0) move_to(e, e->pos - 1); break;
-	case CTRL('F'): move_to(e, e->pos + 1); break;
-	case CTRL('P'): show_history(e, e->hist - 1); break;
-	case CTRL('N'): show_history(e, e->hist + 1); break;
-	case 0x1b: escape(e); break;
+	case KEY_CTRL('A'):
+		move_to(e, 0);
+		break;
+	case KEY_CTRL('E'):
+		move_to(e, e->len);
+		break;
+	case KEY_CTRL('B'):
+		if (e->pos > 0)
+			move_to(e, e->pos - 1);
+		break;
+	case KEY_CTRL('F'):
+		move_to(e, e->pos + 1);
+		break;
+	case KEY_CTRL('P'):
+		show_history(e, e->hist - 1);
+		break;
+	case KEY_CTRL('N'):
+		show_history(e, e->hist + 1);
+		break;
+	case 0x1b:
+		escape(e);
+		break;
 	default:
 		if (c >= ' ' || c == '\t')
 			insert(e, (char)c);

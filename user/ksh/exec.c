@@ -41,7 +41,7 @@ struct saved {
 static int open_redir(const struct redir *r)
 {
 	char *name = expand_word(r->word);
-	int flags = r->kind == REDIR_IN	      ? O_RDONLY
+	int flags = r->kind == REDIR_IN       ? O_RDONLY
 		    : r->kind == REDIR_APPEND ? O_WRONLY | O_CREAT | O_APPEND
 					      : O_WRONLY | O_CREAT | O_TRUNC;
 	int fd = open(name, flags, 0666);
@@ -320,7 +320,8 @@ int exec_andor(struct andor *a)
 		status = sh.status = run_pipeline(pl, a->text, false);
 		conn = pl->conn;
 		pl = pl->next;
-		while (pl && ((conn == CONN_AND && status != 0) || (conn == CONN_OR && status == 0))) {
+		while (pl &&
+		       ((conn == CONN_AND && status != 0) || (conn == CONN_OR && status == 0))) {
 			conn = pl->conn;
 			pl = pl->next;
 		}

@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include "ksh.h"
 
-#define JOB_MAX	      32
+#define JOB_MAX       32
 #define JOB_MAX_PROCS 64
 
 struct proc {
@@ -52,7 +52,7 @@ struct job {
 };
 
 static struct job jobs[JOB_MAX];
-static bool controlling;       /* job control: the shell has its own group and the terminal */
+static bool controlling; /* job control: the shell has its own group and the terminal */
 static int wait_flags = WUNTRACED;
 static struct termios shell_modes;
 static bool have_modes;

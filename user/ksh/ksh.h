@@ -30,8 +30,8 @@ enum redir_kind {
 
 struct redir {
 	enum redir_kind kind;
-	int fd;       /* the descriptor redirected */
-	char *word;   /* the raw word: a file name, or for REDIR_DUP m or "-" */
+	int fd;     /* the descriptor redirected */
+	char *word; /* the raw word: a file name, or for REDIR_DUP m or "-" */
 	struct redir *next;
 };
 
@@ -144,13 +144,13 @@ builtin_fn *builtin_find(const char *name);
 
 struct shell {
 	bool interactive;
-	int status;     /* $? */
-	pid_t pid;      /* $$: the shell's pid, in its subshells too */
-	char *arg0;     /* $0 */
-	char **args;    /* $1...: NULL-terminated */
-	int nargs;      /* $# */
-	bool errexit;   /* set -e */
-	bool xtrace;    /* set -x */
+	int status;   /* $? */
+	pid_t pid;    /* $$: the shell's pid, in its subshells too */
+	char *arg0;   /* $0 */
+	char **args;  /* $1...: NULL-terminated */
+	int nargs;    /* $# */
+	bool errexit; /* set -e */
+	bool xtrace;  /* set -x */
 };
 extern struct shell sh;
 

@@ -60,8 +60,9 @@ static int run_text(const char *text, const char *where)
 	enum parse_result r = parse_text(text, &list, err, sizeof(err));
 
 	if (r == PARSE_INCOMPLETE)
-		snprintf(err, sizeof(err), "unexpected end of input (an open quote, or a "
-					   "command missing after | && ||)");
+		snprintf(err, sizeof(err),
+			 "unexpected end of input (an open quote, or a "
+			 "command missing after | && ||)");
 	if (r != PARSE_OK) {
 		sh_error("%s: %s", where, err);
 		return sh.status = 2;

@@ -57,9 +57,9 @@ struct parser {
 };
 
 static const char *const token_text[] = {
-	[T_WORD] = "word",  [T_IONUM] = "number", [T_PIPE] = "|",     [T_OR] = "||",
-	[T_AMP] = "&",      [T_AND] = "&&",       [T_SEMI] = ";",     [T_NEWLINE] = "newline",
-	[T_LESS] = "<",     [T_GREAT] = ">",      [T_DGREAT] = ">>",  [T_LESSAND] = "<&",
+	[T_WORD] = "word",   [T_IONUM] = "number",     [T_PIPE] = "|",    [T_OR] = "||",
+	[T_AMP] = "&",       [T_AND] = "&&",           [T_SEMI] = ";",    [T_NEWLINE] = "newline",
+	[T_LESS] = "<",      [T_GREAT] = ">",          [T_DGREAT] = ">>", [T_LESSAND] = "<&",
 	[T_GREATAND] = ">&", [T_EOF] = "end of input",
 };
 
@@ -114,9 +114,9 @@ static enum token lex_operator(struct parser *p)
 		const char *text;
 		enum token tok;
 	} ops[] = {
-		{ "&&", T_AND }, { "||", T_OR },      { ">>", T_DGREAT }, { "<&", T_LESSAND },
-		{ ">&", T_GREATAND }, { "|", T_PIPE }, { "&", T_AMP },     { ";", T_SEMI },
-		{ "<", T_LESS }, { ">", T_GREAT },    { "\n", T_NEWLINE },
+		{ "&&", T_AND },      { "||", T_OR },   { ">>", T_DGREAT },  { "<&", T_LESSAND },
+		{ ">&", T_GREATAND }, { "|", T_PIPE },  { "&", T_AMP },      { ";", T_SEMI },
+		{ "<", T_LESS },      { ">", T_GREAT }, { "\n", T_NEWLINE },
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -203,10 +203,10 @@ static struct redir *parse_redir(struct parser *p)
 		lex_next(p);
 	}
 	op = p->tok;
-	r->kind = op == T_LESS	    ? REDIR_IN
-		  : op == T_DGREAT  ? REDIR_APPEND
-		  : op == T_GREAT   ? REDIR_OUT
-				    : REDIR_DUP;
+	r->kind = op == T_LESS     ? REDIR_IN
+		  : op == T_DGREAT ? REDIR_APPEND
+		  : op == T_GREAT  ? REDIR_OUT
+				   : REDIR_DUP;
 	if (r->fd < 0)
 		r->fd = op == T_LESS || op == T_LESSAND ? 0 : 1;
 	lex_next(p);
