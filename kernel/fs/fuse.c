@@ -20,7 +20,8 @@
  *   server read(2)     fuse_dev_read takes the first pending request,
  *                      copies header and arguments to the server and moves
  *                      it to `processing` (FORGET ends here: no reply)
- *   server write(2)    fuse_dev_write checks the reply (its length against
+ *   server write(2)    (or writev: header and data from where they are)
+ *                      fuse_dev_write checks the reply (its length against
  *                      the header and what the opcode expects, the error
  *                      range), finds the request by unique id in
  *                      `processing`, copies the result into the caller's
@@ -461,6 +462,7 @@ static const struct file_ops fuse_dev_fops = {
 	.write = fuse_dev_write,
 	.release = fuse_dev_release,
 	.read_unchecked = true, /* a request the copy fails on ends with EIO */
+	.whole_vector = true,   /* a writev is one reply: header, then data */
 };
 
 /* ---- INIT -------------------------------------------------------------------- */
