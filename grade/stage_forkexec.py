@@ -15,6 +15,8 @@ import forkexec_memory  # noqa: F401
 
 import forkexec_tty  # noqa: F401
 
+import forkexec_ksh  # noqa: F401
+
 import forkexec_utils
 
 # Modules of this stage's tests, which register them with gradelib as they load.

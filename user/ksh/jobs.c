@@ -312,11 +312,16 @@ void job_list(void)
 {
 	char buf[32];
 
-	job_notify(false);
-	for (int i = 0; i < JOB_MAX; i++)
-		if (jobs[i].id)
-			printf("[%d] %d %s  %s\n", jobs[i].id, (int)jobs[i].pgid,
-			       job_state(&jobs[i], buf, sizeof(buf)), jobs[i].text);
+	while (reap(WNOHANG) > 0)
+		;
+	for (int i = 0; i < JOB_MAX; i++) {
+		if (!jobs[i].id)
+			continue;
+		printf("[%d] %d %s  %s\n", jobs[i].id, (int)jobs[i].pgid,
+		       job_state(&jobs[i], buf, sizeof(buf)), jobs[i].text);
+		if (job_done(&jobs[i]))
+			job_free(&jobs[i]); /* reported: no Done line later */
+	}
 }
 
 /* The job a spec names: %N, N, a pid, or (NULL) the newest. */
