@@ -240,7 +240,7 @@ def _(m):
 # ---- booting to ksh ----------------------------------------------------------------
 
 @test("forkexec", "boot to ksh: an empty command line gives the prompt; ls /bin, "
-      "echo hi | wc -c, cat /etc/hostname, a status shown, exit", timeout=90)
+      "echo hi | wc -c, cat /etc/hostname, a status shown, a background job, exit", timeout=90)
 def _(m):
     m.expect(r"^ksh: the kestrel shell")
     type_line(m, "ls /bin")
@@ -255,6 +255,12 @@ def _(m):
     m.expect(r"^/etc$")
     m.expect(r"^\[status 1\]$")
     assert prompt(m).group(1) == "/etc", "the prompt does not show the directory"
+    # a background job: its [N] pid line, and its Done line before the first
+    # prompt after it ended (while the foreground sleep 2 ran)
+    m.send("sleep 1 &\r")
+    m.expect(r"^\[1\] \d+$")
+    type_line(m, "sleep 2")
+    m.expect(r"^\[1\] Done  sleep 1$")
     m.send("exit 4\r")
     m.expect(r"^run: /bin/ksh exited with status 4: the kernel monitor follows$")
     m.expect(r"kmon> ", partial=True)
@@ -290,7 +296,11 @@ def _(m):
     m.expect(r"^spin: spinning$")
     m.send("\x03")
     m.expect(r"^\[status 130, SIGINT\]$")
-    type_line(m, "cat | cat")
+    # Typed ahead while ksh edits in raw mode, "abc\r" would stay raw: type
+    # once ksh has put the terminal back in canonical mode, which it has
+    # when the line runs.
+    type_line(m, "echo ready; cat | cat")
+    m.expect(r"^ready$")
     m.send("abc\r")
     m.expect(r"^abc$")  # the terminal's echo
     m.expect(r"^abc$")  # through both cats: they run
