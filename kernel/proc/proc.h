@@ -64,8 +64,6 @@ struct proc {
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
 	struct proc *parent; /* NULL: started by the kernel, or orphan */
-	int pgid;            /* process group (setpgid; the terminal's foreground) */
-	int sid;             /* session (setsid) */
 	bool orphan;         /* its parent exited: frees itself at exit */
 	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
