@@ -11,6 +11,14 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
+import forkexec_memory  # noqa: F401
+
+import forkexec_tty  # noqa: F401
+
+import forkexec_utils
+
+# Modules of this stage's tests, which register them with gradelib as they load.
+TEST_MODULES = [forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8

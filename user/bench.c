@@ -15,8 +15,12 @@
  *
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
- * execve /bin/true (skipped without it).  Later stages add pipe and
- * context switch here.
+ * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
+ * child and back through two pipes.  Later stages add context switch here.
+ * page_fault_zero is the first touch of a page of an anonymous mapping (a
+ * zero-filled frame), page_fault_cow a fork child's first write to a page
+ * it shares with its parent (a copy), each per page and timed around the
+ * touches only; mmap_munmap maps 4 KiB and unmaps it without touching it.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -97,6 +101,66 @@ static void op_mmap_touch_munmap(void)
 	}
 }
 
+/* Map and unmap a page nobody touches: the cost of the area bookkeeping. */
+static void op_mmap_munmap(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+}
+
+/* Write one byte in each of n pages from p on: rdtsc cycles per page. */
+static uint64_t touch_pages(volatile char *p, int n)
+{
+	uint64_t start = rdtsc();
+
+	for (int i = 0; i < n; i++)
+		p[(long)i * 4096] = 1;
+	return (rdtsc() - start) / (uint64_t)n;
+}
+
+static uint64_t measure_fault_zero(int n)
+{
+	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	uint64_t cycles;
+
+	if (p == MAP_FAILED)
+		return 0;
+	cycles = touch_pages(p, n);
+	munmap(p, (size_t)n * 4096);
+	return cycles;
+}
+
+/* The parent touches n pages and forks; the child writes them (each a
+ * copy: the parent still holds the frames) and leaves its figure in a
+ * shared page. */
+static uint64_t measure_fault_cow(int n)
+{
+	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	volatile uint64_t *result =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t cycles = 0;
+	pid_t pid;
+
+	if (p == MAP_FAILED || result == MAP_FAILED)
+		return 0;
+	touch_pages(p, n);
+	*result = 0;
+	pid = fork();
+	if (pid == 0) {
+		*result = touch_pages(p, n);
+		_exit(0);
+	}
+	if (pid > 0 && waitpid(pid, NULL, 0) == pid)
+		cycles = *result;
+	munmap(p, (size_t)n * 4096);
+	munmap((void *)result, 4096);
+	return cycles;
+}
+
 static void op_sched_yield(void)
 {
 	sched_yield();
@@ -129,6 +193,52 @@ static void op_fork_exec_wait(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+}
+
+/*
+ * Pipe round trip: one byte to a child through one pipe and back through
+ * another (the child echoes until end of file): two writes, two reads and
+ * two switches between processes.
+ */
+static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
+static pid_t pipe_child = -1;
+
+static void pipe_setup(void)
+{
+	char c;
+
+	if (pipe(pipe_to) != 0 || pipe(pipe_from) != 0)
+		return;
+	pipe_child = fork();
+	if (pipe_child == 0) {
+		close(pipe_to[1]);
+		close(pipe_from[0]);
+		while (read(pipe_to[0], &c, 1) == 1 && write(pipe_from[1], &c, 1) == 1)
+			;
+		_exit(0);
+	}
+	close(pipe_to[0]);
+	close(pipe_from[1]);
+}
+
+/* The child ends when its pipe does (after the benchmark). */
+static void pipe_teardown(void)
+{
+	if (pipe_child <= 0)
+		return;
+	close(pipe_to[1]);
+	close(pipe_from[0]);
+	waitpid(pipe_child, NULL, 0);
+}
+
+static void op_pipe_round_trip(void)
+{
+	char c = 'x';
+
+	if (pipe_child < 0)
+		pipe_setup();
+	write(pipe_to[1], &c, 1);
+	read(pipe_from[0], &c, 1);
 }
 
 /* The file system's benchmarks (--fs). */
@@ -173,8 +283,10 @@ static const struct bench {
 	{ "clock_gettime", op_clock_gettime, 1000, 0, NULL },
 	{ "sched_yield", op_sched_yield, 1000, 0, NULL },
 	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0, NULL },
+	{ "mmap_munmap", op_mmap_munmap, 200, 0, NULL },
 	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL },
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH },
+	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL },
 	{ "fs_stat", op_fs_stat, 200, 1, NULL },
 	{ "fs_open_close", op_fs_open_close, 200, 1, NULL },
 	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL },
@@ -191,6 +303,30 @@ static uint64_t run(const struct bench *b)
 		for (int i = 0; i < b->iterations; i++)
 			b->op();
 		uint64_t cycles = (rdtsc() - start) / (uint64_t)b->iterations;
+		if (cycles < best)
+			best = cycles;
+	}
+	return best;
+}
+
+/* Benchmarks that time themselves: the best of RUNS calls of
+ * measure(iterations), each the cycles per item. */
+static const struct measured {
+	const char *name;
+	uint64_t (*measure)(int iterations);
+	int iterations;
+} measured[] = {
+	{ "page_fault_zero", measure_fault_zero, 256 },
+	{ "page_fault_cow", measure_fault_cow, 256 },
+};
+
+static uint64_t run_measured(const struct measured *b)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t cycles = b->measure(b->iterations);
+
 		if (cycles < best)
 			best = cycles;
 	}
@@ -285,12 +421,17 @@ int main(int argc, char *argv[])
 		    (!benches[i].file || access(benches[i].file, F_OK) == 0))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
+	for (size_t i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
+		if (wanted(measured[i].name, argc, argv))
+			printf("bench: %s %llu\n", measured[i].name,
+			       (unsigned long long)run_measured(&measured[i]));
 	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
+	pipe_teardown();
 	if (fs_small_fd >= 0)
 		close(fs_small_fd);
 	if (fs_large_fd >= 0)

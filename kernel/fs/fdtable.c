@@ -64,9 +64,12 @@ struct fdtable *fdtable_clone(const struct fdtable *t)
 void fdtable_close_on_exec(struct fdtable *t)
 {
 	for (int fd = 0; fd < FD_MAX; fd++) {
-		uint64_t flags = irq_save();
+		uint64_t flags;
 		struct file *f = NULL;
 
+		if (!(t->cloexec[fd / 64] & (1ull << (fd % 64))))
+			continue; /* (cheap: most slots are not close-on-exec) */
+		flags = irq_save();
 		if (t->cloexec[fd / 64] & (1ull << (fd % 64))) {
 			f = t->files[fd];
 			t->files[fd] = NULL;
@@ -83,9 +86,13 @@ void fdtable_destroy(struct fdtable *t)
 	if (!t)
 		return;
 	for (int fd = 0; fd < FD_MAX; fd++) {
-		uint64_t flags = irq_save();
-		struct file *f = t->files[fd];
+		uint64_t flags;
+		struct file *f;
 
+		if (!t->files[fd])
+			continue; /* (cheap: most slots are empty) */
+		flags = irq_save();
+		f = t->files[fd];
 		t->files[fd] = NULL;
 		irq_restore(flags);
 		if (f)

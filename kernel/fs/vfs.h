@@ -218,6 +218,9 @@ struct file_ops {
 	 * -EFAULT, at the start) where the buffer faults, with nothing lost:
 	 * read(2) need not check the whole buffer first (sys_io.c). */
 	bool read_unchecked;
+	/* The same for write: it copies from the buffer as it goes and ends
+	 * short (or with -EFAULT) where the buffer faults (pipes). */
+	bool write_unchecked;
 	/* readv and writev hand the whole vector to one read or write (a
 	 * vbuf of segments) instead of one call per buffer: the FUSE device,
 	 * where one write(2) is one reply. */

@@ -207,14 +207,15 @@ void frame_set_mapped_limit(uint64_t pa)
 
 /* ---- allocation ------------------------------------------------------------ */
 
-/* Zero n frames from pa, 8 bytes at a time (faster than memset's byte-wise
- * `rep stosb` under QEMU's TCG). */
+/* Zero n frames from pa, 8 bytes at a step with `rep stosq` (a step is an
+ * instruction under QEMU's -icount: 512 a frame, where memset's byte-wise
+ * `rep stosb` takes 4096 and a C loop about 2000). */
 static void zero_frames(uint64_t pa, uint64_t n)
 {
-	volatile uint64_t *w = phys_to_virt(pa);
+	void *d = phys_to_virt(pa);
+	uint64_t words = n * PAGE_SIZE / 8;
 
-	for (uint64_t i = 0; i < n * PAGE_SIZE / 8; i++)
-		w[i] = 0;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(0ull) : "memory");
 }
 
 /* Panic unless pa is a frame that frame_alloc handed out (lock held). */
@@ -260,7 +261,7 @@ static uint64_t find_free_run(uint64_t n, uint64_t step)
 	END STAGE paging */
 }
 
-uint64_t frame_alloc(void)
+uint64_t frame_alloc_uninit(void)
 {
 	uint64_t flags = mm_lock();
 	uint64_t i;
@@ -281,9 +282,17 @@ uint64_t frame_alloc(void)
 	END STAGE paging */
 	refs[i] = 1;
 	mm_unlock(flags);
-	/* The frame is ours now: zero it outside the critical section. */
-	zero_frames(i * PAGE_SIZE, 1);
 	return i * PAGE_SIZE;
+}
+
+uint64_t frame_alloc(void)
+{
+	uint64_t pa = frame_alloc_uninit();
+
+	/* The frame is ours now: zero it outside the critical section. */
+	if (pa)
+		zero_frames(pa, 1);
+	return pa;
 }
 
 void frame_free(uint64_t pa)

@@ -44,6 +44,9 @@ void frame_init(void);
 
 /* The physical address of a zeroed 4 KiB frame, or 0 if none is left. */
 uint64_t frame_alloc(void);
+/* The same, not zeroed (it holds what its last owner left): for a caller
+ * that overwrites all of it at once, such as a copy-on-write copy. */
+uint64_t frame_alloc_uninit(void);
 /* Give back a frame from frame_alloc (or one frame of a contiguous run).
  * Panics if the frame is free or was never allocatable: a kernel bug. */
 void frame_free(uint64_t pa);

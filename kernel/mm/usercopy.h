@@ -5,17 +5,18 @@
  * address space, chosen by the program: they may be null, unmapped, in the
  * kernel half, read-only, or run off the end of a mapping.  The kernel never
  * dereferences them directly.  It copies through these functions, which
- * check each page by walking the process's page tables (uvm_user_page) and
- * return -EFAULT for anything a user-mode access could not do itself.  So a
- * bad pointer gets EFAULT, and the kernel never takes a page fault on a
- * user's behalf.
+ * refuse addresses outside the user half and let the MMU check the rest:
+ * a page fault during a copy is resolved as the program's own would be
+ * (demand paging, copy-on-write, stack growth), or else makes the copy
+ * return -EFAULT (usercopy_fault).  So a bad pointer gets EFAULT, never a
+ * kernel fault.
  *
  * User addresses are passed as uptr_t, a plain number, so that the compiler
  * refuses a dereference by mistake.
  *
- * All functions work on the current thread's process, may be called with
- * interrupts on (they turn them off for each page they copy, so the page
- * cannot be unmapped in the middle) and never sleep.
+ * All functions work on the current thread's process and are called with
+ * interrupts on; they may sleep (a page fault during a copy may need the
+ * OOM killer).
  */
 #ifndef MM_USERCOPY_H
 #define MM_USERCOPY_H
@@ -23,6 +24,8 @@
 #include <types.h>
 
 typedef uint64_t uptr_t;
+
+struct trapframe;
 
 /* Turn on SMEP and SMAP if the CPU has them (CPUID leaf 7): the kernel may
  * then neither execute nor (outside the functions below) touch user pages. */
@@ -47,6 +50,14 @@ int64_t strncpy_from_user(char *dst, uptr_t usrc, size_t size);
 /* Check that the whole range may be read (written, if write) by the
  * process, without copying: for calls that must fail before they block. */
 int user_access_check(uptr_t uaddr, size_t n, bool write);
+
+/*
+ * A page fault in kernel mode at addr (trap.c): if it struck one of the
+ * copy instructions, resolve it for the current process as a user fault,
+ * or else make the copy resume at its fixup (it returns -EFAULT); true if
+ * so, false if the fault was not a copy's (a kernel bug).
+ */
+bool usercopy_fault(struct trapframe *tf, uint64_t addr);
 
 /*
  * Clear RFLAGS.AC on a trap from user mode.  A program may set AC (popf),

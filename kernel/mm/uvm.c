@@ -1,26 +1,37 @@
 /*
  * User address spaces (see uvm.h for the layout and the rules).
  *
- * An address space is a PML4 frame plus a little bookkeeping (the break,
- * page counts).  The page tables are changed through the page-table API of
- * vm.c (vm_map, vm_unmap, vm_translate), which creates intermediate tables
- * on demand and frees them when they empty; this file decides *what* is
- * mapped where: the loader's segments, the heap that brk(2) moves, anonymous
- * mmap(2) regions, and the stack, whose pages appear when first touched.
- * The two places that walk the tables themselves are uvm_destroy, which
- * frees the whole user half at once instead of page by page, and
- * uvm_clone, which copies it so for fork.
+ * An address space is a PML4 frame, its list of areas (vma.c: what may be
+ * mapped, with which protection) and a little bookkeeping (the break, page
+ * counts).  The page tables are changed through the page-table API of vm.c
+ * (vm_map, vm_unmap, vm_translate), which creates intermediate tables on
+ * demand and frees them when they empty; this file decides *what* is
+ * mapped where: the loader's segments, the heap that brk(2) moves,
+ * anonymous mmap(2) regions, and the stack.  The two places that walk the
+ * tables themselves are uvm_destroy, which frees everything at once instead
+ * of page by page, and uvm_clone, which copies it so for fork; both visit
+ * only the entries covering the areas.
+ *
+ * Demand paging.  mmap, brk and the loader only add an area; a page gets
+ * its frame when first touched: a page fault in user mode
+ * (uvm_handle_fault), in a user copy (the same, from the kernel's fault
+ * fixup, usercopy.c), or the kernel's uvm_write and uvm_user_page
+ * (demand_page).  A private page gets a zeroed frame of its own, a shared
+ * one (MAP_SHARED|MAP_ANONYMOUS) the frame its object holds for that offset
+ * (vma.h's struct shm), so a page first touched after a fork is shared too.
+ * The stack is an area that grows down when a fault lands below it, down
+ * to RLIMIT_STACK below USER_STACK_TOP; below that is a guard gap where a
+ * fault is reported as a stack overflow.
  *
  * Nothing here costs time in proportion to the length a program asks for:
- * a range is searched with vm_find_mapped, which skips missing tables at
- * every level, and a request to map more pages than there are free frames
- * fails at once.  munmap or madvise over the whole user half take as long
- * as what is mapped there.
+ * a range of pages is searched with vm_find_mapped, which skips missing
+ * tables at every level.  munmap or madvise over the whole user half take
+ * as long as what is mapped there.
  *
- * Every user page is a frame, zeroed by frame_alloc, mapped with
- * VM_USER and the protection asked for; PROT_NONE pages are mapped without
- * VM_USER, so that user mode cannot touch them (x86 has no "present but
- * inaccessible" bit for user pages; a supervisor-only page is the nearest).
+ * Every user page is a frame mapped with VM_USER and the protection of its
+ * area; pages that mprotect makes PROT_NONE are kept without VM_USER, so
+ * that user mode cannot touch them (x86 has no "present but inaccessible"
+ * bit for user pages; a supervisor-only page is the nearest).
  * The one exception is device memory (uvm_map_device, for os_physmap(2)):
  * those pages map frames that are not the address space's, marked
  * VM_DEVICE in their entries, and unmapping them (munmap, exit) frees
@@ -28,18 +39,26 @@
  *
  * fork(2) shares frames (uvm_clone): every page of the parent is mapped in
  * the child to the same frame, whose reference count (frame.h) goes up;
- * writable pages become read-only in both, marked VM_COW.  A write fault on
- * a VM_COW page (uvm_handle_fault, or the kernel writing to user memory
- * through uvm_user_page) copies the frame, unless this address space holds
- * its last reference: then the page just becomes writable again.  Unmapping
- * drops a reference (frame_unref), and the last one frees the frame.
+ * writable private pages become read-only in both, marked VM_COW (shared
+ * ones, VM_SHARED, stay writable in both).  A write fault on a VM_COW page
+ * (uvm_handle_fault, or the kernel writing to user memory through
+ * uvm_user_page) copies the frame, unless this address space holds its last
+ * reference: then the page just becomes writable again.  Unmapping drops a
+ * reference (frame_unref), and the last one frees the frame.
+ *
+ * Out of memory: a frame for a user page comes from uvm_frame_alloc, which
+ * asks the OOM killer (proc/oom.h) to free memory and tries again; if that
+ * fails too, the fault fails with -ENOMEM (the faulting process is
+ * killed).  Limits (RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK: the current
+ * process's, syscall/rlimit.h) are checked when an area is added or grows.
  *
  * Who calls it: the ELF loader and exec (proc/), the memory system calls
- * (syscall/sys_mem.c), usercopy.c to check user pointers, and the user
- * page-fault path (proc_user_fault) to grow the stack.
+ * (syscall/sys_mem.c), usercopy.c, and the page-fault path
+ * (proc_user_fault, and trap.c's for user copies).
  */
 #include "mm/uvm.h"
 #include <errno.h>
+#include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
@@ -48,6 +67,9 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/vm.h"
+#include "mm/vma.h"
+#include "proc/oom.h"
+#include "syscall/rlimit.h"
 
 uint64_t uvm_kernel_pml4(void)
 {
@@ -59,33 +81,92 @@ static pte_t *uvm_root(struct uvm *uvm)
 	return phys_to_virt(uvm->pml4);
 }
 
-struct uvm *uvm_create(void)
+/* An address space without areas, or NULL without memory. */
+static struct uvm *uvm_alloc(void)
 {
 	struct uvm *uvm = kcalloc(1, sizeof(*uvm));
 	pte_t *root;
 
 	if (!uvm)
 		return NULL;
-	uvm->pml4 = frame_alloc();
+	uvm->pml4 = frame_alloc_uninit();
 	if (!uvm->pml4) {
 		kfree(uvm);
 		return NULL;
 	}
 	frame_set_owner(uvm->pml4, 1, FRAME_PAGETABLE);
-	/* The user half stays empty (frame_alloc zeroed it); the kernel half
-	 * points at the kernel's PDPTs, which vm_init made once for all. */
+	/* The user half starts empty; the kernel half points at the kernel's
+	 * PDPTs, which vm_init made once for all. */
 	root = uvm_root(uvm);
+	memset(root, 0, 256 * sizeof(pte_t));
 	memcpy(root + 256, vm_kernel_root() + 256, 256 * sizeof(pte_t));
 	uvm->mmap_next = USER_MMAP_TOP;
+	list_init(&uvm->vmas);
 	return uvm;
 }
 
-/* Free the table at level (4 = PML4 ... 1 = PT) and everything below it,
- * entries [0, n) only.  Leaves are 4 KiB user pages: free their frames. */
-static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
+struct uvm *uvm_create(void)
 {
-	for (int i = 0; i < n; i++) {
-		pte_t e = table[i];
+	struct uvm *uvm = uvm_alloc();
+
+	/* The stack: one page, which grows down on demand. */
+	if (uvm && vma_add(uvm, USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP, UVM_READ | UVM_WRITE,
+			   VMA_STACK, NULL, 0) != 0) {
+		uvm_destroy(uvm);
+		return NULL;
+	}
+	return uvm;
+}
+
+/* A frame for a user page, zeroed if zero (else the caller fills it),
+ * with the OOM killer's help. */
+static uint64_t user_frame(bool zero)
+{
+	uint64_t pa;
+
+	while (!(pa = zero ? frame_alloc() : frame_alloc_uninit()))
+		if (!oom_reclaim())
+			return 0;
+	return pa;
+}
+
+uint64_t uvm_frame_alloc(void)
+{
+	return user_frame(true);
+}
+
+/* Walking the tables over a range.  A table at level (4 = PML4 ... 1 = PT)
+ * has 512 entries, each covering entry_span(level) bytes; the walks below
+ * visit only the entries that cover [start, end), so that their cost
+ * follows the areas (few, and mostly small), not the 512 entries of every
+ * table. */
+static uint64_t entry_span(int level)
+{
+	return 1ull << (12 + 9 * (level - 1));
+}
+
+static unsigned entry_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* The end of the entry at level holding va, or end if that comes first. */
+static uint64_t entry_end(uint64_t va, int level, uint64_t end)
+{
+	return MIN(end, ALIGN_DOWN(va, entry_span(level)) + entry_span(level));
+}
+
+/*
+ * Free the pages of [start, end) under table (at level), and the tables
+ * below it that no later area reaches (none starts below later, the start
+ * of the next area): the areas are freed in address order, so the last one
+ * using a table frees it.  Leaves are 4 KiB user pages: free their frames.
+ */
+static void free_range(struct uvm *uvm, pte_t *table, int level, uint64_t start, uint64_t end,
+		       uint64_t later)
+{
+	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
+		pte_t e = table[entry_index(va, level)];
 
 		if (!(e & PTE_P))
 			continue;
@@ -97,8 +178,12 @@ static void free_table(struct uvm *uvm, pte_t *table, int level, int n)
 		} else {
 			if (e & PTE_PS)
 				panic("uvm_destroy: huge page in a user address space");
-			free_table(uvm, phys_to_virt(e & PTE_ADDR), level - 1, 512);
-			frame_free(e & PTE_ADDR);
+			free_range(uvm, phys_to_virt(e & PTE_ADDR), level - 1, va,
+				   entry_end(va, level, end), later);
+			if (later >= ALIGN_DOWN(va, entry_span(level)) + entry_span(level)) {
+				frame_free(e & PTE_ADDR);
+				table[entry_index(va, level)] = 0;
+			}
 		}
 	}
 }
@@ -109,7 +194,16 @@ void uvm_destroy(struct uvm *uvm)
 		return;
 	if ((read_cr3() & PTE_ADDR) == uvm->pml4)
 		panic("uvm_destroy: the address space is still in CR3");
-	free_table(uvm, uvm_root(uvm), 4, 256); /* the user half only */
+	/* Every page mapped lies in an area, and every table holds one. */
+	list_for_each(n, &uvm->vmas) {
+		struct vma *v = list_entry(n, struct vma, node);
+		uint64_t later = n->next == &uvm->vmas.head
+					 ? USER_END
+					 : list_entry(n->next, struct vma, node)->start;
+
+		free_range(uvm, uvm_root(uvm), 4, v->start, v->end, later);
+	}
+	vma_destroy(uvm);
 	frame_free(uvm->pml4);
 	kfree(uvm);
 }
@@ -143,28 +237,35 @@ static bool user_range_ok(uint64_t va, uint64_t len)
 	       len <= USER_END - va;
 }
 
-static bool page_mapped(struct uvm *uvm, uint64_t va)
-{
-	return vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0;
-}
-
 /* The first (last) mapped page of [va, va + len) in *found; false if none. */
 static bool find_mapped(struct uvm *uvm, uint64_t va, uint64_t len, bool last, uint64_t *found)
 {
 	return len && vm_find_mapped(uvm_root(uvm), va, va + len, last, found) == 0;
 }
 
-/* Map one zeroed page; 0 or -ENOMEM / -EEXIST. */
-static int map_page(struct uvm *uvm, uint64_t va, unsigned prot)
+/* Give the page va (not mapped) of area v its frame: a zeroed one, or
+ * the shared object's.  0 or -ENOMEM. */
+static int fill_page(struct uvm *uvm, struct vma *v, uint64_t va)
 {
-	uint64_t pa = frame_alloc();
+	unsigned flags = vm_flags(v->prot);
+	uint64_t pa;
 	int err;
 
+	if (v->flags & VMA_DEVICE)
+		return -EFAULT; /* mapped at once: a missing page is not there */
+	if (v->shm) {
+		pa = shm_frame(v->shm, v->pgoff + (va - v->start) / PAGE_SIZE);
+		if (pa)
+			frame_ref(pa); /* the object keeps its own reference */
+		flags |= VM_SHARED;
+	} else {
+		pa = uvm_frame_alloc();
+	}
 	if (!pa)
 		return -ENOMEM;
-	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, vm_flags(prot));
+	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, flags);
 	if (err) {
-		frame_free(pa);
+		frame_unref(pa);
 		return err;
 	}
 	uvm->pages++;
@@ -187,28 +288,46 @@ static void unmap_page(struct uvm *uvm, uint64_t va)
 	uvm->pages--;
 }
 
-int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+/* Would pages more pages (of data, if data) break RLIMIT_AS or
+ * RLIMIT_DATA? */
+static bool over_limits(struct uvm *uvm, uint64_t pages, bool data)
 {
-	if (!user_range_ok(va, len))
-		return -EINVAL;
-	if (!uvm_range_free(uvm, va, len))
-		return -EEXIST;
-	/* Every page takes a frame: fail now rather than after taking them all
-	 * (Linux's heuristic overcommit refuses such a request the same way). */
-	if (len / PAGE_SIZE > frame_count(FRAME_FREE))
-		return -ENOMEM;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		int err = map_page(uvm, va + off, prot);
+	uint64_t as = rlimit_cur(RLIMIT_AS), data_max = rlimit_cur(RLIMIT_DATA);
 
-		if (err) {
-			uvm_unmap(uvm, va, off);
-			return err;
-		}
-	}
+	if (as != RLIM_INFINITY && (uvm->total_pages + pages) * PAGE_SIZE > as)
+		return true;
+	return data && data_max != RLIM_INFINITY &&
+	       (uvm->data_pages + pages) * PAGE_SIZE > data_max;
+}
+
+/* Can an area of len bytes be added (-ENOMEM if not)?  One larger than
+ * all memory is refused, as Linux's heuristic overcommit does. */
+static int may_add(struct uvm *uvm, uint64_t len, bool data)
+{
+	struct frame_stats st;
+
+	frame_get_stats(&st);
+	if (len / PAGE_SIZE > st.total || over_limits(uvm, len / PAGE_SIZE, data))
+		return -ENOMEM;
 	return 0;
 }
 
-void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
+int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+{
+	int err;
+
+	if (!user_range_ok(va, len))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (vma_overlaps(uvm, va, va + len))
+		return -EEXIST;
+	err = may_add(uvm, len, prot & UVM_WRITE);
+	return err ? err : vma_add(uvm, va, va + len, prot, 0, NULL, 0);
+}
+
+/* Unmap and free the pages mapped in [va, va + len); holes are fine. */
+static void unmap_pages(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	uint64_t end = va + len, page;
 
@@ -216,6 +335,20 @@ void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 		unmap_page(uvm, page);
 		va = page + PAGE_SIZE;
 	}
+}
+
+int uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
+{
+	int err;
+
+	if (len == 0)
+		return 0;
+	err = vma_split_at(uvm, va, va + len);
+	if (err)
+		return err;
+	vma_remove(uvm, va, va + len);
+	unmap_pages(uvm, va, len);
+	return 0;
 }
 
 /* Does [va, va + len) hold a page of device memory? */
@@ -238,7 +371,7 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
  * else zeroes).  0 or -ENOMEM. */
 static int unshare_page(struct uvm *uvm, uint64_t va, uint64_t old, unsigned flags, bool copy)
 {
-	uint64_t pa = frame_alloc();
+	uint64_t pa = user_frame(!copy);
 
 	if (!pa)
 		return -ENOMEM;
@@ -265,75 +398,129 @@ static int cow_break(struct uvm *uvm, uint64_t va)
 	return unshare_page(uvm, va, pa, flags, true);
 }
 
-/* Zero the page at va in place, or, if its frame is shared, give it a
- * zeroed frame of its own (writable again if it was copy-on-write). */
-static int discard_page(struct uvm *uvm, uint64_t va)
-{
-	uint64_t pa;
-	unsigned flags;
-
-	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
-		return 0;
-	if (frame_refs(pa) == 1) {
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-		return 0;
-	}
-	if (flags & VM_COW)
-		flags = (flags | VM_WRITE) & ~VM_COW;
-	return unshare_page(uvm, va, pa, flags, false);
-}
-
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	uint64_t end = va + len, page;
-
 	if (has_device_page(uvm, va, len))
 		return -EINVAL;
-	while (find_mapped(uvm, va, end - va, false, &page)) {
-		int err = discard_page(uvm, page);
+	unmap_pages(uvm, va, len); /* the next touch gets a page again */
+	return 0;
+}
 
-		if (err)
-			return err;
+/* The VM_* flags of the mapped page at va (frame pa, flags now) under
+ * protection prot: a private page whose frame others share stays
+ * read-only, copy-on-write, even if prot allows writing. */
+static unsigned page_flags(uint64_t pa, unsigned now, unsigned prot)
+{
+	unsigned flags = vm_flags(prot) | (now & (VM_DEVICE | VM_NOCACHE | VM_SHARED));
+
+	if ((flags & VM_WRITE) && !(now & (VM_DEVICE | VM_SHARED)) && frame_refs(pa) > 1)
+		flags = (flags & ~VM_WRITE) | VM_COW;
+	return flags;
+}
+
+/* Give the pages mapped in [va, va + len) protection prot. */
+static void protect_pages(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+{
+	uint64_t end = va + len, page, pa;
+	unsigned flags;
+
+	while (find_mapped(uvm, va, end - va, false, &page)) {
+		if (vm_translate(uvm_root(uvm), page, &pa, NULL, &flags) == 0)
+			vm_protect(uvm_root(uvm), page, PAGE_SIZE, page_flags(pa, flags, prot));
 		va = page + PAGE_SIZE;
 	}
+}
+
+int uvm_mprotect(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+{
+	int err;
+
+	if (len == 0)
+		return 0;
+	if (!vma_covers(uvm, va, va + len))
+		return -ENOMEM;
+	err = vma_split_at(uvm, va, va + len);
+	if (err)
+		return err;
+	vma_protect(uvm, va, va + len, prot);
+	protect_pages(uvm, va, len, prot);
 	return 0;
 }
 
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot)
 {
-	unsigned flags;
+	struct vma *v = vma_find(uvm, va);
 
-	if (vm_translate(uvm_root(uvm), va, NULL, NULL, &flags) != 0)
+	if (!v)
 		return -EFAULT;
-	return vm_protect(uvm_root(uvm), va, PAGE_SIZE, flags | vm_flags(prot));
+	if ((v->prot | prot) == v->prot)
+		return 0;
+	return uvm_mprotect(uvm, va, PAGE_SIZE, v->prot | prot);
 }
 
 bool uvm_range_free(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	uint64_t page;
-
-	return !find_mapped(uvm, va, len, false, &page);
+	return len == 0 || !vma_overlaps(uvm, va, va + len);
 }
 
 bool uvm_range_mapped(struct uvm *uvm, uint64_t va, uint64_t len)
 {
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
-		if (!page_mapped(uvm, va + off))
-			return false;
-	return true;
+	return vma_covers(uvm, va, va + len);
 }
 
-static bool in_stack_region(uint64_t va)
+/* The lowest address the stack may grow down to: RLIMIT_STACK below its
+ * top, no lower than USER_STACK_FLOOR. */
+static uint64_t stack_limit(void)
 {
-	return va >= USER_STACK_LIMIT && va < USER_STACK_TOP;
+	uint64_t max = MIN(rlimit_cur(RLIMIT_STACK), USER_STACK_TOP - USER_STACK_FLOOR);
+
+	return ALIGN_UP(USER_STACK_TOP - max, PAGE_SIZE);
 }
 
-/* The stack grows on demand: a missing page of its region is mapped. */
-static int grow_stack(struct uvm *uvm, uint64_t va)
+bool uvm_stack_overflow(struct uvm *uvm, uint64_t addr)
 {
-	if (!in_stack_region(va))
+	uint64_t limit = stack_limit();
+	struct vma *v = vma_first_above(uvm, addr);
+
+	return v && (v->flags & VMA_STACK) && addr < limit && addr >= limit - USER_STACK_GUARD_SIZE;
+}
+
+/* The stack area, grown down to hold va, if va is below it and within its
+ * reach: above the limit, a guard gap away from the area below, within
+ * RLIMIT_AS.  NULL if not. */
+static struct vma *grow_stack(struct uvm *uvm, uint64_t va)
+{
+	struct vma *v = vma_first_above(uvm, va), *below;
+	uint64_t start = ALIGN_DOWN(va, PAGE_SIZE);
+
+	if (!v || !(v->flags & VMA_STACK) || va >= v->start || va < stack_limit())
+		return NULL;
+	below = vma_prev(uvm, v);
+	if ((below && start < below->end + USER_STACK_GUARD_SIZE) ||
+	    over_limits(uvm, (v->start - start) / PAGE_SIZE, false))
+		return NULL;
+	vma_grow_down(uvm, v, start);
+	return v;
+}
+
+/* The area holding va, the stack grown to it if need be; NULL if none. */
+static struct vma *area_of(struct uvm *uvm, uint64_t va)
+{
+	struct vma *v = vma_find(uvm, va);
+
+	return v ? v : grow_stack(uvm, va);
+}
+
+/* The page va is not mapped: map it now, as a fault by an access its
+ * area allows would (for the kernel's accesses).  0, -EFAULT (no area, or
+ * a PROT_NONE one), -ENOMEM. */
+static int demand_page(struct uvm *uvm, uint64_t va)
+{
+	struct vma *v = area_of(uvm, va);
+
+	if (!v || !v->prot)
 		return -EFAULT;
-	return map_page(uvm, ALIGN_DOWN(va, PAGE_SIZE), UVM_READ | UVM_WRITE);
+	return fill_page(uvm, v, ALIGN_DOWN(va, PAGE_SIZE));
 }
 
 int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len)
@@ -345,8 +532,11 @@ int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len)
 		uint64_t pa;
 
 		if (vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0) {
-			if (grow_stack(uvm, va) != 0 ||
-			    vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0)
+			int err = demand_page(uvm, va);
+
+			if (err)
+				return err;
+			if (vm_translate(uvm_root(uvm), va, &pa, NULL, NULL) != 0)
 				return -EFAULT;
 		}
 		memcpy(phys_to_virt(pa), from, n);
@@ -366,7 +556,7 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 	if (va >= USER_END)
 		return 0;
 	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0) {
-		if (grow_stack(uvm, va) != 0 ||
+		if (demand_page(uvm, va) != 0 ||
 		    vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
 			return 0;
 	}
@@ -379,43 +569,73 @@ uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write)
 		return 0;
 	return ALIGN_DOWN(pa, PAGE_SIZE);
 	/* STUB
-	(void)uvm, (void)va, (void)write, (void)grow_stack;
+	(void)uvm, (void)va, (void)write, (void)demand_page;
 	return 0;
 	END STAGE syscalls */
 }
 
-int uvm_handle_fault(struct uvm *uvm, uint64_t addr)
+/* May an area of protection prot be accessed so?  (On x86 every
+ * accessible page is readable.) */
+static bool access_ok(unsigned prot, unsigned access)
 {
+	if (!prot)
+		return false;
+	if ((access & UVM_WRITE) && !(prot & UVM_WRITE))
+		return false;
+	return !(access & UVM_EXEC) || (prot & UVM_EXEC);
+}
+
+unsigned uvm_fault_access(uint64_t error)
+{
+	if (error & PF_FETCH)
+		return UVM_EXEC;
+	return error & PF_WRITE ? UVM_WRITE : UVM_READ;
+}
+
+int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
+{
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	struct vma *v;
+	unsigned flags;
+
+	if (addr >= USER_END)
+		return -EFAULT;
+	v = area_of(uvm, va);
+	if (!v || !access_ok(v->prot, access))
+		return -EFAULT;
+	if (vm_translate(uvm_root(uvm), va, NULL, NULL, &flags) != 0)
+		return fill_page(uvm, v, va);
 	/* A present page faults on a protection violation: only a write to a
 	 * copy-on-write page is resolved. */
-	if (page_mapped(uvm, addr))
-		return cow_break(uvm, addr);
-	return grow_stack(uvm, addr);
+	if ((access & UVM_WRITE) && (flags & VM_COW))
+		return cow_break(uvm, va);
+	return -EFAULT;
 }
 
 /* A leaf of the parent for the child: the same device page, or the same
- * frame with one more reference, copy-on-write in both if writable. */
+ * frame with one more reference, copy-on-write in both if writable and
+ * private. */
 static pte_t clone_leaf(struct uvm *child, pte_t *from)
 {
 	if (*from & PTE_DEV) {
 		child->device_pages++;
 		return *from;
 	}
-	if (*from & PTE_W)
+	if ((*from & PTE_W) && !(*from & PTE_SHR))
 		*from = (*from & ~PTE_W) | PTE_COW;
 	frame_ref(*from & PTE_ADDR);
 	child->pages++;
 	return *from;
 }
 
-/* Copy entries [0, n) of the parent's table `from` at level (4 = PML4 ...
- * 1 = PT) into the child's `to`, with new tables below.  Like free_table,
- * it walks the tables itself, one visit per entry rather than a walk from
- * the root per page.  0 or -ENOMEM (the child then holds what was made). */
-static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int n)
+/* Copy the entries covering [start, end) of the parent's table `from` at
+ * level into the child's `to`, with new tables below (or those an area
+ * before made).  0 or -ENOMEM (the child then holds what was made). */
+static int clone_range(struct uvm *child, pte_t *from, pte_t *to, int level, uint64_t start,
+		       uint64_t end)
 {
-	for (int i = 0; i < n; i++) {
-		uint64_t pa;
+	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
+		unsigned i = entry_index(va, level);
 		int err;
 
 		if (!(from[i] & PTE_P))
@@ -424,13 +644,31 @@ static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int
 			to[i] = clone_leaf(child, &from[i]);
 			continue;
 		}
-		pa = frame_alloc();
-		if (!pa)
-			return -ENOMEM;
-		frame_set_owner(pa, 1, FRAME_PAGETABLE);
-		to[i] = pa | (from[i] & ~PTE_ADDR);
-		err = clone_table(child, phys_to_virt(from[i] & PTE_ADDR), phys_to_virt(pa),
-				  level - 1, 512);
+		if (!(to[i] & PTE_P)) {
+			uint64_t pa = frame_alloc();
+
+			if (!pa)
+				return -ENOMEM;
+			frame_set_owner(pa, 1, FRAME_PAGETABLE);
+			to[i] = pa | (from[i] & ~PTE_ADDR);
+		}
+		err = clone_range(child, phys_to_virt(from[i] & PTE_ADDR),
+				  phys_to_virt(to[i] & PTE_ADDR), level - 1, va,
+				  entry_end(va, level, end));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The child's tables for every area of the parent. */
+static int clone_tables(struct uvm *child, struct uvm *parent)
+{
+	list_for_each(n, &parent->vmas) {
+		struct vma *v = list_entry(n, struct vma, node);
+		int err =
+			clone_range(child, uvm_root(parent), uvm_root(child), 4, v->start, v->end);
+
 		if (err)
 			return err;
 	}
@@ -439,7 +677,7 @@ static int clone_table(struct uvm *child, pte_t *from, pte_t *to, int level, int
 
 struct uvm *uvm_clone(struct uvm *parent)
 {
-	struct uvm *child = uvm_create();
+	struct uvm *child = uvm_alloc();
 	int err;
 
 	if (!child)
@@ -447,8 +685,10 @@ struct uvm *uvm_clone(struct uvm *parent)
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	child->mmap_next = parent->mmap_next;
+	err = vma_clone(child, parent);
 	/* The parent's own thread is the only one changing its tables. */
-	err = clone_table(child, uvm_root(parent), uvm_root(child), 4, 256);
+	if (!err)
+		err = clone_tables(child, parent);
 	/* The parent's writable entries became read-only: flush its TLB. */
 	if ((read_cr3() & PTE_ADDR) == parent->pml4)
 		write_cr3(parent->pml4);
@@ -484,28 +724,60 @@ uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk)
 	END STAGE syscalls */
 }
 
-/* The highest free, page-aligned range of len bytes below USER_MMAP_TOP and
- * above the heap, or 0.  Looks first just below `below` (where the previous
- * mmap went), then from the top. */
-static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
+/* The highest free, page-aligned range of len bytes below `below` and
+ * above the heap (and a page of gap), or 0. */
+static uint64_t find_free_below(struct uvm *uvm, uint64_t len, uint64_t below)
 {
 	uint64_t floor = ALIGN_UP(MAX(uvm->brk, uvm->heap_start), PAGE_SIZE) + PAGE_SIZE;
-	uint64_t end = below;
+	uint64_t hi = below;
+	struct list_node *n = uvm->vmas.head.prev;
 
-	for (int pass = 0; pass < 2; pass++, end = USER_MMAP_TOP) {
-		while (end >= floor + len) {
-			uint64_t start = end - len, in_the_way;
+	/* The areas from the highest down; the gap above each is a candidate. */
+	for (struct vma *v;; n = n->prev) {
+		uint64_t lo;
 
-			if (!find_mapped(uvm, start, len, true, &in_the_way))
-				return start;
-			end = in_the_way; /* go below the highest page in the way */
+		v = n == &uvm->vmas.head ? NULL : list_entry(n, struct vma, node);
+		if (v && v->end > hi) { /* reaches above hi: what is free ends below it */
+			hi = MIN(hi, v->start);
+			continue;
 		}
+		lo = v ? MAX(v->end, floor) : floor;
+		if (hi >= lo && hi - lo >= len)
+			return hi - len;
+		if (!v || v->end <= floor)
+			return 0;
+		hi = v->start;
 	}
-	return 0;
 }
 
-int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bool fixed)
+/* Where the previous mmap went, else from the top. */
+static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
 {
+	uint64_t va = find_free_below(uvm, len, below);
+
+	return va ? va : find_free_below(uvm, len, USER_MMAP_TOP);
+}
+
+/* A MAP_SHARED|MAP_ANONYMOUS area over [va, va + len). */
+static int map_shared(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
+{
+	struct shm *shm;
+	int err = may_add(uvm, len, false);
+
+	if (err)
+		return err;
+	shm = shm_create(len / PAGE_SIZE);
+	if (!shm)
+		return -ENOMEM;
+	err = vma_add(uvm, va, va + len, prot, VMA_SHARED, shm, 0);
+	if (err)
+		kfree(shm);
+	return err;
+}
+
+int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
+{
+	bool fixed = flags & UVM_MAP_FIXED;
 	int err;
 
 	if (len == 0)
@@ -518,14 +790,17 @@ int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bo
 			return -EINVAL;
 		if (addr < USER_MIN || addr > USER_MMAP_TOP || len > USER_MMAP_TOP - addr)
 			return -ENOMEM;
-		uvm_unmap(uvm, addr, len);
+		err = uvm_unmap(uvm, addr, len);
+		if (err)
+			return err;
 	} else if (addr % PAGE_SIZE || addr < USER_MIN || addr > USER_MMAP_TOP ||
 		   len > USER_MMAP_TOP - addr || !uvm_range_free(uvm, addr, len)) {
 		addr = find_free(uvm, len, uvm->mmap_next);
 		if (!addr)
 			return -ENOMEM;
 	}
-	err = uvm_map(uvm, addr, len, prot);
+	err = flags & UVM_MAP_SHARED ? map_shared(uvm, addr, len, prot)
+				     : uvm_map(uvm, addr, len, prot);
 	if (err)
 		return err == -EEXIST ? -ENOMEM : err;
 	if (!fixed)
@@ -533,7 +808,8 @@ int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bo
 	return (int64_t)addr;
 }
 
-int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
+/* uvm_map_device's page tables (the area is added by the caller). */
+static int64_t map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
 {
 	unsigned flags = vm_flags(prot) | VM_DEVICE | (nocache ? VM_NOCACHE : 0);
 	uint64_t va;
@@ -562,10 +838,27 @@ int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot
 	END STAGE ramdisk */
 }
 
+int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
+{
+	int64_t va;
+
+	if (len && len <= USER_MMAP_TOP &&
+	    over_limits(uvm, ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, false))
+		return -ENOMEM;
+	va = map_device(uvm, pa, len, prot, nocache);
+	if (va < 0)
+		return va;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (vma_add(uvm, (uint64_t)va, (uint64_t)va + len, prot, VMA_DEVICE, NULL, 0) != 0) {
+		unmap_pages(uvm, (uint64_t)va, len);
+		return -ENOMEM;
+	}
+	return va;
+}
+
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)
 {
 	if (addr % PAGE_SIZE || len == 0 || addr >= USER_END || len > USER_END - addr)
 		return -EINVAL;
-	uvm_unmap(uvm, addr, ALIGN_UP(len, PAGE_SIZE));
-	return 0;
+	return uvm_unmap(uvm, addr, ALIGN_UP(len, PAGE_SIZE));
 }

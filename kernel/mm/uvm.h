@@ -19,12 +19,12 @@
  *   USER_STACK_TOP .. USER_END       the last page, never mapped (see below;
  *                                    USER_END is in memlayout.h)
  *
- * User pages are 4 KiB, zeroed when mapped; their frames are reference
- * counted, shared copy-on-write after fork (uvm_clone), and freed with the
- * last reference; pages of device memory (uvm_map_device) are never freed
- * here.  The
- * page tables are the only record of what is mapped: there is no separate
- * region list.
+ * What may be mapped is a list of areas (mm/vma.h: mmaps, the heap, the
+ * loader's segments, the stack); what is mapped now, the page tables.  User
+ * pages are 4 KiB and get a zeroed frame on first touch (demand paging);
+ * their frames are reference counted, shared copy-on-write after fork
+ * (uvm_clone), and freed with the last reference; pages of device memory
+ * (uvm_map_device) are mapped at once and never freed here.
  *
  * Locking: an address space is changed only by its own process's system
  * calls and faults, and by its creator before the process runs (one thread
@@ -36,12 +36,14 @@
 
 #include <types.h>
 #include "arch/x86_64/memlayout.h"
+#include "lib/list.h"
+#include "mm/vma.h"
 
 #define USER_MIN 0x10000ull /* lowest mappable address */
 /* The stack ends a page below USER_END: a `syscall` instruction in the very
  * last user page would make SYSRET return to a non-canonical address. */
 #define USER_STACK_TOP   0x00007ffffffff000ull
-#define USER_STACK_MAX   (8ull << 20) /* 8 MiB, like Linux's default */
+#define USER_STACK_MAX   (8ull << 20) /* 8 MiB: RLIMIT_STACK's default, as Linux's */
 #define USER_STACK_LIMIT (USER_STACK_TOP - USER_STACK_MAX)
 /* Below the stack's limit, a guard gap that is never mapped.  Not one page:
  * a function with a big frame moves %rsp by more than a page at once and
@@ -49,11 +51,15 @@
 #define USER_STACK_GUARD_SIZE (1ull << 20)
 #define USER_STACK_GUARD      (USER_STACK_LIMIT - USER_STACK_GUARD_SIZE)
 #define USER_MMAP_TOP         0x00007f0000000000ull /* mmaps and segments stay below */
+/* RLIMIT_STACK may move the stack's limit down to here, no further. */
+#define USER_STACK_FLOOR (USER_MMAP_TOP + (USER_STACK_TOP - USER_MMAP_TOP) / 2)
 
 /* Page protections: the same values as mmap's PROT_READ, _WRITE, _EXEC. */
 #define UVM_READ  0x1
 #define UVM_WRITE 0x2
 #define UVM_EXEC  0x4
+
+#define UVM_VMA_SLOTS 8 /* areas kept in the uvm itself (vma.c) */
 
 struct uvm {
 	uint64_t pml4;         /* physical address of the top-level table */
@@ -62,7 +68,17 @@ struct uvm {
 	uint64_t mmap_next;    /* where the last mmap went: the next goes below */
 	uint64_t pages;        /* user pages mapped (page tables not counted) */
 	uint64_t device_pages; /* pages of device memory mapped (not in pages) */
+	struct list vmas;      /* the areas (mm/vma.h), sorted */
+	struct vma *vma_hint;  /* the area last found */
+	struct vma vma_slots[UVM_VMA_SLOTS];
+	unsigned vma_slots_used; /* bit i: vma_slots[i] is in the list */
+	uint64_t total_pages;    /* pages of all areas: RLIMIT_AS */
+	uint64_t data_pages;     /* pages of private writable areas but the stack: RLIMIT_DATA */
 };
+
+/* A zeroed frame for a user page: frame_alloc, and while it finds none and
+ * the OOM killer (proc/oom.h) freed memory, again.  0 if none is left. */
+uint64_t uvm_frame_alloc(void);
 
 /* The kernel's PML4 (physical), for threads without an address space. */
 uint64_t uvm_kernel_pml4(void);
@@ -79,55 +95,71 @@ struct uvm *uvm_clone(struct uvm *parent);
 void uvm_activate(struct uvm *uvm);
 
 /*
- * Map zeroed pages over [va, va + len) (page aligned) with protection prot.
- * -EEXIST if a page of the range is already mapped, -ENOMEM if memory ran
- * out (nothing of the range is left mapped then), -EINVAL for a range
- * outside [USER_MIN, USER_END).
+ * Add an area of zero pages over [va, va + len) (page aligned) with
+ * protection prot; its pages get frames when first touched.  -EEXIST if an
+ * area is in the way, -ENOMEM if memory or a resource limit (RLIMIT_AS,
+ * RLIMIT_DATA) ran out, or if the area alone is larger than all memory
+ * (Linux's heuristic overcommit), -EINVAL for a range outside
+ * [USER_MIN, USER_END).
  */
 int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot);
-/* Unmap and free the pages mapped in [va, va + len) (page aligned); holes
- * are fine. */
-void uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len);
-/* Zero the mapped pages of [va, va + len) (page aligned), keeping them
- * mapped: madvise(MADV_DONTNEED).  -EINVAL (and nothing zeroed) if the
+/* Remove the areas of [va, va + len) (page aligned; holes are fine, parts
+ * of areas too), unmapping and freeing their pages.  0 or -ENOMEM (no
+ * memory to split an area). */
+int uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len);
+/* Throw away the pages of [va, va + len) (page aligned), keeping the
+ * areas: madvise(MADV_DONTNEED).  A private page reads as zero again, a
+ * shared one as its object holds it.  -EINVAL (and nothing done) if the
  * range holds device memory, as Linux refuses for its VM_PFNMAP areas. */
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len);
-/* Add prot to the protection of the mapped page at va (loader: two
- * segments sharing a page).  -EFAULT if it is not mapped. */
+/* Add prot to the protection of the page at va (loader: two segments
+ * sharing a page).  -EFAULT if no area holds it. */
 int uvm_protect_add(struct uvm *uvm, uint64_t va, unsigned prot);
-/* Is every page of [va, va + len) mapped?  (Costs the mapped pages before
- * the first hole.) */
+/* mprotect(2): [va, va + len) (page aligned) gets protection prot.
+ * -ENOMEM if part of it is in no area (nothing changed then). */
+int uvm_mprotect(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot);
+/* Is every page of [va, va + len) in an area? */
 bool uvm_range_mapped(struct uvm *uvm, uint64_t va, uint64_t len);
-/* Is no page of [va, va + len) mapped? */
+/* Is no page of [va, va + len) in an area? */
 bool uvm_range_free(struct uvm *uvm, uint64_t va, uint64_t len);
 
 /*
  * Copy len bytes from the kernel buffer src to user address va of uvm
  * (which need not be the current address space), through the direct map,
  * whatever the pages' protection: for the loader and the initial stack.
- * Pages must be mapped (stack pages appear on demand); -EFAULT if not.
+ * Pages must be in an area (or the stack's reach); -EFAULT if not, -ENOMEM
+ * without a frame.
  */
 int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len);
 
 /*
  * The physical address of the page holding va if a user-mode access
- * (a write, if write) to it is allowed; 0 if not.  A page of the stack
- * region that was never touched is mapped now, as a fault would.  Call with
- * interrupts off and keep them off while using the page.
+ * (a write, if write) to it is allowed; 0 if not.  A page never touched
+ * is mapped now, as a fault would.  Call with interrupts off and keep them
+ * off while using the page.
  */
 uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write);
 
-/* A user-mode page fault at addr: 0 if it was resolved (a new stack page,
- * or a write to a copy-on-write page), -EFAULT if the access was wrong,
- * -ENOMEM if no frame was left for it. */
-int uvm_handle_fault(struct uvm *uvm, uint64_t addr);
+/* A page fault at addr by an access (UVM_READ, UVM_WRITE or UVM_EXEC) of
+ * user mode or of a user copy: 0 if it was resolved (a page touched for
+ * the first time, the stack growing, a write to a copy-on-write page),
+ * -EFAULT if the access is not allowed, -ENOMEM if no frame was left. */
+int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access);
+/* The access (UVM_READ, UVM_WRITE, UVM_EXEC) a page fault's error code
+ * says was made. */
+unsigned uvm_fault_access(uint64_t error);
+/* Is addr in the guard gap below the stack's reach (RLIMIT_STACK)? */
+bool uvm_stack_overflow(struct uvm *uvm, uint64_t addr);
 
 /* brk(2): move the break to newbrk if possible; returns the break. */
 uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk);
-/* Anonymous mmap(2): the address of len (> 0) bytes of zeroed pages, at
- * addr if fixed (replacing what was there), else where there is room
- * (addr is a hint).  -EINVAL, -ENOMEM. */
-int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, bool fixed);
+/* uvm_mmap's flags */
+#define UVM_MAP_FIXED  0x1 /* at addr, replacing what was there */
+#define UVM_MAP_SHARED 0x2 /* MAP_SHARED: the pages stay shared with fork children */
+/* Anonymous mmap(2): the address of len (> 0) bytes of zero pages, at addr
+ * if UVM_MAP_FIXED, else where there is room (addr is a hint).  -EINVAL,
+ * -ENOMEM. */
+int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags);
 /*
  * Map the physical pages [pa, pa + len) (pa page aligned, len rounded up
  * to pages) where there is room, as anonymous mmaps are placed, with

@@ -116,6 +116,8 @@ static pte_t leaf_bits(uint64_t va, int level, unsigned flags)
 		e |= PTE_DEV;
 	if (flags & VM_COW)
 		e |= PTE_COW;
+	if (flags & VM_SHARED)
+		e |= PTE_SHR;
 	if (!(flags & VM_EXEC) && has_nx)
 		e |= PTE_NX;
 	if (!is_user(va) && has_pge)
@@ -387,6 +389,8 @@ int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, un
 			*flags |= VM_DEVICE;
 		if (bits & PTE_COW)
 			*flags |= VM_COW;
+		if (bits & PTE_SHR)
+			*flags |= VM_SHARED;
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@ typedef uint64_t pte_t;
 #define PTE_G    (1ull << 8)           /* global: survives CR3 loads (CR4.PGE) */
 #define PTE_DEV  (1ull << 9)           /* software: a device page (VM_DEVICE); CPU ignores 11:9 */
 #define PTE_COW  (1ull << 10)          /* software: copy on write (VM_COW) */
+#define PTE_SHR  (1ull << 11)          /* software: a MAP_SHARED page (VM_SHARED) */
 #define PTE_NX   (1ull << 63)          /* no execute (EFER.NXE) */
 #define PTE_ADDR 0x000ffffffffff000ull /* physical address bits */
 
@@ -51,6 +52,9 @@ typedef uint64_t pte_t;
 /* The page is shared read-only after fork(2) and was writable: a write
  * fault copies it (mm/uvm.c).  Kept in PTE_COW. */
 #define VM_COW (1u << 5)
+/* The page belongs to a MAP_SHARED mapping: fork shares it writable, never
+ * copy-on-write (mm/uvm.c).  Kept in PTE_SHR. */
+#define VM_SHARED (1u << 6)
 
 /* Build the kernel page tables (kernel image with per-section permissions,
  * direct map with 1 GiB or 2 MiB pages), enable NX and global pages, and

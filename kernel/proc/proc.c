@@ -161,6 +161,7 @@ static struct proc *proc_alloc(const char *name)
 	p->pid = -1;
 	p->state = PROC_RUNNING;
 	p->parent = proc_current();
+	rlimit_init(p);
 	waitq_init(&p->exit_wait, "process exit");
 	waitq_init(&p->child_wait, "child exit");
 	list_node_init(&p->all_node);
@@ -596,18 +597,24 @@ static int fault_signal(uint64_t vector)
 bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 {
 	struct proc *p = proc_current();
-	int sig;
+	int sig, err = -EFAULT;
 
 	if (!p)
 		return false;
-	if (tf->vector == T_PAGE_FAULT && uvm_handle_fault(p->uvm, cr2) == 0)
-		return true; /* a new stack page: retry the access */
+	if (tf->vector == T_PAGE_FAULT) {
+		sti(); /* resolving may sleep (the OOM killer) */
+		err = uvm_handle_fault(p->uvm, cr2, uvm_fault_access(tf->error));
+		if (err == 0)
+			return true; /* a page touched first, the stack grown, a COW copy: retry */
+	}
 
-	sig = fault_signal(tf->vector);
-	kprintf("proc: %s (pid %d) killed: %s, rip=0x%lx%s\n", p->name, p->pid, what, tf->rip,
-		tf->vector == T_PAGE_FAULT && cr2 >= USER_STACK_GUARD && cr2 < USER_STACK_LIMIT
-			? " (stack overflow)"
-			: "");
+	/* No memory left for the page, even after the OOM killer: SIGKILL,
+	 * as Linux's page-fault path does when the OOM killer finds nobody. */
+	sig = err == -ENOMEM ? SIGKILL : fault_signal(tf->vector);
+	kprintf("proc: %s (pid %d) killed: %s%s, rip=0x%lx%s\n", p->name, p->pid, what,
+		err == -ENOMEM ? ", out of memory" : "", tf->rip,
+		tf->vector == T_PAGE_FAULT && uvm_stack_overflow(p->uvm, cr2) ? " (stack overflow)"
+									      : "");
 	p->killed_by = sig;
 	sti(); /* we are in a trap handler: let time go on */
 	proc_finish(128 + sig);

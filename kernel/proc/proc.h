@@ -38,6 +38,7 @@
 #include "arch/x86_64/trap.h"
 #include "lib/list.h"
 #include "lib/wait.h"
+#include "syscall/rlimit.h"
 
 struct fdtable;
 struct inode;
@@ -56,6 +57,8 @@ struct proc {
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
 	struct proc *parent; /* NULL: started by the kernel, or orphan */
+	int pgid;            /* process group (setpgid; the terminal's foreground) */
+	int sid;             /* session (setsid) */
 	bool orphan;         /* its parent exited: frees itself at exit */
 	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
@@ -73,13 +76,14 @@ struct proc {
 	struct list_node all_node; /* in the list of all processes */
 
 	/* User state of its (one) thread. */
-	struct trapframe start_tf;  /* how it enters user mode first */
-	uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS) */
-	uint64_t gs_base;           /* arch_prctl(ARCH_SET_GS) */
-	uint64_t clear_child_tid;   /* set_tid_address: zeroed at exit */
-	struct fpu_area fpu;        /* x87/SSE registers while switched out */
-	uint64_t sigmask;           /* rt_sigprocmask's (syscall/sys_signal.c) */
-	uint64_t sigactions[64][4]; /* rt_sigaction's, kept as given */
+	struct trapframe start_tf;        /* how it enters user mode first */
+	uint64_t fs_base;                 /* arch_prctl(ARCH_SET_FS) */
+	uint64_t gs_base;                 /* arch_prctl(ARCH_SET_GS) */
+	uint64_t clear_child_tid;         /* set_tid_address: zeroed at exit */
+	struct fpu_area fpu;              /* x87/SSE registers while switched out */
+	uint64_t sigmask;                 /* rt_sigprocmask's (syscall/sys_signal.c) */
+	uint64_t sigactions[64][4];       /* rt_sigaction's, kept as given */
+	struct rlimit rlim[RLIM_NLIMITS]; /* resource limits (syscall/sys_rlimit.c) */
 };
 
 /* Signals, by their Linux numbers, for the "killed" exit status. */

@@ -43,7 +43,7 @@ static int split(char *s, char sep, char *words[], int max)
 /* The environment: env= from the command line, or the default. */
 static const char *const *run_env(void)
 {
-	static char buf[256];
+	static char buf[CMDLINE_MAX]; /* all of it: a line is at most this long */
 	static char *env[RUN_MAX_ENV + 1];
 	const char *spec = cmdline_get("env");
 
@@ -209,7 +209,7 @@ static int run_group(char *group)
 
 void run_cmdline(void)
 {
-	static char buf[256];
+	static char buf[CMDLINE_MAX]; /* all of it: a line is at most this long */
 	const char *spec = cmdline_get("run");
 	char *groups[RUN_MAX_ARGS + 1];
 	int status = 0;

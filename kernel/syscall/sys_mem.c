@@ -1,6 +1,6 @@
 /*
  * Memory system calls: brk, mmap and munmap (anonymous memory only until
- * there are files to map), madvise.  The address-space work is in
+ * there are files to map, private or shared), mprotect, madvise.  The address-space work is in
  * mm/uvm.c; here are the argument checks, in the order Linux makes them,
  * so that a program sees the same errno on both.
  */
@@ -41,7 +41,8 @@ int64_t sys_brk(uptr_t addr)
 int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)
 {
 	struct uvm *uvm = current_uvm();
-	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	unsigned how = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) ? UVM_MAP_FIXED : 0) |
+		       ((flags & MAP_TYPE) != MAP_PRIVATE ? UVM_MAP_SHARED : 0);
 
 	if (offset % PAGE_SIZE)
 		return -EINVAL;
@@ -54,12 +55,25 @@ int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t o
 		return -EINVAL;
 	if (prot & ~PROT_MASK)
 		return -EINVAL;
-	/* Shared anonymous memory is still private: fork makes it copy-on-write. */
 	if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && addr % PAGE_SIZE == 0 &&
 	    len <= USER_END && addr <= USER_END - len &&
 	    !uvm_range_free(uvm, addr, ALIGN_UP(len, PAGE_SIZE)))
 		return -EEXIST;
-	return uvm_mmap(uvm, addr, len, (unsigned)prot, fixed);
+	return uvm_mmap(uvm, addr, len, (unsigned)prot, how);
+}
+
+/* As Linux: an unaligned address is EINVAL, a range with a hole ENOMEM. */
+int64_t sys_mprotect(uptr_t addr, size_t len, int prot)
+{
+	size_t rounded = ALIGN_UP(len, PAGE_SIZE);
+
+	if (addr % PAGE_SIZE || prot & ~PROT_MASK || (len && !rounded))
+		return -EINVAL;
+	if (rounded == 0)
+		return 0;
+	if (addr >= USER_END || rounded > USER_END - addr)
+		return -ENOMEM;
+	return uvm_mprotect(current_uvm(), addr, rounded, (unsigned)prot);
 }
 
 int64_t sys_munmap(uptr_t addr, size_t len)

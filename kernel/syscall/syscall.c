@@ -34,6 +34,10 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_mmap] =
 		CALL(mmap, 6, RET_PTR, ARG_PTR, ARG_LONG, ARG_PROT, ARG_MAP, ARG_INT, ARG_LONG),
 	[SYS_munmap] = CALL(munmap, 2, RET_INT, ARG_PTR, ARG_LONG),
+	[SYS_mprotect] = CALL(mprotect, 3, RET_INT, ARG_PTR, ARG_LONG, ARG_PROT),
+	[SYS_getrlimit] = CALL(getrlimit, 2, RET_INT, ARG_INT, ARG_PTR),
+	[SYS_setrlimit] = CALL(setrlimit, 2, RET_INT, ARG_INT, ARG_PTR),
+	[SYS_prlimit64] = CALL(prlimit64, 4, RET_INT, ARG_INT, ARG_INT, ARG_PTR, ARG_PTR),
 	[SYS_brk] = CALL(brk, 1, RET_PTR, ARG_PTR),
 	[SYS_rt_sigaction] = CALL(rt_sigaction, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
 	[SYS_rt_sigprocmask] =
@@ -73,6 +77,7 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_pread64] = CALL(pread64, 4, RET_INT, ARG_INT, ARG_BUF_OUT, ARG_LONG, ARG_LONG),
 	[SYS_pwrite64] = CALL(pwrite64, 4, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG, ARG_LONG),
 	[SYS_access] = CALL(access, 2, RET_INT, ARG_STR, ARG_INT),
+	[SYS_pipe] = CALL(pipe, 1, RET_INT, ARG_PTR),
 	[SYS_dup] = CALL(dup, 1, RET_INT, ARG_INT),
 	[SYS_dup2] = CALL(dup2, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_fcntl] = CALL(fcntl, 3, RET_INT, ARG_INT, ARG_INT, ARG_HEX),
@@ -99,7 +104,9 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_unlinkat] = CALL(unlinkat, 3, RET_INT, ARG_INT, ARG_STR, ARG_HEX),
 	[SYS_renameat] = CALL(renameat, 4, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR),
 	[SYS_faccessat] = CALL(faccessat, 3, RET_INT, ARG_INT, ARG_STR, ARG_INT),
+	[SYS_utimensat] = CALL(utimensat, 4, RET_INT, ARG_INT, ARG_STR, ARG_PTR, ARG_HEX),
 	[SYS_dup3] = CALL(dup3, 3, RET_INT, ARG_INT, ARG_INT, ARG_HEX),
+	[SYS_pipe2] = CALL(pipe2, 2, RET_INT, ARG_PTR, ARG_HEX),
 	[SYS_renameat2] = CALL(renameat2, 5, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR, ARG_HEX),
 };
 

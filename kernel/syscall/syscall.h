@@ -41,6 +41,7 @@ struct proc;
 #define SYS_lstat           6
 #define SYS_lseek           8
 #define SYS_mmap            9
+#define SYS_mprotect        10
 #define SYS_munmap          11
 #define SYS_brk             12
 #define SYS_rt_sigaction    13
@@ -51,6 +52,7 @@ struct proc;
 #define SYS_readv           19
 #define SYS_writev          20
 #define SYS_access          21
+#define SYS_pipe            22
 #define SYS_sched_yield     24
 #define SYS_madvise         28
 #define SYS_dup             32
@@ -77,6 +79,7 @@ struct proc;
 #define SYS_creat           85
 #define SYS_unlink          87
 #define SYS_gettimeofday    96
+#define SYS_getrlimit       97
 #define SYS_getuid          102
 #define SYS_getgid          104
 #define SYS_geteuid         107
@@ -85,6 +88,7 @@ struct proc;
 #define SYS_statfs          137
 #define SYS_fstatfs         138
 #define SYS_arch_prctl      158
+#define SYS_setrlimit       160
 #define SYS_mount           165
 #define SYS_umount2         166
 #define SYS_gettid          186
@@ -100,7 +104,10 @@ struct proc;
 #define SYS_unlinkat        263
 #define SYS_renameat        264
 #define SYS_faccessat       269
+#define SYS_utimensat       280
 #define SYS_dup3            292
+#define SYS_pipe2           293
+#define SYS_prlimit64       302
 #define SYS_renameat2       316
 
 /* How the tracer prints an argument. */
@@ -201,6 +208,8 @@ int64_t sys_rename(uptr_t oldpath, uptr_t newpath);
 int64_t sys_renameat(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath);
 int64_t sys_renameat2(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath,
 		      unsigned int flags);
+/* sys_utime.c */
+int64_t sys_utimensat(int dirfd, uptr_t path, uptr_t times, int flags);
 
 /* sys_fd.c: descriptors. */
 int64_t sys_dup(int oldfd);
@@ -215,11 +224,21 @@ int64_t sys_ftruncate(int fd, int64_t length);
 int64_t sys_fsync(int fd);
 int64_t sys_fdatasync(int fd);
 
+/* sys_pipe.c */
+int64_t sys_pipe(uptr_t fds);
+int64_t sys_pipe2(uptr_t fds, int flags);
+
 /* sys_mem.c */
 int64_t sys_brk(uptr_t addr);
 int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset);
 int64_t sys_munmap(uptr_t addr, size_t len);
 int64_t sys_madvise(uptr_t addr, size_t len, int advice);
+int64_t sys_mprotect(uptr_t addr, size_t len, int prot);
+
+/* sys_rlimit.c */
+int64_t sys_getrlimit(int resource, uptr_t rlim);
+int64_t sys_setrlimit(int resource, uptr_t rlim);
+int64_t sys_prlimit64(int pid, int resource, uptr_t new_rlim, uptr_t old_rlim);
 
 /* sys_proc.c */
 int64_t sys_exit(int status);

@@ -299,6 +299,7 @@ static struct uvm *borrow_address_space(void)
 	fake = kcalloc(1, sizeof(*fake));
 	KTEST_ASSERT(fake);
 	strlcpy(fake->name, "ktest", sizeof(fake->name));
+	rlimit_init(fake);
 	fpu_area_init(&fake->fpu);
 	fake->uvm = uvm_create();
 	KTEST_ASSERT(fake->uvm);

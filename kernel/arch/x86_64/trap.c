@@ -30,6 +30,7 @@
 #include "debug/panic.h"
 #include "lib/kprintf.h"
 #include "mm/kstack.h"
+#include "mm/uvm.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
 
@@ -226,6 +227,19 @@ static void user_fault(struct trapframe *tf, uint64_t addr, const char *pf_what)
 	fault_report(tf);
 }
 
+/* A user-mode page fault that the process's address space resolves
+ * (demand paging, copy-on-write, the stack growing): true, retry the
+ * access.  If not, proc_user_fault tries once more and kills. */
+static bool user_fault_resolved(struct trapframe *tf, uint64_t addr)
+{
+	struct proc *p = proc_current();
+
+	if (!p)
+		return false;
+	sti(); /* resolving may sleep (the OOM killer) */
+	return uvm_handle_fault(p->uvm, addr, uvm_fault_access(tf->error)) == 0;
+}
+
 /* A kernel fault at an instruction with a fixup (probe_read) resumes there. */
 static bool fixup_fault(struct trapframe *tf)
 {
@@ -268,13 +282,14 @@ static void page_fault(struct trapframe *tf)
 
 	if (fixup_fault(tf))
 		return;
-
-	/*
-	 * Stages paging and forkexec: a fault the memory system can resolve
-	 * (demand paging, copy-on-write) is handled here and returns:
-	 *	if (vm_handle_fault(addr, tf->error) == 0)
-	 *		return;
-	 */
+	/* A user copy's fault: resolved (demand paging, copy-on-write, the
+	 * stack) or the copy fails with EFAULT.  A user-mode fault is
+	 * resolved the same way by proc_user_fault. */
+	if (!trap_from_user(tf) && usercopy_fault(tf, addr))
+		return;
+	/* The common case first, before any words are made of the fault. */
+	if (trap_from_user(tf) && user_fault_resolved(tf, addr))
+		return;
 
 	page_fault_describe(what, sizeof(what), tf, addr);
 	if (trap_from_user(tf)) {
