@@ -11,7 +11,10 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
-import forkexec_memory  # noqa: F401
+import forkexec_memory
+
+# The helpers' modules: their @test()s register when they are imported.
+PARTS = (forkexec_memory,)
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
