@@ -27,6 +27,7 @@ clang-format-14           clang-format-14
 cppcheck                  cppcheck
 -                         python3-pyflakes
 dpkg-source               dpkg-dev
+musl-gcc                  musl-tools
 '
 
 missing=$(echo "$need" | while read -r what pkg; do

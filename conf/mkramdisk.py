@@ -9,6 +9,8 @@ the files (mtools, with no configuration file: `-i IMAGE` names the image):
     /               conf/ramdisk/ (text files in nested directories, with
                     long, mixed-case and non-ASCII names)
     /bin/NAME       each user program, without debug information
+    /bin/ALIAS      --alias ALIAS=NAME: a copy of /bin/NAME under another
+                    name (FAT has no links): /bin/[ is test
     /data/Generated Large File.bin
                     BIG_SIZE bytes made at build time, the first bytes of
                     the SHAKE-256 stream of b"kestrel ramdisk\\n", so a test
@@ -35,7 +37,7 @@ clusters of 512 B).  mkfs.fat itself only warns about a FAT32 volume with
 too few clusters, so the image's boot sector is read back and checked.
 
 usage: mkramdisk.py [-v] [--fat 12|16|32] [--extra DIR] [--objcopy PROG]
-                    --base DIR --root DIR IMAGE [PROGRAM...]
+                    [--alias ALIAS=NAME...] --base DIR --root DIR IMAGE [PROGRAM...]
 """
 import argparse
 import hashlib
@@ -107,12 +109,12 @@ def merge(src, dst):
                 shutil.rmtree(old)
             elif old is not None:
                 old.unlink()
-            shutil.copyfile(entry, dst / entry.name)
+            shutil.copy2(entry, dst / entry.name)  # its time too, for mcopy -m
         else:
             fail("{}: neither a file nor a directory".format(entry))
 
 
-def assemble(root, base, programs, extra, objcopy):
+def assemble(root, base, programs, extra, objcopy, aliases=()):
     root = Path(root)
     if root.exists():
         shutil.rmtree(root)
@@ -124,6 +126,11 @@ def assemble(root, base, programs, extra, objcopy):
             subprocess.run([objcopy, "--strip-debug", str(prog), str(out)], check=True)
         else:
             shutil.copyfile(prog, out)
+    for alias in aliases:
+        name, _, prog = alias.partition("=")
+        if not name or "/" in name or not (root / "bin" / prog).is_file():
+            fail("--alias {}: not ALIAS=NAME with a program NAME".format(alias))
+        shutil.copyfile(root / "bin" / prog, root / "bin" / name)
     big = root / BIG_NAME
     big.parent.mkdir(parents=True, exist_ok=True)
     big.write_bytes(big_file_bytes())
@@ -241,13 +248,15 @@ def main():
     ap.add_argument("--fat", choices=["12", "16", "32"], help="FAT type (default: what fits)")
     ap.add_argument("--extra", help="a directory merged into the image's root")
     ap.add_argument("--objcopy", help="strip the programs' debug information with this")
+    ap.add_argument("--alias", action="append", default=[], metavar="ALIAS=NAME",
+                    help="/bin/ALIAS: a copy of the program NAME")
     ap.add_argument("--base", required=True, help="the tree the image starts from")
     ap.add_argument("--root", required=True, help="where to assemble the tree")
     ap.add_argument("-v", "--verbose", action="store_true", help="say what was made")
     ap.add_argument("image")
     ap.add_argument("programs", nargs="*", help="the programs for /bin")
     args = ap.parse_args()
-    assemble(args.root, args.base, args.programs, args.extra, args.objcopy)
+    assemble(args.root, args.base, args.programs, args.extra, args.objcopy, args.alias)
     t, c, clusters = layout(args.root, int(args.fat) if args.fat else None)
     # Made beside the image and renamed: a failed build leaves no image.
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(args.image)),

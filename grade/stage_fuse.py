@@ -182,7 +182,8 @@ def _(m):
     # and the FAT server, if the kernel started it to serve /
     server = re.findall(r"^rootmount: / is the ramdisk, served by fatfs \(pid (\d+)\)$",
                         "\n".join(m.output), re.M)
-    want = {".", "..", "meminfo", "mounts", "self", str(fstest), str(upcase)} | set(server)
+    want = {".", "..", "meminfo", "mounts", "self", "uptime", str(fstest),
+            str(upcase)} | set(server)
     assert set(listed) == want and len(listed) == len(want), \
         "ls /proc: {}; the processes running are {} and {}{}".format(
             " ".join(listed), upcase, fstest, " and the FAT server " + server[0] if server else "")
@@ -589,7 +590,7 @@ def _(m):
 
 
 @test("fuse", "writes through the VFS (renames keep inode numbers) reach the ramdisk: the image "
-      "taken out passes fsck.fat -n and mtype", cmdline="", timeout=90,
+      "taken out passes fsck.fat -n and mtype", cmdline="monitor", timeout=90,
       qemu_args=fatcheck.qmp_args("fuse-writes"))
 def _(m):
     phys, size = fatcheck.boot_to_monitor(m)

@@ -23,9 +23,10 @@
 # flags) makes a fresh tree and a full musl build, about half a minute; when
 # nothing changed, `make libc` does nothing.
 #
-# User programs: user/NAME.c -> $(BUILD)/user/NAME, and user/NAME/*.c ->
-# $(BUILD)/user/NAME, compiled with $(USER_CFLAGS) against the sysroot only
-# (never the host's headers or libraries) and linked statically.
+# User programs: user/NAME.c, user/cmd/NAME.c (the utilities) and
+# user/NAME/*.c -> $(BUILD)/user/NAME, compiled with $(USER_CFLAGS) against
+# the sysroot only (never the host's headers or libraries) and linked
+# statically.
 #
 # Provides: SYSROOT, LIBC_STAMP, USER_CC, USER_CFLAGS, USER_LDFLAGS,
 # USER_CRT_BEGIN, USER_CRT_END, USER_LIBS, user_link, and the phony targets
@@ -209,6 +210,14 @@ $(USER_BUILD)/%: user/%.c $(LIBC_STAMP)
 	$(libc_say) CC "$@"
 	$(Q)mkdir -p $(@D) $(dir $(USER_OBJ)/$*)
 	$(Q)$(call user_link,$@,$(USER_CFLAGS) -MMD -MP -MF $(USER_OBJ)/$*.d -MT $@ $<)
+
+# The utilities (ls, cat, grep...; user/cmd/cmd.h says what they share):
+# user/cmd/NAME.c -> $(USER_BUILD)/NAME, like a one-file program.  Before
+# the rule below, which would take any name and then find no sources.
+$(USER_BUILD)/%: user/cmd/%.c $(LIBC_STAMP)
+	$(libc_say) CC "$@"
+	$(Q)mkdir -p $(@D) $(USER_OBJ)/cmd
+	$(Q)$(call user_link,$@,$(USER_CFLAGS) -MMD -MP -MF $(USER_OBJ)/cmd/$*.d -MT $@ $<)
 
 # A program made of several files, user/NAME/*.c: one object per file, then a
 # link.  The object list is computed per program, after the stem is known,

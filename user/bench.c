@@ -15,12 +15,13 @@
  *
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
- * execve /bin/true (skipped without it).  Later stages add pipe and
- * context switch here.  page_fault_zero is the first touch of a page of
- * an anonymous mapping (a zero-filled frame), page_fault_cow a fork
- * child's first write to a page it shares with its parent (a copy), each
- * per page and timed around the touches only; mmap_munmap maps 4 KiB and
- * unmaps it without touching it.
+ * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
+ * child and back through two pipes; sched_yield_switch is one switch between
+ * two processes that yield to each other.
+ * page_fault_zero is the first touch of a page of an anonymous mapping (a
+ * zero-filled frame), page_fault_cow a fork child's first write to a page
+ * it shares with its parent (a copy), each per page and timed around the
+ * touches only; mmap_munmap maps 4 KiB and unmaps it without touching it.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -40,6 +41,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,6 +197,52 @@ static void op_fork_exec_wait(void)
 		waitpid(pid, NULL, 0);
 }
 
+/*
+ * Pipe round trip: one byte to a child through one pipe and back through
+ * another (the child echoes until end of file): two writes, two reads and
+ * two switches between processes.
+ */
+static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
+static pid_t pipe_child = -1;
+
+static void pipe_setup(void)
+{
+	char c;
+
+	if (pipe(pipe_to) != 0 || pipe(pipe_from) != 0)
+		return;
+	pipe_child = fork();
+	if (pipe_child == 0) {
+		close(pipe_to[1]);
+		close(pipe_from[0]);
+		while (read(pipe_to[0], &c, 1) == 1 && write(pipe_from[1], &c, 1) == 1)
+			;
+		_exit(0);
+	}
+	close(pipe_to[0]);
+	close(pipe_from[1]);
+}
+
+/* The child ends when its pipe does (after the benchmark). */
+static void pipe_teardown(void)
+{
+	if (pipe_child <= 0)
+		return;
+	close(pipe_to[1]);
+	close(pipe_from[0]);
+	waitpid(pipe_child, NULL, 0);
+}
+
+static void op_pipe_round_trip(void)
+{
+	char c = 'x';
+
+	if (pipe_child < 0)
+		pipe_setup();
+	write(pipe_to[1], &c, 1);
+	read(pipe_from[0], &c, 1);
+}
+
 /* The file system's benchmarks (--fs). */
 static char fs_small[600], fs_large[600];
 static int fs_small_fd = -1, fs_large_fd = -1;
@@ -240,6 +288,7 @@ static const struct bench {
 	{ "mmap_munmap", op_mmap_munmap, 200, 0, NULL },
 	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL },
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH },
+	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL },
 	{ "fs_stat", op_fs_stat, 200, 1, NULL },
 	{ "fs_open_close", op_fs_open_close, 200, 1, NULL },
 	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL },
@@ -360,6 +409,31 @@ static int fs_setup(int argc, char *argv[], const char **umount_dir)
 	return 4;
 }
 
+/*
+ * sched_yield_switch: the parent and a child that does nothing but
+ * sched_yield take turns on the CPU; each of the parent's yields is two
+ * switches (to the child and back), so the figure is half a yield's cost:
+ * one context switch between two processes, system calls included.
+ */
+static uint64_t yield_switch(void)
+{
+	const struct bench b = { "sched_yield_switch", op_sched_yield, 1000, 0, NULL };
+	pid_t pid = fork();
+	uint64_t cycles;
+
+	if (pid == 0) {
+		for (;;)
+			sched_yield();
+	}
+	if (pid < 0)
+		return 0;
+	sched_yield(); /* the child is on the run queue from here on */
+	cycles = run(&b) / 2;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return cycles;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *umount_dir = NULL;
@@ -378,12 +452,15 @@ int main(int argc, char *argv[])
 		if (wanted(measured[i].name, argc, argv))
 			printf("bench: %s %llu\n", measured[i].name,
 			       (unsigned long long)run_measured(&measured[i]));
+	if (wanted("sched_yield_switch", argc, argv))
+		printf("bench: sched_yield_switch %llu\n", (unsigned long long)yield_switch());
 	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
+	pipe_teardown();
 	if (fs_small_fd >= 0)
 		close(fs_small_fd);
 	if (fs_large_fd >= 0)

@@ -10,22 +10,24 @@
 void console_init(void);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
-/* The longest line the line discipline keeps (longer input is dropped). */
-#define CONSOLE_LINE_MAX 255
+/* The same without turning "\n" into "\r\n" on serial (a terminal's
+ * output with OPOST or ONLCR off). */
+void console_write_raw(const char *s, size_t n);
 
-/* Wait for and return the next input character.  With the line discipline
- * running, characters come a whole line at a time (the line ends in '\n'). */
+/* Wait for and return the next raw input character (what the terminal's
+ * line discipline is fed; see console_task_running). */
 int console_getc(void);
-/* Read a line (without its end) into buf, echoing it; returns its length.
- * May sleep. */
+/* Read a line from the terminal (tty.h) without its end into buf,
+ * truncated to size - 1 bytes; returns its length.  May sleep. */
 size_t console_readline(char *buf, size_t size);
 /* Called with each received character by the serial input path (any
  * context, interrupt handlers included). */
 void console_input(char c);
-/* Start the line discipline task on the kernel's executor (after
- * sched_init); without an executor, input stays raw. */
+/* Start the task that feeds input to the terminal on the kernel's
+ * executor (after sched_init); without an executor, the terminal's
+ * readers pull input themselves with console_getc. */
 void console_start_task(void);
-/* Has the line discipline task started? */
+/* Has that task started? */
 bool console_task_running(void);
 
 #endif

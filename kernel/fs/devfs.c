@@ -8,12 +8,11 @@
  * ".." and the table in order.  Nothing is created or removed at run time.
  *
  * The kernel's devices:
- *   console, tty  the console (drivers/console.h).  Reads are line by line,
- *                 as a terminal in canonical mode: a read waits for a line
- *                 (the line discipline lets the user edit it), returns at
- *                 most one line, '\n' included, and leaves what did not fit
- *                 for the next read.  ioctl TIOCGWINSZ says 80 x 25.  It is
- *                 a stream: lseek is -ESPIPE.
+ *   console, tty  the console's terminal (drivers/tty.h): reads go through
+ *                 its line discipline (a line at a time in canonical mode,
+ *                 edited by the user), writes to the screen and serial,
+ *                 ioctls are termios's (TCGETS, TIOCSPGRP, TIOCGWINSZ ...).
+ *                 It is a stream: lseek is -ESPIPE.
  *   null          reads nothing, swallows writes
  *   zero          reads zeros, swallows writes
  *   full          reads zeros, every write is -ENOSPC
@@ -23,15 +22,14 @@
 #include "fs/devfs.h"
 #include <errno.h>
 #include "arch/x86_64/x86.h"
-#include "drivers/console.h"
+#include "drivers/tty.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 
-#define DEVFS_MAX  16
-#define IO_CHUNK   256 /* bytes moved through the kernel stack at a time */
-#define TIOCGWINSZ 0x5413
+#define DEVFS_MAX 16
+#define IO_CHUNK  256 /* bytes moved through the kernel stack at a time */
 
 struct devfs_node {
 	const char *name;
@@ -57,67 +55,30 @@ int devfs_register(const char *name, uint32_t mode, const struct file_ops *fops,
 
 /* ---- the devices ------------------------------------------------------------- */
 
-/* Read at most one line, up to max bytes, from the console. */
-static size_t console_read_line(char *buf, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max) {
-		char c = (char)console_getc();
-
-		if (c == '\r')
-			c = '\n';
-		buf[n++] = c;
-		if (c == '\n')
-			break;
-	}
-	return n;
-}
-
+/* The console is the terminal (drivers/tty.h). */
 static int64_t console_file_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
-	char line[IO_CHUNK];
-	size_t n = console_read_line(line, MIN(count, sizeof(line)));
-
-	(void)f, (void)pos;
-	return vbuf_to(buf, 0, line, n) ? -EFAULT : (int64_t)n;
+	(void)pos;
+	return tty_read(buf, count, f->flags & O_NONBLOCK);
 }
 
 static int64_t console_file_write(struct file *f, const struct vbuf *buf, size_t count,
 				  uint64_t pos)
 {
-	char chunk[IO_CHUNK];
-	size_t done = 0;
-
 	(void)f, (void)pos;
-	while (done < count) {
-		size_t n = MIN(count - done, sizeof(chunk));
-
-		if (vbuf_from(buf, done, chunk, n) != 0)
-			return done ? (int64_t)done : -EFAULT;
-		console_write(chunk, n);
-		done += n;
-	}
-	return (int64_t)done;
+	return tty_write(buf, count);
 }
 
-struct winsize {
-	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
-
-/* The console is a terminal of 80 x 25 characters (the VGA text screen). */
 static int64_t console_file_ioctl(struct file *f, unsigned long request, uptr_t arg)
 {
-	struct winsize ws = { .ws_row = 25, .ws_col = 80 };
-
 	(void)f;
-	switch (request) {
-	case TIOCGWINSZ:
-		/* musl's stdout is line-buffered only if this succeeds. */
-		return copy_to_user(arg, &ws, sizeof(ws)) ? -EFAULT : 0;
-	default:
-		return -ENOTTY;
-	}
+	return tty_ioctl(request, arg);
+}
+
+static void console_file_release(struct file *f)
+{
+	(void)f;
+	tty_close();
 }
 
 static int64_t swallow_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
@@ -180,7 +141,9 @@ static const struct file_ops console_fops = {
 	.read = console_file_read,
 	.write = console_file_write,
 	.ioctl = console_file_ioctl,
+	.release = console_file_release,
 	.stream = true,
+	.whole_vector = true, /* readv: one read (one line), writev: one write */
 };
 static const struct file_ops null_fops = { .read = null_read, .write = swallow_write };
 static const struct file_ops zero_fops = { .read = zero_read, .write = swallow_write };
@@ -245,8 +208,17 @@ static int devfs_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, vo
 	return 0;
 }
 
+/* Opening a device: the terminal counts its open files. */
+static int devfs_open(struct inode *ino, struct file *f)
+{
+	(void)f;
+	if (ino->fops == &console_fops)
+		tty_open();
+	return 0;
+}
+
 static const struct inode_ops devfs_dir_ops = { .lookup = devfs_lookup };
-static const struct inode_ops devfs_dev_ops = { .getattr = devfs_getattr };
+static const struct inode_ops devfs_dev_ops = { .getattr = devfs_getattr, .open = devfs_open };
 static const struct file_ops devfs_dir_fops = { .readdir = devfs_readdir };
 
 static int devfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out);

@@ -20,7 +20,8 @@
  *   server read(2)     fuse_dev_read takes the first pending request,
  *                      copies header and arguments to the server and moves
  *                      it to `processing` (FORGET ends here: no reply)
- *   server write(2)    fuse_dev_write checks the reply (its length against
+ *   server write(2)    (or writev: header and data from where they are)
+ *                      fuse_dev_write checks the reply (its length against
  *                      the header and what the opcode expects, the error
  *                      range), finds the request by unique id in
  *                      `processing`, copies the result into the caller's
@@ -154,8 +155,17 @@ void fuse_req_init(struct fuse_req *req, uint32_t opcode, uint64_t nodeid)
 {
 	struct proc *p = proc_current();
 
-	memset(req, 0, sizeof(*req));
+	/* Every field but the argument arrays, of which nin and nout say what
+	 * is used: clearing them would cost more than the rest of a READ
+	 * request's setup. */
 	list_node_init(&req->node);
+	memset(&req->in, 0, sizeof(req->in));
+	req->nin = req->nout = 0;
+	req->out_var = req->noreply = false;
+	req->out_len = 0;
+	req->error = 0;
+	req->state = FUSE_REQ_NEW;
+	req->end = NULL;
 	req->in.opcode = opcode;
 	req->in.nodeid = nodeid;
 	req->in.pid = p ? (uint32_t)p->pid : 0;
@@ -461,6 +471,7 @@ static const struct file_ops fuse_dev_fops = {
 	.write = fuse_dev_write,
 	.release = fuse_dev_release,
 	.read_unchecked = true, /* a request the copy fails on ends with EIO */
+	.whole_vector = true,   /* a writev is one reply: header, then data */
 };
 
 /* ---- INIT -------------------------------------------------------------------- */

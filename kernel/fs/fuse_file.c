@@ -11,7 +11,9 @@
  * read after it sees it.  FOPEN_DIRECT_IO files bypass the cache.
  *
  * An open file's priv is a struct fuse_file (fuse_node.h): the server's
- * handle (fh) and the FOPEN_* flags of its OPEN reply.
+ * handle (fh), the FOPEN_* flags of its OPEN reply and the connection,
+ * held while the file is open (a read from the cache checks only that it
+ * is still connected).
  */
 #include "fs/fuse_node.h"
 #include <errno.h>
@@ -46,9 +48,11 @@ static int64_t fuse_send_read(struct fuse_conn *c, struct file *f, uint64_t off,
 /*
  * Read pages [index, index + n) of f's file from the server into the
  * cache.  Returns 0 when they are cached, 1 at the end of the file (the
- * server had nothing at index), or -errno.
+ * server had nothing at index), or -errno.  Not inlined: its arrays would
+ * make the frame of every read from the cache large too.
  */
-static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, size_t n)
+static __attribute__((noinline)) int fuse_fill_pages(struct fuse_conn *c, struct file *f,
+						     uint64_t index, size_t n)
 {
 	struct inode *ino = f->inode;
 	struct fuse_inode *fi = fuse_inode(ino);
@@ -86,35 +90,29 @@ static int fuse_fill_pages(struct fuse_conn *c, struct file *f, uint64_t index, 
 /* Read through the cache: copy cached pages, fill the missing ones. */
 static int64_t fuse_cached_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
+	struct fuse_file *ff = f->priv;
 	struct inode *ino = f->inode;
 	struct fuse_inode *fi = fuse_inode(ino);
 	size_t done = 0;
 
 	while (done < count && pos + done < ino->size) {
 		uint64_t at = pos + done;
-		size_t in_page = at % PAGE_SIZE;
-		size_t n = MIN(MIN(count - done, PAGE_SIZE - in_page), ino->size - at);
-		const uint8_t *page = pcache_find(&fi->cache, at / PAGE_SIZE);
-		struct fuse_conn *c;
-		int err;
+		size_t n = MIN(MIN(count - done, PAGE_SIZE - at % PAGE_SIZE), ino->size - at);
+		int64_t got = pcache_read(&fi->cache, at, buf, done, n);
 
-		if (page) {
-			if (vbuf_to(buf, done, page + in_page, n) != 0)
-				return done ? (int64_t)done : -EFAULT;
-			done += n;
+		if (got > 0) {
+			done += (size_t)got;
 			continue;
 		}
-		c = fuse_conn_get(ino);
-		if (!c)
-			return done ? (int64_t)done : -ENOTCONN;
-		err = fuse_fill_pages(c, f, at / PAGE_SIZE,
-				      ALIGN_UP(MIN(pos + count, ino->size), PAGE_SIZE) / PAGE_SIZE -
-					      at / PAGE_SIZE);
-		fuse_conn_put(c);
-		if (err < 0)
-			return done ? (int64_t)done : err;
-		if (err > 0)
-			break;
+		if (got == 0) /* not cached: one READ of it and the call's pages after it */
+			got = fuse_fill_pages(ff->conn, f, at / PAGE_SIZE,
+					      ALIGN_UP(MIN(pos + count, ino->size), PAGE_SIZE) /
+							      PAGE_SIZE -
+						      at / PAGE_SIZE);
+		if (got < 0)
+			return done ? (int64_t)done : got;
+		if (got > 0)
+			break; /* the end of the file */
 	}
 	return (int64_t)done;
 }
@@ -156,10 +154,10 @@ static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, u
 {
 	struct fuse_file *ff = f->priv;
 	struct inode *ino = f->inode;
-	int err = fuse_conn_state(ino);
+	int err;
 
-	if (err)
-		return err;
+	if (!ff->conn->connected)
+		return ff->conn->conn_error; /* nothing cached is served */
 	if (count == 0)
 		return 0;
 	if (ff->open_flags & FOPEN_DIRECT_IO)
@@ -309,12 +307,9 @@ void fuse_send_release(struct fuse_conn *c, struct inode *ino, uint64_t fh, unsi
 static void fuse_release(struct file *f)
 {
 	struct fuse_file *ff = f->priv;
-	struct fuse_conn *c = fuse_conn_get(f->inode);
 
-	if (c) {
-		fuse_send_release(c, f->inode, ff->fh, f->flags);
-		fuse_conn_put(c);
-	}
+	fuse_send_release(ff->conn, f->inode, ff->fh, f->flags);
+	fuse_conn_put(ff->conn);
 	kfree(ff);
 	f->priv = NULL;
 }

@@ -23,7 +23,8 @@ struct fuse_inode {
 
 struct fuse_file {
 	uint64_t fh;
-	uint32_t open_flags; /* FOPEN_* */
+	uint32_t open_flags;    /* FOPEN_* */
+	struct fuse_conn *conn; /* held while the file is open */
 };
 
 static inline struct fuse_inode *fuse_inode(struct inode *ino)

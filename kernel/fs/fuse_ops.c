@@ -34,8 +34,9 @@
  * server is gone nothing cached is served: every operation fails with the
  * connection's error.
  *
- * An open file's priv is a struct fuse_file: the server's handle (fh) and
- * the FOPEN_* flags of its OPEN reply.  Requests carry the calling
+ * An open file's priv is a struct fuse_file: the server's handle (fh), the
+ * FOPEN_* flags of its OPEN reply and a reference to the connection (so
+ * that a read from the cache need not look it up).  Requests carry the calling
  * process's pid (fuse_req_init).
  */
 #include "fs/fuse_node.h"
@@ -399,6 +400,11 @@ static int fuse_file_setup(struct inode *ino, struct file *f, const struct fuse_
 
 	if (!ff)
 		return -ENOMEM;
+	ff->conn = fuse_conn_get(ino);
+	if (!ff->conn) {
+		kfree(ff);
+		return -ENOTCONN;
+	}
 	ff->fh = o->fh;
 	ff->open_flags = o->open_flags;
 	f->priv = ff;

@@ -18,9 +18,10 @@
  * never caches stale data.
  *
  * Locking: one CPU; every function turns interrupts off while it changes
- * the lists, and none sleeps.  A page's data pointer stays valid until
- * the next call that may drop pages (insert, truncate, clear, alloc) or a
- * sleep: copy out of it before doing either.
+ * the lists, and none sleeps but pcache_read, whose copy to the caller may
+ * fault: it pins the page it copies from, so that a page dropped meanwhile
+ * (by truncate, eviction, pcache_reclaim) keeps its frame until the copy
+ * is done.
  */
 #ifndef FS_PCACHE_H
 #define FS_PCACHE_H
@@ -38,10 +39,16 @@ struct pcache {
 	uint64_t gen; /* moves at every invalidation or write */
 };
 
+struct vbuf;
+
 void pcache_init(struct pcache *pc);
-/* The data of page index if cached (and now the most recently used), or
- * NULL. */
-void *pcache_find(struct pcache *pc, uint64_t index);
+/*
+ * Copy n bytes at file position pos (all in one page) to buf at offset
+ * off, if that page is cached (it is now the most recently used): n, 0 if
+ * the page is not cached, -EFAULT if the copy failed.  May sleep (a fault
+ * in a user buffer); the page stays valid meanwhile, whatever drops it.
+ */
+int64_t pcache_read(struct pcache *pc, uint64_t pos, const struct vbuf *buf, size_t off, size_t n);
 /* A zeroed page for the caller to fill, or NULL if there is no memory even
  * after dropping cached pages. */
 void *pcache_page_alloc(void);
@@ -61,6 +68,12 @@ void pcache_write(struct pcache *pc, uint64_t off, const void *data, size_t n);
 void pcache_truncate(struct pcache *pc, uint64_t index);
 /* Drop every page (and the hash table). */
 void pcache_clear(struct pcache *pc);
+/*
+ * Memory is short: drop up to n pages, least recently used first, of any
+ * file (all are clean: writes went through).  Returns how many went.
+ * Never sleeps; for the OOM path, before it kills anything.
+ */
+uint64_t pcache_reclaim(uint64_t n);
 
 struct pcache_stats {
 	uint64_t pages, hits, misses, evicted;

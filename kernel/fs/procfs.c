@@ -5,15 +5,26 @@
  *                        ...): the frame allocator's counts, and the heap's
  *                        pages as Slab
  *   /proc/mounts         the mount table (vfs_mounts_text)
- *   /proc/<pid>/status   Name, State, Tgid, Pid, PPid, VmRSS, Threads
+ *   /proc/uptime         seconds since boot and seconds the idle thread
+ *                        ran, with two decimals, as Linux's
+ *   /proc/<pid>/status   Name, State, Tgid, Pid, PPid, Priority, Nice,
+ *                        VmSize, VmRSS, Threads
  *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
  *   /proc/<pid>/stat     the one line ps(1) reads: Linux's 52 fields, those
  *                        kestrel does not keep 0
  *   /proc/self           the calling process's <pid> directory
  *
- * The root lists ".", "..", meminfo, mounts, self and one directory per
- * process.  Inode numbers: the root 1, meminfo 2, mounts 3; process pid's
- * directory is pid << 4, its status (pid << 4) + 1, cmdline + 2, stat + 3.
+ * State is Linux's letter: R running or ready to run, S asleep (blocked
+ * or sleeping), Z exited and not yet collected.  The priority is the
+ * scheduler's level of the process's thread (sched.h: 0 highest, 7
+ * lowest), and its nice value that level minus SCHED_PRIO_DEFAULT
+ * (-4..3): where Linux's stat has 20 + nice and nice, kestrel's has the
+ * level and the nice value.
+ *
+ * The root lists ".", "..", meminfo, mounts, self, uptime and one
+ * directory per process.  Inode numbers: the root 1, meminfo 2, mounts 3,
+ * uptime 5; process pid's directory is pid << 4, its status (pid << 4) +
+ * 1, cmdline + 2, stat + 3.
  *
  * A file's text is made when it is opened, into a buffer the open file
  * keeps (f->priv) until it is released: reads see one snapshot, however
@@ -32,16 +43,20 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/uvm.h"
+#include "arch/x86_64/timer.h"
 #include "proc/proc.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 
 #define INO_ROOT    1
 #define INO_MEMINFO 2
 #define INO_MOUNTS  3
+#define INO_UPTIME  5 /* 4 is self's */
 #define PID_SHIFT   4
 #define PID_STATUS  1
 #define PID_CMDLINE 2
 #define PID_STAT    3
-#define NFIXED      5 /* ".", "..", meminfo, mounts, self */
+#define NFIXED      6 /* ".", "..", meminfo, mounts, self, uptime */
 #define TEXT_MAX    2048
 #define PIDS_MAX    256
 
@@ -90,7 +105,51 @@ static size_t meminfo_text(char *buf)
 	return len;
 }
 
-/* /proc/<pid>/status or cmdline; -ESRCH if the process is gone. */
+/* /proc/uptime: "up.cc idle.cc" in seconds. */
+static size_t uptime_text(char *buf)
+{
+	struct sched_stats st;
+	uint64_t ms = timer_uptime_ms();
+	uint64_t idle_cs = 0;
+	size_t len = 0;
+
+	sched_get_stats(&st);
+	idle_cs = st.idle_ticks * 100 / TIMER_HZ;
+	TEXT_ADD(buf, &len, "%lu.%02lu %lu.%02lu\n", ms / 1000, ms % 1000 / 10, idle_cs / 100,
+		 idle_cs % 100);
+	return len;
+}
+
+/* Linux's state letter and word for p (see the top). */
+static char proc_state_letter(const struct proc *p)
+{
+	if (p->state == PROC_ZOMBIE)
+		return 'Z';
+	if (p->thread &&
+	    (p->thread->state == THREAD_BLOCKED || p->thread->state == THREAD_SLEEPING))
+		return 'S';
+	return 'R';
+}
+
+static const char *proc_state_word(char letter)
+{
+	return letter == 'Z' ? "Z (zombie)" : letter == 'S' ? "S (sleeping)" : "R (running)";
+}
+
+/* The scheduler's level of p's thread (the default once it has exited). */
+static int proc_priority(const struct proc *p)
+{
+	return p->state == PROC_ZOMBIE || !p->thread ? SCHED_PRIO_DEFAULT : p->thread->prio;
+}
+
+/* Pages of p's address space: mapped (rss) and reserved (size). */
+static void proc_pages(const struct proc *p, uint64_t *rss, uint64_t *size)
+{
+	*rss = p->uvm ? p->uvm->pages : 0;
+	*size = *rss; /* pages are mapped as they are reserved */
+}
+
+/* /proc/<pid>/status, cmdline or stat; -ESRCH if the process is gone. */
 static int64_t pid_text(int pid, int which, char *buf)
 {
 	uint64_t flags = irq_save();
@@ -104,26 +163,35 @@ static int64_t pid_text(int pid, int which, char *buf)
 	if (which == PID_CMDLINE) {
 		len = MIN(p->cmdline_len, (size_t)TEXT_MAX);
 		memcpy(buf, p->cmdline, len);
-	} else if (which == PID_STAT) {
-		uint64_t pages = p->uvm ? p->uvm->pages : 0;
-
-		/* pid (comm) state ppid pgrp session tty_nr tpgid flags, 10 fault
-		 * and time counts, priority nice num_threads itrealvalue starttime
-		 * vsize rss, then 28 more. */
-		TEXT_ADD(buf, &len, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %lu %lu",
-			 p->pid, p->name, p->state == PROC_RUNNING ? 'R' : 'Z',
-			 p->parent ? p->parent->pid : 0, p->pid, p->pid, pages * 4096, pages);
-		for (int i = 0; i < 28; i++)
-			TEXT_ADD(buf, &len, " 0");
-		TEXT_ADD(buf, &len, "\n");
 	} else {
-		TEXT_ADD(buf, &len, "Name:\t%s\n", p->name);
-		TEXT_ADD(buf, &len, "State:\t%s\n",
-			 p->state == PROC_RUNNING ? "R (running)" : "Z (zombie)");
-		TEXT_ADD(buf, &len, "Tgid:\t%d\nPid:\t%d\n", p->pid, p->pid);
-		TEXT_ADD(buf, &len, "PPid:\t%d\n", p->parent ? p->parent->pid : 0);
-		TEXT_ADD(buf, &len, "VmRSS:\t%8lu kB\n", p->uvm ? p->uvm->pages * 4 : 0);
-		TEXT_ADD(buf, &len, "Threads:\t1\n");
+		char state = proc_state_letter(p);
+		int prio = proc_priority(p);
+		int ppid = p->parent ? p->parent->pid : 0;
+		uint64_t rss, size;
+
+		proc_pages(p, &rss, &size);
+		if (which == PID_STAT) {
+			/* pid (comm) state ppid pgrp session tty_nr tpgid flags, 10
+			 * fault and time counts, priority nice num_threads
+			 * itrealvalue starttime vsize rss, then 28 more. */
+			TEXT_ADD(buf, &len,
+				 "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d 1 0 0 %lu %lu",
+				 p->pid, p->name, state, ppid, p->pid, p->pid, prio,
+				 prio - SCHED_PRIO_DEFAULT, size * 4096, rss);
+			for (int i = 0; i < 28; i++)
+				TEXT_ADD(buf, &len, " 0");
+			TEXT_ADD(buf, &len, "\n");
+		} else {
+			TEXT_ADD(buf, &len, "Name:\t%s\nState:\t%s\n", p->name,
+				 proc_state_word(state));
+			TEXT_ADD(buf, &len, "Tgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->pid, p->pid,
+				 ppid);
+			TEXT_ADD(buf, &len, "Priority:\t%d\nNice:\t%d\n", prio,
+				 prio - SCHED_PRIO_DEFAULT);
+			TEXT_ADD(buf, &len, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", size * 4,
+				 rss * 4);
+			TEXT_ADD(buf, &len, "Threads:\t1\n");
+		}
 	}
 	irq_restore(flags);
 	return (int64_t)len;
@@ -140,6 +208,8 @@ static int procfs_open(struct inode *ino, struct file *f)
 		len = (int64_t)meminfo_text(t->data);
 	else if (ino->ino == INO_MOUNTS)
 		len = (int64_t)MIN(vfs_mounts_text(t->data, TEXT_MAX), (size_t)TEXT_MAX);
+	else if (ino->ino == INO_UPTIME)
+		len = (int64_t)uptime_text(t->data);
 	else
 		len = pid_text((int)(ino->ino >> PID_SHIFT), (int)(ino->ino & 15), t->data);
 	if (len < 0) {
@@ -219,6 +289,8 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
 		return procfs_inode(dir->fs, INO_MEMINFO, S_IFREG | 0444, out);
 	if (strcmp(name, "mounts") == 0)
 		return procfs_inode(dir->fs, INO_MOUNTS, S_IFREG | 0444, out);
+	if (strcmp(name, "uptime") == 0)
+		return procfs_inode(dir->fs, INO_UPTIME, S_IFREG | 0444, out);
 	if (strcmp(name, "self") == 0)
 		pid = proc_current() ? proc_current()->pid : -1;
 	else
@@ -229,25 +301,26 @@ static int procfs_lookup(struct inode *dir, const char *name, struct inode **out
 }
 
 /*
- * The root: positions 0-4 are the fixed names, then NFIXED + pid for
+ * The root: positions 0-5 are the fixed names, then NFIXED + pid for
  * process pid, so a process that comes or goes between two getdents64
  * calls moves no other entry.
  */
 static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
 {
-	static const char *const fixed[NFIXED] = { ".", "..", "meminfo", "mounts", "self" };
-	static const uint64_t fixed_ino[NFIXED] = { INO_ROOT, INO_ROOT, INO_MEMINFO, INO_MOUNTS,
-						    0 };
+	static const char *const fixed[NFIXED] = {
+		".", "..", "meminfo", "mounts", "self", "uptime"
+	};
+	static const uint64_t fixed_ino[NFIXED] = { INO_ROOT,   INO_ROOT, INO_MEMINFO,
+						    INO_MOUNTS, 4,        INO_UPTIME };
 	int pids[PIDS_MAX];
 	int n;
 
 	(void)f;
 	for (; *pos < NFIXED; (*pos)++) {
 		uint64_t i = *pos;
-		uint32_t mode = i == 2 || i == 3 ? S_IFREG : S_IFDIR;
-		uint64_t ino = fixed_ino[i] ? fixed_ino[i] : 4;
+		uint32_t mode = i == 2 || i == 3 || i == 5 ? S_IFREG : S_IFDIR;
 
-		if (!fill(ctx, fixed[i], ino, mode, i + 1))
+		if (!fill(ctx, fixed[i], fixed_ino[i], mode, i + 1))
 			return 0;
 	}
 	n = proc_list_pids(pids, PIDS_MAX);

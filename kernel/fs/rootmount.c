@@ -23,8 +23,11 @@
  * leaves "/" unmounted (the ramdisk stage runs the server's check mode on
  * the ramdisk instead, which must then be the only program writing it).
  *
- * The server keeps running for the life of the system; nobody waits for
- * it.  If it dies, the FUSE code fails the files of "/" with EIO/ENOTCONN.
+ * The server keeps running for the life of the system.  The kernel
+ * started it, so the kernel collects it: a kernel thread (rootmount_reap)
+ * waits for its end, so that a server that dies (killed, crashed) does not
+ * stay a zombie forever.  Its files then fail with ENOTCONN (the FUSE code
+ * aborts the connection when the server's /dev/fuse closes).
  */
 #include "fs/rootmount.h"
 #include <errno.h>
@@ -37,6 +40,8 @@
 #include "lib/string.h"
 #include "lib/wait.h"
 #include "proc/proc.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 #include "syscall/syscall.h"
 
 static const char *const server_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
@@ -52,6 +57,26 @@ static bool wait_for_root(struct proc *p)
 			break;
 	}
 	return vfs_root_mounted();
+}
+
+/* The kernel's wait for the server it started: collect it when it ends
+ * (its exit has said so on the console). */
+static void rootmount_reap(void *arg)
+{
+	proc_wait(arg);
+}
+
+/* Start rootmount_reap for p, which runs. */
+static void rootmount_watch(struct proc *p)
+{
+	struct thread *t;
+	int err = thread_create("rootmount reap", rootmount_reap, p, SCHED_PRIO_DEFAULT, &t);
+
+	if (err)
+		kprintf("rootmount: cannot watch fatfs (%d): it will stay a zombie if it dies\n",
+			err);
+	else
+		thread_detach(t);
 }
 
 /* The server answers: /bin looked up through it.  0 or -errno. */
@@ -89,14 +114,17 @@ void rootmount_start(void)
 		return;
 	}
 	if (!wait_for_root(p)) {
-		if (p->state == PROC_ZOMBIE)
+		if (p->state == PROC_ZOMBIE) {
 			kprintf("rootmount: fatfs exited with status %d before mounting /; no /\n",
 				proc_wait(p));
-		else
+		} else {
 			kprintf("rootmount: fatfs did not mount / in %d s; carrying on without /\n",
 				ROOTMOUNT_TIMEOUT);
+			rootmount_watch(p);
+		}
 		return;
 	}
+	rootmount_watch(p);
 	err = root_answers();
 	if (err)
 		kprintf("rootmount: / is mounted but /bin gives %s\n",

@@ -81,18 +81,40 @@ void vfs_init(void)
 	vfs_mount_boot("proc", "/proc");
 }
 
-int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n)
+/* A vector's share of a copy: each segment's part of [off, off + n). */
+static int vbuf_segs_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n, bool to)
 {
-	if (b->user)
-		return copy_to_user(b->addr + off, src, n);
-	memcpy((char *)b->addr + off, src, n);
-	return 0;
+	uint8_t *k = kbuf;
+
+	for (int i = 0; i < b->nsegs && n > 0; i++) {
+		const struct vbuf_seg *s = &b->segs[i];
+		size_t chunk;
+		int err;
+
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		chunk = MIN(n, s->len - off);
+		err = to ? copy_to_user(s->base + off, k, chunk)
+			 : copy_from_user(k, s->base + off, chunk);
+		if (err)
+			return err;
+		k += chunk;
+		n -= chunk;
+		off = 0;
+	}
+	return n ? -EFAULT : 0;
 }
 
-int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n)
+/* The rest of vbuf_to and vbuf_from: kernel buffers and vectors. */
+int vbuf_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n, bool to)
 {
-	if (b->user)
-		return copy_from_user(dst, b->addr + off, n);
-	memcpy(dst, (const char *)b->addr + off, n);
+	if (b->nsegs)
+		return vbuf_segs_copy(b, off, kbuf, n, to);
+	if (to)
+		memcpy((char *)b->addr + off, kbuf, n);
+	else
+		memcpy(kbuf, (const char *)b->addr + off, n);
 	return 0;
 }

@@ -125,16 +125,36 @@ struct vfs_statfs {
 /*
  * A buffer a read or write moves bytes to or from: a user address (checked
  * and copied with usercopy.h) or a kernel one (the kernel reading a program
- * from the filesystem).  Filesystems never touch addr themselves.
+ * from the filesystem), or, for readv/writev of a file_ops.whole_vector
+ * file, the user buffers of an iovec array one after the other (nsegs of
+ * them at segs; addr unused).  Filesystems never touch addr themselves.
  */
+struct vbuf_seg {
+	uint64_t base, len; /* Linux's struct iovec */
+};
+
 struct vbuf {
 	uintptr_t addr;
 	bool user;
+	int nsegs;
+	const struct vbuf_seg *segs;
 };
 
-/* Copy n bytes to/from the buffer at offset off: 0 or -EFAULT. */
-int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n);
-int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n);
+/* Copy n bytes to/from the buffer at offset off: 0 or -EFAULT.  (Inline:
+ * every read from the page cache goes through vbuf_to.) */
+int vbuf_copy(const struct vbuf *b, size_t off, void *kbuf, size_t n, bool to);
+static inline int vbuf_to(const struct vbuf *b, size_t off, const void *src, size_t n)
+{
+	if (b->user && !b->nsegs)
+		return copy_to_user(b->addr + off, src, n);
+	return vbuf_copy(b, off, (void *)src, n, true);
+}
+static inline int vbuf_from(const struct vbuf *b, size_t off, void *dst, size_t n)
+{
+	if (b->user && !b->nsegs)
+		return copy_from_user(dst, b->addr + off, n);
+	return vbuf_copy(b, off, dst, n, false);
+}
 
 /*
  * readdir's callback: one name for getdents64.  next is the directory
@@ -198,6 +218,13 @@ struct file_ops {
 	 * -EFAULT, at the start) where the buffer faults, with nothing lost:
 	 * read(2) need not check the whole buffer first (sys_io.c). */
 	bool read_unchecked;
+	/* The same for write: it copies from the buffer as it goes and ends
+	 * short (or with -EFAULT) where the buffer faults (pipes). */
+	bool write_unchecked;
+	/* readv and writev hand the whole vector to one read or write (a
+	 * vbuf of segments) instead of one call per buffer: the FUSE device,
+	 * where one write(2) is one reply. */
+	bool whole_vector;
 };
 
 struct inode {

@@ -1,7 +1,7 @@
 /*
  * System calls on descriptors other than reading and writing (sys_io.c):
- * dup, dup2, dup3, fcntl, fstat, getdents64, fchdir, ftruncate, fsync,
- * fdatasync, fstatfs.
+ * dup, dup2, dup3, fcntl (and a pipe's F_GETPIPE_SZ), fstat, getdents64,
+ * fchdir, ftruncate, fsync, fdatasync, fstatfs.
  *
  * getdents64 fills the buffer with struct linux_dirent64 records, each
  * 8-byte aligned (d_reclen rounded up), d_off the position after it; the
@@ -12,6 +12,7 @@
 #include "syscall/sys_fs.h"
 #include <errno.h>
 #include "fs/fdtable.h"
+#include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 
@@ -21,6 +22,7 @@
 #define F_GETFL         3
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETPIPE_SZ    1032
 #define FD_CLOEXEC      1
 #define O_LARGEFILE     0100000 /* always set on 64-bit Linux: F_GETFL shows it */
 
@@ -74,6 +76,13 @@ int64_t sys_fcntl(int fd, int cmd, uint64_t arg)
 	case F_GETFL:
 	case F_SETFL:
 		break;
+	case F_GETPIPE_SZ:
+		f = fd_get(fd);
+		if (!f)
+			return -EBADF;
+		ret = pipe_is(f) ? PIPE_SIZE : -EBADF; /* Linux: not a pipe is EBADF */
+		file_put(f);
+		return ret;
 	default:
 		f = fd_get(fd);
 		if (!f)

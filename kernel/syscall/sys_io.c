@@ -13,9 +13,15 @@
  * a bad buffer fails with EFAULT before a write prints part of it, and
  * before a read waits for input it could not store.  The exception, as on
  * Linux: a file whose read loses nothing at a fault (file_ops.read_unchecked:
- * FUSE files and the FUSE device) has its buffer checked page by page as it
- * copies (the read ends short there, or is EFAULT if nothing was read);
- * checking first would walk the page tables twice for every page.
+ * FUSE files and the FUSE device, pipes) has its buffer checked page by page
+ * as it copies (the read ends short there, or is EFAULT if nothing was
+ * read); checking first would walk the page tables twice for every page.
+ * Pipes' writes do the same (file_ops.write_unchecked).
+ *
+ * readv and writev move one buffer after the other, each a read or write
+ * of its own, except on a file that takes the whole vector at once
+ * (file_ops.whole_vector: the FUSE device, where a server's writev is one
+ * reply of a header and its data, with no copy to join them).
  */
 #include "syscall/syscall.h"
 #include <errno.h>
@@ -25,16 +31,12 @@
 
 #define SSIZE_MAX INT64_MAX
 #define IOV_MAX   1024
+#define IOV_FAST  8   /* iovec entries readv/writev keep on the stack */
 #define IO_CHUNK  256 /* bytes a stream's readv reads at once */
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
-
-struct iovec {
-	uint64_t base;
-	uint64_t len;
-};
 
 /* write(2) and pwrite64 of count bytes at user buf to f at *pos. */
 static int64_t io_write(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
@@ -43,12 +45,13 @@ static int64_t io_write(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
 
 	if (count == 0)
 		return (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
-	if (user_access_check(buf, count, false) != 0)
+	if (!(f->ops && f->ops->write_unchecked) && user_access_check(buf, count, false) != 0)
 		return -EFAULT;
 	return file_write(f, &vb, count, pos);
 }
 
-static int64_t io_read(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
+/* read(2) and pread64 (inline: the page cache's warm read is short). */
+static inline int64_t io_read(struct file *f, uptr_t buf, size_t count, uint64_t *pos)
 {
 	struct vbuf vb = { .addr = buf, .user = true };
 
@@ -70,7 +73,7 @@ int64_t sys_write(int fd, uptr_t buf, size_t count)
 		return -EBADF;
 	if (count == 0)
 		ret = (f->flags & O_ACCMODE) == O_RDONLY ? -EBADF : 0;
-	else if (user_access_check(buf, count, false) != 0)
+	else if (!(f->ops && f->ops->write_unchecked) && user_access_check(buf, count, false) != 0)
 		ret = -EFAULT;
 	else
 		ret = file_write(f, &vb, count, &f->pos);
@@ -95,7 +98,14 @@ int64_t sys_read(int fd, uptr_t buf, size_t count)
 }
 
 /* pread64 and pwrite64: at offset, which must be >= 0; not on streams. */
-static int64_t io_at(int fd, uptr_t buf, size_t count, int64_t offset, bool write)
+static int io_at_check(const struct file *f, int64_t offset)
+{
+	if (f->ops && f->ops->stream)
+		return -ESPIPE;
+	return offset < 0 ? -EINVAL : 0;
+}
+
+int64_t sys_pread64(int fd, uptr_t buf, size_t count, int64_t offset)
 {
 	struct file *f = fd_get(fd);
 	uint64_t pos = (uint64_t)offset;
@@ -103,24 +113,26 @@ static int64_t io_at(int fd, uptr_t buf, size_t count, int64_t offset, bool writ
 
 	if (!f)
 		return -EBADF;
-	if (f->ops && f->ops->stream)
-		ret = -ESPIPE;
-	else if (offset < 0)
-		ret = -EINVAL;
-	else
-		ret = write ? io_write(f, buf, count, &pos) : io_read(f, buf, count, &pos);
+	ret = io_at_check(f, offset);
+	if (ret == 0)
+		ret = io_read(f, buf, count, &pos);
 	file_put(f);
 	return ret;
 }
 
-int64_t sys_pread64(int fd, uptr_t buf, size_t count, int64_t offset)
-{
-	return io_at(fd, buf, count, offset, false);
-}
-
 int64_t sys_pwrite64(int fd, uptr_t buf, size_t count, int64_t offset)
 {
-	return io_at(fd, buf, count, offset, true);
+	struct file *f = fd_get(fd);
+	uint64_t pos = (uint64_t)offset;
+	int64_t ret;
+
+	if (!f)
+		return -EBADF;
+	ret = io_at_check(f, offset);
+	if (ret == 0)
+		ret = io_write(f, buf, count, &pos);
+	file_put(f);
+	return ret;
 }
 
 int64_t sys_lseek(int fd, int64_t offset, int whence)
@@ -152,45 +164,48 @@ int64_t sys_lseek(int fd, int64_t offset, int whence)
 /*
  * Copy in and check an iovec array for readv/writev: the count, the array
  * itself, each length (as a signed size: negative is EINVAL) and their sum
- * (at most SSIZE_MAX), then every buffer.  Returns the array (kfree it) in
- * *out and the total length, or -errno.
+ * (at most SSIZE_MAX), then, if check_buffers, every buffer.  The array
+ * goes to fast (IOV_FAST entries) if it fits, else to the heap; *out is
+ * where it is (iov_free it).  The total length, or -errno.
  */
-static int64_t iov_import(uptr_t uiov, int iovcnt, bool write_to_user, struct iovec **out)
+static int64_t iov_import(uptr_t uiov, int iovcnt, bool write_to_user, bool check_buffers,
+			  struct vbuf_seg *fast, struct vbuf_seg **out)
 {
-	struct iovec *iov;
+	struct vbuf_seg *iov = fast;
 	uint64_t total = 0;
+	int64_t err = 0;
 
 	*out = NULL;
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
 	if (iovcnt == 0)
 		return 0;
-	iov = kmalloc((size_t)iovcnt * sizeof(*iov));
+	if (iovcnt > IOV_FAST)
+		iov = kmalloc((size_t)iovcnt * sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	if (copy_from_user(iov, uiov, (size_t)iovcnt * sizeof(*iov)) != 0) {
-		kfree(iov);
+	*out = iov;
+	if (copy_from_user(iov, uiov, (size_t)iovcnt * sizeof(*iov)) != 0)
 		return -EFAULT;
-	}
-	for (int i = 0; i < iovcnt; i++) {
-		if (iov[i].len > SSIZE_MAX || total + iov[i].len > SSIZE_MAX) {
-			kfree(iov);
-			return -EINVAL;
-		}
+	for (int i = 0; i < iovcnt && !err; i++) {
+		if (iov[i].len > SSIZE_MAX || total + iov[i].len > SSIZE_MAX)
+			err = -EINVAL;
 		total += iov[i].len;
 	}
-	for (int i = 0; i < iovcnt; i++) {
-		if (user_access_check(iov[i].base, iov[i].len, write_to_user) != 0) {
-			kfree(iov);
-			return -EFAULT;
-		}
-	}
-	*out = iov;
-	return (int64_t)total;
+	for (int i = 0; i < iovcnt && !err && check_buffers; i++)
+		if (user_access_check(iov[i].base, iov[i].len, write_to_user) != 0)
+			err = -EFAULT;
+	return err ? err : (int64_t)total;
+}
+
+static void iov_free(struct vbuf_seg *iov, const struct vbuf_seg *fast)
+{
+	if (iov != fast)
+		kfree(iov);
 }
 
 /* Move the buffers in order, stopping at an error or a short transfer. */
-static int64_t iov_transfer(struct file *f, const struct iovec *iov, int iovcnt, bool write)
+static int64_t iov_transfer(struct file *f, const struct vbuf_seg *iov, int iovcnt, bool write)
 {
 	int64_t done = 0;
 
@@ -213,7 +228,8 @@ static int64_t iov_transfer(struct file *f, const struct iovec *iov, int iovcnt,
 
 /* readv on a stream: one read (one console line at most), scattered over
  * the buffers in order, so that it never waits twice. */
-static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovcnt, uint64_t total)
+static int64_t iov_read_stream(struct file *f, const struct vbuf_seg *iov, int iovcnt,
+			       uint64_t total)
 {
 	char chunk[IO_CHUNK];
 	struct vbuf vb = { .addr = (uintptr_t)chunk, .user = false };
@@ -230,20 +246,34 @@ static int64_t iov_read_stream(struct file *f, const struct iovec *iov, int iovc
 	return n < 0 ? n : (int64_t)done;
 }
 
+/*
+ * readv and writev.  A whole_vector file gets the vector in one call, and
+ * no check of its buffers first: like a read_unchecked read, its copies
+ * check as they go (the FUSE device: a reply it cannot copy fails its
+ * request).
+ */
 static int64_t io_vector(int fd, uptr_t uiov, int iovcnt, bool write)
 {
 	struct file *f = fd_get(fd);
-	struct iovec *iov;
+	struct vbuf_seg fast[IOV_FAST], *iov;
+	bool whole;
 	int64_t total;
 
 	if (!f)
 		return -EBADF;
-	total = iov_import(uiov, iovcnt, !write, &iov);
-	if (total > 0 && !write && f->ops && f->ops->stream)
+	whole = f->ops && f->ops->whole_vector;
+	total = iov_import(uiov, iovcnt, !write, !whole, fast, &iov);
+	if (total > 0 && whole) {
+		struct vbuf vb = { .user = true, .nsegs = iovcnt, .segs = iov };
+
+		total = write ? file_write(f, &vb, (size_t)total, &f->pos)
+			      : file_read(f, &vb, (size_t)total, &f->pos);
+	} else if (total > 0 && !write && f->ops && f->ops->stream) {
 		total = iov_read_stream(f, iov, iovcnt, (uint64_t)total);
-	else if (total > 0)
+	} else if (total > 0) {
 		total = iov_transfer(f, iov, iovcnt, write);
-	kfree(iov);
+	}
+	iov_free(iov, fast);
 	file_put(f);
 	return total;
 }

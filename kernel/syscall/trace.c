@@ -211,10 +211,24 @@ static const char *ioctl_name(uint64_t r)
 		return "TCGETS";
 	case 0x5402:
 		return "TCSETS";
+	case 0x5403:
+		return "TCSETSW";
+	case 0x5404:
+		return "TCSETSF";
+	case 0x540b:
+		return "TCFLSH";
+	case 0x540e:
+		return "TIOCSCTTY";
+	case 0x540f:
+		return "TIOCGPGRP";
+	case 0x5410:
+		return "TIOCSPGRP";
 	case 0x5413:
 		return "TIOCGWINSZ";
 	case 0x5414:
 		return "TIOCSWINSZ";
+	case 0x541b:
+		return "FIONREAD";
 	}
 	return NULL;
 }

@@ -252,7 +252,7 @@ KTEST(console_lines)
 	KTEST_ASSERT(console_task_running());
 	polls0 = executor_kernel()->polls;
 	kprintf("console: type two lines\n");
-	thread_sleep(50); /* type-ahead: the input waits for a reader */
+	thread_sleep(50); /* type-ahead: the lines wait for the reader */
 	console_readline(a, sizeof(a));
 	console_readline(b, sizeof(b));
 	kprintf("console: got \"%s\" and \"%s\"\n", a, b);

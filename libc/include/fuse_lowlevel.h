@@ -56,6 +56,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -166,6 +167,9 @@ int fuse_reply_attr(fuse_req_t req, const struct stat *attr, double attr_timeout
 int fuse_reply_open(fuse_req_t req, const struct fuse_file_info *fi);
 int fuse_reply_write(fuse_req_t req, size_t count);
 int fuse_reply_buf(fuse_req_t req, const char *buf, size_t size);
+/* read's data in count pieces (at most 64), sent from where they lie: a
+ * server can answer straight from its own memory without copying. */
+int fuse_reply_iov(fuse_req_t req, const struct iovec *iov, int count);
 int fuse_reply_statfs(fuse_req_t req, const struct statvfs *stbuf);
 
 /*

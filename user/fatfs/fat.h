@@ -150,9 +150,29 @@ int fat_getattr(struct fat_volume *v, uint64_t id, struct fat_attr *attr);
  * Read up to len bytes at offset off of file id into buf.  Returns the bytes
  * read (0 at or past the end), -EISDIR, -ENOENT, or -EIO when the file's
  * cluster chain is broken (leaves the volume, loops, ends before the size).
- * Records the access date.
+ * The access date is fat_accessed's (a read asks no clock).
  */
 int64_t fat_read(struct fat_volume *v, uint64_t id, void *buf, size_t len, uint64_t off);
+
+/* Record today as the access date of file id (a server calls it when a
+ * file is opened for reading): 0, -EISDIR or -ENOENT. */
+int fat_accessed(struct fat_volume *v, uint64_t id);
+
+/* A run of a file's bytes in the image, clusters that follow each other. */
+struct fat_span {
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * fat_read without the copy: where the bytes lie in the image, as up to
+ * max spans in order (*nspans of them), so that a server can send them
+ * from there.  Returns the bytes the spans cover (short at the end of the
+ * file, or when max spans were not enough) or what fat_read returns.  The
+ * spans stay valid until the volume is written.
+ */
+int64_t fat_read_spans(struct fat_volume *v, uint64_t id, size_t len, uint64_t off,
+		       struct fat_span *spans, int max, int *nspans);
 
 /*
  * Write len bytes at offset off, extending the file (a gap is read back as

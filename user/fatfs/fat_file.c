@@ -221,29 +221,89 @@ int fat_getattr(struct fat_volume *v, uint64_t id, struct fat_attr *a)
 	return 0;
 }
 
-int64_t fat_read(struct fat_volume *v, uint64_t id, void *buf, size_t len, uint64_t off)
+/* Bytes [off, off + len) of the chain at first (which covers them) as up
+ * to max spans; the bytes they cover. */
+static int64_t fat_file_spans(struct fat_volume *v, uint32_t first, uint64_t off, size_t len,
+			      struct fat_span *spans, int max, int *nspans)
+{
+	uint32_t cs = v->cluster_size, c;
+	size_t done = 0, chunk, at;
+	int n = 0;
+
+	while (done < len) {
+		const uint8_t *data;
+
+		if (fat_chain_seek(v, first, (uint32_t)((off + done) / cs), &c) != 0)
+			return -EIO;
+		at = (size_t)((off + done) % cs);
+		chunk = len - done < cs - at ? len - done : cs - at;
+		data = fat_cluster_data(v, c) + at;
+		if (n > 0 && spans[n - 1].data + spans[n - 1].len == data) {
+			spans[n - 1].len += chunk; /* the next cluster in the image too */
+		} else if (n < max) {
+			spans[n++] = (struct fat_span){ data, chunk };
+		} else {
+			break;
+		}
+		done += chunk;
+	}
+	*nspans = n;
+	return (int64_t)done;
+}
+
+int64_t fat_read_spans(struct fat_volume *v, uint64_t id, size_t len, uint64_t off,
+		       struct fat_span *spans, int max, int *nspans)
 {
 	struct fat_node n;
 	uint32_t size, have;
 	int r = fat_file_get(v, id, &n);
 
+	*nspans = 0;
 	if (r < 0)
 		return r;
-	if (buf == NULL)
-		return -EFAULT;
 	size = fat_get32(n.de + DIR_SIZE);
 	r = fat_file_chain(v, &n, size, &have);
 	if (r < 0)
 		return r;
-	if (off >= size)
+	if (off >= size || len == 0 || max <= 0)
 		return 0;
 	if (len > size - off)
 		len = (size_t)(size - off);
-	r = fat_file_copy(v, n.first, off, len, buf, NULL);
-	if (r < 0)
-		return r;
-	fat_time_stamp(v, n.de, STAMP_ACCESS);
-	return (int64_t)len;
+	return fat_file_spans(v, n.first, off, len, spans, max, nspans);
+}
+
+int fat_accessed(struct fat_volume *v, uint64_t id)
+{
+	struct fat_node n;
+	int r = fat_file_get(v, id, &n);
+
+	if (r == 0)
+		fat_time_stamp(v, n.de, STAMP_ACCESS);
+	return r;
+}
+
+int64_t fat_read(struct fat_volume *v, uint64_t id, void *buf, size_t len, uint64_t off)
+{
+	struct fat_span spans[16];
+	uint8_t *to = buf;
+	size_t done = 0;
+
+	if (buf == NULL)
+		return -EFAULT;
+	while (done < len) {
+		int n;
+		int64_t got = fat_read_spans(v, id, len - done, off + done, spans, 16, &n);
+
+		if (got < 0)
+			return got;
+		if (got == 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			memcpy(to + done, spans[i].data, spans[i].len);
+			done += spans[i].len;
+		}
+	}
+	return (int64_t)done;
 }
 
 /* The entry's data changed: new size, modification time, archive bit (spec "FAT Directory Structure"). */

@@ -14,6 +14,9 @@
  * volume, and every change comes through the kernel, which updates its
  * cache as it writes).  Attributes and names may be cached for a second.
  *
+ * READ replies send the data from the image itself (fat_read_spans,
+ * fuse_reply_iov): the kernel copies it straight into its page cache.
+ *
  * Errors are the library's negative errnos, replied positive.
  */
 #include <errno.h>
@@ -26,6 +29,8 @@
 #include "server.h"
 
 #define CACHE_SECONDS 1.0
+/* Pieces of the image one READ reply may send (fuse_reply_iov takes 64). */
+#define READ_SPANS 64
 /* d_ino in a directory listing of a node the kernel has no nodeid for:
  * the library's id, moved clear of the table's nodeids. */
 #define UNSEEN_INO(fat) ((fat) | (1ull << 48))
@@ -268,6 +273,8 @@ static void open_node(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		err = -EISDIR;
 	if (!err && !want_dir && (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY)
 		err = fat_truncate(v, fat, 0);
+	if (!err && !want_dir && (fi->flags & O_ACCMODE) != O_WRONLY)
+		err = fat_accessed(v, fat); /* once, not at every READ */
 	if (err) {
 		reply_err(req, err);
 		return;
@@ -287,21 +294,13 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	open_node(req, ino, fi, true);
 }
 
-static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+/* READ the old way: through a buffer (a file in more pieces than
+ * READ_SPANS). */
+static void read_copy(fuse_req_t req, uint64_t fat, size_t size, off_t off)
 {
-	uint64_t fat = fat_of(req, ino);
-	char *buf;
+	char *buf = malloc(size ? size : 1);
 	int64_t n;
 
-	(void)fi;
-	if (!fat)
-		return;
-	if (off < 0) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -312,6 +311,38 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
+}
+
+/* READ: the reply's data goes from the image itself, copied by nobody but
+ * the kernel. */
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	uint64_t fat = fat_of(req, ino);
+	struct fat_span spans[READ_SPANS];
+	struct iovec iov[READ_SPANS];
+	int64_t n;
+	int count;
+
+	(void)fi;
+	if (!fat)
+		return;
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	n = fat_read_spans(vol_of(req), fat, size, (uint64_t)off, spans, READ_SPANS, &count);
+	if (n < 0) {
+		reply_err(req, n);
+		return;
+	}
+	if ((size_t)n < size && count == READ_SPANS) {
+		read_copy(req, fat, size, off); /* not the end: out of spans */
+		return;
+	}
+	for (int i = 0; i < count; i++)
+		iov[i] = (struct iovec){ (void *)spans[i].data, spans[i].len };
+	fuse_reply_iov(req, iov, count);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

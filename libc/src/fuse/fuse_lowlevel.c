@@ -7,8 +7,8 @@
  * request into it, checks its length, turns the opcode's argument into the
  * callback's parameters and calls it; the callback answers through a
  * fuse_reply_* function, now or later (a fuse_req_t lives until it is
- * answered), which writes the reply with one write(2), as the kernel wants
- * it.  Until INIT has been answered every other request gets EIO.
+ * answered), which writes the reply with one writev(2) of the header and
+ * the callback's data where it lies, as one reply, as the kernel wants it.  Until INIT has been answered every other request gets EIO.
  *
  * Defaults for callbacks left NULL, as libfuse's: open and opendir succeed
  * with handle 0, release, releasedir and forget succeed silently, getattr
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The most data of one WRITE the server offers to take. */
@@ -40,7 +41,6 @@ struct fuse_session {
 	int got_init;
 	struct fuse_conn_info conn;
 	char *buf;                  /* one request */
-	char *reply;                /* one reply, assembled for its single write */
 	struct fuse_req *free_reqs; /* answered requests, for reuse */
 };
 
@@ -62,32 +62,49 @@ static void fuse_req_done(fuse_req_t req)
 	req->se->free_reqs = req;
 }
 
-/* Write header + the pieces as one reply and free req: 0 or -errno. */
-static int fuse_send(fuse_req_t req, int error, const void *a, size_t alen, const void *b,
-		     size_t blen)
+/* The most pieces of data one reply carries (fuse_reply_iov). */
+#define FUSE_LIB_MAX_IOV 64
+
+/*
+ * Write the header and the n pieces at iov[1..n] as one reply, with one
+ * writev(2): the data goes to the kernel from where it is, never copied
+ * here first.  Frees req; 0 or -errno.
+ */
+static int fuse_send_iov(fuse_req_t req, int error, struct iovec *iov, int n)
 {
-	struct fuse_session *se = req->se;
 	struct fuse_out_header oh;
-	size_t len = sizeof(oh) + alen + blen;
+	size_t len = sizeof(oh);
 	int ret = 0;
 
+	for (int i = 1; i <= n; i++)
+		len += iov[i].iov_len;
 	if (len > FUSE_LIB_BUFSIZE) {
 		error = -EIO;
-		alen = blen = 0;
+		n = 0;
 		len = sizeof(oh);
 	}
 	oh.len = (uint32_t)len;
 	oh.error = error;
 	oh.unique = req->unique;
-	memcpy(se->reply, &oh, sizeof(oh));
-	if (alen)
-		memcpy(se->reply + sizeof(oh), a, alen);
-	if (blen)
-		memcpy(se->reply + sizeof(oh) + alen, b, blen);
-	if (write(se->fd, se->reply, len) != (ssize_t)len)
+	iov[0] = (struct iovec){ &oh, sizeof(oh) };
+	if (writev(req->se->fd, iov, n + 1) != (ssize_t)len)
 		ret = -errno;
 	fuse_req_done(req);
 	return ret;
+}
+
+/* Header + the pieces a and b (either may be empty) as one reply. */
+static int fuse_send(fuse_req_t req, int error, const void *a, size_t alen, const void *b,
+		     size_t blen)
+{
+	struct iovec iov[3];
+	int n = 0;
+
+	if (alen)
+		iov[++n] = (struct iovec){ (void *)a, alen };
+	if (blen)
+		iov[++n] = (struct iovec){ (void *)b, blen };
+	return fuse_send_iov(req, error, iov, n);
 }
 
 int fuse_reply_err(fuse_req_t req, int err)
@@ -204,6 +221,16 @@ int fuse_reply_write(fuse_req_t req, size_t count)
 int fuse_reply_buf(fuse_req_t req, const char *buf, size_t size)
 {
 	return fuse_send(req, 0, buf, size, NULL, 0);
+}
+
+int fuse_reply_iov(fuse_req_t req, const struct iovec *iov, int count)
+{
+	struct iovec all[FUSE_LIB_MAX_IOV + 1];
+
+	if (count < 0 || count > FUSE_LIB_MAX_IOV)
+		return fuse_reply_err(req, EINVAL);
+	memcpy(all + 1, iov, (size_t)count * sizeof(*iov));
+	return fuse_send_iov(req, 0, all, count);
 }
 
 int fuse_reply_statfs(fuse_req_t req, const struct statvfs *stbuf)
@@ -608,10 +635,7 @@ struct fuse_session *fuse_session_new(struct fuse_args *args, const struct fuse_
 	if (!se)
 		return NULL;
 	se->buf = malloc(FUSE_LIB_BUFSIZE);
-	se->reply = malloc(FUSE_LIB_BUFSIZE);
-	if (!se->buf || !se->reply) {
-		free(se->buf);
-		free(se->reply);
+	if (!se->buf) {
 		free(se);
 		return NULL;
 	}
@@ -705,6 +729,5 @@ void fuse_session_destroy(struct fuse_session *se)
 		free(req);
 	}
 	free(se->buf);
-	free(se->reply);
 	free(se);
 }

@@ -21,7 +21,8 @@
  *   get PATH HOSTFILE           copy a file out
  *   put HOSTFILE PATH CHUNK     create (or empty) PATH, write HOSTFILE in CHUNK-byte writes
  *   write PATH OFF HOSTFILE     pwrite HOSTFILE's bytes at OFF
- *   read PATH OFF LEN           "ok N HEX" (LEN at most 4096)
+ *   read PATH OFF LEN           "ok N HEX" (LEN at most 4096); stamps the access
+ *                               date first, as the server does at OPEN
  *   trunc PATH SIZE, create PATH, mkdir PATH, rm PATH, rmdir PATH, mv OLD NEW
  *   lookup DIR NAME             "ok ID": one fat_lookup (NAME may be "." or "..")
  *   times PATH ATIME MTIME, chmod PATH MODE
@@ -245,6 +246,9 @@ static int tool_read(const char *path, uint64_t off, size_t len)
 	int64_t n;
 	int r = fat_lookup_path(&vol, path, &id);
 
+	if (r < 0)
+		return r;
+	r = fat_accessed(&vol, id); /* as the server does when it opens the file */
 	if (r < 0)
 		return r;
 	n = fat_read(&vol, id, buf, len < sizeof(buf) ? len : sizeof(buf), off);
