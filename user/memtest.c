@@ -249,13 +249,18 @@ static void test_stack(void)
 
 static char *ro_page;
 
+/* In a child: make the page its own (a copy-on-write copy, writable),
+ * then read-only, then write it. */
 static void write_ro(void)
 {
+	ro_page[0] = 42;
+	if (mprotect(ro_page, PAGE, PROT_READ) != 0)
+		_exit(3);
 	ro_page[0] = 1;
 }
 
-/* mprotect(PROT_READ) then a write: SIGSEGV; reading still works; back to
- * PROT_READ|PROT_WRITE the write works. */
+/* mprotect(PROT_READ) of a page written before, then a write: SIGSEGV;
+ * reading still works; back to PROT_READ|PROT_WRITE the write works. */
 static void test_mprotect(void)
 {
 	const char *why = NULL;
@@ -266,10 +271,9 @@ static void test_mprotect(void)
 		return;
 	}
 	ro_page[0] = 42;
-	if (mprotect(ro_page, PAGE, PROT_READ) != 0)
+	why = killed_by(in_child(write_ro), SIGSEGV);
+	if (!why && mprotect(ro_page, PAGE, PROT_READ) != 0)
 		why = "mprotect failed";
-	if (!why)
-		why = killed_by(in_child(write_ro), SIGSEGV);
 	if (!why && ro_page[0] != 42)
 		why = "the read-only page lost its contents";
 	ro_page[PAGE] = 1; /* the second page is still writable */

@@ -9,8 +9,9 @@
  * mapped where: the loader's segments, the heap that brk(2) moves,
  * anonymous mmap(2) regions, and the stack.  The two places that walk the
  * tables themselves are uvm_destroy, which frees everything at once instead
- * of page by page, and uvm_clone, which copies it so for fork; both visit
- * only the entries covering the areas.
+ * of page by page, and uvm_clone (uvm_clone.c), which copies it so for
+ * fork; both visit only the entries covering the areas.  brk, mmap and
+ * munmap are in mmap.c.
  *
  * Demand paging.  mmap, brk and the loader only add an area; a page gets
  * its frame when first touched: a page fault in user mode
@@ -67,6 +68,7 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/mmlock.h"
+#include "mm/uvm_internal.h"
 #include "mm/vm.h"
 #include "mm/vma.h"
 #include "proc/oom.h"
@@ -77,13 +79,7 @@ uint64_t uvm_kernel_pml4(void)
 	return virt_to_phys(vm_kernel_root());
 }
 
-static pte_t *uvm_root(struct uvm *uvm)
-{
-	return phys_to_virt(uvm->pml4);
-}
-
-/* An address space without areas, or NULL without memory. */
-static struct uvm *uvm_alloc(void)
+struct uvm *uvm_alloc(void)
 {
 	struct uvm *uvm = kcalloc(1, sizeof(*uvm));
 	pte_t *root;
@@ -134,27 +130,6 @@ static uint64_t user_frame(bool zero)
 uint64_t uvm_frame_alloc(void)
 {
 	return user_frame(true);
-}
-
-/* Walking the tables over a range.  A table at level (4 = PML4 ... 1 = PT)
- * has 512 entries, each covering entry_span(level) bytes; the walks below
- * visit only the entries that cover [start, end), so that their cost
- * follows the areas (few, and mostly small), not the 512 entries of every
- * table. */
-static uint64_t entry_span(int level)
-{
-	return 1ull << (12 + 9 * (level - 1));
-}
-
-static unsigned entry_index(uint64_t va, int level)
-{
-	return (va >> (12 + 9 * (level - 1))) & 511;
-}
-
-/* The end of the entry at level holding va, or end if that comes first. */
-static uint64_t entry_end(uint64_t va, int level, uint64_t end)
-{
-	return MIN(end, ALIGN_DOWN(va, entry_span(level)) + entry_span(level));
 }
 
 /*
@@ -217,8 +192,7 @@ void uvm_activate(struct uvm *uvm)
 		write_cr3(pml4);
 }
 
-/* VM_* flags for a user page of protection prot. */
-static unsigned vm_flags(unsigned prot)
+unsigned uvm_vm_flags(unsigned prot)
 {
 	unsigned flags = 0;
 
@@ -248,7 +222,7 @@ static bool find_mapped(struct uvm *uvm, uint64_t va, uint64_t len, bool last, u
  * the shared object's.  0 or -ENOMEM. */
 static int fill_page(struct uvm *uvm, struct vma *v, uint64_t va)
 {
-	unsigned flags = vm_flags(v->prot);
+	unsigned flags = uvm_vm_flags(v->prot);
 	uint64_t pa;
 	int err;
 
@@ -289,9 +263,7 @@ static void unmap_page(struct uvm *uvm, uint64_t va)
 	uvm->pages--;
 }
 
-/* Would pages more pages (of data, if data) break RLIMIT_AS or
- * RLIMIT_DATA? */
-static bool over_limits(struct uvm *uvm, uint64_t pages, bool data)
+bool uvm_over_limits(struct uvm *uvm, uint64_t pages, bool data)
 {
 	uint64_t as = rlimit_cur(RLIMIT_AS), data_max = rlimit_cur(RLIMIT_DATA);
 
@@ -301,14 +273,14 @@ static bool over_limits(struct uvm *uvm, uint64_t pages, bool data)
 	       (uvm->data_pages + pages) * PAGE_SIZE > data_max;
 }
 
-/* Can an area of len bytes be added (-ENOMEM if not)?  One larger than
- * all memory is refused, as Linux's heuristic overcommit does. */
-static int may_add(struct uvm *uvm, uint64_t len, bool data)
+/* One larger than all memory is refused, as Linux's heuristic overcommit
+ * does. */
+int uvm_may_add(struct uvm *uvm, uint64_t len, bool data)
 {
 	struct frame_stats st;
 
 	frame_get_stats(&st);
-	if (len / PAGE_SIZE > st.total || over_limits(uvm, len / PAGE_SIZE, data))
+	if (len / PAGE_SIZE > st.total || uvm_over_limits(uvm, len / PAGE_SIZE, data))
 		return -ENOMEM;
 	return 0;
 }
@@ -323,12 +295,11 @@ int uvm_map(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
 		return 0;
 	if (vma_overlaps(uvm, va, va + len))
 		return -EEXIST;
-	err = may_add(uvm, len, prot & UVM_WRITE);
+	err = uvm_may_add(uvm, len, prot & UVM_WRITE);
 	return err ? err : vma_add(uvm, va, va + len, prot, 0, NULL, 0);
 }
 
-/* Unmap and free the pages mapped in [va, va + len); holes are fine. */
-static void unmap_pages(struct uvm *uvm, uint64_t va, uint64_t len)
+void uvm_unmap_pages(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	uint64_t end = va + len, page;
 
@@ -348,7 +319,7 @@ int uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 	if (err)
 		return err;
 	vma_remove(uvm, va, va + len);
-	unmap_pages(uvm, va, len);
+	uvm_unmap_pages(uvm, va, len);
 	return 0;
 }
 
@@ -413,7 +384,7 @@ int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	if (has_device_page(uvm, va, len))
 		return -EINVAL;
-	unmap_pages(uvm, va, len); /* the next touch gets a page again */
+	uvm_unmap_pages(uvm, va, len); /* the next touch gets a page again */
 	return 0;
 }
 
@@ -422,7 +393,7 @@ int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
  * read-only, copy-on-write, even if prot allows writing. */
 static unsigned page_flags(uint64_t pa, unsigned now, unsigned prot)
 {
-	unsigned flags = vm_flags(prot) | (now & (VM_DEVICE | VM_NOCACHE | VM_SHARED));
+	unsigned flags = uvm_vm_flags(prot) | (now & (VM_DEVICE | VM_NOCACHE | VM_SHARED));
 
 	if ((flags & VM_WRITE) && !(now & (VM_DEVICE | VM_SHARED)) && frame_refs(pa) > 1)
 		flags = (flags & ~VM_WRITE) | VM_COW;
@@ -508,7 +479,7 @@ static struct vma *grow_stack(struct uvm *uvm, uint64_t va)
 		return NULL;
 	below = vma_prev(uvm, v);
 	if ((below && start < below->end + USER_STACK_GUARD_SIZE) ||
-	    over_limits(uvm, (v->start - start) / PAGE_SIZE, false))
+	    uvm_over_limits(uvm, (v->start - start) / PAGE_SIZE, false))
 		return NULL;
 	vma_grow_down(uvm, v, start);
 	return v;
@@ -618,255 +589,4 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 	/* A present page faults on a protection violation: only a write to a
 	 * copy-on-write page is resolved. */
 	return access & UVM_WRITE ? cow_break(uvm, va) : -EFAULT;
-}
-
-/* A leaf of the parent for the child: the same device page, or the same
- * frame with one more reference, copy-on-write in both if writable and
- * private. */
-static pte_t clone_leaf(struct uvm *child, pte_t *from)
-{
-	if (*from & PTE_DEV) {
-		child->device_pages++;
-		return *from;
-	}
-	if ((*from & PTE_W) && !(*from & PTE_SHR))
-		*from = (*from & ~PTE_W) | PTE_COW;
-	frame_ref(*from & PTE_ADDR);
-	child->pages++;
-	return *from;
-}
-
-/* Copy the entries covering [start, end) of the parent's table `from` at
- * level into the child's `to`, with new tables below (or those an area
- * before made).  0 or -ENOMEM (the child then holds what was made). */
-static int clone_range(struct uvm *child, pte_t *from, pte_t *to, int level, uint64_t start,
-		       uint64_t end)
-{
-	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
-		unsigned i = entry_index(va, level);
-		int err;
-
-		if (!(from[i] & PTE_P))
-			continue;
-		if (level == 1) {
-			to[i] = clone_leaf(child, &from[i]);
-			continue;
-		}
-		if (!(to[i] & PTE_P)) {
-			uint64_t pa = frame_alloc();
-
-			if (!pa)
-				return -ENOMEM;
-			frame_set_owner(pa, 1, FRAME_PAGETABLE);
-			to[i] = pa | (from[i] & ~PTE_ADDR);
-		}
-		err = clone_range(child, phys_to_virt(from[i] & PTE_ADDR),
-				  phys_to_virt(to[i] & PTE_ADDR), level - 1, va,
-				  entry_end(va, level, end));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The child's tables for every area of the parent. */
-static int clone_tables(struct uvm *child, struct uvm *parent)
-{
-	list_for_each(n, &parent->vmas) {
-		struct vma *v = list_entry(n, struct vma, node);
-		int err =
-			clone_range(child, uvm_root(parent), uvm_root(child), 4, v->start, v->end);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-struct uvm *uvm_clone(struct uvm *parent)
-{
-	struct uvm *child = uvm_alloc();
-	int err;
-
-	if (!child)
-		return NULL;
-	child->heap_start = parent->heap_start;
-	child->brk = parent->brk;
-	child->mmap_next = parent->mmap_next;
-	err = vma_clone(child, parent);
-	/* The parent's own thread is the only one changing its tables. */
-	if (!err)
-		err = clone_tables(child, parent);
-	/* The parent's writable entries became read-only: flush its TLB. */
-	if ((read_cr3() & PTE_ADDR) == parent->pml4)
-		write_cr3(parent->pml4);
-	if (err) {
-		uvm_destroy(child);
-		return NULL;
-	}
-	return child;
-}
-
-/* ---- brk, mmap, munmap ---------------------------------------------------- */
-
-uint64_t uvm_brk(struct uvm *uvm, uint64_t newbrk)
-{
-	/* BEGIN STAGE syscalls: brk: map or unmap whole pages between the old and new break */
-	uint64_t old_end = ALIGN_UP(uvm->brk, PAGE_SIZE);
-	uint64_t new_end;
-
-	if (newbrk < uvm->heap_start || newbrk > USER_MMAP_TOP)
-		return uvm->brk;
-	new_end = ALIGN_UP(newbrk, PAGE_SIZE);
-	if (new_end > old_end) {
-		if (uvm_map(uvm, old_end, new_end - old_end, UVM_READ | UVM_WRITE) != 0)
-			return uvm->brk; /* no memory, or a mapping is in the way */
-	} else if (new_end < old_end) {
-		uvm_unmap(uvm, new_end, old_end - new_end);
-	}
-	uvm->brk = newbrk;
-	return newbrk;
-	/* STUB
-	(void)newbrk;
-	return uvm->brk;
-	END STAGE syscalls */
-}
-
-/* The highest free, page-aligned range of len bytes below `below` and
- * above the heap (and a page of gap), or 0. */
-static uint64_t find_free_below(struct uvm *uvm, uint64_t len, uint64_t below)
-{
-	uint64_t floor = ALIGN_UP(MAX(uvm->brk, uvm->heap_start), PAGE_SIZE) + PAGE_SIZE;
-	uint64_t hi = below;
-	struct list_node *n = uvm->vmas.head.prev;
-
-	/* The areas from the highest down; the gap above each is a candidate. */
-	for (struct vma *v;; n = n->prev) {
-		uint64_t lo;
-
-		v = n == &uvm->vmas.head ? NULL : list_entry(n, struct vma, node);
-		if (v && v->end > hi) { /* reaches above hi: what is free ends below it */
-			hi = MIN(hi, v->start);
-			continue;
-		}
-		lo = v ? MAX(v->end, floor) : floor;
-		if (hi >= lo && hi - lo >= len)
-			return hi - len;
-		if (!v || v->end <= floor)
-			return 0;
-		hi = v->start;
-	}
-}
-
-/* Where the previous mmap went, else from the top. */
-static uint64_t find_free(struct uvm *uvm, uint64_t len, uint64_t below)
-{
-	uint64_t va = find_free_below(uvm, len, below);
-
-	return va ? va : find_free_below(uvm, len, USER_MMAP_TOP);
-}
-
-/* A MAP_SHARED|MAP_ANONYMOUS area over [va, va + len). */
-static int map_shared(struct uvm *uvm, uint64_t va, uint64_t len, unsigned prot)
-{
-	struct shm *shm;
-	int err = may_add(uvm, len, false);
-
-	if (err)
-		return err;
-	shm = shm_create(len / PAGE_SIZE);
-	if (!shm)
-		return -ENOMEM;
-	err = vma_add(uvm, va, va + len, prot, VMA_SHARED, shm, 0);
-	if (err)
-		kfree(shm);
-	return err;
-}
-
-int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags)
-{
-	bool fixed = flags & UVM_MAP_FIXED;
-	int err;
-
-	if (len == 0)
-		return -EINVAL;
-	if (len > USER_MMAP_TOP)
-		return -ENOMEM;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (fixed) {
-		if (addr % PAGE_SIZE)
-			return -EINVAL;
-		if (addr < USER_MIN || addr > USER_MMAP_TOP || len > USER_MMAP_TOP - addr)
-			return -ENOMEM;
-		err = uvm_unmap(uvm, addr, len);
-		if (err)
-			return err;
-	} else if (addr % PAGE_SIZE || addr < USER_MIN || addr > USER_MMAP_TOP ||
-		   len > USER_MMAP_TOP - addr || !uvm_range_free(uvm, addr, len)) {
-		addr = find_free(uvm, len, uvm->mmap_next);
-		if (!addr)
-			return -ENOMEM;
-	}
-	err = flags & UVM_MAP_SHARED ? map_shared(uvm, addr, len, prot)
-				     : uvm_map(uvm, addr, len, prot);
-	if (err)
-		return err == -EEXIST ? -ENOMEM : err;
-	if (!fixed)
-		uvm->mmap_next = addr;
-	return (int64_t)addr;
-}
-
-/* uvm_map_device's page tables (the area is added by the caller). */
-static int64_t map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
-{
-	unsigned flags = vm_flags(prot) | VM_DEVICE | (nocache ? VM_NOCACHE : 0);
-	uint64_t va;
-
-	/* BEGIN STAGE ramdisk: map the physical pages at a free place, marked VM_DEVICE */
-	if (len == 0 || len > USER_MMAP_TOP || pa % PAGE_SIZE)
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	va = find_free(uvm, len, uvm->mmap_next);
-	if (!va)
-		return -ENOMEM;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		int err = vm_map(uvm_root(uvm), va + off, pa + off, PAGE_SIZE, flags);
-
-		if (err) {
-			uvm_unmap(uvm, va, off);
-			return err == -EEXIST ? -ENOMEM : err;
-		}
-		uvm->device_pages++;
-	}
-	uvm->mmap_next = va;
-	return (int64_t)va;
-	/* STUB
-	(void)uvm, (void)pa, (void)len, (void)flags, (void)va;
-	return -ENOSYS;
-	END STAGE ramdisk */
-}
-
-int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache)
-{
-	int64_t va;
-
-	if (len && len <= USER_MMAP_TOP &&
-	    over_limits(uvm, ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, false))
-		return -ENOMEM;
-	va = map_device(uvm, pa, len, prot, nocache);
-	if (va < 0)
-		return va;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (vma_add(uvm, (uint64_t)va, (uint64_t)va + len, prot, VMA_DEVICE, NULL, 0) != 0) {
-		unmap_pages(uvm, (uint64_t)va, len);
-		return -ENOMEM;
-	}
-	return va;
-}
-
-int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)
-{
-	if (addr % PAGE_SIZE || len == 0 || addr >= USER_END || len > USER_END - addr)
-		return -EINVAL;
-	return uvm_unmap(uvm, addr, ALIGN_UP(len, PAGE_SIZE));
 }
