@@ -335,6 +335,29 @@ static bool t_sigkill(void)
 	return true;
 }
 
+/* ---- stop and continue ------------------------------------------------- */
+
+static bool t_stop(void)
+{
+	pid_t pid = pauser();
+	int st = 0, r;
+
+	CHECK(pid > 0, "fork: %s", strerror(errno));
+	kill(pid, SIGSTOP);
+	r = waitpid(pid, &st, WUNTRACED);
+	CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "WUNTRACED: %d, 0x%x", r, st);
+	CHECK(waitpid(pid, &st, WNOHANG | WUNTRACED) == 0, "the stop was reported twice");
+	kill(pid, SIGCONT);
+	r = waitpid(pid, &st, WCONTINUED);
+	CHECK(r == pid && WIFCONTINUED(st), "WCONTINUED: %d, 0x%x", r, st);
+	kill(pid, SIGTSTP);
+	r = waitpid(pid, &st, WUNTRACED);
+	CHECK(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "SIGTSTP: %d, 0x%x", r, st);
+	kill(pid, SIGKILL); /* ends a stopped process too */
+	CHECK(killed_by(status_of(pid)) == SIGKILL, "a stopped child survived SIGKILL");
+	return true;
+}
+
 /* ---- process groups ----------------------------------------------------- */
 
 static bool t_group(void)
@@ -772,13 +795,13 @@ static const struct {
 	bool (*fn)(void);
 	bool kestrel_only;
 } tests[] = {
-	{ "default", t_default, false }, { "handler", t_handler, false },
-	{ "blocked", t_blocked, false }, { "sigkill", t_sigkill, false },
-	{ "group", t_group, false },     { "errnos", t_errnos, false },
-	{ "orphan", t_orphan, false },   { "sigchld", t_sigchld, false },
-	{ "eintr", t_eintr, false },     { "exec", t_exec, false },
-	{ "vfork", t_vfork, false },     { "forkbomb", t_forkbomb, true },
-	{ "oom", t_oom, true },
+	{ "default", t_default, false },  { "handler", t_handler, false },
+	{ "blocked", t_blocked, false },  { "sigkill", t_sigkill, false },
+	{ "group", t_group, false },      { "errnos", t_errnos, false },
+	{ "stop", t_stop, false },        { "orphan", t_orphan, false },
+	{ "sigchld", t_sigchld, false },  { "eintr", t_eintr, false },
+	{ "exec", t_exec, false },        { "vfork", t_vfork, false },
+	{ "forkbomb", t_forkbomb, true }, { "oom", t_oom, true },
 };
 
 /* After exec: caught signals are back to SIG_DFL, ignored stay ignored. */
