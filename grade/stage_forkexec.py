@@ -12,8 +12,6 @@ garbage and the truncated file.
 """
 from gradelib import main, test
 
-import forkexec_signals  # noqa: F401
-
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8
 NMANY = 100
