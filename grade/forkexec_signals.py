@@ -72,6 +72,14 @@ def _(m):
     sig_done(m)
 
 
+@test("forkexec", "job control: SIGSTOP and SIGTSTP stop a child (WUNTRACED), SIGCONT "
+      "continues it (WCONTINUED), SIGKILL ends it stopped",
+      cmdline="run=sigtest,stop exit panic=exit", timeout=60)
+def _(m):
+    sig_ok(m, "stop")
+    sig_done(m)
+
+
 @test("forkexec", "orphans go to the subreaper, which reaps them; SIGCHLD's siginfo; "
       "SIGCHLD ignored means no zombies",
       cmdline="run=sigtest,orphan,sigchld exit panic=exit", timeout=60)

@@ -145,6 +145,15 @@ static int steer(long n, uint64_t a[6])
 	switch (n) {
 	case SYS_exit:
 	case SYS_exit_group:
+	case SYS_rt_sigreturn: /* a random frame: SIGSEGV, as on Linux */
+	case SYS_rt_sigsuspend:
+	case SYS_pause:
+	case SYS_kill: /* kill(0 or -1, ...) would end the fuzzer or others */
+	case SYS_tkill:
+	case SYS_tgkill:
+	case SYS_clone:
+	case SYS_fork:
+	case SYS_vfork:
 		return -1;
 	case SYS_close: /* keep the console descriptors open */
 		return (uint32_t)a[0] <= 2 ? -1 : 0;

@@ -262,9 +262,18 @@ struct child_search {
 	struct proc *parent;
 	int pid; /* wait4's: > 0 that child, -1 any, 0 our group, < -1 group -pid */
 	int pgid;
+	int options; /* WUNTRACED, WCONTINUED: a stop or continue counts too */
 	bool any;
-	struct proc *zombie;
+	struct proc *zombie; /* the child found: exited, or stopped/continued */
 };
+
+/* Has p a stop or continue to report that options ask for? */
+static bool child_event(struct proc *p, int options)
+{
+	if (p->stop_report == 0xffff)
+		return options & WCONTINUED;
+	return p->stop_report && (options & WUNTRACED);
+}
 
 static bool child_match(struct proc *p, void *arg)
 {
@@ -275,7 +284,7 @@ static bool child_match(struct proc *p, void *arg)
 	if (s->pid > 0 ? p->pid != s->pid : s->pid != -1 && p->pgid != s->pgid)
 		return true;
 	s->any = true;
-	if (p->state == PROC_ZOMBIE) {
+	if (p->state == PROC_ZOMBIE || child_event(p, s->options)) {
 		s->zombie = p;
 		return false;
 	}
@@ -285,9 +294,11 @@ static bool child_match(struct proc *p, void *arg)
 /* A child of parent that pid names (as wait4's pid) and that has exited,
  * in *zombie if there is one; whether any such child exists at all.
  * Interrupts off. */
-static bool find_child(struct proc *parent, int pid, struct proc **zombie)
+static bool find_child(struct proc *parent, int pid, int options, struct proc **zombie)
 {
-	struct child_search s = { parent, pid, pid == 0 ? parent->pgid : -pid, false, NULL };
+	struct child_search s = {
+		parent, pid, pid == 0 ? parent->pgid : -pid, options, false, NULL
+	};
 
 	proc_for_each(child_match, &s);
 	*zombie = s.zombie;
@@ -295,27 +306,35 @@ static bool find_child(struct proc *parent, int pid, struct proc **zombie)
 }
 
 /* Is there a child to collect now, or none to wait for?  Interrupts off. */
-static bool child_ready(struct proc *parent, int pid)
+static bool child_ready(struct proc *parent, int pid, int options)
 {
 	struct proc *zombie;
 
-	return !find_child(parent, pid, &zombie) || zombie;
+	return !find_child(parent, pid, options, &zombie) || zombie;
 }
 
-int proc_wait_child(int pid, bool nohang, int *status)
+int proc_wait_child(int pid, int options, int *status)
 {
 	struct proc *self = proc_current(), *zombie;
 	uint64_t flags;
 	bool any;
 	int err;
 
-	if (!nohang) {
-		err = wait_event_interruptible(&self->child_wait, child_ready(self, pid));
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED))
+		return -EINVAL;
+	if (!(options & WNOHANG)) {
+		err = wait_event_interruptible(&self->child_wait, child_ready(self, pid, options));
 		if (err)
 			return err;
 	}
 	flags = irq_save();
-	any = find_child(self, pid, &zombie);
+	any = find_child(self, pid, options, &zombie);
+	if (zombie && zombie->state != PROC_ZOMBIE) { /* stopped or continued */
+		*status = zombie->stop_report;
+		zombie->stop_report = 0;
+		irq_restore(flags);
+		return zombie->pid;
+	}
 	if (zombie)
 		zombie->parent = NULL; /* ours to free: no other wait finds it */
 	irq_restore(flags);
@@ -375,7 +394,7 @@ void proc_reparent_children(struct proc *p)
 		proc_for_each(adopt_child, &a);
 		if (a.zombies) /* it has some to collect now */
 			wait_wake_all(&a.reaper->child_wait);
-		find_child(p, -1, &zombie);
+		find_child(p, -1, 0, &zombie);
 		if (zombie)
 			zombie->parent = NULL;
 		irq_restore(flags);

@@ -75,6 +75,9 @@ struct proc {
 	uint64_t sigmask_saved;       /* rt_sigsuspend: the mask to restore */
 	bool sigmask_restore;         /* ... after the handler it waited for */
 	int exit_signal;              /* sent to the parent at exit (SIGCHLD) */
+	int stopped;                  /* the signal that stopped it (SIGSTOP...), or 0 */
+	int stop_report;              /* wait4's status of a stop or continue not yet
+				       * reported (WUNTRACED, WCONTINUED), or 0 */
 	int pgid, sid;                /* process group and session */
 	bool kernel_started;          /* proc_spawn's: reaps its orphaned descendants */
 	bool subreaper;               /* prctl(PR_SET_CHILD_SUBREAPER) */
@@ -177,11 +180,16 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
  * wait4(2) for the current process: collect an exited child (pid > 0:
  * that one, -1: any, 0: any in the caller's process group, < -1: any in
  * group -pid) and store its status as Linux encodes it (exit code << 8, or
- * the signal that killed it) in *status.  Its pid, 0 if nohang and no such
+ * the signal that killed it) in *status; with WUNTRACED or WCONTINUED
+ * also a child that stopped or continued since.  Its pid, 0 with WNOHANG if no such
  * child has exited yet, -ECHILD if there is no such child, -EINTR if a
  * signal came first.  May sleep.
  */
-int proc_wait_child(int pid, bool nohang, int *status);
+int proc_wait_child(int pid, int options, int *status);
+/* wait4's options. */
+#define WNOHANG    1
+#define WUNTRACED  2 /* report stopped children too: status (sig << 8) | 0x7f */
+#define WCONTINUED 8 /* ... and continued ones: status 0xffff */
 
 /*
  * End the current process with status (0-255): prints

@@ -12,8 +12,10 @@
  * an uninterruptible one just sleeps again; an interruptible one
  * (wait_event_interruptible, nanosleep) sees signal_pending() and returns
  * -EINTR, the system call ends and the return path acts on the signal.
- * There are no stopped processes yet: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
- * and SIGCONT are ignored by default (SIGSTOP can still not be caught).
+ * Job control: the default action of SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU
+ * stops the process (signal_stop: it sleeps on its way back to user mode
+ * until SIGCONT or SIGKILL); posting SIGCONT continues it; the parent hears
+ * of both through SIGCHLD and wait4's WUNTRACED and WCONTINUED.
  * Posting runs with interrupts off, so it may come from an interrupt
  * handler (the terminal's Ctrl-C).
  *
@@ -97,24 +99,75 @@ _Static_assert(sizeof(struct ksiginfo) == 128, "");
 #define RFLAGS_TF   0x100ull
 #define RFLAGS_DF   0x400ull
 
-/* The default action of each signal (Linux's, signal(7)). */
-enum sig_default { SIG_TERM, SIG_IGNORE };
+/* The default action of each signal (Linux's, signal(7)).  SIGCONT's
+ * continuing happens when it is posted, whatever the action. */
+enum sig_default { SIG_TERM, SIG_IGNORE, SIG_STOPS };
+
+#define SIG_STOP_SET (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+
+static struct waitq stopped_wait = WAITQ_INIT("stopped");
 
 static enum sig_default sig_default_action(int sig)
 {
+	if (SIG_BIT(sig) & SIG_STOP_SET)
+		return SIG_STOPS;
 	switch (sig) {
 	case SIGCHLD:
 	case SIGURG:
 	case SIGWINCH:
 	case SIGCONT:
-	/* No stops yet: a stop signal's default is to carry on. */
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU:
 		return SIG_IGNORE;
 	}
 	return SIG_TERM;
+}
+
+/* p stopped or continued: SIGCHLD to its parent (unless SA_NOCLDSTOP),
+ * whose wait4 may report it.  Interrupts off. */
+static void signal_notify_parent(struct proc *p, int code, int sig)
+{
+	struct proc *parent = p->parent;
+
+	if (!parent)
+		return;
+	if (!(parent->sigactions[SIGCHLD - 1][1] & SA_NOCLDSTOP))
+		signal_send_info(parent, SIGCHLD, code, p->pid, sig);
+	wait_wake_all(&parent->child_wait);
+}
+
+/* Posting SIGCONT continues p at once (even if SIGCONT is blocked or
+ * ignored) and throws away pending stops; posting a stop throws away a
+ * pending SIGCONT.  Interrupts off. */
+static void signal_job_control(struct proc *p, int sig)
+{
+	if (sig == SIGCONT) {
+		p->sigpending &= ~SIG_STOP_SET;
+		if (p->stopped) {
+			p->stopped = 0;
+			p->stop_report = 0xffff;
+			wait_wake_all(&stopped_wait);
+			signal_notify_parent(p, CLD_CONTINUED, SIGCONT);
+		}
+	} else if (SIG_BIT(sig) & SIG_STOP_SET) {
+		p->sigpending &= ~SIG_BIT(SIGCONT);
+	}
+}
+
+/* The default action of a stop signal: stay off the CPU until SIGCONT or
+ * SIGKILL. */
+static void signal_stop(struct proc *p, int sig)
+{
+	uint64_t flags = irq_save();
+
+	p->stopped = sig;
+	p->stop_report = (sig << 8) | 0x7f;
+	signal_notify_parent(p, CLD_STOPPED, sig);
+	while (p->stopped && !(p->sigpending & SIG_BIT(SIGKILL)))
+		wait_sleep(&stopped_wait);
+	p->stopped = 0;
+	irq_restore(flags);
 }
 
 bool signal_ignored(struct proc *p, int sig)
@@ -134,6 +187,8 @@ int signal_send_info(struct proc *p, int sig, int code, int pid, int status)
 	if (sig < 1 || sig > NSIG)
 		return -EINVAL;
 	flags = irq_save();
+	if (p->state == PROC_RUNNING)
+		signal_job_control(p, sig);
 	if (p->state == PROC_RUNNING && !signal_ignored(p, sig)) {
 		if (!(p->sigpending & SIG_BIT(sig))) {
 			p->sigfrom[sig - 1] = (struct sigsource){ code, pid, status };
@@ -218,6 +273,14 @@ static bool syscall_restartable(uint64_t nr)
 	       nr != SYS_rt_sigsuspend;
 }
 
+/* Make the interrupted system call of tf run again on return. */
+static void signal_restart(struct trapframe *tf)
+{
+	tf->rax = tf->error;
+	tf->rip -= 2; /* the `syscall` instruction again */
+	tf->vector = 0;
+}
+
 static void sigcontext_save(struct ksigcontext *mc, const struct trapframe *tf)
 {
 	mc->r8 = tf->r8, mc->r9 = tf->r9, mc->r10 = tf->r10, mc->r11 = tf->r11;
@@ -293,13 +356,18 @@ static bool signal_act(struct proc *p, struct trapframe *tf, int sig, const stru
 	if (handler == SIG_DFL) {
 		if (sig_default_action(sig) == SIG_TERM)
 			proc_exit_signal(sig);
+		if (sig_default_action(sig) == SIG_STOPS) {
+			signal_stop(p, sig);
+			/* No handler ran: an interrupted call goes on. */
+			if (tf->vector == T_SYSCALL && (int64_t)tf->rax == -EINTR &&
+			    syscall_restartable(tf->error))
+				signal_restart(tf);
+		}
 		return false;
 	}
 	if (tf->vector == T_SYSCALL && (int64_t)tf->rax == -EINTR) {
-		if ((sa_flags & SA_RESTART) && syscall_restartable(tf->error)) {
-			tf->rax = tf->error;
-			tf->rip -= 2; /* the `syscall` instruction again */
-		}
+		if ((sa_flags & SA_RESTART) && syscall_restartable(tf->error))
+			signal_restart(tf);
 		tf->vector = 0; /* one restart decision per call */
 	}
 	if (signal_setup_frame(p, tf, sig, from) != 0)

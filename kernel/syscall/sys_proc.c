@@ -58,10 +58,7 @@ int64_t sys_clone(uint64_t flags, uptr_t newsp, uptr_t ptid, uptr_t ctid, uint64
 	return proc_clone(flags, newsp);
 }
 
-#define WNOHANG    1
-#define WUNTRACED  2 /* no stopped children yet: accepted */
-#define WCONTINUED 8
-#define __WALL     0x40000000
+#define __WALL 0x40000000 /* all children: there are no thread clones */
 
 /* struct rusage: two timevals and fourteen longs; all zero here. */
 #define RUSAGE_SIZE (2 * 16 + 14 * 8)
@@ -74,7 +71,7 @@ int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage)
 
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL))
 		return -EINVAL;
-	ret = proc_wait_child(pid, options & WNOHANG, &st);
+	ret = proc_wait_child(pid, options & ~__WALL, &st);
 	if (ret <= 0)
 		return ret;
 	if (status && copy_to_user(status, &st, sizeof(st)))
@@ -150,9 +147,11 @@ int64_t sys_setpgid(int pid, int pgid)
 		return -ESRCH;
 	if (pgid == 0)
 		pgid = p->pid;
+	if (p->sid != self->sid)
+		return -EPERM;
 	if (p != self && p->execed)
 		return -EACCES;
-	if (p->sid == p->pid || p->sid != self->sid)
+	if (p->sid == p->pid)
 		return -EPERM;
 	if (pgid != p->pid && !group_exists(pgid, self->sid))
 		return -EPERM;

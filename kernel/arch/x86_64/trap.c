@@ -336,11 +336,15 @@ static void breakpoint(struct trapframe *tf)
 		name ? off : 0);
 }
 
-static void trap_dispatch(struct trapframe *tf)
+void trap(struct trapframe *tf)
 {
+	if (trap_from_user(tf))
+		usercopy_trap_entry();
 	if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + IRQ_COUNT) {
 		irq_dispatch(tf);
 		sched_preempt(); /* the one place an interrupt switches threads */
+		if (trap_from_user(tf))
+			signal_deliver(tf); /* on the way back to user mode */
 		return;
 	}
 	switch (tf->vector) {
@@ -351,6 +355,8 @@ static void trap_dispatch(struct trapframe *tf)
 		return;
 	case T_PAGE_FAULT:
 		page_fault(tf);
+		if (trap_from_user(tf))
+			signal_deliver(tf); /* a fault resolved: back to user mode */
 		return;
 	case T_GP_FAULT:
 		if (fixup_fault(tf))
@@ -364,15 +370,4 @@ static void trap_dispatch(struct trapframe *tf)
 		return;
 	}
 	fault_report(tf);
-}
-
-void trap(struct trapframe *tf)
-{
-	if (!trap_from_user(tf)) {
-		trap_dispatch(tf);
-		return;
-	}
-	usercopy_trap_entry();
-	trap_dispatch(tf);
-	signal_deliver(tf); /* on the way back to user mode */
 }
