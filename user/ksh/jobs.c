@@ -279,7 +279,7 @@ int job_wait_fg(struct job *j)
 		fprintf(stderr, "\n[%d] %s  %s\n", j->id, job_state(j, buf, sizeof(buf)), j->text);
 		return status;
 	}
-	if (sh.interactive && WIFSIGNALED(j->procs[j->nprocs - 1].wstatus) &&
+	if (sh.interactive && j->nprocs && WIFSIGNALED(j->procs[j->nprocs - 1].wstatus) &&
 	    WTERMSIG(j->procs[j->nprocs - 1].wstatus) == SIGINT)
 		fputc('\n', stderr); /* the ^C the terminal echoed ends no line */
 	job_free(j);
