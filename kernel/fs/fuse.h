@@ -58,6 +58,8 @@ struct fuse_req;
  * it owns the request (kfree it). */
 typedef void fuse_end_fn(struct fuse_conn *c, struct fuse_req *req);
 
+/* fuse_req_init sets every field but in_args and out_args: a new field
+ * must be set there too. */
 struct fuse_req {
 	struct list_node node; /* in the connection's pending or processing list */
 	struct fuse_in_header in;

@@ -1,7 +1,7 @@
 /*
  * The page cache (see pcache.h for what it promises).
  *
- * A cached page is a struct pcache_page (kmalloc) naming a frame: on its
+ * A cached page is a struct pcache_page naming a frame: on its
  * file's hash chain (buckets[index % PCACHE_BUCKETS], unordered) and on the
  * global LRU list, most recently used at the back.  A hit moves the page
  * to the back of the LRU list; dropping a page (its file's invalidation,
@@ -78,11 +78,49 @@ static struct pcache_page *pcache_find(struct pcache *pc, uint64_t index)
 	END STAGE fuse */
 }
 
+/*
+ * The structs come from frames of them, PAGE_SIZE / sizeof(struct
+ * pcache_page) to a frame, on a free list they go back to: a kmalloc for
+ * each cached page cost as much as the rest of a cold read's bookkeeping.
+ * The frames stay with the cache (at most PCACHE_MAX_PAGES structs).
+ */
+static struct pcache_page *pcache_meta_free;
+
+static struct pcache_page *pcache_meta_alloc(void)
+{
+	uint64_t flags = irq_save();
+	struct pcache_page *p;
+
+	if (!pcache_meta_free) {
+		uint64_t pa = frame_alloc();
+		struct pcache_page *m = pa ? phys_to_virt(pa) : NULL;
+
+		for (size_t i = 0; m && i < PAGE_SIZE / sizeof(*m); i++) {
+			m[i].next = pcache_meta_free;
+			pcache_meta_free = &m[i];
+		}
+	}
+	p = pcache_meta_free;
+	if (p)
+		pcache_meta_free = p->next;
+	irq_restore(flags);
+	return p;
+}
+
+static void pcache_meta_put(struct pcache_page *p)
+{
+	uint64_t flags = irq_save();
+
+	p->next = pcache_meta_free;
+	pcache_meta_free = p;
+	irq_restore(flags);
+}
+
 /* Free p and its frame. */
 static void pcache_page_release(struct pcache_page *p)
 {
 	pcache_page_free(p->data);
-	kfree(p);
+	pcache_meta_put(p);
 }
 
 /* Unlink p from its file and the LRU list and free it (interrupts off). */
@@ -143,13 +181,14 @@ void pcache_insert(struct pcache *pc, uint64_t index, void *data, uint64_t gen)
 	if (!pc->buckets)
 		pc->buckets = kcalloc(PCACHE_BUCKETS, sizeof(*pc->buckets));
 	if (pc->buckets)
-		p = kmalloc(sizeof(*p));
+		p = pcache_meta_alloc();
 	while (p && pcache_stats.pages >= PCACHE_MAX_PAGES && pcache_evict_one())
 		;
 	flags = irq_save();
 	if (!p || pc->gen != gen || pcache_find(pc, index)) {
 		irq_restore(flags);
-		kfree(p);
+		if (p)
+			pcache_meta_put(p);
 		pcache_page_free(data);
 		return;
 	}
