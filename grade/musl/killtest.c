@@ -7,7 +7,7 @@
  *     killtest: pid P, sleeper S
  *     (ps's output)
  *     killtest: ps exited with 0
- *     killtest: kill exited with 0
+ *     killtest: kill exited with 0                (else it stops here)
  *     killtest: sleeper killed by signal 15       (or "exited with N")
  */
 #include <signal.h>
@@ -27,16 +27,21 @@ static pid_t spawn(char *const argv[])
 	return pid;
 }
 
-static void report(const char *what, pid_t pid)
+/* Wait for pid and say how it ended: its exit status, or -1. */
+static int report(const char *what, pid_t pid)
 {
 	int status;
 
-	if (waitpid(pid, &status, 0) != pid)
+	if (waitpid(pid, &status, 0) != pid) {
 		printf("killtest: %s: waitpid failed\n", what);
-	else if (WIFSIGNALED(status))
+		return -1;
+	}
+	if (WIFSIGNALED(status)) {
 		printf("killtest: %s killed by signal %d\n", what, WTERMSIG(status));
-	else
-		printf("killtest: %s exited with %d\n", what, WEXITSTATUS(status));
+		return -1;
+	}
+	printf("killtest: %s exited with %d\n", what, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
 }
 
 int main(void)
@@ -51,7 +56,8 @@ int main(void)
 	ps = spawn((char *[]){ "/bin/ps", NULL });
 	report("ps", ps);
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)sleeper);
-	report("kill", spawn((char *[]){ "/bin/kill", "-TERM", pidtext, NULL }));
+	if (report("kill", spawn((char *[]){ "/bin/kill", "-TERM", pidtext, NULL })) != 0)
+		return 1; /* not waiting 10 s for the sleeper */
 	report("sleeper", sleeper);
 	return 0;
 }

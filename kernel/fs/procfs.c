@@ -142,11 +142,12 @@ static int proc_priority(const struct proc *p)
 	return p->state == PROC_ZOMBIE || !p->thread ? SCHED_PRIO_DEFAULT : p->thread->prio;
 }
 
-/* Pages of p's address space: mapped (rss) and reserved (size). */
+/* Pages of p's address space: with a frame (rss), and in its areas,
+ * touched or not (size: what RLIMIT_AS counts). */
 static void proc_pages(const struct proc *p, uint64_t *rss, uint64_t *size)
 {
 	*rss = p->uvm ? p->uvm->pages : 0;
-	*size = *rss; /* pages are mapped as they are reserved */
+	*size = p->uvm ? p->uvm->total_pages : 0;
 }
 
 /* /proc/<pid>/status, cmdline or stat; -ESRCH if the process is gone. */

@@ -98,6 +98,8 @@ struct proc;
 #define SYS_rt_sigsuspend   130
 #define SYS_statfs          137
 #define SYS_fstatfs         138
+#define SYS_getpriority     140
+#define SYS_setpriority     141
 #define SYS_prctl           157
 #define SYS_arch_prctl      158
 #define SYS_setrlimit       160
@@ -222,6 +224,9 @@ int64_t sys_rename(uptr_t oldpath, uptr_t newpath);
 int64_t sys_renameat(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath);
 int64_t sys_renameat2(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath,
 		      unsigned int flags);
+/* sys_prio.c: Linux's nice values */
+int64_t sys_getpriority(int which, int who);
+int64_t sys_setpriority(int which, int who, int nice);
 /* sys_utime.c */
 int64_t sys_utimensat(int dirfd, uptr_t path, uptr_t times, int flags);
 

@@ -1,39 +1,38 @@
 /*
- * nice [-n N] [COMMAND [ARG...]]: run a command at a lower (N > 0) or
- * higher (N < 0) priority: N levels of kestrel's scheduler (sched.h: 8
- * levels, 0 the highest, 4 the default), 10 without -n, kept within
- * 0..7.  Without a command, print the current nice value: the level
- * minus the default (-4..3), as /proc/PID/stat shows it.
+ * nice [-n N] [COMMAND [ARG...]]: run a command with its nice value raised
+ * by N (10 without -n; negative: a higher priority), or without a command
+ * print the current nice value.
  *
- * The level is the calling thread's (os_setpriority(0, level)), which
- * execve keeps.
+ * kestrel's nice values are its scheduler's levels (sched.h: 8 levels, 0
+ * the highest, 4 the default) minus the default: -4..3, so any nice value
+ * of 3 and above is the lowest level (kernel/syscall/sys_prio.c).  They
+ * are set through Linux's calls (musl's nice and getpriority), and execve
+ * keeps them.
  */
 #include "cmd.h"
-#include <os/os.h>
-
-#define PRIO_DEFAULT 4
-#define PRIO_LOWEST  7
+#include <sys/resource.h>
 
 int main(int argc, char **argv)
 {
 	long n = 10;
-	int c, level;
+	int c;
 
 	while ((c = getopt(argc, argv, "+n:")) != -1) {
 		if (c != 'n')
 			cmd_usage("[-n N] [COMMAND [ARG...]]");
-		n = cmd_number(optarg, -100, 100, "adjustment");
+		n = cmd_number(optarg, -40, 40, "adjustment");
 	}
-	if ((level = os_getpriority(0)) < 0)
-		err(1, "os_getpriority");
 	if (optind == argc) {
-		printf("%d\n", level - PRIO_DEFAULT);
+		errno = 0;
+		c = getpriority(PRIO_PROCESS, 0);
+		if (c == -1 && errno)
+			err(1, "getpriority");
+		printf("%d\n", c);
 		return 0;
 	}
-	level += (int)n;
-	level = level < 0 ? 0 : level > PRIO_LOWEST ? PRIO_LOWEST : level;
-	if (os_setpriority(0, level) != 0)
-		warn("cannot set the priority to %d", level);
+	errno = 0;
+	if (nice((int)n) == -1 && errno)
+		warn("cannot set the nice value");
 	execvp(argv[optind], argv + optind);
 	err(errno == ENOENT ? 127 : 126, "%s", argv[optind]);
 }
