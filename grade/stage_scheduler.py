@@ -359,9 +359,9 @@ def _(m):
     items = kgdb.parse_kbt(out["kbt"])
     frames = kgdb.check_kernel_chain(items)
     names = [f.name for f in frames]
-    chain = ["sched_tick", "timer_tick", "irq_dispatch", "trap_dispatch", "trap", "trap_common"]
-    assert names[:6] == chain, "kbt starts {}, expected {}:\n{}".format(
-        names[:6], ", ".join(chain), out["kbt"])
+    chain = ["sched_tick", "timer_tick", "irq_dispatch", "trap", "trap_common"]
+    assert names[:5] == chain, "kbt starts {}, expected {}:\n{}".format(
+        names[:5], ", ".join(chain), out["kbt"])
     traps = [i for i in items if isinstance(i, kgdb.Trap)]
     want = "interrupt: IRQ {} (vector {})".format(irq, vector)
     assert len(traps) == 1 and traps[0].what == want and traps[0].mode == "kernel" \
