@@ -216,7 +216,8 @@ def _(m):
         "(setpgid, TIOCSPGRP, TIOCGPGRP)"
     m.expect(r"^ttytest: sigint: ready ctrl-c$")
     m.send("junk\x03")
-    status, other = m.expect(r"^ttytest: sigint: loop status (-?\d+), other group (\w+)$") \
+    # The echo "junk^C" has no newline: the result follows on its line.
+    status, other = m.expect(r"ttytest: sigint: loop status (-?\d+), other group (\w+)$") \
         .groups()
     status = int(status)
     assert status & 0x7f == SIGINT, "the foreground loop's wait status is {:#x} (expected " \

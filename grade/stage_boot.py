@@ -207,7 +207,7 @@ def _(m):
     m.expect_pass("echo")
 
 
-@test("boot", "the kernel monitor runs commands")
+@test("boot", "the kernel monitor runs commands", cmdline="monitor")
 def _(m):
     m.expect(r"kmon> ", partial=True)
     m.send("echo monitor says hi\r")

@@ -11,14 +11,16 @@ copied or shared comes back), and that the loader said why it refused the
 garbage and the truncated file.
 """
 from gradelib import main, test
-import forkexec_memory  # noqa: F401
 
-import forkexec_tty  # noqa: F401
-
+import forkexec_ksh
+import forkexec_memory
+import forkexec_signals
+import forkexec_tty
 import forkexec_utils
 
-# Modules of this stage's tests, which register them with gradelib as they load.
-TEST_MODULES = [forkexec_utils]
+# The modules of this stage's other tests, which register them with
+# gradelib as they load (named here so that pyflakes sees them used).
+TEST_MODULES = [forkexec_ksh, forkexec_memory, forkexec_signals, forkexec_tty, forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8

@@ -590,7 +590,7 @@ def _(m):
 
 
 @test("fuse", "writes through the VFS (renames keep inode numbers) reach the ramdisk: the image "
-      "taken out passes fsck.fat -n and mtype", cmdline="", timeout=90,
+      "taken out passes fsck.fat -n and mtype", cmdline="monitor", timeout=90,
       qemu_args=fatcheck.qmp_args("fuse-writes"))
 def _(m):
     phys, size = fatcheck.boot_to_monitor(m)

@@ -141,7 +141,7 @@ def _(m):
     m.expect_pass("bench_mm")
 
 
-@test("heap", "the monitor's mem heap command checks the heap")
+@test("heap", "the monitor's mem heap command checks the heap", cmdline="monitor")
 def _(m):
     m.expect(r"kmon> ", partial=True)
     m.send("mem heap\r")

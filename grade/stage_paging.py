@@ -292,7 +292,7 @@ def _(m):
     m.expect_pass("banner")
 
 
-@test("paging", "the monitor's mem command shows the memory map")
+@test("paging", "the monitor's mem command shows the memory map", cmdline="monitor")
 def _(m):
     _, free, _ = boot_frames(m)
     m.expect(r"kmon> ", partial=True)

@@ -52,7 +52,7 @@ PHYSMAP_BAD = ["len 0", "unaligned", "past the end", "one page over the end", "b
 # ---- os_physmap ----------------------------------------------------------------------
 
 @test("ramdisk", "physmap: a program without the right gets EPERM from every call",
-      cmdline="noroot")
+      cmdline="noroot monitor")
 def _(m):
     phys, size = boot_to_monitor(m)
     lines = run(m, "run physmap {:#x}:{}".format(phys, size))
@@ -64,7 +64,7 @@ def _(m):
 
 
 @test("ramdisk", "physmap: the ramdisk mapped twice shares its pages; bad ranges get EINVAL; "
-      "nothing freed at exit", cmdline="devmem=physmap noroot")
+      "nothing freed at exit", cmdline="devmem=physmap noroot monitor")
 def _(m):
     phys, size = boot_to_monitor(m)
     counts = []
@@ -95,7 +95,7 @@ def _(m):
 # ---- the check mode -------------------------------------------------------------------
 
 @test("ramdisk", "check mode: every file reads back with the build tree's size and CRC-32, "
-      "listed in mdir's order", cmdline="noroot", timeout=60)
+      "listed in mdir's order", cmdline="noroot monitor", timeout=60)
 def _(m):
     phys, size = boot_to_monitor(m)
     assert size == IMAGE.stat().st_size, "the module is {} bytes, build/ramdisk.img {}".format(
@@ -109,7 +109,7 @@ def _(m):
 
 
 @test("ramdisk", "check mode: the write test passes; the image taken out of the guest passes "
-      "fsck.fat -n and mtype", cmdline="noroot", timeout=60, qemu_args=qmp_args("writes"))
+      "fsck.fat -n and mtype", cmdline="noroot monitor", timeout=60, qemu_args=qmp_args("writes"))
 def _(m):
     phys, size = boot_to_monitor(m)
     lines = run_check(m, phys, size)
@@ -140,19 +140,19 @@ def expect_refused(m, what):
 
 
 @test("ramdisk", "bad image: a truncated ramdisk is refused with the library's reason",
-      cmdline="noroot", ramdisk=truncated_image)
+      cmdline="noroot monitor", ramdisk=truncated_image)
 def _(m):
     expect_refused(m, "truncated")
 
 
 @test("ramdisk", "bad image: a boot sector with 1000 bytes per sector is refused",
-      cmdline="noroot", ramdisk=bad_bpb_image)
+      cmdline="noroot monitor", ramdisk=bad_bpb_image)
 def _(m):
     expect_refused(m, "bytes per sector")
 
 
 @test("ramdisk", "bad image: a file whose entry points outside the volume reads EIO, the rest "
-      "reads fine", cmdline="noroot", timeout=60, ramdisk=entry_outside_image)
+      "reads fine", cmdline="noroot monitor", timeout=60, ramdisk=entry_outside_image)
 def _(m):
     phys, size = boot_to_monitor(m)
     lines = run_check(m, phys, size)
@@ -181,13 +181,13 @@ def check_variant(m, fat, name):
         taken.unlink()
 
 
-@test("ramdisk", "FAT16 (RAMDISK_FAT=16): reads back, writes, passes fsck.fat", cmdline="noroot",
+@test("ramdisk", "FAT16 (RAMDISK_FAT=16): reads back, writes, passes fsck.fat", cmdline="noroot monitor",
       timeout=60, ramdisk=variant_image(16, "fat16"), qemu_args=qmp_args("fat16"))
 def _(m):
     check_variant(m, 16, "fat16")
 
 
-@test("ramdisk", "FAT32 (RAMDISK_FAT=32): reads back, writes, passes fsck.fat", cmdline="noroot",
+@test("ramdisk", "FAT32 (RAMDISK_FAT=32): reads back, writes, passes fsck.fat", cmdline="noroot monitor",
       timeout=90, ramdisk=variant_image(32, "fat32"), qemu_args=qmp_args("fat32"))
 def _(m):
     check_variant(m, 32, "fat32")

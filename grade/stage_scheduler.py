@@ -246,7 +246,7 @@ def _(m):
         fail("main is thread {}, expected 0".format(rows["main"][0]))
 
 
-@test(STAGE, "the monitor's ps command", cmdline="")
+@test(STAGE, "the monitor's ps command", cmdline="monitor")
 def _(m):
     m.expect(r"kmon> ", partial=True)
     m.send("ps\r")
@@ -342,7 +342,7 @@ SCHED_GDB_PORT = kgdb.free_port()
 
 
 @test(STAGE, "GDB: kbt in sched_tick crosses the timer's trap frame into the idle loop",
-      qemu_args=kgdb.stub_args(SCHED_GDB_PORT), timeout=kgdb.TIMEOUT)
+      cmdline="monitor", qemu_args=kgdb.stub_args(SCHED_GDB_PORT), timeout=kgdb.TIMEOUT)
 def _(m):
     # The monitor waits for input, so the timer interrupts the idle thread.
     idle, size = kgdb.kelf.symbol("idle_loop")

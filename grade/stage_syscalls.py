@@ -783,7 +783,8 @@ def _(m):
     m.expect_exit(33)
 
 
-@test("syscalls", "the monitor refuses a line with too many words, and says so")
+@test("syscalls", "the monitor refuses a line with too many words, and says so",
+      cmdline="monitor")
 def _(m):
     limit = source_define("kernel/monitor.c", "MAX_ARGS")
     m.expect(r"kmon> ", partial=True)

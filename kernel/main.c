@@ -4,9 +4,11 @@
  * brings the subsystems up in dependency order, then does what the command line asks:
  *
  *   test=NAME    run the kernel self-test NAME and exit the emulator
- *   run=PROG,... run user programs (GRUB modules), see proc/run.h
+ *   run=PROG,... run user programs (from /bin, or GRUB modules), see proc/run.h
  *   mem          show the physical memory map once memory is set up
- *   (nothing)    start the kernel monitor on the console
+ *   monitor      start the kernel monitor on the console
+ *   (nothing)    run the shell, /bin/ksh from the ramdisk; the kernel
+ *                monitor when it exits (or is not there)
  */
 #include "main.h"
 #include <types.h>
@@ -72,5 +74,9 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	if (test)
 		ktest_run(test);
 	run_cmdline(); /* run=PROG,ARG...: user programs */
+	/* BEGIN STAGE fuse: boot to the shell from the ramdisk */
+	if (!cmdline_has("run") && !cmdline_has("monitor"))
+		run_shell();
+	/* END STAGE fuse */
 	monitor_run();
 }

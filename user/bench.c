@@ -16,7 +16,8 @@
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
  * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
- * child and back through two pipes.  Later stages add context switch here.
+ * child and back through two pipes; sched_yield_switch is one switch between
+ * two processes that yield to each other.
  * page_fault_zero is the first touch of a page of an anonymous mapping (a
  * zero-filled frame), page_fault_cow a fork child's first write to a page
  * it shares with its parent (a copy), each per page and timed around the
@@ -40,6 +41,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -407,6 +409,31 @@ static int fs_setup(int argc, char *argv[], const char **umount_dir)
 	return 4;
 }
 
+/*
+ * sched_yield_switch: the parent and a child that does nothing but
+ * sched_yield take turns on the CPU; each of the parent's yields is two
+ * switches (to the child and back), so the figure is half a yield's cost:
+ * one context switch between two processes, system calls included.
+ */
+static uint64_t yield_switch(void)
+{
+	const struct bench b = { "sched_yield_switch", op_sched_yield, 1000, 0, NULL };
+	pid_t pid = fork();
+	uint64_t cycles;
+
+	if (pid == 0) {
+		for (;;)
+			sched_yield();
+	}
+	if (pid < 0)
+		return 0;
+	sched_yield(); /* the child is on the run queue from here on */
+	cycles = run(&b) / 2;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return cycles;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *umount_dir = NULL;
@@ -425,6 +452,8 @@ int main(int argc, char *argv[])
 		if (wanted(measured[i].name, argc, argv))
 			printf("bench: %s %llu\n", measured[i].name,
 			       (unsigned long long)run_measured(&measured[i]));
+	if (wanted("sched_yield_switch", argc, argv))
+		printf("bench: sched_yield_switch %llu\n", (unsigned long long)yield_switch());
 	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));

@@ -165,7 +165,7 @@ int console_getc(void)
 size_t console_readline(char *buf, size_t size)
 {
 	size_t n = 0;
-	char c;
+	char c = 0;
 	struct vbuf one = { .addr = (uintptr_t)&c, .user = false };
 
 	/* A byte at a time: keep the first size - 1 of the line, drop the

@@ -384,10 +384,8 @@ static void pull_input(void)
  */
 static int tty_wait(bool (*ready)(size_t), size_t want, uint64_t deadline, uint64_t flags)
 {
-	struct proc *self = proc_current();
-
 	while (!ready(want)) {
-		if (self && signal_pending(self))
+		if (wait_interrupted())
 			return -EINTR;
 		if (!console_task_running()) {
 			irq_restore(flags);

@@ -143,6 +143,7 @@ static const struct file_ops console_fops = {
 	.ioctl = console_file_ioctl,
 	.release = console_file_release,
 	.stream = true,
+	.whole_vector = true, /* readv: one read (one line), writev: one write */
 };
 static const struct file_ops null_fops = { .read = null_read, .write = swallow_write };
 static const struct file_ops zero_fops = { .read = zero_read, .write = swallow_write };

@@ -21,7 +21,8 @@
  * readers from taking the same bytes.  The lock is never held across a
  * wait for data or room: the waits test head, tail and the end counts with
  * interrupts off (wait.h), and whoever changes them wakes the other side
- * after the change, so no wake-up is lost.
+ * after the change, so no wake-up is lost.  The waits are interruptible
+ * (wait_event_interruptible): a signal ends them with -EINTR.
  */
 #include "fs/pipe.h"
 #include <errno.h>
@@ -82,26 +83,6 @@ static void pipe_wake(struct waitq *wq)
 		wait_wake_all(wq);
 }
 
-/*
- * Sleep on wq until cond holds: 0, or -EINTR if a signal is pending first.
- * Interruptible (signal.h): signal_send wakes the sleeper.
- */
-#define pipe_wait(wq, cond)                                             \
-	({                                                              \
-		uint64_t pipe_flags_ = irq_save();                      \
-		struct proc *pipe_self_ = proc_current();               \
-		int pipe_err_ = 0;                                      \
-		while (!(cond)) {                                       \
-			if (pipe_self_ && signal_pending(pipe_self_)) { \
-				pipe_err_ = -EINTR;                     \
-				break;                                  \
-			}                                               \
-			wait_sleep(wq);                                 \
-		}                                                       \
-		irq_restore(pipe_flags_);                               \
-		pipe_err_;                                              \
-	})
-
 /* ---- the ring ---------------------------------------------------------------- */
 
 /* Copy n bytes of the ring from byte count at (n within one ring's worth)
@@ -161,7 +142,7 @@ static int64_t pipe_read(struct file *f, const struct vbuf *buf, size_t count, u
 			return 0;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		err = pipe_wait(&p->rd_wait, p->head != p->tail || p->writers == 0);
+		err = wait_event_interruptible(&p->rd_wait, p->head != p->tail || p->writers == 0);
 		if (err)
 			return err;
 		pipe_lock(p);
@@ -215,7 +196,7 @@ static int64_t pipe_write(struct file *f, const struct vbuf *buf, size_t count, 
 			pipe_unlock(p);
 			if (f->flags & O_NONBLOCK)
 				return done ? (int64_t)done : -EAGAIN;
-			err = pipe_wait(&p->wr_wait, pipe_room(p, count, done));
+			err = wait_event_interruptible(&p->wr_wait, pipe_room(p, count, done));
 			if (err)
 				return done ? (int64_t)done : err;
 			pipe_lock(p);
@@ -277,6 +258,7 @@ static const struct file_ops pipe_fops = {
 	.stream = true,
 	.read_unchecked = true,  /* a fault takes nothing out of the ring */
 	.write_unchecked = true, /* ... and puts nothing in */
+	.whole_vector = true,    /* readv and writev: one read or (atomic) write */
 };
 static const struct inode_ops pipe_inode_ops = { .evict = pipe_evict };
 

@@ -32,6 +32,7 @@
 #ifndef LIB_WAIT_H
 #define LIB_WAIT_H
 
+#include <errno.h>
 #include <types.h>
 #include "lib/spinlock.h"
 
@@ -100,6 +101,32 @@ uint64_t wait_deadline(uint64_t ticks);
 			;                                                            \
 		irq_restore(wait_flags_);                                            \
 		wait_ok_;                                                            \
+	})
+
+/*
+ * Must the current thread stop waiting?  True when it is a process's and
+ * that process has a signal to act on (proc/signal.h: signal_pending, so
+ * SIGKILL always); false for kernel threads.  signal_send wakes a blocked
+ * thread, so a sleep rechecks this when a signal arrives.
+ */
+bool wait_interrupted(void);
+
+/* Like wait_event, but a signal ends the wait: 0 once cond holds, -EINTR
+ * if a signal came first (cond is checked first).  For the sleeps a signal
+ * must break: wait4, pipe and terminal reads, pause. */
+#define wait_event_interruptible(wq, cond)          \
+	({                                          \
+		uint64_t wait_flags_ = irq_save();  \
+		int wait_err_ = 0;                  \
+		while (!(cond)) {                   \
+			if (wait_interrupted()) {   \
+				wait_err_ = -EINTR; \
+				break;              \
+			}                           \
+			wait_sleep(wq);             \
+		}                                   \
+		irq_restore(wait_flags_);           \
+		wait_err_;                          \
 	})
 
 #endif

@@ -66,6 +66,7 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+#include "mm/mmlock.h"
 #include "mm/vm.h"
 #include "mm/vma.h"
 #include "proc/oom.h"
@@ -366,36 +367,46 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
 	return false;
 }
 
-/* The page at va maps the frame old, shared with another address space:
- * give it a frame of its own with flags (a copy of old's contents if copy,
- * else zeroes).  0 or -ENOMEM. */
-static int unshare_page(struct uvm *uvm, uint64_t va, uint64_t old, unsigned flags, bool copy)
-{
-	uint64_t pa = user_frame(!copy);
-
-	if (!pa)
-		return -ENOMEM;
-	if (copy)
-		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-	vm_remap(uvm_root(uvm), va, pa, flags);
-	frame_unref(old);
-	return 0;
-}
-
-/* A write to the copy-on-write page at va: the last sharer gets its page
- * back writable, any other a copy.  -EFAULT if va is not copy-on-write. */
+/*
+ * A write to the copy-on-write page at va: the last sharer gets its page
+ * back writable, any other a copy.  -EFAULT if va is not copy-on-write,
+ * -ENOMEM.  The entry is changed in place (vm_leaf), not through a walk
+ * per change: this is the fault path that follows every fork.
+ */
 static int cow_break(struct uvm *uvm, uint64_t va)
 {
-	uint64_t pa;
-	unsigned flags;
+	uint64_t lock = mm_lock(), old, pa;
+	pte_t *pte = vm_leaf(uvm_root(uvm), va);
 
-	va = ALIGN_DOWN(va, PAGE_SIZE);
-	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0 || !(flags & VM_COW))
+	if (!pte || !(*pte & PTE_COW)) {
+		mm_unlock(lock);
 		return -EFAULT;
-	flags = (flags | VM_WRITE) & ~VM_COW;
-	if (frame_refs(pa) == 1)
-		return vm_protect(uvm_root(uvm), va, PAGE_SIZE, flags);
-	return unshare_page(uvm, va, pa, flags, true);
+	}
+	old = *pte & PTE_ADDR;
+	if (frame_refs(old) == 1) {
+		*pte = (*pte | PTE_W) & ~PTE_COW;
+		invlpg(va);
+		mm_unlock(lock);
+		return 0;
+	}
+	mm_unlock(lock);
+	pa = user_frame(false); /* may sleep (the OOM killer) */
+	if (!pa)
+		return -ENOMEM;
+	/* Our entry holds a reference on old: it is still there to copy. */
+	memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+	lock = mm_lock();
+	pte = vm_leaf(uvm_root(uvm), va);
+	if (!pte || (*pte & PTE_ADDR) != old || !(*pte & PTE_COW)) {
+		mm_unlock(lock); /* it changed while we slept: retry the access */
+		frame_free(pa);
+		return 0;
+	}
+	*pte = pa | ((*pte & ~PTE_ADDR & ~PTE_COW) | PTE_W);
+	invlpg(va);
+	mm_unlock(lock);
+	frame_unref(old);
+	return 0;
 }
 
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
@@ -596,20 +607,17 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 {
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	struct vma *v;
-	unsigned flags;
 
 	if (addr >= USER_END)
 		return -EFAULT;
 	v = area_of(uvm, va);
 	if (!v || !access_ok(v->prot, access))
 		return -EFAULT;
-	if (vm_translate(uvm_root(uvm), va, NULL, NULL, &flags) != 0)
+	if (vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) != 0)
 		return fill_page(uvm, v, va);
 	/* A present page faults on a protection violation: only a write to a
 	 * copy-on-write page is resolved. */
-	if ((access & UVM_WRITE) && (flags & VM_COW))
-		return cow_break(uvm, va);
-	return -EFAULT;
+	return access & UVM_WRITE ? cow_break(uvm, va) : -EFAULT;
 }
 
 /* A leaf of the parent for the child: the same device page, or the same

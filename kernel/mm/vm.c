@@ -305,6 +305,14 @@ static pte_t *find_page(pte_t *root, uint64_t va, uint64_t page_size, int *err)
 	return *err ? NULL : e;
 }
 
+pte_t *vm_leaf(pte_t *root, uint64_t va)
+{
+	int level;
+	pte_t *e = lookup(root, va, &level, NULL);
+
+	return e && level == 1 ? e : NULL;
+}
+
 int vm_unmap(pte_t *root, uint64_t va, uint64_t page_size)
 {
 	uint64_t lock = mm_lock();

@@ -85,6 +85,9 @@ int vm_remap(pte_t *root, uint64_t va, uint64_t pa, unsigned flags);
 /* Where va is mapped: its physical address, the size of the page mapping it
  * and its VM_* flags (any pointer may be NULL).  -EFAULT if not mapped. */
 int vm_translate(pte_t *root, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *flags);
+/* The entry of the 4 KiB page mapping va, or NULL: for the page-fault
+ * path (mm/uvm.c), which changes it itself under mm_lock, INVLPG after. */
+pte_t *vm_leaf(pte_t *root, uint64_t va);
 /* Give the page at va (mapped with page_size) new VM_* flags. */
 int vm_protect(pte_t *root, uint64_t va, uint64_t page_size, unsigned flags);
 

@@ -16,4 +16,8 @@
 
 bool oom_reclaim(void);
 
+/* A process has freed its address space (proc_finish, interrupts off):
+ * wakes an OOM killer waiting for its victim. */
+void oom_exited(void);
+
 #endif

@@ -41,13 +41,15 @@
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/exec.h"
+#include "proc/oom.h"
+#include "proc/proc_internal.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "syscall/syscall.h"
 
-#define MSR_FS_BASE     0xc0000100
-#define MSR_GS_BASE     0xc0000101
-#define RFLAGS_RESERVED 0x2 /* bit 1 of RFLAGS is always 1 */
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
 
 static struct list procs = LIST_INIT(procs);
 
@@ -82,6 +84,17 @@ struct proc *proc_find(int pid)
 	return found;
 }
 
+void proc_for_each(bool (*fn)(struct proc *p, void *arg), void *arg)
+{
+	uint64_t flags = irq_save();
+
+	list_for_each(n, &procs) {
+		if (!fn(list_entry(n, struct proc, all_node), arg))
+			break;
+	}
+	irq_restore(flags);
+}
+
 int proc_list_pids(int *pids, int max)
 {
 	int n = 0;
@@ -101,8 +114,6 @@ int proc_list_pids(int *pids, int max)
 	irq_restore(flags);
 	return n;
 }
-
-static void proc_free(struct proc *p);
 
 /* Make the running thread p's, and load p's user state.  Interrupts off. */
 static void proc_switch_in(struct proc *p)
@@ -143,15 +154,15 @@ static void proc_start(void *arg)
 
 	p->thread = t;
 	p->pid = t->tid;
+	if (p->kernel_started) /* the leader of a session of its own */
+		p->pgid = p->sid = p->pid;
 	t->owner = p;
 	proc_switch_in(p);
 	irq_restore(flags);
 	usermode_enter(&tf);
 }
 
-/* A new process named name, child of the current one, with nothing in it
- * yet; NULL without memory. */
-static struct proc *proc_alloc(const char *name)
+struct proc *proc_alloc(const char *name)
 {
 	struct proc *p = kcalloc(1, sizeof(*p));
 
@@ -169,9 +180,8 @@ static struct proc *proc_alloc(const char *name)
 	return p;
 }
 
-/* Put p in the process list and start its thread at proc_start; the pid,
- * or an error (p is freed then). */
-static int proc_run(struct proc *p)
+/* The thread starts at proc_start. */
+int proc_run(struct proc *p)
 {
 	struct thread *t;
 	uint64_t flags = irq_save();
@@ -192,13 +202,15 @@ static int proc_run(struct proc *p)
 	irq_restore(flags);
 	return p->pid;
 }
-static void proc_free(struct proc *p)
+
+void proc_free(struct proc *p)
 {
 	uint64_t flags = irq_save();
 
 	list_remove(&p->all_node);
 	irq_restore(flags);
-	uvm_destroy(p->uvm);
+	if (!p->uvm_borrowed)
+		uvm_destroy(p->uvm);
 	fdtable_destroy(p->fds);
 	inode_put(p->cwd_inode);
 	kfree(p->cwd);
@@ -206,8 +218,8 @@ static void proc_free(struct proc *p)
 	kfree(p);
 }
 
-/* argv as /proc/PID/cmdline shows it: each string ended by a NUL. */
-static char *cmdline_of(const char *const argv[], size_t *len)
+/* Each string ended by a NUL. */
+char *cmdline_of(const char *const argv[], size_t *len)
 {
 	char *cmdline;
 
@@ -283,6 +295,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	}
 	p->trace = trace_wanted(p->name);
 	p->devmem = devmem_allowed(p->name);
+	p->kernel_started = true;
 	p->uvm = uvm_create();
 	*err = p->uvm ? proc_set_cmdline(p, argv) : -ENOMEM;
 	if (!*err)
@@ -306,219 +319,33 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	return pid < 0 ? NULL : p;
 }
 
-/* The user registers of the current process, as its system call entry
- * saved them at the top of its kernel stack (syscall.S). */
-static struct trapframe *proc_user_regs(void)
+/* Does parent refuse zombies (SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT)?
+ * Then its children free themselves, as on Linux. */
+static bool proc_no_zombies(struct proc *parent)
 {
-	return (struct trapframe *)thread_current()->kstack_top - 1;
+	const uint64_t *act = parent->sigactions[SIGCHLD - 1];
+
+	return act[0] == SIG_IGN || (act[1] & SA_NOCLDWAIT);
 }
 
-/* The child's copy of the parent's files: descriptors, current directory,
- * command line.  0 or -ENOMEM. */
-static int proc_copy_files(struct proc *p, struct proc *parent)
+/* Tell p's parent that p has ended: wake its wait4, send its exit signal
+ * (SIGCHLD).  Interrupts off. */
+static void proc_notify_parent(struct proc *p)
 {
-	size_t len = strlen(parent->cwd) + 1;
+	struct proc *parent = p->parent;
 
-	p->fds = fdtable_clone(parent->fds);
-	p->cwd = kmalloc(len);
-	p->cmdline = kmalloc(parent->cmdline_len ? parent->cmdline_len : 1);
-	if (!p->fds || !p->cwd || !p->cmdline)
-		return -ENOMEM;
-	memcpy(p->cwd, parent->cwd, len);
-	p->cwd_inode = parent->cwd_inode;
-	inode_hold(p->cwd_inode);
-	memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
-	p->cmdline_len = parent->cmdline_len;
-	return 0;
-}
-
-/* exec's fresh start of the user state: no thread pointer, no
- * clear_child_tid, clean SSE registers, caught signals back to their
- * defaults (ignored ones stay ignored, as POSIX says).  Interrupts off. */
-static void proc_reset_user_state(struct proc *p)
-{
-	p->fs_base = p->gs_base = 0;
-	wrmsr(MSR_FS_BASE, 0);
-	wrmsr(MSR_GS_BASE, 0);
-	p->clear_child_tid = 0;
-	fpu_area_init(&p->fpu);
-	fpu_restore(&p->fpu);
-	for (int sig = 0; sig < 64; sig++)
-		if (p->sigactions[sig][0] != SIG_IGN)
-			memset(p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
-}
-
-/* Make the loaded image the current process's: its address space, name
- * and command line; close what is close-on-exec; the system call returns
- * to entry with stack sp and every other register zero. */
-static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, size_t len,
-			      uint64_t entry, uint64_t sp)
-{
-	struct proc *p = proc_current();
-	struct trapframe *tf = proc_user_regs();
-	struct uvm *old = p->uvm;
-	uint64_t flags = irq_save();
-
-	p->uvm = uvm;
-	uvm_activate(uvm);
-	proc_reset_user_state(p);
-	strlcpy(p->name, str_basename(path), sizeof(p->name));
-	irq_restore(flags);
-	uvm_destroy(old);
-	kfree(p->cmdline);
-	p->cmdline = cmdline;
-	p->cmdline_len = len;
-	fdtable_close_on_exec(p->fds);
-	memset(tf, 0, sizeof(*tf));
-	tf->cs = USER_CS;
-	tf->ss = USER_DS;
-	tf->rip = entry;
-	tf->rsp = sp;
-	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
-}
-
-int proc_exec(const char *path, const char *const argv[], const char *const envp[])
-{
-	struct uvm *uvm = NULL;
-	char *cmdline = NULL;
-	uint64_t entry, sp;
-	size_t size, len;
-	void *image;
-	int err = vfs_read_file(path, EXEC_MAX_IMAGE, &image, &size);
-
-	if (err)
-		return err == -EISDIR ? -EACCES : err;
-	uvm = uvm_create();
-	err = uvm ? exec_load(uvm, str_basename(path), image, size, argv, envp, &entry, &sp)
-		  : -ENOMEM;
-	kfree(image);
-	if (!err && !(cmdline = cmdline_of(argv, &len)))
-		err = -ENOMEM;
-	if (err) { /* the caller's image is untouched */
-		uvm_destroy(uvm);
-		return err;
+	if (!parent)
+		return;
+	if (p->exit_signal)
+		signal_send_info(parent, p->exit_signal, p->killed_by ? CLD_KILLED : CLD_EXITED,
+				 p->pid, p->killed_by ? p->killed_by : p->exit_status);
+	if (proc_no_zombies(parent)) {
+		p->parent = NULL;
+		p->orphan = true;
 	}
-	proc_switch_image(uvm, path, cmdline, len, entry, sp);
-	return 0;
+	wait_wake_all(&parent->child_wait);
 }
 
-int proc_fork(void)
-{
-	struct proc *parent = proc_current();
-	struct proc *p = proc_alloc(parent->name);
-	uint64_t flags;
-
-	if (!p)
-		return -ENOMEM;
-	p->trace = parent->trace;
-	p->devmem = parent->devmem;
-	p->fs_base = parent->fs_base;
-	p->gs_base = parent->gs_base;
-	p->sigmask = parent->sigmask;
-	memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
-	p->uvm = uvm_clone(parent->uvm);
-	if (!p->uvm || proc_copy_files(p, parent) != 0) {
-		proc_free(p);
-		return -ENOMEM;
-	}
-	flags = irq_save();
-	fpu_save(&p->fpu); /* the parent's live registers */
-	irq_restore(flags);
-	p->start_tf = *proc_user_regs();
-	p->start_tf.rax = 0; /* fork() returns 0 in the child */
-	return proc_run(p);
-}
-
-int proc_wait(struct proc *p)
-{
-	int status;
-
-	wait_event(&p->exit_wait, p->state == PROC_ZOMBIE);
-	thread_join(p->thread, NULL);
-	status = p->exit_status;
-	proc_free(p);
-	return status;
-}
-
-/* A child of parent that pid names (any if pid <= 0) and that has exited,
- * in *zombie if there is one; whether any such child exists at all.
- * Interrupts off. */
-static bool find_child(struct proc *parent, int pid, struct proc **zombie)
-{
-	bool any = false;
-
-	*zombie = NULL;
-	list_for_each(n, &procs) {
-		struct proc *p = list_entry(n, struct proc, all_node);
-
-		if (p->parent != parent || (pid > 0 && p->pid != pid))
-			continue;
-		any = true;
-		if (p->state == PROC_ZOMBIE) {
-			*zombie = p;
-			break;
-		}
-	}
-	return any;
-}
-
-/* Is there a child to collect now, or none to wait for?  Interrupts off. */
-static bool child_ready(struct proc *parent, int pid)
-{
-	struct proc *zombie;
-
-	return !find_child(parent, pid, &zombie) || zombie;
-}
-
-int proc_wait_child(int pid, bool nohang, int *status)
-{
-	struct proc *self = proc_current(), *zombie;
-	uint64_t flags;
-	bool any;
-
-	if (!nohang)
-		wait_event(&self->child_wait, child_ready(self, pid));
-	flags = irq_save();
-	any = find_child(self, pid, &zombie);
-	if (zombie)
-		zombie->parent = NULL; /* ours to free: no other wait finds it */
-	irq_restore(flags);
-	if (!zombie)
-		return any ? 0 : -ECHILD;
-	pid = zombie->pid;
-	*status = zombie->killed_by ? zombie->killed_by : (zombie->exit_status & 0xff) << 8;
-	thread_join(zombie->thread, NULL);
-	proc_free(zombie);
-	return pid;
-}
-
-/* The children of p become the kernel's: those that have exited are freed
- * now, the others will free themselves when they exit. */
-static void proc_orphan_children(struct proc *p)
-{
-	struct proc *zombie;
-
-	for (;;) {
-		uint64_t flags = irq_save();
-
-		list_for_each(n, &procs) {
-			struct proc *c = list_entry(n, struct proc, all_node);
-
-			if (c->parent == p && c->state != PROC_ZOMBIE) {
-				c->parent = NULL;
-				c->orphan = true;
-			}
-		}
-		find_child(p, -1, &zombie);
-		if (zombie)
-			zombie->parent = NULL;
-		irq_restore(flags);
-		if (!zombie)
-			return;
-		thread_join(zombie->thread, NULL);
-		proc_free(zombie);
-	}
-}
 /* The end of the current process, whichever way it ends. */
 static NORETURN void proc_finish(int status)
 {
@@ -539,20 +366,23 @@ static NORETURN void proc_finish(int status)
 	fdtable_destroy(fds);
 	inode_put(p->cwd_inode);
 	p->cwd_inode = NULL;
-	proc_orphan_children(p);
+	proc_reparent_children(p);
 	flags = irq_save();
 	t->owner = NULL; /* a kernel thread from now on */
 	uvm_activate(NULL);
 	p->uvm = NULL;
 	irq_restore(flags);
-	uvm_destroy(uvm);
+	if (p->uvm_borrowed)
+		proc_vfork_release(p); /* the address space was the parent's */
+	else
+		uvm_destroy(uvm);
 
 	cli(); /* thread_exit switches away for good */
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	wait_wake_all(&p->exit_wait);
-	if (p->parent)
-		wait_wake_all(&p->parent->child_wait);
+	proc_notify_parent(p);
+	oom_exited();
 	if (p->orphan) { /* nobody will collect it */
 		list_remove(&p->all_node);
 		thread_detach(t);
@@ -573,6 +403,17 @@ void proc_exit(int status)
 	if (!p->parent && !p->orphan)
 		kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
 	proc_finish(status);
+}
+
+void proc_exit_signal(int sig)
+{
+	struct proc *p = proc_current();
+
+	if (!p->parent && !p->orphan)
+		kprintf("proc: %s (pid %d) killed by signal %d\n", p->name, p->pid, sig);
+	p->killed_by = sig;
+	sti(); /* maybe from a trap handler: let time go on */
+	proc_finish(128 + sig);
 }
 
 /* The signal Linux would send for this exception. */

@@ -52,24 +52,42 @@ enum proc_state {
 	PROC_ZOMBIE, /* exited: waiting for proc_wait */
 };
 
+/* Who posted a pending signal, for the handler's siginfo. */
+struct sigsource {
+	int code; /* si_code: SI_USER, SI_TKILL, SI_KERNEL, CLD_EXITED, ... */
+	int pid;  /* the sender, or the child for SIGCHLD */
+	int status;
+};
+
 struct proc {
 	int pid;
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
 	struct proc *parent; /* NULL: started by the kernel, or orphan */
-	int pgid;            /* process group (setpgid; the terminal's foreground) */
-	int sid;             /* session (setsid) */
 	bool orphan;         /* its parent exited: frees itself at exit */
 	struct uvm *uvm;     /* NULL once it has exited */
 	struct thread *thread;
-	int exit_status;         /* exit(2)'s status, or 128 + signal if killed */
-	int killed_by;           /* the signal that killed it (SIGSEGV...), or 0 */
-	bool trace;              /* print its system calls (syscall/trace.c) */
-	bool devmem;             /* may map device memory (os_physmap, syscall/sys_dev.c) */
-	struct fdtable *fds;     /* NULL once it has exited */
-	char *cwd;               /* the current directory, canonical (kmalloc'd) */
-	struct inode *cwd_inode; /* ... and its inode, held */
-	char *cmdline;           /* argv, each string NUL-ended (/proc/PID/cmdline) */
+	int exit_status; /* exit(2)'s status, or 128 + signal if killed */
+	int killed_by;   /* the signal that killed it (SIGSEGV...), or 0 */
+	/* Signals and job control (proc/signal.c, syscall/sys_signal.c). */
+	uint64_t sigpending;          /* posted, not yet acted on: bit sig - 1 */
+	struct sigsource sigfrom[64]; /* who posted each pending signal */
+	uint64_t sigmask_saved;       /* rt_sigsuspend: the mask to restore */
+	bool sigmask_restore;         /* ... after the handler it waited for */
+	int exit_signal;              /* sent to the parent at exit (SIGCHLD) */
+	int pgid, sid;                /* process group and session */
+	bool kernel_started;          /* proc_spawn's: reaps its orphaned descendants */
+	bool subreaper;               /* prctl(PR_SET_CHILD_SUBREAPER) */
+	bool execed;                  /* has called execve (setpgid: EACCES) */
+	bool uvm_borrowed;            /* CLONE_VM|CLONE_VFORK child: uvm is the parent's */
+	struct proc *vfork_parent;    /* ... which sleeps until we exec or exit */
+	struct proc *vfork_child;     /* the vfork child we wait for, or NULL */
+	bool trace;                   /* print its system calls (syscall/trace.c) */
+	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
+	struct fdtable *fds;          /* NULL once it has exited */
+	char *cwd;                    /* the current directory, canonical (kmalloc'd) */
+	struct inode *cwd_inode;      /* ... and its inode, held */
+	char *cmdline;                /* argv, each string NUL-ended (/proc/PID/cmdline) */
 	size_t cmdline_len;
 	struct waitq exit_wait;    /* proc_wait sleeps here */
 	struct waitq child_wait;   /* proc_wait_child: a child exited */
@@ -102,6 +120,13 @@ void proc_init(void);
 struct proc *proc_current(void);
 /* The process with this pid (not yet collected), or NULL. */
 struct proc *proc_find(int pid);
+/* Call fn(p, arg) for each process (collected ones are gone) until it
+ * returns false; interrupts off: fn must not sleep. */
+void proc_for_each(bool (*fn)(struct proc *p, void *arg), void *arg);
+/* How many processes exist (zombies too). */
+int proc_count(void);
+/* The most there may be: fork and clone fail with -EAGAIN there. */
+#define PROC_MAX 128
 /* The pids of at most max processes (not yet collected), in increasing
  * order, into pids[]: returns how many. */
 int proc_list_pids(int *pids, int max);
@@ -126,6 +151,17 @@ int proc_wait(struct proc *p);
  * with 0 in rax.  The child's pid, or -ENOMEM.
  */
 int proc_fork(void);
+/*
+ * clone(2), as far as it goes without threads: flags is an exit signal
+ * (SIGCHLD) and optionally CLONE_VFORK, or CLONE_VM | CLONE_VFORK (the
+ * child runs in the caller's address space, which sleeps until the child
+ * has exec'd or exited); newsp, if not 0, is the child's stack pointer.
+ * The child's pid, -EINVAL (other flags), -EAGAIN (PROC_MAX), -ENOMEM.
+ */
+int proc_clone(uint64_t flags, uint64_t newsp);
+/* The user registers of the current process, as its system call entry
+ * saved them at the top of its kernel stack (syscall.S). */
+struct trapframe *proc_user_regs(void);
 
 /*
  * execve(2) for the current process: load the program file at path (a
@@ -138,11 +174,12 @@ int proc_fork(void);
  */
 int proc_exec(const char *path, const char *const argv[], const char *const envp[]);
 /*
- * wait4(2) for the current process: collect an exited child (pid, or any
- * child if pid <= 0; there are no process groups) and store its status as
- * Linux encodes it (exit code << 8, or the signal that killed it) in
- * *status.  Its pid, 0 if nohang and no such child has exited yet, or
- * -ECHILD if there is no such child.  May sleep.
+ * wait4(2) for the current process: collect an exited child (pid > 0:
+ * that one, -1: any, 0: any in the caller's process group, < -1: any in
+ * group -pid) and store its status as Linux encodes it (exit code << 8, or
+ * the signal that killed it) in *status.  Its pid, 0 if nohang and no such
+ * child has exited yet, -ECHILD if there is no such child, -EINTR if a
+ * signal came first.  May sleep.
  */
 int proc_wait_child(int pid, bool nohang, int *status);
 
@@ -152,6 +189,9 @@ int proc_wait_child(int pid, bool nohang, int *status);
  * wakes proc_wait and ends the thread.
  */
 NORETURN void proc_exit(int status);
+/* End the current process, killed by signal sig (wait4 says so); a
+ * process the kernel started says "proc: NAME (pid N) killed by signal S". */
+NORETURN void proc_exit_signal(int sig);
 
 /*
  * A fault in user mode, from trap(): a page fault the address space can

@@ -23,13 +23,28 @@
 
 static const char *const default_env[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
 
-/* Split s in place at each sep into at most max - 1 words; NULL-terminated. */
+/* The first sep in s outside single quotes, or NULL. */
+static char *find_sep(char *s, char sep)
+{
+	bool quoted = false;
+
+	for (; *s; s++) {
+		if (*s == '\'')
+			quoted = !quoted;
+		else if (*s == sep && !quoted)
+			return s;
+	}
+	return NULL;
+}
+
+/* Split s in place at each sep outside single quotes into at most max - 1
+ * words; NULL-terminated. */
 static int split(char *s, char sep, char *words[], int max)
 {
 	int n = 0;
 
 	while (s && *s && n < max - 1) {
-		char *end = strchr(s, sep);
+		char *end = find_sep(s, sep);
 
 		words[n++] = s;
 		if (end)
@@ -38,6 +53,20 @@ static int split(char *s, char sep, char *words[], int max)
 	}
 	words[n] = NULL;
 	return n;
+}
+
+/* Take the single quotes out of each word (in place): what they quoted
+ * stays, blanks, commas, ';' and '&' included. */
+static void unquote(char *words[])
+{
+	for (; *words; words++) {
+		char *to = *words;
+
+		for (const char *from = *words; *from; from++)
+			if (*from != '\'')
+				*to++ = *from;
+		*to = '\0';
+	}
 }
 
 /* The environment: env= from the command line, or the default. */
@@ -190,6 +219,7 @@ static int run_group(char *group)
 
 		if (split(specs[i], ',', argv, ARRAY_SIZE(argv)) == 0)
 			continue;
+		unquote(argv);
 		procs[started] = run_start((const char *const *)argv, &err);
 		if (procs[started])
 			started++;
@@ -205,6 +235,16 @@ static int run_group(char *group)
 	if (started)
 		print_memory();
 	return status;
+}
+
+void run_shell(void)
+{
+	const char *const argv[] = { RUN_SHELL, NULL };
+	int status = run_program(argv);
+
+	if (status >= 0)
+		kprintf("run: %s exited with status %d: the kernel monitor follows\n", RUN_SHELL,
+			status);
 }
 
 void run_cmdline(void)

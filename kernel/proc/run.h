@@ -20,7 +20,15 @@
  *
  * The command line is split at spaces, so a program's arguments are
  * separated by commas: `run=args,one,two` runs args with argv
- * {"args", "one", "two"}.  From the monitor: `run args one two`.
+ * {"args", "one", "two"}.  Single quotes keep blanks, commas, ';' and '&'
+ * in an argument and are taken out: `run=/bin/ksh,-c,'echo a, b | wc -c'`
+ * gives ksh the argument "echo a, b | wc -c" (GRUB's script quoting
+ * carries no ", $ or \: gradelib refuses them).  From the monitor:
+ * `run args one two`.
+ *
+ * With neither run= nor `monitor` on the command line, the kernel runs
+ * the shell, /bin/ksh from the ramdisk, as its first program, and the
+ * kernel monitor once the shell exits (run_shell).
  */
 #ifndef PROC_RUN_H
 #define PROC_RUN_H
@@ -57,5 +65,11 @@ int run_program(const char *const argv[]);
 /* Do what run= and exit on the command line ask; returns if there is no
  * run= (or exit). */
 void run_cmdline(void);
+
+#define RUN_SHELL "/bin/ksh"
+
+/* Run the shell RUN_SHELL and wait until it exits (it said so); returns at
+ * once, having said why, if there is no shell to run.  May sleep. */
+void run_shell(void);
 
 #endif

@@ -52,7 +52,16 @@ int64_t sys_fork(void)
 	return proc_fork();
 }
 
-#define WNOHANG 1
+int64_t sys_clone(uint64_t flags, uptr_t newsp, uptr_t ptid, uptr_t ctid, uint64_t tls)
+{
+	(void)ptid, (void)ctid, (void)tls; /* for CLONE_*TID and CLONE_SETTLS: threads */
+	return proc_clone(flags, newsp);
+}
+
+#define WNOHANG    1
+#define WUNTRACED  2 /* no stopped children yet: accepted */
+#define WCONTINUED 8
+#define __WALL     0x40000000
 
 /* struct rusage: two timevals and fourteen longs; all zero here. */
 #define RUSAGE_SIZE (2 * 16 + 14 * 8)
@@ -63,7 +72,7 @@ int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage)
 	int st = 0;
 	int64_t ret;
 
-	if (options & ~WNOHANG)
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL))
 		return -EINVAL;
 	ret = proc_wait_child(pid, options & WNOHANG, &st);
 	if (ret <= 0)
@@ -73,6 +82,114 @@ int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage)
 	if (rusage && copy_to_user(rusage, zero_rusage, sizeof(zero_rusage)))
 		return -EFAULT;
 	return ret;
+}
+
+/* The process pid names for getpgid, getsid and setpgid: 0 is the caller. */
+static struct proc *proc_named(int pid)
+{
+	struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+
+	return p && p->state == PROC_RUNNING ? p : NULL;
+}
+
+int64_t sys_getpgid(int pid)
+{
+	struct proc *p = proc_named(pid);
+
+	return p ? p->pgid : -ESRCH;
+}
+
+int64_t sys_getpgrp(void)
+{
+	return proc_current()->pgid;
+}
+
+int64_t sys_getsid(int pid)
+{
+	struct proc *p = proc_named(pid);
+
+	return p ? p->sid : -ESRCH;
+}
+
+struct group_probe {
+	int pgid, sid;
+	bool found;
+};
+
+static bool probe_group(struct proc *p, void *arg)
+{
+	struct group_probe *g = arg;
+
+	if (p->pgid == g->pgid && (g->sid < 0 || p->sid == g->sid)) {
+		g->found = true;
+		return false;
+	}
+	return true;
+}
+
+/* Is there a process group pgid (in session sid, if sid >= 0)? */
+static bool group_exists(int pgid, int sid)
+{
+	struct group_probe g = { pgid, sid, false };
+
+	proc_for_each(probe_group, &g);
+	return g.found;
+}
+
+/* Linux's rules (kernel/sys.c): the caller or a child of its, in its
+ * session, not after the child's exec, never a session leader, into a
+ * group of the same session (or a new one named after the process). */
+int64_t sys_setpgid(int pid, int pgid)
+{
+	struct proc *self = proc_current(), *p;
+
+	if (pgid < 0)
+		return -EINVAL;
+	p = proc_named(pid);
+	if (!p || (p != self && p->parent != self))
+		return -ESRCH;
+	if (pgid == 0)
+		pgid = p->pid;
+	if (p != self && p->execed)
+		return -EACCES;
+	if (p->sid == p->pid || p->sid != self->sid)
+		return -EPERM;
+	if (pgid != p->pid && !group_exists(pgid, self->sid))
+		return -EPERM;
+	p->pgid = pgid;
+	return 0;
+}
+
+/* A new session and group, led by the caller, unless it leads a group. */
+int64_t sys_setsid(void)
+{
+	struct proc *self = proc_current();
+
+	if (group_exists(self->pid, -1))
+		return -EPERM;
+	self->pgid = self->sid = self->pid;
+	return self->sid;
+}
+
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
+
+/* prctl(2): only the subreaper flag so far. */
+int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5)
+{
+	struct proc *self = proc_current();
+	int on;
+
+	(void)arg3, (void)arg4, (void)arg5;
+	switch (option) {
+	case PR_SET_CHILD_SUBREAPER:
+		self->subreaper = arg2 != 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		on = self->subreaper;
+		return copy_to_user(arg2, &on, sizeof(on)) ? -EFAULT : 0;
+	}
+	return -EINVAL;
 }
 
 int64_t sys_gettid(void)

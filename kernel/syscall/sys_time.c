@@ -7,15 +7,16 @@
  * tick's resolution (1 / TIMER_HZ s); CLOCK_REALTIME adds the CMOS clock's
  * reading at boot (drivers/rtc.c); the CPU-time clocks count the timer ticks
  * charged to the calling thread.  Sleeping is thread_sleep_until() a tick:
- * a sleep lasts at least what was asked, rounded up to whole ticks.  There
- * are no signals yet, so a sleep is never interrupted and `rem` is never
- * written.
+ * a sleep lasts at least what was asked, rounded up to whole ticks.  A
+ * signal to act on ends it early with -EINTR and the time left in `rem`
+ * (never restarted, even with SA_RESTART, as on Linux).
  */
 #include "syscall/syscall.h"
 #include <errno.h>
 #include "arch/x86_64/timer.h"
 #include "drivers/rtc.h"
 #include "proc/proc.h"
+#include "lib/wait.h"
 #include "sched/thread.h"
 
 #define NSEC_PER_SEC  1000000000ll
@@ -124,40 +125,65 @@ static int64_t timespec_from_user(uptr_t uts)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-/* Sleep for at least ns nanoseconds. */
-static void sleep_ns(int64_t ns)
+/* Sleep for at least ns nanoseconds, or until a signal must be acted on:
+ * 0, or -EINTR with the time left in *left_ns. */
+static int sleep_ns(int64_t ns, int64_t *left_ns)
 {
-	uint64_t ticks;
+	static struct waitq sleepers = WAITQ_INIT("nanosleep");
+	uint64_t deadline, flags;
+	int err = 0;
 
+	*left_ns = 0;
 	if (ns <= 0)
-		return;
+		return 0;
 	/* Round up, and one more: the current tick is already partly gone. */
-	ticks = (uint64_t)(ns / NSEC_PER_TICK) + (ns % NSEC_PER_TICK != 0) + 1;
-	thread_sleep(ticks);
+	deadline = wait_deadline((uint64_t)(ns / NSEC_PER_TICK) + (ns % NSEC_PER_TICK != 0) + 1);
+	flags = irq_save();
+	while (timer_ticks() < deadline) {
+		if (wait_interrupted()) {
+			*left_ns = (int64_t)(deadline - timer_ticks()) * NSEC_PER_TICK;
+			err = -EINTR;
+			break;
+		}
+		wait_sleep_until(&sleepers, deadline);
+	}
+	irq_restore(flags);
+	return err;
+}
+
+/* The time left into urem (if not NULL) after an interrupted sleep. */
+static int64_t sleep_result(int err, int64_t left, uptr_t urem)
+{
+	struct timespec rem = ns_to_timespec(left);
+
+	if (err && urem && copy_to_user(urem, &rem, sizeof(rem)))
+		return -EFAULT;
+	return err;
 }
 
 int64_t sys_nanosleep(uptr_t ureq, uptr_t urem)
 {
-	int64_t ns = timespec_from_user(ureq);
+	int64_t ns = timespec_from_user(ureq), left;
+	int err;
 
-	(void)urem;
 	if (ns < 0)
 		return ns;
-	sleep_ns(ns);
-	return 0;
+	err = sleep_ns(ns, &left);
+	return sleep_result(err, left, urem);
 }
 
 int64_t sys_clock_nanosleep(int clock, int flags, uptr_t ureq, uptr_t urem)
 {
-	int64_t ns, now;
+	int64_t ns, now, left;
+	int err;
 
-	(void)urem;
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
 		return -EINVAL;
 	ns = timespec_from_user(ureq);
 	if (ns < 0)
 		return ns;
 	now = clock_now_ns(clock);
-	sleep_ns(flags & TIMER_ABSTIME ? ns - now : ns);
-	return 0;
+	err = sleep_ns(flags & TIMER_ABSTIME ? ns - now : ns, &left);
+	/* rem is written for relative sleeps only, as on Linux. */
+	return sleep_result(err, left, flags & TIMER_ABSTIME ? 0 : urem);
 }

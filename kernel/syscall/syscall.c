@@ -19,6 +19,7 @@
 #include "arch/x86_64/usermode.h"
 #include "lib/kprintf.h"
 #include "proc/proc.h"
+#include "proc/signal.h"
 
 #define FN(f) ((syscall_fn)(void (*)(void))(f))
 
@@ -42,6 +43,20 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_rt_sigaction] = CALL(rt_sigaction, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
 	[SYS_rt_sigprocmask] =
 		CALL(rt_sigprocmask, 4, RET_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_LONG),
+	[SYS_rt_sigreturn] = CALL(rt_sigreturn, 0, RET_NONE),
+	[SYS_rt_sigpending] = CALL(rt_sigpending, 2, RET_INT, ARG_PTR, ARG_LONG),
+	[SYS_rt_sigsuspend] = CALL(rt_sigsuspend, 2, RET_INT, ARG_PTR, ARG_LONG),
+	[SYS_pause] = CALL(pause, 0, RET_INT),
+	[SYS_kill] = CALL(kill, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_tkill] = CALL(tkill, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_tgkill] = CALL(tgkill, 3, RET_INT, ARG_INT, ARG_INT, ARG_INT),
+	[SYS_clone] = CALL(clone, 5, RET_INT, ARG_HEX, ARG_PTR, ARG_PTR, ARG_PTR, ARG_PTR),
+	[SYS_setpgid] = CALL(setpgid, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_getpgid] = CALL(getpgid, 1, RET_INT, ARG_INT),
+	[SYS_getpgrp] = CALL(getpgrp, 0, RET_INT),
+	[SYS_setsid] = CALL(setsid, 0, RET_INT),
+	[SYS_getsid] = CALL(getsid, 1, RET_INT, ARG_INT),
+	[SYS_prctl] = CALL(prctl, 5, RET_INT, ARG_INT, ARG_HEX, ARG_HEX, ARG_HEX, ARG_HEX),
 	[SYS_ioctl] = CALL(ioctl, 3, RET_INT, ARG_INT, ARG_IOCTL, ARG_PTR),
 	[SYS_readv] = CALL(readv, 3, RET_INT, ARG_INT, ARG_PTR, ARG_INT),
 	[SYS_writev] = CALL(writev, 3, RET_INT, ARG_INT, ARG_IOV, ARG_INT),
@@ -189,6 +204,8 @@ void syscall_dispatch(struct trapframe *tf)
 	if (p->trace)
 		trace_call(p, nr, d, args, ret, true);
 	tf->rax = (uint64_t)ret;
+	if (p->sigpending) /* the way back to user mode: act on signals */
+		signal_deliver(tf);
 	/* STUB
 	report_unimplemented(proc_current(), tf->rax);
 	tf->rax = (uint64_t)-ENOSYS;

@@ -46,6 +46,7 @@ struct proc;
 #define SYS_brk             12
 #define SYS_rt_sigaction    13
 #define SYS_rt_sigprocmask  14
+#define SYS_rt_sigreturn    15
 #define SYS_ioctl           16
 #define SYS_pread64         17
 #define SYS_pwrite64        18
@@ -57,13 +58,16 @@ struct proc;
 #define SYS_madvise         28
 #define SYS_dup             32
 #define SYS_dup2            33
+#define SYS_pause           34
 #define SYS_nanosleep       35
 #define SYS_getpid          39
+#define SYS_clone           56
 #define SYS_fork            57
 #define SYS_vfork           58
 #define SYS_execve          59
 #define SYS_exit            60
 #define SYS_wait4           61
+#define SYS_kill            62
 #define SYS_uname           63
 #define SYS_fcntl           72
 #define SYS_fsync           74
@@ -84,20 +88,30 @@ struct proc;
 #define SYS_getgid          104
 #define SYS_geteuid         107
 #define SYS_getegid         108
+#define SYS_setpgid         109
 #define SYS_getppid         110
+#define SYS_getpgrp         111
+#define SYS_setsid          112
+#define SYS_getpgid         121
+#define SYS_getsid          124
+#define SYS_rt_sigpending   127
+#define SYS_rt_sigsuspend   130
 #define SYS_statfs          137
 #define SYS_fstatfs         138
+#define SYS_prctl           157
 #define SYS_arch_prctl      158
 #define SYS_setrlimit       160
 #define SYS_mount           165
 #define SYS_umount2         166
 #define SYS_gettid          186
+#define SYS_tkill           200
 #define SYS_getdents64      217
 #define SYS_set_tid_address 218
 #define SYS_clock_gettime   228
 #define SYS_clock_getres    229
 #define SYS_clock_nanosleep 230
 #define SYS_exit_group      231
+#define SYS_tgkill          234
 #define SYS_openat          257
 #define SYS_mkdirat         258
 #define SYS_newfstatat      262
@@ -249,6 +263,20 @@ int64_t sys_fork(void);
 int64_t sys_wait4(int pid, uptr_t status, int options, uptr_t rusage);
 int64_t sys_rt_sigaction(int sig, uptr_t act, uptr_t oldact, size_t sigsetsize);
 int64_t sys_rt_sigprocmask(int how, uptr_t set, uptr_t oldset, size_t sigsetsize);
+int64_t sys_rt_sigpending(uptr_t set, size_t sigsetsize);
+int64_t sys_rt_sigsuspend(uptr_t set, size_t sigsetsize);
+int64_t sys_rt_sigreturn(void);
+int64_t sys_pause(void);
+int64_t sys_kill(int pid, int sig);
+int64_t sys_tkill(int tid, int sig);
+int64_t sys_tgkill(int tgid, int tid, int sig);
+int64_t sys_clone(uint64_t flags, uptr_t newsp, uptr_t ptid, uptr_t ctid, uint64_t tls);
+int64_t sys_setpgid(int pid, int pgid);
+int64_t sys_getpgid(int pid);
+int64_t sys_getpgrp(void);
+int64_t sys_setsid(void);
+int64_t sys_getsid(int pid);
+int64_t sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 int64_t sys_gettid(void);
 int64_t sys_getuid(void);
 int64_t sys_set_tid_address(uptr_t tidptr);

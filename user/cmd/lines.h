@@ -10,9 +10,11 @@
 struct lines {
 	char **line; /* each without its newline, malloc'd */
 	size_t n, cap;
+	bool unended; /* the input's last line had no newline */
 };
 
-/* Append every line of f to ls; a last line without a newline counts. */
+/* Append every line of f to ls; a last line without a newline counts
+ * (and sets ls->unended). */
 static inline void lines_read(struct lines *ls, FILE *f)
 {
 	char *buf = NULL;
@@ -20,7 +22,8 @@ static inline void lines_read(struct lines *ls, FILE *f)
 	ssize_t len;
 
 	while ((len = getline(&buf, &size, f)) >= 0) {
-		if (len > 0 && buf[len - 1] == '\n')
+		ls->unended = buf[len - 1] != '\n';
+		if (!ls->unended)
 			buf[len - 1] = '\0';
 		if (ls->n == ls->cap) {
 			ls->cap = ls->cap ? 2 * ls->cap : 256;

@@ -1,7 +1,7 @@
 /*
  * tail [-n N] [FILE...]: the last N lines (10 without -n) of each input,
  * each headed "==> FILE <==" when there are several.  The input is read
- * whole into memory (lines.h).
+ * whole into memory (lines.h); a last line without a newline stays so.
  */
 #include "lines.h"
 
@@ -12,7 +12,7 @@ static void tail(FILE *f, long n)
 	lines_read(&ls, f);
 	for (size_t i = 0; i < ls.n; i++) {
 		if (ls.n - i <= (size_t)n)
-			puts(ls.line[i]);
+			printf("%s%s", ls.line[i], i + 1 == ls.n && ls.unended ? "" : "\n");
 		free(ls.line[i]);
 	}
 	free(ls.line);

@@ -9,8 +9,9 @@
  *
  * We switch to the thread's kernel stack (cpu_local.kernel_rsp, through
  * GS after swapgs), push a struct trapframe exactly as an interrupt from
- * user mode would have (ss, rsp, rflags, cs, rip, error 0, vector
- * T_SYSCALL, then the 15 general registers in trap_common's order), turn
+ * user mode would have (ss, rsp, rflags, cs, rip, as the error code the
+ * call's number (proc/signal.c restarts calls with it), vector T_SYSCALL,
+ * then the 15 general registers in trap_common's order), turn
  * interrupts on and call syscall_dispatch(tf), which leaves the result in
  * tf->rax.  The frame is 22 * 8 bytes below a 16-byte aligned stack top,
  * so the call is aligned as the ABI wants.
@@ -58,7 +59,7 @@ syscall_entry:
 	pushq %rcx                              /* rip */
 	.cfi_adjust_cfa_offset 8
 	.cfi_offset %rip, -40
-	pushq $0                                /* error code */
+	pushq %rax                              /* "error code": the number (signal.c restarts) */
 	.cfi_adjust_cfa_offset 8
 	pushq $T_SYSCALL                        /* vector */
 	.cfi_adjust_cfa_offset 8

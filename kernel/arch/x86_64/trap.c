@@ -32,6 +32,7 @@
 #include "mm/kstack.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
+#include "proc/signal.h"
 #include "sched/sched.h"
 
 static const struct {
@@ -335,10 +336,8 @@ static void breakpoint(struct trapframe *tf)
 		name ? off : 0);
 }
 
-void trap(struct trapframe *tf)
+static void trap_dispatch(struct trapframe *tf)
 {
-	if (trap_from_user(tf))
-		usercopy_trap_entry();
 	if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + IRQ_COUNT) {
 		irq_dispatch(tf);
 		sched_preempt(); /* the one place an interrupt switches threads */
@@ -365,4 +364,15 @@ void trap(struct trapframe *tf)
 		return;
 	}
 	fault_report(tf);
+}
+
+void trap(struct trapframe *tf)
+{
+	if (!trap_from_user(tf)) {
+		trap_dispatch(tf);
+		return;
+	}
+	usercopy_trap_entry();
+	trap_dispatch(tf);
+	signal_deliver(tf); /* on the way back to user mode */
 }

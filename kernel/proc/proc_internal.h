@@ -1,0 +1,28 @@
+/*
+ * What proc.c and fork.c share (not for other subsystems: see proc.h).
+ */
+#ifndef PROC_PROC_INTERNAL_H
+#define PROC_PROC_INTERNAL_H
+
+#include "proc/proc.h"
+
+#define RFLAGS_RESERVED 0x2 /* bit 1 of RFLAGS is always 1 */
+
+/* A new process named name, child of the current one, with nothing in it
+ * yet; NULL without memory. */
+struct proc *proc_alloc(const char *name);
+/* Put p in the process list and start its thread; the pid, or an error
+ * (p is freed then). */
+int proc_run(struct proc *p);
+/* Take p off the list and free it and what it still holds. */
+void proc_free(struct proc *p);
+/* argv as /proc/PID/cmdline shows it (kmalloc'd), its length in *len. */
+char *cmdline_of(const char *const argv[], size_t *len);
+
+/* p is exiting: its children go to their reaper (fork.c). */
+void proc_reparent_children(struct proc *p);
+/* p, a vfork child, is done with its parent's address space (it exec'd or
+ * exits): wake the parent. */
+void proc_vfork_release(struct proc *p);
+
+#endif

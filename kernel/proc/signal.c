@@ -1,0 +1,376 @@
+/*
+ * Signals (see signal.h): posting them, and acting on them on the way back
+ * to user mode.
+ *
+ * Posting.  A process has one 64-bit set of pending signals (sigpending,
+ * bit sig - 1; standard signals do not queue: a second SIGUSR1 before the
+ * first is handled is the same one) and beside each the sender (sigfrom,
+ * for the handler's siginfo).  signal_send_info() sets the bit, unless the
+ * signal would be ignored (Linux drops those at once, so an ignored
+ * SIGCHLD does not even wake a sleeper), and wakes the process's thread if
+ * it is blocked or sleeping.  Every sleep may wake spuriously (wait.h), so
+ * an uninterruptible one just sleeps again; an interruptible one
+ * (wait_event_interruptible, nanosleep) sees signal_pending() and returns
+ * -EINTR, the system call ends and the return path acts on the signal.
+ * There are no stopped processes yet: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+ * and SIGCONT are ignored by default (SIGSTOP can still not be caught).
+ * Posting runs with interrupts off, so it may come from an interrupt
+ * handler (the terminal's Ctrl-C).
+ *
+ * Acting.  signal_deliver() runs at the end of every system call and of
+ * every trap from user mode (syscall.c, trap.c), while the registers the
+ * process will resume with are the trapframe at the top of its kernel
+ * stack.  For the lowest-numbered pending signal that is not blocked it
+ * takes the action rt_sigaction set (p->sigactions[sig - 1]: handler,
+ * flags, restorer, mask, Linux's struct sigaction layout):
+ *   - SIG_IGN, or SIG_DFL for a signal ignored by default: nothing;
+ *   - SIG_DFL otherwise: the process ends, killed by sig (wait4 reports it);
+ *   - a handler: build Linux's rt_sigframe below the user stack (minus
+ *     the 128-byte red zone): the return address sa_restorer (musl's
+ *     __restore_rt, which calls rt_sigreturn), a ucontext with the
+ *     interrupted registers (mcontext), the mask to restore, a pointer to
+ *     the SSE state saved beside it, and the siginfo; then point tf at the
+ *     handler with rdi = sig, rsi = &info, rdx = &uc, and block sa_mask
+ *     plus sig itself (unless SA_NODEFER).  An interrupted system call
+ *     that returned -EINTR is restarted instead (rip back over the 2-byte
+ *     `syscall`, rax = its number, which syscall.S keeps in tf->error) if
+ *     the handler has SA_RESTART and the call is not a sleep.
+ * rt_sigreturn (signal_return) reads the frame back.  It leaves through
+ * IRETQ, never SYSRET, because SYSRET would lose rcx and r11, which an
+ * interrupted computation needs.
+ */
+#include "proc/signal.h"
+#include <errno.h>
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/usermode.h"
+#include "arch/x86_64/x86.h"
+#include "lib/string.h"
+#include "mm/usercopy.h"
+#include "mm/uvm.h"
+#include "proc/proc.h"
+#include "sched/thread.h"
+#include "syscall/syscall.h"
+
+/* Linux's x86_64 signal frame (arch/x86/include/uapi/asm/sigcontext.h,
+ * asm/ucontext.h, asm/sigframe.h; musl's mcontext_t gregs follow it). */
+struct ksigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* user address of the FXSAVE area, or 0 */
+	uint64_t reserved[8];
+};
+
+struct kucontext {
+	uint64_t flags, link;
+	uint64_t ss_sp; /* uc_stack, a stack_t */
+	int32_t ss_flags, ss_pad;
+	uint64_t ss_size;
+	struct ksigcontext mcontext;
+	uint64_t sigmask;
+};
+
+struct ksiginfo {
+	int32_t signo, errno_, code, pad;
+	int32_t pid, uid, status, pad2; /* kill and SIGCHLD's fields */
+	uint8_t rest[96];
+};
+
+struct rt_sigframe {
+	uint64_t pretcode; /* sa_restorer: where the handler returns */
+	struct kucontext uc;
+	struct ksiginfo info;
+};
+
+_Static_assert(sizeof(struct ksigcontext) == 256, "Linux's struct sigcontext");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.mcontext) == 48, "");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.sigmask) == 304, "");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "");
+_Static_assert(sizeof(struct ksiginfo) == 128, "");
+
+#define RED_ZONE 128
+/* RFLAGS bits a handler's context may change: CF PF AF ZF SF DF OF AC. */
+#define RFLAGS_USER 0x40cd5ull
+#define RFLAGS_TF   0x100ull
+#define RFLAGS_DF   0x400ull
+
+/* The default action of each signal (Linux's, signal(7)). */
+enum sig_default { SIG_TERM, SIG_IGNORE };
+
+static enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGCONT:
+	/* No stops yet: a stop signal's default is to carry on. */
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return SIG_IGNORE;
+	}
+	return SIG_TERM;
+}
+
+bool signal_ignored(struct proc *p, int sig)
+{
+	uint64_t handler = p->sigactions[sig - 1][0];
+
+	if (sig == SIGKILL || (p->sigmask & SIG_BIT(sig)))
+		return false;
+	return handler == SIG_IGN || (handler == SIG_DFL && sig_default_action(sig) == SIG_IGNORE);
+}
+
+int signal_send_info(struct proc *p, int sig, int code, int pid, int status)
+{
+	uint64_t flags;
+	struct thread *t;
+
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	flags = irq_save();
+	if (p->state == PROC_RUNNING && !signal_ignored(p, sig)) {
+		if (!(p->sigpending & SIG_BIT(sig))) {
+			p->sigfrom[sig - 1] = (struct sigsource){ code, pid, status };
+			p->sigpending |= SIG_BIT(sig);
+		}
+		t = p->thread;
+		/* A sleeper checks signal_pending() when it wakes. */
+		if (t && t->owner == p && signal_pending(p))
+			thread_wake(t);
+	}
+	irq_restore(flags);
+	return 0;
+}
+
+int signal_send(struct proc *p, int sig)
+{
+	return signal_send_info(p, sig, SI_KERNEL, 0, 0);
+}
+
+struct group_send {
+	int pgid, sig, sent;
+};
+
+static bool send_to_member(struct proc *p, void *arg)
+{
+	struct group_send *g = arg;
+
+	if (p->pgid == g->pgid && p->state == PROC_RUNNING) {
+		signal_send(p, g->sig);
+		g->sent++;
+	}
+	return true;
+}
+
+int signal_send_group(int pgid, int sig)
+{
+	struct group_send g = { pgid, sig, 0 };
+
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	proc_for_each(send_to_member, &g);
+	return g.sent ? 0 : -ESRCH;
+}
+
+bool signal_pending(struct proc *p)
+{
+	return (p->sigpending & (~p->sigmask | SIG_BIT(SIGKILL))) != 0;
+}
+
+bool wait_interrupted(void)
+{
+	struct proc *p = proc_current();
+
+	return p && signal_pending(p);
+}
+
+/* Take the lowest pending signal p does not block off the set: its number
+ * (and sender in *from), or 0. */
+static int signal_dequeue(struct proc *p, struct sigsource *from)
+{
+	uint64_t flags = irq_save();
+	uint64_t ready = p->sigpending & (~p->sigmask | SIG_BIT(SIGKILL));
+	int sig = 0;
+
+	if (ready & SIG_BIT(SIGKILL))
+		sig = SIGKILL; /* before anything a handler would do */
+	else if (ready)
+		sig = __builtin_ctzll(ready) + 1;
+	if (sig) {
+		p->sigpending &= ~SIG_BIT(sig);
+		*from = p->sigfrom[sig - 1];
+	}
+	irq_restore(flags);
+	return sig;
+}
+
+/* Is this system call restarted after a SA_RESTART handler?  Not the
+ * sleeps: Linux ends those with EINTR whatever the flags say. */
+static bool syscall_restartable(uint64_t nr)
+{
+	return nr != SYS_nanosleep && nr != SYS_clock_nanosleep && nr != SYS_pause &&
+	       nr != SYS_rt_sigsuspend;
+}
+
+static void sigcontext_save(struct ksigcontext *mc, const struct trapframe *tf)
+{
+	mc->r8 = tf->r8, mc->r9 = tf->r9, mc->r10 = tf->r10, mc->r11 = tf->r11;
+	mc->r12 = tf->r12, mc->r13 = tf->r13, mc->r14 = tf->r14, mc->r15 = tf->r15;
+	mc->rdi = tf->rdi, mc->rsi = tf->rsi, mc->rbp = tf->rbp, mc->rbx = tf->rbx;
+	mc->rdx = tf->rdx, mc->rax = tf->rax, mc->rcx = tf->rcx, mc->rsp = tf->rsp;
+	mc->rip = tf->rip, mc->eflags = tf->rflags;
+	mc->cs = USER_CS, mc->ss = USER_DS;
+	mc->trapno = tf->vector == T_SYSCALL ? 0 : tf->vector;
+	mc->err = tf->vector == T_SYSCALL ? 0 : tf->error;
+}
+
+/*
+ * Enter the handler of sig: the frame below the user stack, tf pointing
+ * at the handler.  -EFAULT if the frame cannot be written (the caller then
+ * kills with SIGSEGV, as Linux does).
+ */
+static int signal_setup_frame(struct proc *p, struct trapframe *tf, int sig,
+			      const struct sigsource *from)
+{
+	const uint64_t *act = p->sigactions[sig - 1];
+	struct fpu_area fpu;
+	struct rt_sigframe frame;
+	uint64_t fp_at, at, flags;
+
+	if (!(act[1] & SA_RESTORER))
+		return -EFAULT; /* x86_64 has no vdso stub to return through */
+	fp_at = ((tf->rsp - RED_ZONE) - FPU_AREA_SIZE) & ~63ull;
+	at = ((fp_at - sizeof(frame)) & ~15ull) - 8; /* as if called: rsp + 8 aligned */
+	memset(&frame, 0, sizeof(frame));
+	frame.pretcode = act[2];
+	sigcontext_save(&frame.uc.mcontext, tf);
+	frame.uc.mcontext.fpstate = fp_at;
+	frame.uc.mcontext.oldmask = p->sigmask_restore ? p->sigmask_saved : p->sigmask;
+	frame.uc.sigmask = frame.uc.mcontext.oldmask;
+	frame.uc.ss_flags = 2; /* SS_DISABLE: no alternate stack */
+	frame.info.signo = sig;
+	frame.info.code = from->code;
+	frame.info.pid = from->pid;
+	frame.info.status = from->status;
+	flags = irq_save();
+	fpu_save(&fpu); /* the live registers are the process's */
+	irq_restore(flags);
+	if (copy_to_user(fp_at, &fpu, sizeof(fpu)) || copy_to_user(at, &frame, sizeof(frame)))
+		return -EFAULT;
+
+	p->sigmask_restore = false;
+	p->sigmask |= act[3] | (act[1] & SA_NODEFER ? 0 : SIG_BIT(sig));
+	p->sigmask &= ~SIG_UNBLOCKABLE;
+	if (act[1] & SA_RESETHAND)
+		memset(p->sigactions[sig - 1], 0, sizeof(p->sigactions[sig - 1]));
+	tf->rip = act[0];
+	tf->rsp = at;
+	tf->rdi = (uint64_t)sig;
+	tf->rsi = at + __builtin_offsetof(struct rt_sigframe, info);
+	tf->rdx = at + __builtin_offsetof(struct rt_sigframe, uc);
+	tf->rax = 0;
+	tf->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+	return 0;
+}
+
+/* Act on sig: ignore it, end the process, or enter its handler (then
+ * true: the other pending signals wait until it returns). */
+static bool signal_act(struct proc *p, struct trapframe *tf, int sig, const struct sigsource *from)
+{
+	uint64_t handler = p->sigactions[sig - 1][0];
+	uint64_t sa_flags = p->sigactions[sig - 1][1];
+
+	if (sig == SIGKILL)
+		proc_exit_signal(SIGKILL);
+	if (handler == SIG_IGN)
+		return false;
+	if (handler == SIG_DFL) {
+		if (sig_default_action(sig) == SIG_TERM)
+			proc_exit_signal(sig);
+		return false;
+	}
+	if (tf->vector == T_SYSCALL && (int64_t)tf->rax == -EINTR) {
+		if ((sa_flags & SA_RESTART) && syscall_restartable(tf->error)) {
+			tf->rax = tf->error;
+			tf->rip -= 2; /* the `syscall` instruction again */
+		}
+		tf->vector = 0; /* one restart decision per call */
+	}
+	if (signal_setup_frame(p, tf, sig, from) != 0)
+		proc_exit_signal(SIGSEGV);
+	return true;
+}
+
+void signal_deliver(struct trapframe *tf)
+{
+	struct proc *p = proc_current();
+	struct sigsource from;
+	uint64_t flags;
+	int sig;
+
+	if (!p || !p->sigpending)
+		return;
+	flags = irq_save();
+	sti(); /* writing the frame may fault pages in; ending may sleep */
+	while ((sig = signal_dequeue(p, &from)) != 0)
+		if (signal_act(p, tf, sig, &from))
+			break;
+	if (p->sigmask_restore) { /* rt_sigsuspend with no handler run */
+		p->sigmask = p->sigmask_saved;
+		p->sigmask_restore = false;
+	}
+	cli();
+	irq_restore(flags);
+}
+
+/* The FXSAVE area at user address at into the live registers, with MXCSR's
+ * reserved bits cleared (FXRSTOR faults on them).  -EFAULT. */
+static int signal_restore_fpu(uint64_t at)
+{
+	struct fpu_area fpu, cur;
+	uint32_t mxcsr, mask;
+	uint64_t flags;
+
+	if (copy_from_user(&fpu, at, sizeof(fpu)))
+		return -EFAULT;
+	flags = irq_save();
+	fpu_save(&cur);
+	memcpy(&mask, cur.bytes + 28, 4); /* MXCSR_MASK */
+	memcpy(&mxcsr, fpu.bytes + 24, 4);
+	mxcsr &= mask ? mask : 0xffbf;
+	memcpy(fpu.bytes + 24, &mxcsr, 4);
+	memcpy(fpu.bytes + 28, &mask, 4);
+	fpu_restore(&fpu);
+	irq_restore(flags);
+	return 0;
+}
+
+void signal_return(struct trapframe *tf)
+{
+	struct proc *p = proc_current();
+	struct rt_sigframe frame;
+	struct ksigcontext *mc = &frame.uc.mcontext;
+
+	/* The handler's `ret` popped pretcode: the frame starts 8 below. */
+	if (copy_from_user(&frame, tf->rsp - 8, sizeof(frame)) || mc->rip >= USER_END ||
+	    mc->rsp >= USER_END || (mc->fpstate && signal_restore_fpu(mc->fpstate)))
+		proc_exit_signal(SIGSEGV);
+	tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
+	tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
+	tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;
+	tf->rdx = mc->rdx, tf->rax = mc->rax, tf->rcx = mc->rcx, tf->rsp = mc->rsp;
+	tf->rip = mc->rip;
+	tf->rflags = (tf->rflags & ~RFLAGS_USER) | (mc->eflags & RFLAGS_USER);
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	tf->vector = 0; /* not a system call to restart any more */
+	p->sigmask = frame.uc.sigmask & ~SIG_UNBLOCKABLE;
+	signal_deliver(tf); /* one unblocked by the restored mask */
+	usermode_enter(tf);
+}
