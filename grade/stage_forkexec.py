@@ -12,6 +12,7 @@ garbage and the truncated file.
 """
 from gradelib import main, test
 
+import forkexec_fs
 import forkexec_ksh
 import forkexec_memory
 import forkexec_signals

@@ -333,6 +333,10 @@ static int64_t fuse_dev_read(struct file *f, const struct vbuf *buf, size_t coun
 			irq_restore(flags);
 			return -EAGAIN;
 		}
+		if (wait_interrupted()) { /* a server must die of SIGKILL while idle */
+			irq_restore(flags);
+			return -EINTR;
+		}
 		wait_sleep(&c->server_wait);
 	}
 	if (!c->connected) {
