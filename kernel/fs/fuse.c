@@ -474,8 +474,9 @@ static const struct file_ops fuse_dev_fops = {
 	.read = fuse_dev_read,
 	.write = fuse_dev_write,
 	.release = fuse_dev_release,
-	.read_unchecked = true, /* a request the copy fails on ends with EIO */
-	.whole_vector = true,   /* a writev is one reply: header, then data */
+	.read_unchecked = true,  /* a request the copy fails on ends with EIO */
+	.write_unchecked = true, /* so does a reply */
+	.whole_vector = true,    /* a writev is one reply: header, then data */
 };
 
 /* ---- INIT -------------------------------------------------------------------- */

@@ -247,22 +247,23 @@ static int64_t iov_read_stream(struct file *f, const struct vbuf_seg *iov, int i
 }
 
 /*
- * readv and writev.  A whole_vector file gets the vector in one call, and
- * no check of its buffers first: like a read_unchecked read, its copies
- * check as they go (the FUSE device: a reply it cannot copy fails its
- * request).
+ * readv and writev.  A whole_vector file gets the vector in one call.  The
+ * buffers are checked first, as for read and write, unless the file's
+ * copies check as they go (read_unchecked, write_unchecked: the FUSE
+ * device, where a reply it cannot copy fails its request).
  */
 static int64_t io_vector(int fd, uptr_t uiov, int iovcnt, bool write)
 {
 	struct file *f = fd_get(fd);
 	struct vbuf_seg fast[IOV_FAST], *iov;
-	bool whole;
+	bool whole, unchecked;
 	int64_t total;
 
 	if (!f)
 		return -EBADF;
 	whole = f->ops && f->ops->whole_vector;
-	total = iov_import(uiov, iovcnt, !write, !whole, fast, &iov);
+	unchecked = f->ops && (write ? f->ops->write_unchecked : f->ops->read_unchecked);
+	total = iov_import(uiov, iovcnt, !write, !unchecked, fast, &iov);
 	if (total > 0 && whole) {
 		struct vbuf vb = { .user = true, .nsegs = iovcnt, .segs = iov };
 
