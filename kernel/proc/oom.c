@@ -13,7 +13,10 @@
  * for itself: it gets SIGKILL and false, fails its allocation (-ENOMEM),
  * and the pending SIGKILL ends it on its way out of the kernel.  A killer
  * that gets SIGKILL while it waits (another OOM killer chose it) gives up
- * the same way.
+ * the same way.  A caller that already has SIGKILL pending kills nobody:
+ * it is on its way out and its own exit gives the memory back (the fault
+ * path asks twice, trap.c's user_fault_resolved then proc_user_fault, and
+ * a second victim would die for nothing).
  */
 #include "proc/oom.h"
 #include "lib/kprintf.h"
@@ -60,6 +63,10 @@ bool oom_reclaim(void)
 	bool gone;
 	int pid;
 
+	if (self && (self->sigpending & SIG_BIT(SIGKILL))) {
+		irq_restore(flags);
+		return false;
+	}
 	proc_for_each(oom_consider, &c);
 	victim = c.best[0] ? c.best[0] : c.best[1];
 	if (!victim) {
