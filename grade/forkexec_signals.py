@@ -118,15 +118,23 @@ def _(m):
       "the system works after", cmdline="run=sigtest,oom;hello exit panic=exit", timeout=120)
 def _(m):
     # Three rounds (the first warms up); the figures are the last two's.
-    for _round in range(2):
-        m.expect(r"^oom: killed pid (\d+) \(sigtest\), (\d+) KiB$")
-    found = m.expect(r"^oom: killed pid (\d+) \(sigtest\), (\d+) KiB$")
-    victim, kib = int(found.group(1)), int(found.group(2))
+    # Each round's child is killed once: a second kill line would be a
+    # second victim (or the dying child counted again).
+    kills = []
+    while True:
+        found = m.expect(r"^(?:oom: killed pid (\d+) \(sigtest\), (\d+) KiB|"
+                         r"sigtest: oom: child (\d+) status (-?\d+); "
+                         r"memory before (-?\d+) after (-?\d+))$")
+        if found.group(1) is None:
+            break
+        kills.append((int(found.group(1)), int(found.group(2))))
+    assert len(kills) == 3 and len({pid for pid, _ in kills}) == 3, \
+        "three rounds of one allocating child each, but the OOM killer killed pids {}".format(
+            [pid for pid, _ in kills])
+    victim, kib = kills[-1]
     # A machine of m.mem MiB: the victim held most of it.
     assert kib > 64 * 1024, "the victim held only {} KiB".format(kib)
-    found = m.expect(r"^sigtest: oom: child (\d+) status (-?\d+); "
-                     r"memory before (-?\d+) after (-?\d+)$")
-    child, sig, before, after = (int(x) for x in found.groups())
+    child, sig, before, after = (int(x) for x in found.groups()[2:])
     assert child == victim, "the OOM killer killed pid {}, the allocating child was {}".format(
         victim, child)
     assert sig == signal.SIGKILL, "the victim's status says signal {}".format(sig)
@@ -135,4 +143,58 @@ def _(m):
     sig_ok(m, "oom")
     m.expect(r"^sigtest: \d+ passed, 0 failed$")
     m.expect(r"^hello, world$")
+    m.expect_exit(33)
+
+
+# ---- fork's inheritance, RLIMIT_NPROC, /proc's states (user/proctest) ----
+
+@test("forkexec", "RLIMIT_NPROC: Linux's default for the memory size, fork gets EAGAIN at the "
+      "limit, works again once children are reaped",
+      cmdline="run=proctest,nproc;hello exit panic=exit", timeout=60)
+def _(m):
+    total = int(m.expect(r"^frames: (\d+) total").group(1))
+    found = m.expect(r"^proctest: nproc: default (-?\d+) (-?\d+), (\d+) processes, limit "
+                     r"(\d+): forked (\d+) then errno (\d+); after: status (-?\d+), "
+                     r"(\d+) processes$")
+    cur, hard, before, limit, n, err, status, after = (int(x) for x in found.groups())
+    # Linux's fork_init: max_threads = memory / (8 * THREAD_SIZE of 16 KiB),
+    # at least 20; the first process's RLIMIT_NPROC is half of it.
+    want = max(total * 4096 // (8 * 16384), 20) // 2
+    assert (cur, hard) == (want, want), \
+        "RLIMIT_NPROC defaults to {} {}; Linux gives {} frames {}".format(cur, hard, total, want)
+    assert err == errno.EAGAIN, "fork failed with errno {}, not EAGAIN".format(err)
+    assert n == limit - before, "{} children forked beside {} processes under a limit of " \
+        "{}: all processes count".format(n, before, limit)
+    assert status == 7, "with the children reaped, a fork's child exited with {}, not 7 " \
+        "(did fork work again?)".format(status)
+    assert after == before, "{} processes in /proc before, {} after".format(before, after)
+    m.expect(r"^proctest: nproc: ok$")
+    m.expect(r"^hello, world$")
+    m.expect_exit(33)
+
+
+@test("forkexec", "nice: a fork child runs at its parent's nice value (getpriority and "
+      "/proc/PID/stat)", cmdline="run=nice,-n,2,proctest,nice exit panic=exit", timeout=60)
+def _(m):
+    found = m.expect(r"^proctest: nice: parent (-?\d+) child (-?\d+) stat (-?\d+)$")
+    parent, child, stat = (int(x) for x in found.groups())
+    assert parent == 2, "nice -n 2 ran proctest at nice {}".format(parent)
+    assert child == 2, "a child of a nice 2 process runs at nice {}".format(child)
+    assert stat == 2, "/proc/PID/stat of a nice 2 child says nice {}".format(stat)
+    m.expect(r"^proctest: nice: ok$")
+    m.expect_exit(33)
+
+
+@test("forkexec", "/proc: a stopped process is T (stopped), continued it sleeps again",
+      cmdline="run=proctest,stopped exit panic=exit", timeout=60)
+def _(m):
+    found = m.expect(r"^proctest: stopped: '([^']*)' (\S+); continued: '([^']*)' (\S+)$")
+    stopped, letter, continued, letter2 = found.groups()
+    assert (stopped, letter) == ("T (stopped)", "T"), \
+        "a process stopped by SIGSTOP: status '{}', stat {}; Linux: 'T (stopped)', T".format(
+            stopped, letter)
+    assert (continued, letter2) == ("S (sleeping)", "S"), \
+        "continued, back in pause(): status '{}', stat {}; Linux: 'S (sleeping)', S".format(
+            continued, letter2)
+    m.expect(r"^proctest: stopped: ok$")
     m.expect_exit(33)

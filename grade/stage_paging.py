@@ -30,12 +30,12 @@ def boot_frames(m):
 
 def check_totals(m, mem):
     """The frame totals fit the -m size: all RAM but the low 1 MiB, the kernel
-    image, the modules, the multiboot information, the frame table (two bytes
-    per frame: owner and reference count) and what the BIOS reserves."""
+    image, the modules, the multiboot information, the frame table (five bytes
+    per frame: owner and 32-bit reference count) and what the BIOS reserves."""
     total, free, used = boot_frames(m)
     size = parse_size(mem)
     managed = total * PAGE_SIZE
-    excluded = MIB + image_bytes() + modules_bytes() + 2 * ram_top(size) // PAGE_SIZE
+    excluded = MIB + image_bytes() + modules_bytes() + 5 * ram_top(size) // PAGE_SIZE
     assert managed <= size - MIB - image_bytes(), \
         "{} frames ({} KiB) is more than -m {} can hold".format(total, managed // KIB, mem)
     assert managed >= size - excluded - 2 * MIB, \

@@ -14,21 +14,37 @@
  *     fuzz: seed S, N calls, M failed, K distinct errnos
  *
  * A few choices are steered so that the program can go on: memory calls
- * that take an address work in a sandbox far from its own code, data and
- * stack, the console descriptors are only written from bad pointers (so the
- * output stays readable), never read (which would wait for typing) and
- * never closed,
- * sleeps are short, and exit, exit_group and arch_prctl(ARCH_SET_FS) are
- * left out.
+ * that take an address (mmap, munmap, mprotect, madvise) work in a sandbox
+ * far from its own code, data and stack; the console descriptors are only
+ * written from bad pointers (so the output stays readable), never read,
+ * copied (dup, dup2, dup3, F_DUPFD: a read of the copy would wait for
+ * typing, as on Linux) or replaced, and never closed; descriptors keep
+ * O_NONBLOCK (a read of its own empty pipe would wait for ever); sleeps are
+ * short; and the calls that would end or stop the program (exit,
+ * exit_group, pause, kill, fork...; arch_prctl(ARCH_SET_FS)) are left out.
+ *
+ * The scratch buffer the calls may write into is a mapping of its own with
+ * nothing of ours after it (SCRATCH): in .bss it lay just before the
+ * generator's state and libc's data, so a call given its last byte and a
+ * longer length (clock_gettime, uname, fstat, read...) overwrote the state
+ * with what it returned, times among them.  A run then no longer repeated
+ * (one seed made different calls each time, after other runs or alone),
+ * and libc's own data could be anything.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #define SANDBOX      0x100000000ul /* 4 GiB: nothing of the program's is here */
 #define SANDBOX_SIZE (1ul << 30)
+/* The scratch pages, below the sandbox (whose calls never reach down
+ * here), an unmapped page after them. */
+#define SCRATCH      (SANDBOX - (1ul << 20))
+#define SCRATCH_SIZE 8192
 #define ARCH_SET_FS  0x1002
 
 int main(int argc, char *argv[]);
@@ -49,7 +65,7 @@ static uint64_t pick(const uint64_t *values, size_t n)
 }
 #define PICK(a) pick((a), sizeof(a) / sizeof((a)[0]))
 
-static char scratch[8192] __attribute__((aligned(4096)));
+static char *scratch;
 
 /* Anything at all, weighted towards what kernels get wrong. */
 static uint64_t any_value(void)
@@ -83,7 +99,7 @@ static uint64_t any_pointer(void)
 	/* clang-format off */
 	const uint64_t pointers[] = {
 		0, 1, 4096, (uint64_t)scratch, (uint64_t)scratch + 4096 - 8,
-		(uint64_t)scratch + sizeof(scratch) - 1, SANDBOX, 0x00007ffffffff000,
+		(uint64_t)scratch + SCRATCH_SIZE - 1, SANDBOX, 0x00007ffffffff000,
 		0x0000800000000000 - 8, 0xffff800000000000, 0xffffffff80100000,
 		0x8000000000000000, (uint64_t)-1,
 	};
@@ -157,6 +173,17 @@ static int steer(long n, uint64_t a[6])
 		return -1;
 	case SYS_close: /* keep the console descriptors open */
 		return (uint32_t)a[0] <= 2 ? -1 : 0;
+	case SYS_dup: /* a copy of the console would be read (fd 3..6) and */
+		return (uint32_t)a[0] <= 2 ? -1 : 0; /* wait for typing for ever */
+	case SYS_dup2:                               /* ... and one over it would close it */
+	case SYS_dup3:
+		return (uint32_t)a[0] <= 2 || (uint32_t)a[1] <= 2 ? -1 : 0;
+	case SYS_fcntl:
+		if ((uint32_t)a[0] <= 2)
+			return -1; /* F_DUPFD as dup; F_SETFL not on the console */
+		if ((uint32_t)a[1] == F_SETFL)
+			a[2] |= O_NONBLOCK; /* a pipe left blocking would wait for ever */
+		return 0;
 	case SYS_arch_prctl:
 		return a[0] == ARCH_SET_FS ? -1 : 0;
 	case SYS_read: /* a descriptor is an int: the low 32 bits count */
@@ -171,6 +198,7 @@ static int steer(long n, uint64_t a[6])
 		return 0;
 	case SYS_mmap:
 	case SYS_munmap:
+	case SYS_mprotect: /* our own pages made read-only would end us */
 	case SYS_madvise:
 		a[0] = sandbox_address();
 		return 0;
@@ -190,7 +218,7 @@ static int steer(long n, uint64_t a[6])
 	case 22: /* pipe: a read of its own empty pipe would wait for ever, */
 		return -1;
 	case 293: /* so pipe2 only with O_NONBLOCK */
-		a[1] = 04000;
+		a[1] = O_NONBLOCK;
 		return 0;
 	}
 	return 0;
@@ -208,6 +236,12 @@ int main(int argc, char *argv[])
 	}
 	seed = strtoul(argv[1], NULL, 0);
 	count = strtoul(argv[2], NULL, 0);
+	scratch = mmap((void *)SCRATCH, SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (scratch == MAP_FAILED) {
+		printf("fuzz: no scratch pages\n");
+		return 2;
+	}
 	state = seed * 0x9e3779b97f4a7c15ul + 1;
 	while (made < count) {
 		long n = next() % 16 ? implemented[next() % (sizeof(implemented) / sizeof(long))]

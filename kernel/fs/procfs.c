@@ -15,7 +15,8 @@
  *   /proc/self           the calling process's <pid> directory
  *
  * State is Linux's letter: R running or ready to run, S asleep (blocked
- * or sleeping), Z exited and not yet collected.  The priority is the
+ * or sleeping), T stopped by a signal (SIGSTOP, SIGTSTP...: it waits for
+ * SIGCONT), Z exited and not yet collected.  The priority is the
  * scheduler's level of the process's thread (sched.h: 0 highest, 7
  * lowest), and its nice value that level minus SCHED_PRIO_DEFAULT
  * (-4..3): where Linux's stat has 20 + nice and nice, kestrel's has the
@@ -125,6 +126,8 @@ static char proc_state_letter(const struct proc *p)
 {
 	if (p->state == PROC_ZOMBIE)
 		return 'Z';
+	if (p->stopped)
+		return 'T'; /* before S: a stopped process sleeps until SIGCONT */
 	if (p->thread &&
 	    (p->thread->state == THREAD_BLOCKED || p->thread->state == THREAD_SLEEPING))
 		return 'S';
@@ -133,7 +136,15 @@ static char proc_state_letter(const struct proc *p)
 
 static const char *proc_state_word(char letter)
 {
-	return letter == 'Z' ? "Z (zombie)" : letter == 'S' ? "S (sleeping)" : "R (running)";
+	switch (letter) {
+	case 'Z':
+		return "Z (zombie)";
+	case 'T':
+		return "T (stopped)";
+	case 'S':
+		return "S (sleeping)";
+	}
+	return "R (running)";
 }
 
 /* The scheduler's level of p's thread (the default once it has exited). */

@@ -14,12 +14,14 @@
  * handed out?" (frame_free's sanity checks) and "who owns it?" (the memory
  * map in memmap.c).  counts[o] is the number of frames owner o holds.
  *
- * A second byte per frame, refs[i], counts the references to a frame that
- * user address spaces share: a frame from frame_alloc has one; fork(2)
- * shares a user page between parent and child (frame_ref), and each side
- * that lets go of it calls frame_unref, which frees the frame with its last
- * reference.  An address space maps a frame at most once, so a frame has at
- * most one reference per process (PROC_MAX is well below 255).
+ * A second table, refs[i] (32 bits a frame), counts the references to a
+ * frame that user address spaces share: a frame from frame_alloc has one;
+ * fork(2) shares a user page between parent and child (frame_ref), a shared
+ * mapping holds one per address space plus its object's, and each side that
+ * lets go of it calls frame_unref, which frees the frame with its last
+ * reference.  Every reference is a page-table entry or an object's slot, so
+ * 2^32 of them would need 32 GiB of page tables: the count cannot overflow,
+ * however many processes share a page (a byte did: 255 forks of one page).
  *
  * frame_init marks every frame FRAME_RESERVED, then the frames lying wholly
  * inside available regions FRAME_FREE, then takes back what must never be
@@ -56,7 +58,7 @@
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static uint8_t *owners;                /* owners[i]: who holds frame i */
-static uint8_t *refs;                  /* refs[i]: references to frame i */
+static uint32_t *refs;                 /* refs[i]: references to frame i */
 static uint64_t nframes;               /* frames in the table */
 static uint64_t limit;                 /* frame_alloc hands out frames < limit */
 static uint64_t hint;                  /* no frame below hint is free */
@@ -156,14 +158,15 @@ void frame_init(void)
 	uint64_t table_size, table_pa;
 
 	nframes = boot_info.mem_top / PAGE_SIZE;
-	table_size = ALIGN_UP(2 * nframes, PAGE_SIZE); /* owners[], then refs[] */
+	/* refs[], then owners[]: the 32-bit counts stay aligned. */
+	table_size = ALIGN_UP(nframes * (sizeof(*refs) + sizeof(*owners)), PAGE_SIZE);
 	table_pa = find_room(table_size);
 	if (!table_pa)
 		panic("frame_init: no room for a %lu-byte frame table below 1 GiB", table_size);
-	owners = phys_to_virt(table_pa);
+	refs = phys_to_virt(table_pa);
+	memset(refs, 0, nframes * sizeof(*refs));
+	owners = (uint8_t *)(refs + nframes);
 	memset(owners, FRAME_RESERVED, nframes);
-	refs = owners + nframes;
-	memset(refs, 0, nframes);
 
 	/* Available frames first; then anything another region touches (the
 	 * map may overlap) and what we must keep goes back to its owner. */
@@ -313,9 +316,7 @@ void frame_ref(uint64_t pa)
 	uint64_t flags = mm_lock();
 
 	check_allocated(pa, "frame_ref");
-	if (refs[pa / PAGE_SIZE] == 255)
-		panic("frame_ref: frame 0x%lx has too many references", pa);
-	refs[pa / PAGE_SIZE]++;
+	refs[pa / PAGE_SIZE]++; /* cannot overflow: see the top */
 	mm_unlock(flags);
 }
 

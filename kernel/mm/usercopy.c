@@ -154,6 +154,8 @@ int64_t strncpy_from_user(char *dst, uptr_t usrc, size_t size)
 /* The fixup of the copy instruction at rip, or 0 if it is none. */
 static uint64_t extable_fixup(uint64_t rip)
 {
+	/* The two symbols are the linker's bounds of one section (kernel.ld),
+	 * which cppcheck takes for two arrays. */
 	// cppcheck-suppress comparePointers
 	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
 		if (e->insn == rip)

@@ -17,8 +17,13 @@
  * exec'd or exited (proc_vfork_release), so the two never run in one
  * address space at once.  CLONE_VM alone would be a thread: a later stage.
  *
- * A limit.  At most PROC_MAX processes exist (zombies count, as on Linux),
- * so a fork bomb gets EAGAIN and the system stays usable.
+ * Limits.  At most PROC_MAX processes exist (zombies count, as on Linux),
+ * so a fork bomb gets EAGAIN and the system stays usable.  RLIMIT_NPROC
+ * (the caller's soft limit) caps the processes of the caller's user: all
+ * of them, as there is one user.  Linux lets root past it; here it holds
+ * for everyone (or it would mean nothing), and its default is Linux's
+ * figure for the memory size (syscall/sys_rlimit.c).  The child inherits
+ * its parent's priority (nice value) too.
  *
  * Orphans.  When a process exits, its children (live or zombie) get a new
  * parent: the nearest ancestor that asked for it with
@@ -40,6 +45,7 @@
 #include "proc/proc_internal.h"
 #include "proc/signal.h"
 #include "sched/thread.h"
+#include "syscall/rlimit.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
@@ -203,13 +209,14 @@ int proc_clone(uint64_t flags, uint64_t newsp)
 	bool vm = flags & CLONE_VM, vfork = flags & CLONE_VFORK;
 	struct proc *p;
 	uint64_t irq;
-	int pid;
+	int pid, n;
 
 	if ((flags & ~(uint64_t)(CSIGNAL | CLONE_VM | CLONE_VFORK)) || (vm && !vfork))
 		return -EINVAL; /* threads (CLONE_THREAD, CLONE_VM alone): a later stage */
 	if ((flags & CSIGNAL) > NSIG)
 		return -EINVAL;
-	if (proc_count() >= PROC_MAX)
+	n = proc_count();
+	if (n >= PROC_MAX || (uint64_t)n >= rlimit_cur(RLIMIT_NPROC))
 		return -EAGAIN;
 	p = proc_clone_alloc(parent, flags & CSIGNAL);
 	if (!p)
@@ -231,7 +238,9 @@ int proc_clone(uint64_t flags, uint64_t newsp)
 		p->vfork_parent = parent;
 		parent->vfork_child = p;
 	}
-	pid = proc_run(p);
+	/* The child runs at its parent's priority (its nice value), as on
+	 * Linux; only the scheduler changes prio, with interrupts off. */
+	pid = proc_run(p, thread_current()->prio);
 	if (pid < 0) {
 		parent->vfork_child = NULL;
 		return pid;

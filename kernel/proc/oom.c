@@ -13,9 +13,12 @@
  * for itself: it gets SIGKILL and false, fails its allocation (-ENOMEM),
  * and the pending SIGKILL ends it on its way out of the kernel.  A killer
  * that gets SIGKILL while it waits (another OOM killer chose it) gives up
- * the same way.
+ * the same way.  A caller that already has SIGKILL pending kills nobody:
+ * it is on its way out and its own exit gives the memory back (the fault
+ * path asks twice, trap.c's user_fault_resolved then proc_user_fault, and
+ * a second victim would die for nothing).
  *
- * Before any of that, the page cache gives back clean pages (all of its
+ * Before any killing, the page cache gives back clean pages (all of its
  * pages are: writes go through), up to OOM_CACHE_PAGES at a time: a file
  * read again costs a READ, which is better than a killed process.
  */
@@ -67,6 +70,10 @@ bool oom_reclaim(void)
 	bool gone;
 	int pid;
 
+	if (self && (self->sigpending & SIG_BIT(SIGKILL))) {
+		irq_restore(flags);
+		return false;
+	}
 	if (pcache_reclaim(OOM_CACHE_PAGES) > 0) {
 		irq_restore(flags);
 		return true; /* the caller's retry finds the cache's frames */

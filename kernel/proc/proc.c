@@ -181,7 +181,7 @@ struct proc *proc_alloc(const char *name)
 }
 
 /* The thread starts at proc_start. */
-int proc_run(struct proc *p)
+int proc_run(struct proc *p, int prio)
 {
 	struct thread *t;
 	uint64_t flags = irq_save();
@@ -191,7 +191,7 @@ int proc_run(struct proc *p)
 	irq_restore(flags);
 	/* The thread may run before thread_create returns; proc_start fills
 	 * in p->thread and p->pid itself. */
-	err = thread_create(p->name, proc_start, p, SCHED_PRIO_DEFAULT, &t);
+	err = thread_create(p->name, proc_start, p, prio, &t);
 	if (err) {
 		proc_free(p);
 		return err;
@@ -314,7 +314,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
 	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED;
-	pid = proc_run(p);
+	pid = proc_run(p, SCHED_PRIO_DEFAULT);
 	*err = pid < 0 ? pid : 0;
 	return pid < 0 ? NULL : p;
 }

@@ -11,9 +11,9 @@
 /* A new process named name, child of the current one, with nothing in it
  * yet; NULL without memory. */
 struct proc *proc_alloc(const char *name);
-/* Put p in the process list and start its thread; the pid, or an error
- * (p is freed then). */
-int proc_run(struct proc *p);
+/* Put p in the process list and start its thread at priority prio; the
+ * pid, or an error (p is freed then). */
+int proc_run(struct proc *p, int prio);
 /* Take p off the list and free it and what it still holds. */
 void proc_free(struct proc *p);
 /* argv as /proc/PID/cmdline shows it (kmalloc'd), its length in *len. */

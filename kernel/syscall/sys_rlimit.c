@@ -11,17 +11,22 @@
  * Who enforces what: the address space (mm/uvm.c) RLIMIT_AS (all areas),
  * RLIMIT_DATA (brk's heap and private writable mappings, as Linux 6.1
  * counts) and RLIMIT_STACK (how far the stack may grow), reading the
- * current process's values through rlimit_cur; fork RLIMIT_NPROC (proc/).
+ * current process's values through rlimit_cur; fork RLIMIT_NPROC
+ * (proc/fork.c: all processes count, there is one user).
  * Limits lowered below what a process already uses take effect at its next
  * request, as in Linux.
  */
 #include "syscall/rlimit.h"
 #include <errno.h>
 #include "lib/string.h"
+#include "mm/frame.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
+
+#define LINUX_THREAD_SIZE (16 * 1024) /* x86_64's kernel stacks */
+#define LINUX_MIN_THREADS 20
 
 /* Linux 6.1's defaults for the first process (INIT_RLIMITS), with the
  * values it computes at boot for a small machine. */
@@ -32,7 +37,7 @@ static const struct rlimit rlimit_defaults[RLIM_NLIMITS] = {
 	[RLIMIT_STACK] = { USER_STACK_MAX, RLIM_INFINITY },
 	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
 	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_NPROC] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_NPROC] = { 0, 0 }, /* rlimit_nproc_default(), from the memory size */
 	[RLIMIT_NOFILE] = { 1024, 4096 },
 	[RLIMIT_MEMLOCK] = { 8ull << 20, 8ull << 20 },
 	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
@@ -44,16 +49,37 @@ static const struct rlimit rlimit_defaults[RLIM_NLIMITS] = {
 	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
 };
 
+/*
+ * Linux's RLIMIT_NPROC for the first process (fork_init): half of
+ * max_threads, which is the number of 16 KiB kernel stacks (THREAD_SIZE)
+ * that fit in an eighth of the memory, at least 20.  472 for 128 MiB.
+ */
+static uint64_t rlimit_nproc_default(void)
+{
+	struct frame_stats st;
+
+	frame_get_stats(&st);
+	return MAX(st.total * PAGE_SIZE / (LINUX_THREAD_SIZE * 8), LINUX_MIN_THREADS) / 2;
+}
+
 void rlimit_init(struct proc *p)
 {
-	memcpy(p->rlim, p->parent ? p->parent->rlim : rlimit_defaults, sizeof(p->rlim));
+	if (p->parent) {
+		memcpy(p->rlim, p->parent->rlim, sizeof(p->rlim));
+		return;
+	}
+	memcpy(p->rlim, rlimit_defaults, sizeof(p->rlim));
+	p->rlim[RLIMIT_NPROC].rlim_cur = p->rlim[RLIMIT_NPROC].rlim_max = rlimit_nproc_default();
 }
 
 uint64_t rlimit_cur(int resource)
 {
 	struct proc *p = proc_current();
 
-	return p ? p->rlim[resource].rlim_cur : rlimit_defaults[resource].rlim_cur;
+	if (p)
+		return p->rlim[resource].rlim_cur;
+	return resource == RLIMIT_NPROC ? rlimit_nproc_default()
+					: rlimit_defaults[resource].rlim_cur;
 }
 
 /* The process prlimit64's pid names: the caller for 0. */

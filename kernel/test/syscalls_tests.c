@@ -385,6 +385,11 @@ KTEST(usercopy)
 	       user_access_check(TEST_VA, 3 * PAGE_SIZE, true), -EFAULT);
 	expect("user_access_check(rw .. read-only, read)",
 	       user_access_check(TEST_VA, 3 * PAGE_SIZE, false), 0);
+	/* A page made PROT_NONE stays mapped, without its user bit: refused. */
+	KTEST_ASSERT(uvm_mprotect(uvm, TEST_VA, PAGE_SIZE, 0) == 0);
+	expect("user_access_check(rw made PROT_NONE, read)", user_access_check(TEST_VA, 1, false),
+	       -EFAULT);
+	KTEST_ASSERT(uvm_mprotect(uvm, TEST_VA, PAGE_SIZE, UVM_READ | UVM_WRITE) == 0);
 
 	/* Strings: across a page boundary, too long, running into PROT_NONE. */
 	KTEST_ASSERT(uvm_write(uvm, TEST_VA + PAGE_SIZE - 3, "abcdef", 7) == 0);

@@ -1,6 +1,6 @@
 /*
  * ps: one line per process, from /proc: pid, parent, state (R running or
- * ready, S asleep, Z exited and not yet collected), priority (the
+ * ready, S asleep, T stopped, Z exited and not yet collected), priority (the
  * scheduler's level, 0 highest) and nice value, resident and virtual size
  * in KiB, and the command line (/proc/PID/cmdline, its NULs as spaces;
  * "[NAME]" if it is empty).  The numbers come from /proc/PID/stat, whose
