@@ -596,7 +596,7 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 	 * copy-on-write page is resolved. */
 	return access & UVM_WRITE ? cow_break(uvm, va) : -EFAULT;
 	/* STUB
-	(void)access, (void)access_ok;
+	(void)access, (void)access_ok, (void)cow_break;
 	if (addr >= USER_END)
 		return -EFAULT;
 	v = area_of(uvm, va);
