@@ -600,7 +600,7 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 	if (addr >= USER_END)
 		return -EFAULT;
 	v = area_of(uvm, va);
-	if (!v || vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0)
+	if (!v || !v->prot || vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0)
 		return -EFAULT;
 	return fill_page(uvm, v, va);
 	END STAGE forkexec */
