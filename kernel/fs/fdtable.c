@@ -1,7 +1,8 @@
 /*
  * Per-process descriptor tables (see fdtable.h).
  *
- * A table is a fixed array of FD_MAX file pointers and a bitmap of
+ * A table is an array of file pointers (FD_SMALL of them in the table
+ * itself, FD_MAX once it has grown: fdtable_grow) and a bitmap of
  * close-on-exec flags, made with the process and freed at its exit after
  * every descriptor is closed.  Every slot change happens with interrupts
  * off, so a descriptor is never seen half-installed; a file leaving a slot
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include "fs/vfs.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "proc/proc.h"
 
@@ -42,19 +44,55 @@ static void fd_release(struct file *f)
 
 struct fdtable *fdtable_create(void)
 {
-	return kcalloc(1, sizeof(struct fdtable));
+	struct fdtable *t = kcalloc(1, sizeof(struct fdtable));
+
+	if (t) {
+		t->cap = FD_SMALL;
+		t->files = t->small;
+	}
+	return t;
+}
+
+/* Give t all FD_MAX slots.  0 or -ENOMEM.  May sleep (it allocates). */
+static int fdtable_grow(struct fdtable *t)
+{
+	struct file **big = kcalloc(FD_MAX, sizeof(*big));
+	uint64_t flags;
+
+	if (!big)
+		return -ENOMEM;
+	flags = irq_save();
+	if (t->cap == FD_MAX) { /* grown meanwhile */
+		irq_restore(flags);
+		kfree(big);
+		return 0;
+	}
+	memcpy(big, t->files, sizeof(*big) * (size_t)t->cap);
+	t->files = big;
+	t->cap = FD_MAX;
+	irq_restore(flags);
+	return 0;
 }
 
 struct fdtable *fdtable_clone(const struct fdtable *t)
 {
 	struct fdtable *copy = kmalloc(sizeof(*copy));
+	struct file **big = NULL;
 	uint64_t flags;
 
 	if (!copy)
 		return NULL;
+	if (t->cap > FD_SMALL && !(big = kmalloc(sizeof(*big) * FD_MAX))) {
+		kfree(copy);
+		return NULL;
+	}
 	flags = irq_save();
 	*copy = *t;
-	for (int fd = 0; fd < FD_MAX; fd++)
+	if (big)
+		copy->files = memcpy(big, t->files, sizeof(*big) * FD_MAX);
+	else
+		copy->files = copy->small;
+	for (int fd = 0; fd < copy->cap; fd++)
 		if (copy->files[fd])
 			file_hold(copy->files[fd]);
 	irq_restore(flags);
@@ -63,7 +101,7 @@ struct fdtable *fdtable_clone(const struct fdtable *t)
 
 void fdtable_close_on_exec(struct fdtable *t)
 {
-	for (int fd = 0; fd < FD_MAX; fd++) {
+	for (int fd = 0; fd < t->cap; fd++) {
 		uint64_t flags;
 		struct file *f = NULL;
 
@@ -85,7 +123,7 @@ void fdtable_destroy(struct fdtable *t)
 {
 	if (!t)
 		return;
-	for (int fd = 0; fd < FD_MAX; fd++) {
+	for (int fd = 0; fd < t->cap; fd++) {
 		uint64_t flags;
 		struct file *f;
 
@@ -98,13 +136,15 @@ void fdtable_destroy(struct fdtable *t)
 		if (f)
 			fd_release(f);
 	}
+	if (t->files != t->small)
+		kfree(t->files);
 	kfree(t);
 }
 
 /* Put f at the lowest free slot >= min of t.  Interrupts off. */
 static int fd_place(struct fdtable *t, int min, struct file *f, bool cloexec)
 {
-	for (int fd = min; fd < FD_MAX; fd++) {
+	for (int fd = min; fd < t->cap; fd++) {
 		if (!t->files[fd]) {
 			t->files[fd] = f;
 			fd_set_flag(t, fd, cloexec);
@@ -114,17 +154,27 @@ static int fd_place(struct fdtable *t, int min, struct file *f, bool cloexec)
 	return -EMFILE;
 }
 
+/* fd_place, growing the table first if its slots from min on are all
+ * taken.  The descriptor, -EMFILE or -ENOMEM. */
+static int fd_place_grow(struct fdtable *t, int min, struct file *f, bool cloexec)
+{
+	for (;;) {
+		uint64_t flags = irq_save();
+		int fd = fd_place(t, min, f, cloexec);
+
+		irq_restore(flags);
+		if (fd != -EMFILE || t->cap == FD_MAX)
+			return fd;
+		if (fdtable_grow(t) != 0)
+			return -ENOMEM;
+	}
+}
+
 static int fdtable_install(struct fdtable *t, struct file *f, bool cloexec)
 {
-	uint64_t flags;
-	int fd;
-
 	if (!t)
 		return -EBADF;
-	flags = irq_save();
-	fd = fd_place(t, 0, f, cloexec);
-	irq_restore(flags);
-	return fd;
+	return fd_place_grow(t, 0, f, cloexec);
 }
 
 int fd_install(struct file *f, unsigned int flags)
@@ -143,7 +193,7 @@ struct file *fd_get(int fd)
 	struct file *f = NULL;
 	uint64_t flags;
 
-	if (!t || fd < 0 || fd >= FD_MAX)
+	if (!t || (unsigned)fd >= (unsigned)t->cap)
 		return NULL;
 	flags = irq_save();
 	f = t->files[fd];
@@ -159,7 +209,7 @@ int fd_close(int fd)
 	struct file *f;
 	uint64_t flags;
 
-	if (!t || fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= t->cap)
 		return -EBADF;
 	flags = irq_save();
 	f = t->files[fd];
@@ -175,7 +225,6 @@ int fd_dup_min(int oldfd, int min, unsigned int flags)
 {
 	struct fdtable *t = fd_current();
 	struct file *f = fd_get(oldfd);
-	uint64_t irq;
 	int fd;
 
 	if (!f)
@@ -184,9 +233,7 @@ int fd_dup_min(int oldfd, int min, unsigned int flags)
 		file_put(f);
 		return -EINVAL;
 	}
-	irq = irq_save();
-	fd = fd_place(t, min, f, flags & O_CLOEXEC);
-	irq_restore(irq);
+	fd = fd_place_grow(t, min, f, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
 	return fd;
@@ -200,6 +247,10 @@ int fd_dup_to(int oldfd, int newfd, unsigned int flags)
 
 	if (!f)
 		return -EBADF;
+	if (newfd >= t->cap && newfd < FD_MAX && fdtable_grow(t) != 0) {
+		file_put(f);
+		return -ENOMEM;
+	}
 	/* BEGIN STAGE fuse: newfd now names f; whatever it named before is closed (after the table is consistent) */
 	if (newfd < 0 || newfd >= FD_MAX) {
 		file_put(f);
@@ -224,7 +275,7 @@ int fd_get_cloexec(int fd)
 {
 	struct fdtable *t = fd_current();
 
-	if (!t || fd < 0 || fd >= FD_MAX || !t->files[fd])
+	if (!t || fd < 0 || fd >= t->cap || !t->files[fd])
 		return -EBADF;
 	return (t->cloexec[fd / 64] >> (fd % 64)) & 1 ? FD_CLOEXEC : 0;
 }
@@ -234,7 +285,7 @@ int fd_set_cloexec(int fd, bool on)
 	struct fdtable *t = fd_current();
 	uint64_t flags;
 
-	if (!t || fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= t->cap)
 		return -EBADF;
 	flags = irq_save();
 	if (!t->files[fd]) {

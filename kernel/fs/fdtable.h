@@ -22,10 +22,20 @@
 struct file;
 struct proc;
 
-#define FD_MAX 256
+#define FD_MAX   256
+#define FD_SMALL 32 /* slots in the table itself (most processes need no more) */
 
+/*
+ * files[0..cap) are the slots: the table's own small[] at first, an array
+ * of FD_MAX once a descriptor at or above FD_SMALL is wanted (growing
+ * allocates, so it happens before the slot is taken, never with interrupts
+ * off).  Every fd at or above cap is free.  A small table fits one of the
+ * heap's size classes: fork and exit pay for no whole page.
+ */
 struct fdtable {
-	struct file *files[FD_MAX];
+	int cap;                       /* FD_SMALL or FD_MAX */
+	struct file **files;           /* small, or a kmalloc'd array of FD_MAX */
+	struct file *small[FD_SMALL];
 	uint64_t cloexec[FD_MAX / 64]; /* bit fd: close on exec */
 };
 

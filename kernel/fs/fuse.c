@@ -333,6 +333,10 @@ static int64_t fuse_dev_read(struct file *f, const struct vbuf *buf, size_t coun
 			irq_restore(flags);
 			return -EAGAIN;
 		}
+		if (wait_interrupted()) { /* a server must die of SIGKILL while idle */
+			irq_restore(flags);
+			return -EINTR;
+		}
 		wait_sleep(&c->server_wait);
 	}
 	if (!c->connected) {
@@ -471,7 +475,7 @@ static const struct file_ops fuse_dev_fops = {
 	.write = fuse_dev_write,
 	.release = fuse_dev_release,
 	.read_unchecked = true,  /* a request the copy fails on ends with EIO */
-	.write_unchecked = true, /* a reply that faults is refused with EFAULT */
+	.write_unchecked = true, /* so does a reply */
 	.whole_vector = true,    /* a writev is one reply: header, then data */
 };
 

@@ -150,10 +150,20 @@ static int64_t fuse_direct_read(struct file *f, const struct vbuf *buf, size_t c
 	return done ? (int64_t)done : err;
 }
 
+/* A read past the size last seen: ask for the size again once the
+ * attributes have expired (the file may have grown).  0 or -errno. */
+static __attribute__((noinline)) int fuse_read_size(struct inode *ino)
+{
+	struct vfs_attr attr;
+
+	if (timer_ticks() < fuse_inode(ino)->attr_expires)
+		return 0;
+	return fuse_getattr(ino, &attr);
+}
+
 static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
 {
 	struct fuse_file *ff = f->priv;
-	struct inode *ino = f->inode;
 	int err;
 
 	if (!ff->conn->connected)
@@ -162,10 +172,8 @@ static int64_t fuse_read(struct file *f, const struct vbuf *buf, size_t count, u
 		return 0;
 	if (ff->open_flags & FOPEN_DIRECT_IO)
 		return fuse_direct_read(f, buf, count, pos);
-	if (pos + count > ino->size && timer_ticks() >= fuse_inode(ino)->attr_expires) {
-		struct vfs_attr attr;
-
-		err = fuse_getattr(ino, &attr); /* it may have grown */
+	if (pos + count > f->inode->size) {
+		err = fuse_read_size(f->inode);
 		if (err)
 			return err;
 	}

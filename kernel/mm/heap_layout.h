@@ -89,8 +89,20 @@ static inline uint64_t obj_capacity(struct heap_obj *o)
 static inline int64_t obj_find_changed(struct heap_obj *o, uint64_t from, uint64_t to, uint8_t c)
 {
 	const uint8_t *d = obj_data(o);
+	typedef uint64_t __attribute__((may_alias)) word_t;
+	const uint64_t word = 0x0101010101010101ull * c;
+	uint64_t i = from;
 
-	for (uint64_t i = from; i < to; i++)
+	/* Eight bytes a step where the data is aligned (every check runs on
+	 * each kmalloc and kfree: a byte loop made a whole-page block cost
+	 * ~12,000 instructions), then the byte that differs. */
+	for (; i < to && i % 8; i++)
+		if (d[i] != c)
+			return i;
+	for (; i + 8 <= to; i += 8)
+		if (*(const word_t *)(d + i) != word)
+			break;
+	for (; i < to; i++)
 		if (d[i] != c)
 			return i;
 	return -1;

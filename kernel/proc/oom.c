@@ -14,13 +14,20 @@
  * and the pending SIGKILL ends it on its way out of the kernel.  A killer
  * that gets SIGKILL while it waits (another OOM killer chose it) gives up
  * the same way.
+ *
+ * Before any of that, the page cache gives back clean pages (all of its
+ * pages are: writes go through), up to OOM_CACHE_PAGES at a time: a file
+ * read again costs a READ, which is better than a killed process.
  */
 #include "proc/oom.h"
+#include "fs/pcache.h"
 #include "lib/kprintf.h"
 #include "lib/wait.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+
+#define OOM_CACHE_PAGES 64
 
 static struct waitq oom_wait = WAITQ_INIT("oom victim");
 
@@ -60,6 +67,10 @@ bool oom_reclaim(void)
 	bool gone;
 	int pid;
 
+	if (pcache_reclaim(OOM_CACHE_PAGES) > 0) {
+		irq_restore(flags);
+		return true; /* the caller's retry finds the cache's frames */
+	}
 	proc_for_each(oom_consider, &c);
 	victim = c.best[0] ? c.best[0] : c.best[1];
 	if (!victim) {

@@ -247,12 +247,10 @@ static int64_t iov_read_stream(struct file *f, const struct vbuf_seg *iov, int i
 }
 
 /*
- * readv and writev.  A whole_vector file gets the vector in one call.  Its
- * buffers are checked first, as read's and write's are, unless the file's
+ * readv and writev.  A whole_vector file gets the vector in one call.  The
+ * buffers are checked first, as for read and write, unless the file's
  * copies check as they go (read_unchecked, write_unchecked: the FUSE
- * device, where a reply it cannot copy fails its request, and pipes); the
- * terminal's are checked, so that a readv into a bad buffer fails before
- * it waits for a line.
+ * device, where a reply it cannot copy fails its request).
  */
 static int64_t io_vector(int fd, uptr_t uiov, int iovcnt, bool write)
 {
@@ -265,7 +263,7 @@ static int64_t io_vector(int fd, uptr_t uiov, int iovcnt, bool write)
 		return -EBADF;
 	whole = f->ops && f->ops->whole_vector;
 	unchecked = f->ops && (write ? f->ops->write_unchecked : f->ops->read_unchecked);
-	total = iov_import(uiov, iovcnt, !write, !(whole && unchecked), fast, &iov);
+	total = iov_import(uiov, iovcnt, !write, !unchecked, fast, &iov);
 	if (total > 0 && whole) {
 		struct vbuf vb = { .user = true, .nsegs = iovcnt, .segs = iov };
 
