@@ -346,6 +346,7 @@ static bool has_device_page(struct uvm *uvm, uint64_t va, uint64_t len)
  */
 static int cow_break(struct uvm *uvm, uint64_t va)
 {
+	/* BEGIN STAGE forkexec: the last sharer makes its entry writable again; any other gets a copy */
 	uint64_t lock = mm_lock(), old, pa;
 	pte_t *pte = vm_leaf(uvm_root(uvm), va);
 
@@ -378,6 +379,10 @@ static int cow_break(struct uvm *uvm, uint64_t va)
 	mm_unlock(lock);
 	frame_unref(old);
 	return 0;
+	/* STUB
+	(void)uvm, (void)va;
+	return -EFAULT;
+	END STAGE forkexec */
 }
 
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
@@ -579,6 +584,7 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	struct vma *v;
 
+	/* BEGIN STAGE forkexec: check the access against the area; a missing page gets its frame, a write to a COW page cow_break */
 	if (addr >= USER_END)
 		return -EFAULT;
 	v = area_of(uvm, va);
@@ -589,4 +595,13 @@ int uvm_handle_fault(struct uvm *uvm, uint64_t addr, unsigned access)
 	/* A present page faults on a protection violation: only a write to a
 	 * copy-on-write page is resolved. */
 	return access & UVM_WRITE ? cow_break(uvm, va) : -EFAULT;
+	/* STUB
+	(void)access, (void)access_ok, (void)cow_break;
+	if (addr >= USER_END)
+		return -EFAULT;
+	v = area_of(uvm, va);
+	if (!v || !v->prot || vm_translate(uvm_root(uvm), va, NULL, NULL, NULL) == 0)
+		return -EFAULT;
+	return fill_page(uvm, v, va);
+	END STAGE forkexec */
 }
