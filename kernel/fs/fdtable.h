@@ -33,8 +33,8 @@ struct proc;
  * heap's size classes: fork and exit pay for no whole page.
  */
 struct fdtable {
-	int cap;                       /* FD_SMALL or FD_MAX */
-	struct file **files;           /* small, or a kmalloc'd array of FD_MAX */
+	int cap;             /* FD_SMALL or FD_MAX */
+	struct file **files; /* small, or a kmalloc'd array of FD_MAX */
 	struct file *small[FD_SMALL];
 	uint64_t cloexec[FD_MAX / 64]; /* bit fd: close on exec */
 };
