@@ -131,5 +131,22 @@ def _(m):
     m.expect_exit(33)
 
 
+@test("forkexec", "musl's posix_spawn (clone with CLONE_VM|CLONE_VFORK, then exec), "
+      "posix_spawnp with file actions, system() and popen() through /bin/sh",
+      cmdline="run=spawntest exit panic=exit", timeout=60)
+def _(m):
+    m.expect(r"^spawntest: spawn: child says hello$")
+    for name in ("spawn", "spawnp pipe", "spawn missing"):
+        found = m.expect(r"^spawntest: {}: (ok|FAILED.*)$".format(name))
+        assert found.group(1) == "ok", "spawntest {}: {}".format(name, found.group(1))
+    m.expect(r"^spawntest: system: piped$")
+    for name in ("system", "popen"):
+        found = m.expect(r"^spawntest: {}: (ok|FAILED.*)$".format(name))
+        assert found.group(1) == "ok", "spawntest {}: {}".format(name, found.group(1))
+    m.expect(r"^spawntest: done$")
+    m.expect(r"^proc: spawntest {} exited with status 0$".format(PID))
+    m.expect_exit(33)
+
+
 if __name__ == "__main__":
     main(["forkexec"])
