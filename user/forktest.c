@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "testlib.h"
 
 #define PAGE      4096
 #define COW_PAGES 64
@@ -515,28 +516,6 @@ static int check_fds(const char *closed, const char *open_fd)
 	return fcntl(atoi(open_fd), F_GETFD) == 0 ? 0 : 2;
 }
 
-/* MemFree + Slab + Cached of /proc/meminfo in kB, or -1. */
-static long memory_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long total = 0, v;
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1 ||
-		    sscanf(line, "Slab: %ld kB", &v) == 1 ||
-		    sscanf(line, "Cached: %ld kB", &v) == 1) {
-			total += v;
-			found++;
-		}
-	}
-	fclose(f);
-	return found == 3 ? total : -1;
-}
-
 static void run_tests(void)
 {
 	test_basic();
@@ -569,9 +548,9 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IONBF, 0); /* nothing buffered twice by fork */
 	run_tests();
 	printf("forktest: round 2\n");
-	before = memory_kb();
+	before = testlib_memory_kb();
 	run_tests();
-	after = memory_kb();
+	after = testlib_memory_kb();
 	printf("forktest: frames: before %ld after %ld\n", before, after);
 	printf("forktest: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

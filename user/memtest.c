@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "testlib.h"
 
 #define PAGE       4096ul
 #define MiB        (1ul << 20)
@@ -51,28 +52,6 @@ static void result(const char *name, const char *why)
 		printf("memtest: %s: ok\n", name);
 		passed++;
 	}
-}
-
-/* MemFree + Slab + Cached of /proc/meminfo in kB, or -1. */
-static long memory_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long total = 0, v;
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1 ||
-		    sscanf(line, "Slab: %ld kB", &v) == 1 ||
-		    sscanf(line, "Cached: %ld kB", &v) == 1) {
-			total += v;
-			found++;
-		}
-	}
-	fclose(f);
-	return found == 3 ? total : -1;
 }
 
 /* Run fn in a child; its wait status, or -1. */
@@ -105,7 +84,8 @@ static const char *killed_by(int status, int sig)
 /* 64 MiB mapped, 100 pages touched: only those cost frames. */
 static void test_lazy(void)
 {
-	long before = (memory_kb(), memory_kb()), mapped, touched, after; /* stdio warmed up */
+	long before = (testlib_memory_kb(), testlib_memory_kb()), mapped, touched,
+	     after; /* stdio warmed up */
 	const char *why = NULL;
 	char *p = mmap(NULL, LAZY_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -113,10 +93,10 @@ static void test_lazy(void)
 		result("lazy", "mmap failed");
 		return;
 	}
-	mapped = memory_kb();
+	mapped = testlib_memory_kb();
 	for (unsigned long i = 0; i < LAZY_PAGES; i++)
 		p[i * (LAZY_SIZE / LAZY_PAGES / PAGE) * PAGE] = (char)(i + 1);
-	touched = memory_kb();
+	touched = testlib_memory_kb();
 	for (unsigned long i = 0; i < LAZY_PAGES && !why; i++) {
 		char *page = p + i * (LAZY_SIZE / LAZY_PAGES / PAGE) * PAGE;
 
@@ -126,7 +106,7 @@ static void test_lazy(void)
 	if (!why && p[PAGE] != 0)
 		why = "an untouched page is not zero";
 	munmap(p, LAZY_SIZE);
-	after = memory_kb();
+	after = testlib_memory_kb();
 	printf("memtest: lazy: mmap %ld kB, touch %d pages %ld kB, munmap %ld kB\n",
 	       before - mapped, LAZY_PAGES, mapped - touched, after - before);
 	result("lazy", why);
@@ -163,13 +143,13 @@ static void test_cow64(void)
 		result("cow64", "fork or waitpid failed");
 		return;
 	}
-	before = (memory_kb(), memory_kb()); /* malloc warmed up for fopen too */
+	before = (testlib_memory_kb(), testlib_memory_kb()); /* malloc warmed up for fopen too */
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		for (unsigned long i = 0; i < words; i++)
 			p[i] = ~i;
-		*wrote = memory_kb();
+		*wrote = testlib_memory_kb();
 		for (unsigned long i = 0; i < words; i++)
 			if (p[i] != ~i)
 				_exit(1);
@@ -182,7 +162,7 @@ static void test_cow64(void)
 	for (unsigned long i = 0; i < words && !why; i++)
 		if (p[i] != i * 2654435761u)
 			why = "the parent's pages changed";
-	after = memory_kb();
+	after = testlib_memory_kb();
 	printf("memtest: cow64: before fork %ld kB, child wrote %ld kB, after wait %ld kB\n",
 	       before, *wrote, after);
 	munmap(p, COW_SIZE);
@@ -384,10 +364,10 @@ static void test_dontneed(void)
 	}
 	memset(p, 'y', 4 * PAGE);
 	s[0] = 'z';
-	before = memory_kb();
+	before = testlib_memory_kb();
 	if (madvise(p, 4 * PAGE, MADV_DONTNEED) != 0 || madvise(s, PAGE, MADV_DONTNEED) != 0)
 		why = "madvise failed";
-	after = memory_kb();
+	after = testlib_memory_kb();
 	for (unsigned long i = 0; i < 4 * PAGE && !why; i++)
 		if (p[i] != 0)
 			why = "a private page is not zero after MADV_DONTNEED";

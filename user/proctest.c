@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "testlib.h"
 
 #define MAX_KIDS 64
 
@@ -40,21 +41,6 @@ static char why[160];
 			return false;                            \
 		}                                                \
 	} while (0)
-
-/* The processes /proc lists. */
-static int count_procs(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
-	closedir(d);
-	return n;
-}
 
 /* /proc/PID/file into buf (NUL-ended); false if it cannot be read. */
 static bool read_proc(pid_t pid, const char *file, char *buf, size_t size)
@@ -108,7 +94,7 @@ static bool t_nproc(void)
 {
 	static pid_t kids[MAX_KIDS];
 	struct rlimit def, lim;
-	int n = 0, e = 0, before = count_procs(), after, st = -1;
+	int n = 0, e = 0, before = testlib_count_procs(), after, st = -1;
 	pid_t pid;
 
 	CHECK(getrlimit(RLIMIT_NPROC, &def) == 0, "getrlimit: %s", strerror(errno));
@@ -134,7 +120,7 @@ static bool t_nproc(void)
 		_exit(7);
 	if (pid > 0)
 		waitpid(pid, &st, 0);
-	after = count_procs();
+	after = testlib_count_procs();
 	CHECK(setrlimit(RLIMIT_NPROC, &def) == 0, "setrlimit back: %s", strerror(errno));
 	printf("proctest: nproc: default %lld %lld, %d processes, limit %lld: forked %d then "
 	       "errno %d; after: status %d, %d processes\n",

@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "testlib.h"
 
 #define SELF "/bin/sigtest"
 
@@ -666,26 +667,12 @@ static bool t_vfork(void)
 
 /* ---- limits ------------------------------------------------------------- */
 
-static int count_procs(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
-	closedir(d);
-	return n;
-}
-
 #define BOMB_MAX 1000
 
 static bool t_forkbomb(void)
 {
 	static pid_t kids[BOMB_MAX];
-	int n = 0, e = 0, before = count_procs(), after, st;
+	int n = 0, e = 0, before = testlib_count_procs(), after, st;
 	pid_t pid;
 
 	while (n < BOMB_MAX) {
@@ -704,7 +691,7 @@ static bool t_forkbomb(void)
 		kill(kids[i], SIGKILL);
 	for (int i = 0; i < n; i++)
 		status_of(kids[i]);
-	after = count_procs();
+	after = testlib_count_procs();
 	printf("sigtest: forkbomb: %d children then errno %d; procs before %d after %d\n", n, e,
 	       before, after);
 	pid = fork();
@@ -715,28 +702,6 @@ static bool t_forkbomb(void)
 	st = status_of(pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "/bin/true after the bomb: 0x%x", st);
 	return true;
-}
-
-/* MemFree + Slab + Cached of /proc/meminfo in kB (what forktest
- * compares: the heap and the page cache hold frames too), or -1. */
-static long mem_free_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long total = 0, v;
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1 ||
-		    sscanf(line, "Slab: %ld kB", &v) == 1 ||
-		    sscanf(line, "Cached: %ld kB", &v) == 1) {
-			total += v;
-			found++;
-		}
-	fclose(f);
-	return found == 3 ? total : -1;
 }
 
 #define OOM_CHUNK (1u << 20)
@@ -781,7 +746,7 @@ static bool t_oom(void)
 		pid = oom_round(&st);
 		CHECK(pid > 0, "fork: %s", strerror(errno));
 		CHECK(killed_by(st) == SIGKILL, "the allocating child's status 0x%x", st);
-		mem[i] = mem_free_kb();
+		mem[i] = testlib_memory_kb();
 	}
 	printf("sigtest: oom: child %d status %d; memory before %ld after %ld\n", (int)pid,
 	       killed_by(st), mem[1], mem[2]);

@@ -12,7 +12,7 @@
 #define MB2_BOOT_MAGIC 0x36d76289
 
 #define MAX_MEMORY_REGIONS 64
-#define MAX_MODULES        32
+#define MAX_MODULES        128 /* handouts before fuse load every program as one */
 
 /* Memory map entry types (multiboot2 spec 3.6.8). */
 enum memory_type {

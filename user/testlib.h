@@ -1,0 +1,51 @@
+/*
+ * testlib.h: figures the test programs (forktest, memtest, sigtest,
+ * proctest) read from /proc, the same way on kestrel and on Linux.
+ * Include it from user/NAME.c with #include "testlib.h".
+ */
+#ifndef USER_TESTLIB_H
+#define USER_TESTLIB_H
+
+#include <dirent.h>
+#include <stdio.h>
+
+/* MemFree + Slab + Cached of /proc/meminfo in kB (what a program that
+ * must give back every frame compares: the heap and the page cache hold
+ * frames too), or -1. */
+static inline long testlib_memory_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long total = 0, v;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemFree: %ld kB", &v) == 1 ||
+		    sscanf(line, "Slab: %ld kB", &v) == 1 ||
+		    sscanf(line, "Cached: %ld kB", &v) == 1) {
+			total += v;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 3 ? total : -1;
+}
+
+/* How many processes /proc lists, or -1. */
+static inline int testlib_count_procs(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
+#endif
