@@ -224,7 +224,7 @@ def trap_words(tf):
 
 def current_program():
     """The name of the running process, or None."""
-    return kernel_string("((struct proc *)'sched.c'::current->owner)->name")
+    return kernel_string("'sched.c'::current->owner->proc->name")
 
 
 def user_symbols_loaded(pc):

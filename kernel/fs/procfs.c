@@ -12,20 +12,25 @@
  *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
  *   /proc/<pid>/stat     the one line ps(1) reads: Linux's 52 fields, those
  *                        kestrel does not keep 0
+ *   /proc/<pid>/task/<tid>/status, stat  the same for each thread of the
+ *                        process: its own tid (Pid), state and priority
  *   /proc/self           the calling process's <pid> directory
  *
  * State is Linux's letter: R running or ready to run, S asleep (blocked
  * or sleeping), T stopped by a signal (SIGSTOP, SIGTSTP...: it waits for
- * SIGCONT), Z exited and not yet collected.  The priority is the
- * scheduler's level of the process's thread (sched.h: 0 highest, 7
- * lowest), and its nice value that level minus SCHED_PRIO_DEFAULT
+ * SIGCONT), Z exited and not yet collected; a process is R if any of its
+ * threads is.  The priority is the scheduler's level of the thread (of a
+ * process: of its first thread; sched.h: 0 highest, 7 lowest), and its
+ * nice value that level minus SCHED_PRIO_DEFAULT
  * (-4..3): where Linux's stat has 20 + nice and nice, kestrel's has the
  * level and the nice value.
  *
  * The root lists ".", "..", meminfo, mounts, self, uptime and one
  * directory per process.  Inode numbers: the root 1, meminfo 2, mounts 3,
  * uptime 5; process pid's directory is pid << 4, its status (pid << 4) +
- * 1, cmdline + 2, stat + 3.
+ * 1, cmdline + 2, stat + 3, task + 4; thread tid's directory (tid << 4)
+ * + 8, its status + 9, stat + 11 (a tid names one thread, whichever
+ * process it is in).
  *
  * A file's text is made when it is opened, into a buffer the open file
  * keeps (f->priv) until it is released: reads see one snapshot, however
@@ -57,6 +62,8 @@
 #define PID_STATUS  1
 #define PID_CMDLINE 2
 #define PID_STAT    3
+#define PID_TASK    4
+#define TID_DIR     8 /* + PID_STATUS, PID_STAT: a thread's files */
 #define NFIXED      6 /* ".", "..", meminfo, mounts, self, uptime */
 #define TEXT_MAX    2048
 #define PIDS_MAX    256
@@ -67,7 +74,8 @@ struct procfs_text {
 };
 
 static const struct inode_ops procfs_dir_ops, procfs_file_ops;
-static const struct file_ops procfs_root_fops, procfs_pid_fops, procfs_text_fops;
+static const struct file_ops procfs_root_fops, procfs_pid_fops, procfs_task_fops, procfs_tid_fops,
+	procfs_text_fops;
 
 /* ---- the files' text ------------------------------------------------------- */
 
@@ -121,17 +129,27 @@ static size_t uptime_text(char *buf)
 	return len;
 }
 
-/* Linux's state letter and word for p (see the top). */
-static char proc_state_letter(const struct proc *p)
+static bool thread_asleep(const struct thread *t)
+{
+	return t->state == THREAD_BLOCKED || t->state == THREAD_SLEEPING;
+}
+
+/* Linux's state letter for p, or its thread t if not NULL (see the top). */
+static char proc_state_letter(const struct proc *p, const struct thread *t)
 {
 	if (p->state == PROC_ZOMBIE)
 		return 'Z';
 	if (p->stopped)
 		return 'T'; /* before S: a stopped process sleeps until SIGCONT */
-	if (p->thread &&
-	    (p->thread->state == THREAD_BLOCKED || p->thread->state == THREAD_SLEEPING))
-		return 'S';
-	return 'R';
+	if (t)
+		return thread_asleep(t) ? 'S' : 'R';
+	list_for_each(n, &p->threads) {
+		struct thread *th = list_entry(n, struct uthread, node)->thread;
+
+		if (th && !thread_asleep(th))
+			return 'R';
+	}
+	return 'S';
 }
 
 static const char *proc_state_word(char letter)
@@ -147,9 +165,12 @@ static const char *proc_state_word(char letter)
 	return "R (running)";
 }
 
-/* The scheduler's level of p's thread (the default once it has exited). */
-static int proc_priority(const struct proc *p)
+/* The scheduler's level of thread t, or of p's first thread (the default
+ * once it has exited). */
+static int proc_priority(const struct proc *p, const struct thread *t)
 {
+	if (t)
+		return t->prio;
 	return p->state == PROC_ZOMBIE || !p->thread ? SCHED_PRIO_DEFAULT : p->thread->prio;
 }
 
@@ -161,52 +182,68 @@ static void proc_pages(const struct proc *p, uint64_t *rss, uint64_t *size)
 	*size = p->uvm ? p->uvm->total_pages : 0;
 }
 
-/* /proc/<pid>/status, cmdline or stat; -ESRCH if the process is gone. */
-static int64_t pid_text(int pid, int which, char *buf)
+/* The process and thread a thread directory's tid names, or NULL.
+ * Interrupts off. */
+static struct proc *tid_proc(int tid, struct thread **t)
 {
-	uint64_t flags = irq_save();
-	struct proc *p = proc_find(pid);
+	*t = thread_find(tid);
+	if (!*t || !(*t)->owner || (*t)->state == THREAD_EXITED)
+		return NULL;
+	return (*t)->owner->proc;
+}
+
+/* status or stat of process p (t NULL) or of its thread t.  Interrupts off. */
+static size_t proc_text(const struct proc *p, const struct thread *t, int which, char *buf)
+{
+	char state = proc_state_letter(p, t);
+	int prio = proc_priority(p, t);
+	int ppid = p->parent ? p->parent->pid : 0;
+	int id = t ? t->tid : p->pid;
+	uint64_t rss, size;
 	size_t len = 0;
 
-	if (!p) {
-		irq_restore(flags);
-		return -ESRCH;
+	proc_pages(p, &rss, &size);
+	if (which == PID_STAT) {
+		/* pid (comm) state ppid pgrp session tty_nr tpgid flags, 10
+		 * fault and time counts, priority nice num_threads
+		 * itrealvalue starttime vsize rss, then 28 more. */
+		TEXT_ADD(buf, &len,
+			 "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d %d 0 0 %lu %lu", id,
+			 p->name, state, ppid, p->pgid, p->sid, prio, prio - SCHED_PRIO_DEFAULT,
+			 p->nthreads, size * 4096, rss);
+		for (int i = 0; i < 28; i++)
+			TEXT_ADD(buf, &len, " 0");
+		TEXT_ADD(buf, &len, "\n");
+		return len;
 	}
-	if (which == PID_CMDLINE) {
-		len = MIN(p->cmdline_len, (size_t)TEXT_MAX);
-		memcpy(buf, p->cmdline, len);
-	} else {
-		char state = proc_state_letter(p);
-		int prio = proc_priority(p);
-		int ppid = p->parent ? p->parent->pid : 0;
-		uint64_t rss, size;
+	TEXT_ADD(buf, &len, "Name:\t%s\nState:\t%s\n", p->name, proc_state_word(state));
+	TEXT_ADD(buf, &len, "Tgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->pid, id, ppid);
+	TEXT_ADD(buf, &len, "Priority:\t%d\nNice:\t%d\n", prio, prio - SCHED_PRIO_DEFAULT);
+	TEXT_ADD(buf, &len, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", size * 4, rss * 4);
+	TEXT_ADD(buf, &len, "Threads:\t%d\n", p->nthreads);
+	return len;
+}
 
-		proc_pages(p, &rss, &size);
-		if (which == PID_STAT) {
-			/* pid (comm) state ppid pgrp session tty_nr tpgid flags, 10
-			 * fault and time counts, priority nice num_threads
-			 * itrealvalue starttime vsize rss, then 28 more. */
-			TEXT_ADD(buf, &len,
-				 "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d 1 0 0 %lu %lu",
-				 p->pid, p->name, state, ppid, p->pid, p->pid, prio,
-				 prio - SCHED_PRIO_DEFAULT, size * 4096, rss);
-			for (int i = 0; i < 28; i++)
-				TEXT_ADD(buf, &len, " 0");
-			TEXT_ADD(buf, &len, "\n");
-		} else {
-			TEXT_ADD(buf, &len, "Name:\t%s\nState:\t%s\n", p->name,
-				 proc_state_word(state));
-			TEXT_ADD(buf, &len, "Tgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->pid, p->pid,
-				 ppid);
-			TEXT_ADD(buf, &len, "Priority:\t%d\nNice:\t%d\n", prio,
-				 prio - SCHED_PRIO_DEFAULT);
-			TEXT_ADD(buf, &len, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", size * 4,
-				 rss * 4);
-			TEXT_ADD(buf, &len, "Threads:\t1\n");
-		}
-	}
+/* The text of file ino: /proc/<pid>/status, cmdline or stat, or a
+ * thread's; -ESRCH if the process or thread is gone. */
+static int64_t pid_text(uint64_t ino, char *buf)
+{
+	int id = (int)(ino >> PID_SHIFT), which = (int)(ino & 7);
+	uint64_t flags = irq_save();
+	struct thread *t = NULL;
+	struct proc *p = ino & TID_DIR ? tid_proc(id, &t) : proc_find(id);
+	int64_t len;
+
+	if (!p)
+		len = -ESRCH;
+	else if (which == PID_CMDLINE)
+		len = (int64_t)MIN(p->cmdline_len, (size_t)TEXT_MAX);
+	else
+		len = (int64_t)proc_text(p, t, which, buf);
+	if (p && which == PID_CMDLINE)
+		memcpy(buf, p->cmdline, (size_t)len);
 	irq_restore(flags);
-	return (int64_t)len;
+	return len;
 }
 
 static int procfs_open(struct inode *ino, struct file *f)
@@ -223,7 +260,7 @@ static int procfs_open(struct inode *ino, struct file *f)
 	else if (ino->ino == INO_UPTIME)
 		len = (int64_t)uptime_text(t->data);
 	else
-		len = pid_text((int)(ino->ino >> PID_SHIFT), (int)(ino->ino & 15), t->data);
+		len = pid_text(ino->ino, t->data);
 	if (len < 0) {
 		kfree(t);
 		return (int)len;
@@ -262,9 +299,11 @@ static int procfs_inode(struct fs *fs, uint64_t ino, uint32_t mode, struct inode
 	if (is_new) {
 		i->mode = mode;
 		i->ops = S_ISDIR(mode) ? &procfs_dir_ops : &procfs_file_ops;
-		i->fops = ino == INO_ROOT ? &procfs_root_fops
-			  : S_ISDIR(mode) ? &procfs_pid_fops
-					  : &procfs_text_fops;
+		i->fops = ino == INO_ROOT          ? &procfs_root_fops
+			  : !S_ISDIR(mode)         ? &procfs_text_fops
+			  : (ino & 15) == PID_TASK ? &procfs_task_fops
+			  : (ino & 15) == TID_DIR  ? &procfs_tid_fops
+						   : &procfs_pid_fops;
 	}
 	*out = i;
 	return 0;
@@ -282,21 +321,45 @@ static int parse_pid(const char *name)
 	return *end || v > INT32_MAX ? -1 : (int)v;
 }
 
+/* In /proc/<pid>/task: the directory of thread tid if it is p's. */
+static int procfs_lookup_tid(struct inode *dir, const char *name, struct inode **out)
+{
+	int tid = parse_pid(name), pid = (int)(dir->ino >> PID_SHIFT);
+	uint64_t flags = irq_save();
+	struct thread *t;
+	struct proc *p = tid > 0 ? tid_proc(tid, &t) : NULL;
+	bool ours = p && p->pid == pid;
+
+	irq_restore(flags);
+	if (!ours)
+		return -ENOENT;
+	return procfs_inode(dir->fs, ((uint64_t)tid << PID_SHIFT) + TID_DIR, S_IFDIR | 0555, out);
+}
+
+/* In /proc/<pid> or /proc/<pid>/task/<tid>: its files. */
+static int procfs_lookup_file(struct inode *dir, const char *name, struct inode **out)
+{
+	uint64_t base = dir->ino & ~15ull, sub = dir->ino & TID_DIR;
+
+	if (strcmp(name, "status") == 0)
+		return procfs_inode(dir->fs, base + sub + PID_STATUS, S_IFREG | 0444, out);
+	if (strcmp(name, "cmdline") == 0 && !sub)
+		return procfs_inode(dir->fs, base + PID_CMDLINE, S_IFREG | 0444, out);
+	if (strcmp(name, "stat") == 0)
+		return procfs_inode(dir->fs, base + sub + PID_STAT, S_IFREG | 0444, out);
+	if (strcmp(name, "task") == 0 && !sub)
+		return procfs_inode(dir->fs, base + PID_TASK, S_IFDIR | 0555, out);
+	return -ENOENT;
+}
+
 static int procfs_lookup(struct inode *dir, const char *name, struct inode **out)
 {
 	int pid;
 
-	if (dir->ino != INO_ROOT) {
-		uint64_t base = dir->ino & ~15ull;
-
-		if (strcmp(name, "status") == 0)
-			return procfs_inode(dir->fs, base + PID_STATUS, S_IFREG | 0444, out);
-		if (strcmp(name, "cmdline") == 0)
-			return procfs_inode(dir->fs, base + PID_CMDLINE, S_IFREG | 0444, out);
-		if (strcmp(name, "stat") == 0)
-			return procfs_inode(dir->fs, base + PID_STAT, S_IFREG | 0444, out);
-		return -ENOENT;
-	}
+	if ((dir->ino & 15) == PID_TASK)
+		return procfs_lookup_tid(dir, name, out);
+	if (dir->ino != INO_ROOT)
+		return procfs_lookup_file(dir, name, out);
 	if (strcmp(name, "meminfo") == 0)
 		return procfs_inode(dir->fs, INO_MEMINFO, S_IFREG | 0444, out);
 	if (strcmp(name, "mounts") == 0)
@@ -352,12 +415,76 @@ static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fi
 
 static int procfs_pid_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
 {
-	static const char *const names[] = { ".", "..", "status", "cmdline", "stat" };
+	static const char *const names[] = { ".", "..", "status", "cmdline", "stat", "task" };
 	uint64_t base = f->inode->ino & ~15ull;
 
 	for (; *pos < ARRAY_SIZE(names); (*pos)++) {
 		uint64_t i = *pos;
 		uint64_t ino = i == 0 ? base : i == 1 ? INO_ROOT : base + i - 1;
+
+		if (!fill(ctx, names[i], ino, i < 2 || i == 5 ? S_IFDIR : S_IFREG, i + 1))
+			break;
+	}
+	return 0;
+}
+
+/* The tids of process pid's threads, at most max, in list order (which
+ * is creation order).  How many. */
+static int proc_tids(int pid, int *tids, int max)
+{
+	uint64_t flags = irq_save();
+	struct proc *p = proc_find(pid);
+	int n = 0;
+
+	if (p) {
+		list_for_each(node, &p->threads) {
+			struct thread *t = list_entry(node, struct uthread, node)->thread;
+
+			if (t && n < max)
+				tids[n++] = t->tid;
+		}
+	}
+	irq_restore(flags);
+	return n;
+}
+
+/* /proc/<pid>/task: ".", "..", then one directory per thread; position
+ * 2 + i is the i-th thread of the list. */
+static int procfs_task_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	uint64_t base = f->inode->ino & ~15ull;
+	int tids[PIDS_MAX];
+	int n = proc_tids((int)(base >> PID_SHIFT), tids, PIDS_MAX);
+
+	for (; *pos < 2 + (uint64_t)n; (*pos)++) {
+		uint64_t i = *pos;
+		char name[16] = ".";
+		uint64_t ino = i == 0 ? base + PID_TASK : base;
+
+		if (i == 1)
+			strlcpy(name, "..", sizeof(name));
+		if (i >= 2) {
+			ksnprintf(name, sizeof(name), "%d", tids[i - 2]);
+			ino = ((uint64_t)tids[i - 2] << PID_SHIFT) + TID_DIR;
+		}
+		if (!fill(ctx, name, ino, S_IFDIR, i + 1))
+			break;
+	}
+	return 0;
+}
+
+/* /proc/<pid>/task/<tid>: ".", "..", status, stat. */
+static int procfs_tid_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
+{
+	static const char *const names[] = { ".", "..", "status", "stat" };
+	static const int subs[] = { TID_DIR, 0, TID_DIR + PID_STATUS, TID_DIR + PID_STAT };
+	uint64_t base = f->inode->ino & ~15ull;
+
+	for (; *pos < ARRAY_SIZE(names); (*pos)++) {
+		uint64_t i = *pos;
+		/* "..": the task directory, which is the process's (unknown here:
+		 * the root stands in for it, as for a vanished process). */
+		uint64_t ino = i == 1 ? INO_ROOT : base + subs[i];
 
 		if (!fill(ctx, names[i], ino, i < 2 ? S_IFDIR : S_IFREG, i + 1))
 			break;
@@ -369,6 +496,8 @@ static const struct inode_ops procfs_dir_ops = { .lookup = procfs_lookup };
 static const struct inode_ops procfs_file_ops = { .open = procfs_open };
 static const struct file_ops procfs_root_fops = { .readdir = procfs_root_readdir };
 static const struct file_ops procfs_pid_fops = { .readdir = procfs_pid_readdir };
+static const struct file_ops procfs_task_fops = { .readdir = procfs_task_readdir };
+static const struct file_ops procfs_tid_fops = { .readdir = procfs_tid_readdir };
 static const struct file_ops procfs_text_fops = { .read = procfs_read, .release = procfs_release };
 
 static int procfs_mount(const char *source, const char *data, unsigned long flags, struct fs **out);

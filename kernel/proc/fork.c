@@ -15,7 +15,10 @@
  * (uvm_borrowed: it must not free it) on a stack of its own that the
  * caller passed, and the parent sleeps in proc_clone until the child has
  * exec'd or exited (proc_vfork_release), so the two never run in one
- * address space at once.  CLONE_VM alone would be a thread: a later stage.
+ * address space at once.  CLONE_THREAD makes a thread instead: that is
+ * uthread_clone (uthread.c).  A fork-like clone also takes the TID flags
+ * glibc's fork uses: CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID,
+ * CLONE_PARENT_SETTID, and CLONE_SETTLS.
  *
  * Limits.  At most PROC_MAX processes exist (zombies count, as on Linux),
  * so a fork bomb gets EAGAIN and the system stays usable.  RLIMIT_NPROC
@@ -40,20 +43,17 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/exec.h"
 #include "proc/proc_internal.h"
 #include "proc/signal.h"
+#include "proc/uthread.h"
 #include "sched/thread.h"
 #include "syscall/rlimit.h"
 
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
-
-#define CSIGNAL      0x000000ff /* clone: the signal sent to the parent at exit */
-#define CLONE_VM     0x00000100
-#define CLONE_VFORK  0x00004000
-#define CLONE_THREAD 0x00010000
 
 struct trapframe *proc_user_regs(void)
 {
@@ -92,17 +92,18 @@ void proc_vfork_release(struct proc *p)
 	irq_restore(flags);
 }
 
-/* exec's fresh start of the user state: no thread pointer, no
- * clear_child_tid, clean SSE registers, caught signals back to their
- * defaults (ignored ones stay ignored, as POSIX says).  Interrupts off. */
-static void proc_reset_user_state(struct proc *p)
+/* exec's fresh start of the user state of p and its one thread u: no
+ * thread pointer, no clear_child_tid, clean SSE registers, caught signals
+ * back to their defaults (ignored ones stay ignored, as POSIX says).
+ * Interrupts off. */
+static void proc_reset_user_state(struct proc *p, struct uthread *u)
 {
-	p->fs_base = p->gs_base = 0;
+	u->fs_base = u->gs_base = 0;
 	wrmsr(MSR_FS_BASE, 0);
 	wrmsr(MSR_GS_BASE, 0);
-	p->clear_child_tid = 0;
-	fpu_area_init(&p->fpu);
-	fpu_restore(&p->fpu);
+	u->clear_child_tid = 0;
+	fpu_area_init(&u->fpu);
+	fpu_restore(&u->fpu);
 	for (int sig = 0; sig < 64; sig++)
 		if (p->sigactions[sig][0] != SIG_IGN)
 			memset(p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
@@ -126,7 +127,7 @@ static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, 
 	p->uvm = uvm;
 	p->uvm_borrowed = false;
 	uvm_activate(uvm);
-	proc_reset_user_state(p);
+	proc_reset_user_state(p, uthread_current());
 	strlcpy(p->name, str_basename(path), sizeof(p->name));
 	irq_restore(flags);
 	if (borrowed)
@@ -161,6 +162,7 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
 
 	if (err)
 		return err == -EISDIR ? -EACCES : err;
+	uthread_end_others(); /* a new program starts with one thread */
 	uvm = uvm_create();
 	err = uvm ? exec_load(uvm, str_basename(path), image, size, argv, envp, &entry, &sp)
 		  : -ENOMEM;
@@ -190,18 +192,21 @@ int proc_count(void)
 	return n;
 }
 
-/* The child of a fork or clone: everything but the address space. */
+/* The child of a fork or clone: everything but the address space; its
+ * thread is a copy of the calling one. */
 static struct proc *proc_clone_alloc(struct proc *parent, int exit_signal)
 {
 	struct proc *p = proc_alloc(parent->name);
+	struct uthread *self = uthread_current(), *u;
 
 	if (!p)
 		return NULL;
+	u = proc_first_thread(p);
 	p->trace = parent->trace;
 	p->devmem = parent->devmem;
-	p->fs_base = parent->fs_base;
-	p->gs_base = parent->gs_base;
-	p->sigmask = parent->sigmask;
+	u->fs_base = self->fs_base;
+	u->gs_base = self->gs_base;
+	u->sigmask = self->sigmask;
 	memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 	p->exit_signal = exit_signal;
 	p->pgid = parent->pgid;
@@ -209,20 +214,44 @@ static struct proc *proc_clone_alloc(struct proc *parent, int exit_signal)
 	return p;
 }
 
-int proc_clone(uint64_t flags, uint64_t newsp)
+/* The flags a fork-like clone takes. */
+#define CLONE_FORK_FLAGS                                                         \
+	(CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
+
+/* The child's thread: the caller's registers (rax = 0: fork() returns 0
+ * in the child) and SSE state, and clone's TID and TLS requests. */
+static void proc_clone_thread_state(struct uthread *u, uint64_t flags, uint64_t newsp, uptr_t ctid,
+				    uint64_t tls)
+{
+	uint64_t irq = irq_save();
+
+	fpu_save(&u->fpu); /* the parent's live registers */
+	irq_restore(irq);
+	u->start_tf = *proc_user_regs();
+	u->start_tf.rax = 0;
+	if (newsp)
+		u->start_tf.rsp = newsp;
+	if (flags & CLONE_SETTLS)
+		u->fs_base = tls;
+	u->set_child_tid = flags & CLONE_CHILD_SETTID ? ctid : 0;
+	u->clear_child_tid = flags & CLONE_CHILD_CLEARTID ? ctid : 0;
+}
+
+int proc_clone(uint64_t flags, uint64_t newsp, uptr_t ptid, uptr_t ctid, uint64_t tls)
 {
 	struct proc *parent = proc_current();
 	bool vm = flags & CLONE_VM, vfork = flags & CLONE_VFORK;
 	struct proc *p;
-	uint64_t irq;
 	int pid, n;
 
-	if ((flags & ~(uint64_t)(CSIGNAL | CLONE_VM | CLONE_VFORK)) || (vm && !vfork))
-		return -EINVAL; /* threads (CLONE_THREAD, CLONE_VM alone): a later stage */
-	if ((flags & CSIGNAL) > NSIG)
+	if ((flags & ~(uint64_t)CLONE_FORK_FLAGS) || (vm && !vfork))
+		return -EINVAL; /* threads have CLONE_THREAD: uthread_clone */
+	if ((flags & CSIGNAL) > NSIG || ((flags & CLONE_SETTLS) && tls >= USER_END))
 		return -EINVAL;
 	n = proc_count();
-	if (n >= PROC_MAX || (uint64_t)n >= rlimit_cur(RLIMIT_NPROC))
+	if (n >= PROC_MAX || (uint64_t)n >= rlimit_cur(RLIMIT_NPROC) ||
+	    uthread_count() >= UTHREAD_MAX)
 		return -EAGAIN;
 	p = proc_clone_alloc(parent, flags & CSIGNAL);
 	if (!p)
@@ -233,13 +262,7 @@ int proc_clone(uint64_t flags, uint64_t newsp)
 		proc_free(p);
 		return -ENOMEM;
 	}
-	irq = irq_save();
-	fpu_save(&p->fpu); /* the parent's live registers */
-	irq_restore(irq);
-	p->start_tf = *proc_user_regs();
-	p->start_tf.rax = 0; /* fork() returns 0 in the child */
-	if (newsp)
-		p->start_tf.rsp = newsp;
+	proc_clone_thread_state(proc_first_thread(p), flags, newsp, ctid, tls);
 	if (vfork) {
 		p->vfork_parent = parent;
 		parent->vfork_child = p;
@@ -251,6 +274,8 @@ int proc_clone(uint64_t flags, uint64_t newsp)
 		parent->vfork_child = NULL;
 		return pid;
 	}
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(ptid, &pid, sizeof(pid));
 	/* Not interruptible: the child may be running on our memory. */
 	if (vfork)
 		wait_event(&parent->child_wait, !parent->vfork_child);
@@ -259,7 +284,7 @@ int proc_clone(uint64_t flags, uint64_t newsp)
 
 int proc_fork(void)
 {
-	return proc_clone(SIGCHLD, 0);
+	return proc_clone(SIGCHLD, 0, 0, 0, 0);
 }
 
 int proc_wait(struct proc *p)

@@ -66,11 +66,12 @@ bool oom_reclaim(void)
 {
 	struct oom_choice c = { { NULL, NULL }, { 0, 0 } };
 	struct proc *self = proc_current(), *victim;
+	struct uthread *me = uthread_current();
 	uint64_t flags = irq_save();
 	bool gone;
 	int pid;
 
-	if (self && (self->sigpending & SIG_BIT(SIGKILL))) {
+	if (me && signal_kill_pending(me)) {
 		irq_restore(flags);
 		return false;
 	}
@@ -93,7 +94,7 @@ bool oom_reclaim(void)
 		return false;
 	}
 	/* Only SIGKILL ends the wait: other signals wait for the retry. */
-	while (!(gone = oom_victim_gone(pid)) && !(self && (self->sigpending & SIG_BIT(SIGKILL))))
+	while (!(gone = oom_victim_gone(pid)) && !(me && signal_kill_pending(me)))
 		wait_sleep(&oom_wait);
 	irq_restore(flags);
 	return gone;

@@ -44,6 +44,7 @@
 #include "proc/oom.h"
 #include "proc/proc_internal.h"
 #include "proc/signal.h"
+#include "proc/uthread.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "syscall/syscall.h"
@@ -60,11 +61,18 @@ void proc_init(void)
 	syscall_init();
 }
 
-struct proc *proc_current(void)
+struct uthread *uthread_current(void)
 {
 	struct thread *t = thread_current();
 
 	return t ? t->owner : NULL;
+}
+
+struct proc *proc_current(void)
+{
+	struct uthread *u = uthread_current();
+
+	return u ? u->proc : NULL;
 }
 
 struct proc *proc_find(int pid)
@@ -115,13 +123,14 @@ int proc_list_pids(int *pids, int max)
 	return n;
 }
 
-/* Make the running thread p's, and load p's user state.  Interrupts off. */
-static void proc_switch_in(struct proc *p)
+/* Load the user state of thread u: its process's address space, its FS
+ * base and SSE registers.  Interrupts off. */
+static void proc_switch_in(struct uthread *u)
 {
-	uvm_activate(p->uvm);
-	wrmsr(MSR_FS_BASE, p->fs_base);
-	wrmsr(MSR_GS_BASE, p->gs_base);
-	fpu_restore(&p->fpu);
+	uvm_activate(u->proc->uvm);
+	wrmsr(MSR_FS_BASE, u->fs_base);
+	wrmsr(MSR_GS_BASE, u->gs_base);
+	fpu_restore(&u->fpu);
 }
 
 void proc_context_switch(struct thread *prev, struct thread *next)
@@ -129,7 +138,7 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 	/* The syscall entry's stack, like TSS.RSP0: the top of next's stack. */
 	usermode_set_kernel_stack(next->kstack_top);
 	/* BEGIN STAGE syscalls: at a switch: save prev's SSE state, load next's address space and state */
-	struct proc *from = prev->owner, *to = next->owner;
+	struct uthread *from = prev->owner, *to = next->owner;
 
 	if (from)
 		fpu_save(&from->fpu);
@@ -143,22 +152,34 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 	END STAGE syscalls */
 }
 
-/* The thread of a new process: become the process's, enter user mode
- * with p->start_tf (copied to this stack: usermode_enter wants it there). */
+/* The kernel thread of a new user thread u: become u's, enter user mode
+ * with u->start_tf (copied to this stack: usermode_enter wants it there).
+ * The first thread of a process gives it its pid. */
 static void proc_start(void *arg)
 {
-	struct proc *p = arg;
+	struct uthread *u = arg;
+	struct proc *p = u->proc;
 	struct thread *t = thread_current();
-	struct trapframe tf = p->start_tf;
+	struct trapframe tf = u->start_tf;
 	uint64_t flags = irq_save();
+	int tid = t->tid;
 
-	p->thread = t;
-	p->pid = t->tid;
-	if (p->kernel_started) /* the leader of a session of its own */
-		p->pgid = p->sid = p->pid;
-	t->owner = p;
-	proc_switch_in(p);
+	u->thread = t;
+	if (p->pid < 0) {
+		p->thread = t;
+		p->pid = tid;
+		if (p->kernel_started) /* the leader of a session of its own */
+			p->pgid = p->sid = p->pid;
+	}
+	t->owner = u;
+	proc_switch_in(u);
 	irq_restore(flags);
+	/* clone's CLONE_CHILD_SETTID and CLONE_PARENT_SETTID, before any
+	 * user code of the new thread runs. */
+	if (u->set_child_tid)
+		copy_to_user(u->set_child_tid, &tid, sizeof(tid));
+	if (u->set_parent_tid)
+		copy_to_user(u->set_parent_tid, &tid, sizeof(tid));
 	usermode_enter(&tf);
 }
 
@@ -168,6 +189,11 @@ struct proc *proc_alloc(const char *name)
 
 	if (!p)
 		return NULL;
+	list_init(&p->threads);
+	if (!uthread_alloc(p)) {
+		kfree(p);
+		return NULL;
+	}
 	strlcpy(p->name, name, sizeof(p->name));
 	p->pid = -1;
 	p->state = PROC_RUNNING;
@@ -175,32 +201,54 @@ struct proc *proc_alloc(const char *name)
 	rlimit_init(p);
 	waitq_init(&p->exit_wait, "process exit");
 	waitq_init(&p->child_wait, "child exit");
+	waitq_init(&p->thread_wait, "thread exit");
 	list_node_init(&p->all_node);
-	fpu_area_init(&p->fpu);
 	return p;
 }
 
-/* The thread starts at proc_start. */
-int proc_run(struct proc *p, int prio)
+struct uthread *proc_first_thread(struct proc *p)
 {
-	struct thread *t;
-	uint64_t flags = irq_save();
-	int err;
+	struct list_node *n = list_first(&p->threads);
 
-	list_push_back(&procs, &p->all_node);
-	irq_restore(flags);
-	/* The thread may run before thread_create returns; proc_start fills
-	 * in p->thread and p->pid itself. */
-	err = thread_create(p->name, proc_start, p, prio, &t);
+	return n ? list_entry(n, struct uthread, node) : NULL;
+}
+
+/* Start u's kernel thread at proc_start; the thread may run before
+ * thread_create returns, so proc_start fills in u->thread (and the pid of
+ * a new process) itself.  Its tid, or an error (u is freed then). */
+int proc_run_thread(struct uthread *u, int prio)
+{
+	struct proc *p = u->proc;
+	struct thread *t;
+	uint64_t flags;
+	int err = thread_create(p->name, proc_start, u, prio, &t);
+
 	if (err) {
-		proc_free(p);
+		uthread_free(u);
 		return err;
 	}
 	flags = irq_save();
-	p->thread = t;
-	p->pid = t->tid;
+	u->thread = t;
+	if (p->pid < 0) {
+		p->thread = t;
+		p->pid = t->tid;
+	}
 	irq_restore(flags);
-	return p->pid;
+	return t->tid;
+}
+
+/* Its first thread starts at proc_start. */
+int proc_run(struct proc *p, int prio)
+{
+	uint64_t flags = irq_save();
+	int pid;
+
+	list_push_back(&procs, &p->all_node);
+	irq_restore(flags);
+	pid = proc_run_thread(proc_first_thread(p), prio);
+	if (pid < 0)
+		proc_free(p);
+	return pid;
 }
 
 void proc_free(struct proc *p)
@@ -209,6 +257,8 @@ void proc_free(struct proc *p)
 
 	list_remove(&p->all_node);
 	irq_restore(flags);
+	while (!list_empty(&p->threads))
+		uthread_free(proc_first_thread(p));
 	if (!p->uvm_borrowed)
 		uvm_destroy(p->uvm);
 	fdtable_destroy(p->fds);
@@ -305,7 +355,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 		return NULL;
 	}
 	/* Ring 3 selectors, interrupts on, every other register zero. */
-	tf = &p->start_tf;
+	tf = &proc_first_thread(p)->start_tf;
 	*err = exec_load(p->uvm, p->name, image, size, argv, envp, &tf->rip, &tf->rsp);
 	if (*err) {
 		proc_free(p);
@@ -346,21 +396,14 @@ static void proc_notify_parent(struct proc *p)
 	wait_wake_all(&parent->child_wait);
 }
 
-/* The end of the current process, whichever way it ends. */
-static NORETURN void proc_finish(int status)
+void proc_finish(struct uthread *u)
 {
-	struct proc *p = proc_current();
+	struct proc *p = u->proc;
 	struct thread *t = thread_current();
 	struct uvm *uvm = p->uvm;
 	struct fdtable *fds = p->fds;
 	uint64_t flags;
 
-	/* set_tid_address's promise; a bad address is simply not written. */
-	if (p->clear_child_tid) {
-		uint32_t zero = 0;
-
-		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
-	}
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
@@ -376,9 +419,10 @@ static NORETURN void proc_finish(int status)
 		proc_vfork_release(p); /* the address space was the parent's */
 	else
 		uvm_destroy(uvm);
+	uthread_free(u);
 
-	cli(); /* thread_exit switches away for good */
-	p->exit_status = status;
+	cli();         /* thread_exit switches away for good */
+	p->thread = t; /* what proc_wait joins */
 	p->state = PROC_ZOMBIE;
 	wait_wake_all(&p->exit_wait);
 	proc_notify_parent(p);
@@ -390,30 +434,34 @@ static NORETURN void proc_finish(int status)
 		kfree(p->cmdline);
 		kfree(p);
 	}
-	thread_exit(status);
+	thread_exit(p->exit_status);
 }
 
-void proc_exit(int status)
+void proc_exit_message(struct proc *p)
 {
-	struct proc *p = proc_current();
-
 	/* A process of the kernel's says how it ended; a forked one tells its
 	 * parent (wait4), and a line each would cost fork+exit+wait more than
 	 * the rest of it. */
 	if (!p->parent && !p->orphan)
-		kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid, status);
-	proc_finish(status);
+		kprintf("proc: %s (pid %d) exited with status %d\n", p->name, p->pid,
+			p->exit_status);
+}
+
+void proc_exit(int status)
+{
+	if (uthread_end_all(status, 0))
+		proc_exit_message(proc_current());
+	uthread_end();
 }
 
 void proc_exit_signal(int sig)
 {
 	struct proc *p = proc_current();
 
-	if (!p->parent && !p->orphan)
-		kprintf("proc: %s (pid %d) killed by signal %d\n", p->name, p->pid, sig);
-	p->killed_by = sig;
 	sti(); /* maybe from a trap handler: let time go on */
-	proc_finish(128 + sig);
+	if (uthread_end_all(128 + sig, sig) && !p->parent && !p->orphan)
+		kprintf("proc: %s (pid %d) killed by signal %d\n", p->name, p->pid, sig);
+	uthread_end();
 }
 
 /* The signal Linux would send for this exception. */
@@ -456,22 +504,22 @@ bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
 		err == -ENOMEM ? ", out of memory" : "", tf->rip,
 		tf->vector == T_PAGE_FAULT && uvm_stack_overflow(p->uvm, cr2) ? " (stack overflow)"
 									      : "");
-	p->killed_by = sig;
 	sti(); /* we are in a trap handler: let time go on */
-	proc_finish(128 + sig);
+	uthread_end_all(128 + sig, sig);
+	uthread_end();
 }
 
 void proc_ps(void)
 {
 	uint64_t flags = irq_save();
 
-	kprintf("  PID  PPID STATE   PAGES NAME\n");
+	kprintf("  PID  PPID STATE   PAGES THREADS NAME\n");
 	list_for_each(n, &procs) {
 		struct proc *p = list_entry(n, struct proc, all_node);
 
-		kprintf("  %3d  %4d %-7s %5lu %s\n", p->pid, p->parent ? p->parent->pid : 0,
+		kprintf("  %3d  %4d %-7s %5lu %7d %s\n", p->pid, p->parent ? p->parent->pid : 0,
 			p->state == PROC_RUNNING ? "running" : "zombie", p->uvm ? p->uvm->pages : 0,
-			p->name);
+			p->nthreads, p->name);
 	}
 	irq_restore(flags);
 }

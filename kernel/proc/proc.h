@@ -3,32 +3,39 @@
  *
  * A process is
  *   - an address space (struct uvm: the program's pages and the stack),
- *   - a kernel thread (sched/thread.h) that enters user mode and comes back
- *     on every system call, interrupt and fault; thread->owner points back
- *     to the process;
- *   - an identity: pid, name (the program's), parent;
- *   - the user-mode state the kernel keeps for its thread: the FS base
- *     (musl's thread pointer), the SSE registers while it is switched out,
- *     the clear_child_tid address;
+ *   - one or more threads (struct uthread below), each a kernel thread
+ *     (sched/thread.h) that enters user mode and comes back on every
+ *     system call, interrupt and fault; thread->owner points to the
+ *     uthread, uthread->proc to the process;
+ *   - an identity: pid (the tid of its first thread, as on Linux), name
+ *     (the program's), parent;
  *   - its files: the descriptor table (fs/fdtable.h) and the current
  *     directory (a canonical path, and a reference on its inode); fds 0, 1
  *     and 2 of a process the kernel starts are one open /dev/console;
+ *   - what its threads share besides: signal actions and the signals sent
+ *     to the process as a whole, limits, process group and session;
  *   - an end: the exit status, kept (state PROC_ZOMBIE) until the parent
  *     collects it with proc_wait.
  *
- * Life cycle:  proc_spawn or proc_fork ──> RUNNING ──(exit, or killed by
- * a fault)──> ZOMBIE ──proc_wait or proc_wait_child──> freed.  A process's
- * address space is freed as soon as it exits, and its descriptors are
- * closed and its current directory let go then, before it is a zombie (a
- * FUSE server's /dev/fuse closing is how the kernel learns it is gone); the
- * struct lives on until its parent collects it.  The kernel is the parent
- * of what it starts (parent NULL, collected with proc_wait) and adopts the
- * children of a process that exits (orphan: nobody collects them, so they
- * free themselves when they exit).
+ * Each thread has its own user-mode state: the registers it entered with,
+ * the FS base (musl's thread pointer), the SSE registers while it is
+ * switched out, the clear_child_tid address, its signal mask and the
+ * signals sent to it alone (tgkill).  Threads come from clone
+ * (proc/uthread.c); exit(2) ends one, exit_group(2) or a fatal signal all.
  *
- * One thread per process for now; musl's threads (clone) come with stage
- * forkexec, and then the per-thread fields below move to a struct of their
- * own.  Locking: the process list changes with interrupts off.
+ * Life cycle:  proc_spawn or proc_fork ──> RUNNING ──(the last thread
+ * exits, or a fault or signal kills the process)──> ZOMBIE ──proc_wait or
+ * proc_wait_child──> freed.  A process's address space is freed as soon as
+ * its last thread exits, and its descriptors are closed and its current
+ * directory let go then, before it is a zombie (a FUSE server's /dev/fuse
+ * closing is how the kernel learns it is gone); the struct lives on until
+ * its parent collects it.  The kernel is the parent of what it starts
+ * (parent NULL, collected with proc_wait) and adopts the children of a
+ * process that exits (orphan: nobody collects them, so they free
+ * themselves when they exit).
+ *
+ * Locking: the process list, a process's thread list and the signal sets
+ * change with interrupts off.
  */
 #ifndef PROC_PROC_H
 #define PROC_PROC_H
@@ -59,21 +66,44 @@ struct sigsource {
 	int status;
 };
 
+/* A thread of a process: what it has of its own. */
+struct uthread {
+	struct proc *proc;
+	struct thread *thread;     /* its kernel thread */
+	struct list_node node;     /* in proc->threads */
+	struct trapframe start_tf; /* how it enters user mode first */
+	uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS), CLONE_SETTLS */
+	uint64_t gs_base;          /* arch_prctl(ARCH_SET_GS) */
+	uint64_t clear_child_tid;  /* set_tid_address, CLONE_CHILD_CLEARTID */
+	uint64_t set_child_tid;    /* CLONE_CHILD_SETTID: written as it starts */
+	uint64_t set_parent_tid;   /* CLONE_PARENT_SETTID of a thread: too */
+	struct fpu_area fpu;       /* x87/SSE registers while switched out */
+	uint64_t sigmask;          /* rt_sigprocmask's (syscall/sys_signal.c) */
+	uint64_t sigmask_saved;    /* rt_sigsuspend: the mask to restore */
+	bool sigmask_restore;      /* ... after the handler it waited for */
+	uint64_t sigpending;       /* sent to this thread (tgkill): bit sig - 1 */
+	struct sigsource sigfrom[64];
+	bool zapped; /* its process is ending: it must end too */
+};
+
 struct proc {
 	int pid;
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
-	struct proc *parent; /* NULL: started by the kernel, or orphan */
-	bool orphan;         /* its parent exited: frees itself at exit */
-	struct uvm *uvm;     /* NULL once it has exited */
-	struct thread *thread;
-	int exit_status; /* exit(2)'s status, or 128 + signal if killed */
-	int killed_by;   /* the signal that killed it (SIGSEGV...), or 0 */
+	struct proc *parent;      /* NULL: started by the kernel, or orphan */
+	bool orphan;              /* its parent exited: frees itself at exit */
+	struct uvm *uvm;          /* NULL once it has exited */
+	struct list threads;      /* its uthreads, the first one first */
+	int nthreads;             /* in the list: 0 once the last has exited */
+	struct thread *thread;    /* the kernel thread to join when collecting it:
+				* the first thread's, then the last to exit */
+	bool exiting;             /* exit_group or a fatal signal: threads are ending */
+	int exit_status;          /* exit(2)'s status, or 128 + signal if killed */
+	int killed_by;            /* the signal that killed it (SIGSEGV...), or 0 */
+	struct waitq thread_wait; /* a thread of it exited (execve waits) */
 	/* Signals and job control (proc/signal.c, syscall/sys_signal.c). */
-	uint64_t sigpending;          /* posted, not yet acted on: bit sig - 1 */
+	uint64_t sigpending;          /* sent to the process: bit sig - 1 */
 	struct sigsource sigfrom[64]; /* who posted each pending signal */
-	uint64_t sigmask_saved;       /* rt_sigsuspend: the mask to restore */
-	bool sigmask_restore;         /* ... after the handler it waited for */
 	int exit_signal;              /* sent to the parent at exit (SIGCHLD) */
 	int stopped;                  /* the signal that stopped it (SIGSTOP...), or 0 */
 	int stop_report;              /* wait4's status of a stop or continue not yet
@@ -92,17 +122,9 @@ struct proc {
 	struct inode *cwd_inode;      /* ... and its inode, held */
 	char *cmdline;                /* argv, each string NUL-ended (/proc/PID/cmdline) */
 	size_t cmdline_len;
-	struct waitq exit_wait;    /* proc_wait sleeps here */
-	struct waitq child_wait;   /* proc_wait_child: a child exited */
-	struct list_node all_node; /* in the list of all processes */
-
-	/* User state of its (one) thread. */
-	struct trapframe start_tf;        /* how it enters user mode first */
-	uint64_t fs_base;                 /* arch_prctl(ARCH_SET_FS) */
-	uint64_t gs_base;                 /* arch_prctl(ARCH_SET_GS) */
-	uint64_t clear_child_tid;         /* set_tid_address: zeroed at exit */
-	struct fpu_area fpu;              /* x87/SSE registers while switched out */
-	uint64_t sigmask;                 /* rt_sigprocmask's (syscall/sys_signal.c) */
+	struct waitq exit_wait;           /* proc_wait sleeps here */
+	struct waitq child_wait;          /* proc_wait_child: a child exited */
+	struct list_node all_node;        /* in the list of all processes */
 	uint64_t sigactions[64][4];       /* rt_sigaction's, kept as given */
 	struct rlimit rlim[RLIM_NLIMITS]; /* resource limits (syscall/sys_rlimit.c) */
 };
@@ -121,6 +143,11 @@ void proc_init(void);
 
 /* The process of the running thread, or NULL for a kernel thread. */
 struct proc *proc_current(void);
+/* The running thread's user state, or NULL for a kernel thread. */
+struct uthread *uthread_current(void);
+/* The first thread of p in its list (the main one while it lives), or
+ * NULL once all have exited.  Interrupts off, or p must be the caller's. */
+struct uthread *proc_first_thread(struct proc *p);
 /* The process with this pid (not yet collected), or NULL. */
 struct proc *proc_find(int pid);
 /* Call fn(p, arg) for each process (collected ones are gone) until it
@@ -155,13 +182,17 @@ int proc_wait(struct proc *p);
  */
 int proc_fork(void);
 /*
- * clone(2), as far as it goes without threads: flags is an exit signal
- * (SIGCHLD) and optionally CLONE_VFORK, or CLONE_VM | CLONE_VFORK (the
- * child runs in the caller's address space, which sleeps until the child
- * has exec'd or exited); newsp, if not 0, is the child's stack pointer.
- * The child's pid, -EINVAL (other flags), -EAGAIN (PROC_MAX), -ENOMEM.
+ * clone(2) of a process: flags is an exit signal (SIGCHLD) and optionally
+ * CLONE_VFORK, or CLONE_VM | CLONE_VFORK (the child runs in the caller's
+ * address space, which sleeps until the child has exec'd or exited);
+ * newsp, if not 0, is the child's stack pointer.  CLONE_PARENT_SETTID
+ * writes the child's pid at ptid (in the parent), CLONE_CHILD_SETTID at
+ * ctid in the child, CLONE_CHILD_CLEARTID clears ctid when the child
+ * exits, CLONE_SETTLS gives it the FS base tls.  The child's pid,
+ * -EINVAL (other flags), -EAGAIN (PROC_MAX), -ENOMEM.  (clone with
+ * CLONE_THREAD is uthread_clone, proc/uthread.h.)
  */
-int proc_clone(uint64_t flags, uint64_t newsp);
+int proc_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls);
 /* The user registers of the current process, as its system call entry
  * saved them at the top of its kernel stack (syscall.S). */
 struct trapframe *proc_user_regs(void);
@@ -192,13 +223,15 @@ int proc_wait_child(int pid, int options, int *status);
 #define WCONTINUED 8 /* ... and continued ones: status 0xffff */
 
 /*
- * End the current process with status (0-255): prints
- * "proc: NAME (pid N) exited with status S", frees the address space,
- * wakes proc_wait and ends the thread.
+ * exit_group(2): end the current process with status (0-255): prints
+ * "proc: NAME (pid N) exited with status S" (for a process the kernel
+ * started), ends every thread, and the last one frees the address space,
+ * wakes proc_wait and ends.
  */
 NORETURN void proc_exit(int status);
 /* End the current process, killed by signal sig (wait4 says so); a
- * process the kernel started says "proc: NAME (pid N) killed by signal S". */
+ * process the kernel started says "proc: NAME (pid N) killed by signal S".
+ * Any thread may call it: all of them end. */
 NORETURN void proc_exit_signal(int sig);
 
 /*
@@ -217,7 +250,8 @@ bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what);
  * for the syscall entry. */
 void proc_context_switch(struct thread *prev, struct thread *next);
 
-/* Print one line per process: pid, parent, state, pages, name. */
+/* Print one line per process: pid, parent, state, pages, threads, name
+ * (the monitor's ps lists the threads themselves). */
 void proc_ps(void);
 
 #endif

@@ -14,6 +14,15 @@ struct proc *proc_alloc(const char *name);
 /* Put p in the process list and start its thread at priority prio; the
  * pid, or an error (p is freed then). */
 int proc_run(struct proc *p, int prio);
+/* Start u (from uthread_alloc, its start_tf filled in) at priority prio:
+ * its tid, or an error (u is freed then). */
+int proc_run_thread(struct uthread *u, int prio);
+/* The end of process p, by its last thread u, whichever way it ends:
+ * close its files, free its address space, become a zombie (exit_status
+ * and killed_by are set already), tell the parent, exit. */
+NORETURN void proc_finish(struct uthread *u);
+/* "proc: NAME (pid N) exited with status S" if the kernel started p. */
+void proc_exit_message(struct proc *p);
 /* Take p off the list and free it and what it still holds. */
 void proc_free(struct proc *p);
 /* argv as /proc/PID/cmdline shows it (kmalloc'd), its length in *len. */

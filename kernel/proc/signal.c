@@ -5,16 +5,20 @@
  * Posting.  A process has one 64-bit set of pending signals (sigpending,
  * bit sig - 1; standard signals do not queue: a second SIGUSR1 before the
  * first is handled is the same one) and beside each the sender (sigfrom,
- * for the handler's siginfo).  signal_send_info() sets the bit, unless the
- * signal would be ignored (Linux drops those at once, so an ignored
- * SIGCHLD does not even wake a sleeper), and wakes the process's thread if
- * it is blocked or sleeping.  Every sleep may wake spuriously (wait.h), so
+ * for the handler's siginfo); each thread has another, for the signals
+ * sent to it alone (tgkill, and the SIGKILL that zaps it).
+ * signal_send_info() sets the process's bit, unless the signal would be
+ * ignored (Linux drops those at once, so an ignored SIGCHLD does not even
+ * wake a sleeper), and wakes each thread that does not block it if it is
+ * blocked or sleeping; whichever of them returns to user mode first takes
+ * it.  Every sleep may wake spuriously (wait.h), so
  * an uninterruptible one just sleeps again; an interruptible one
  * (wait_event_interruptible, nanosleep) sees signal_pending() and returns
  * -EINTR, the system call ends and the return path acts on the signal.
  * Job control: the default action of SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU
- * stops the process (signal_stop: it sleeps on its way back to user mode
- * until SIGCONT or SIGKILL); posting SIGCONT continues it; the parent hears
+ * stops the process (signal_stop: the thread that takes the signal posts
+ * SIGSTOP to the other threads, and each sleeps on its way back to user
+ * mode until SIGCONT or SIGKILL); posting SIGCONT continues it; the parent hears
  * of both through SIGCHLD and wait4's WUNTRACED and WCONTINUED.
  * Posting runs with interrupts off, so it may come from an interrupt
  * handler (the terminal's Ctrl-C).
@@ -22,11 +26,13 @@
  * Acting.  signal_deliver() runs at the end of every system call and of
  * every trap from user mode (syscall.c, trap.c), while the registers the
  * process will resume with are the trapframe at the top of its kernel
- * stack.  For the lowest-numbered pending signal that is not blocked it
+ * stack.  For the lowest-numbered pending signal (the thread's own first,
+ * then the process's) that the thread does not block it
  * takes the action rt_sigaction set (p->sigactions[sig - 1]: handler,
  * flags, restorer, mask, Linux's struct sigaction layout):
  *   - SIG_IGN, or SIG_DFL for a signal ignored by default: nothing;
- *   - SIG_DFL otherwise: the process ends, killed by sig (wait4 reports it);
+ *   - SIG_DFL otherwise: the process ends, killed by sig (wait4 reports it),
+ *     all its threads with it;
  *   - a handler: build Linux's rt_sigframe below the user stack (minus
  *     the 128-byte red zone): the return address sa_restorer (musl's
  *     __restore_rt, which calls rt_sigreturn), a ucontext with the
@@ -52,6 +58,7 @@
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
+#include "proc/uthread.h"
 #include "sched/thread.h"
 #include "syscall/syscall.h"
 
@@ -144,6 +151,8 @@ static void signal_job_control(struct proc *p, int sig)
 {
 	if (sig == SIGCONT) {
 		p->sigpending &= ~SIG_STOP_SET;
+		list_for_each(n, &p->threads)
+			list_entry(n, struct uthread, node)->sigpending &= ~SIG_STOP_SET;
 		if (p->stopped) {
 			p->stopped = 0;
 			p->stop_report = 0xffff;
@@ -155,34 +164,76 @@ static void signal_job_control(struct proc *p, int sig)
 	}
 }
 
-/* The default action of a stop signal: stay off the CPU until SIGCONT or
- * SIGKILL. */
-static void signal_stop(struct proc *p, int sig)
+bool signal_kill_pending(struct uthread *u)
 {
+	return ((u->sigpending | u->proc->sigpending) & SIG_BIT(SIGKILL)) != 0;
+}
+
+/*
+ * The default action of a stop signal: stay off the CPU until SIGCONT or
+ * SIGKILL.  The first thread to stop stops the process and tells the
+ * others to stop too (SIGSTOP on each); they come here as they take it.
+ */
+static void signal_stop(struct uthread *u, int sig)
+{
+	struct proc *p = u->proc;
 	uint64_t flags = irq_save();
 
-	p->stopped = sig;
-	p->stop_report = (sig << 8) | 0x7f;
-	signal_notify_parent(p, CLD_STOPPED, sig);
-	while (p->stopped && !(p->sigpending & SIG_BIT(SIGKILL)))
+	if (!p->stopped) {
+		p->stopped = sig;
+		p->stop_report = (sig << 8) | 0x7f;
+		signal_notify_parent(p, CLD_STOPPED, sig);
+		list_for_each(n, &p->threads) {
+			struct uthread *other = list_entry(n, struct uthread, node);
+
+			if (other != u && other->thread) {
+				other->sigpending |= SIG_BIT(SIGSTOP);
+				thread_wake(other->thread);
+			}
+		}
+	}
+	while (p->stopped && !signal_kill_pending(u))
 		wait_sleep(&stopped_wait);
-	p->stopped = 0;
 	irq_restore(flags);
+}
+
+void signal_wake_stopped(void)
+{
+	wait_wake_all(&stopped_wait);
+}
+
+/* Would thread u throw sig away (ignored, and not blocked)? */
+static bool signal_ignored_by(struct uthread *u, int sig)
+{
+	uint64_t handler = u->proc->sigactions[sig - 1][0];
+
+	if (sig == SIGKILL || (u->sigmask & SIG_BIT(sig)))
+		return false;
+	return handler == SIG_IGN || (handler == SIG_DFL && sig_default_action(sig) == SIG_IGNORE);
 }
 
 bool signal_ignored(struct proc *p, int sig)
 {
-	uint64_t handler = p->sigactions[sig - 1][0];
+	struct uthread *u = proc_first_thread(p);
 
-	if (sig == SIGKILL || (p->sigmask & SIG_BIT(sig)))
-		return false;
-	return handler == SIG_IGN || (handler == SIG_DFL && sig_default_action(sig) == SIG_IGNORE);
+	return u && signal_ignored_by(u, sig);
+}
+
+/* Wake the threads of p that have a signal to act on, if they sleep. */
+static void signal_wake_threads(struct proc *p)
+{
+	list_for_each(n, &p->threads) {
+		struct uthread *u = list_entry(n, struct uthread, node);
+
+		/* A sleeper checks signal_pending() when it wakes. */
+		if (u->thread && u->thread->owner == u && signal_pending(u))
+			thread_wake(u->thread);
+	}
 }
 
 int signal_send_info(struct proc *p, int sig, int code, int pid, int status)
 {
 	uint64_t flags;
-	struct thread *t;
 
 	if (sig < 1 || sig > NSIG)
 		return -EINVAL;
@@ -194,10 +245,29 @@ int signal_send_info(struct proc *p, int sig, int code, int pid, int status)
 			p->sigfrom[sig - 1] = (struct sigsource){ code, pid, status };
 			p->sigpending |= SIG_BIT(sig);
 		}
-		t = p->thread;
-		/* A sleeper checks signal_pending() when it wakes. */
-		if (t && t->owner == p && signal_pending(p))
-			thread_wake(t);
+		signal_wake_threads(p);
+	}
+	irq_restore(flags);
+	return 0;
+}
+
+int signal_send_thread(struct uthread *u, int sig, int code, int pid)
+{
+	struct proc *p = u->proc;
+	uint64_t flags;
+
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	flags = irq_save();
+	if (p->state == PROC_RUNNING)
+		signal_job_control(p, sig);
+	if (p->state == PROC_RUNNING && !signal_ignored_by(u, sig)) {
+		if (!(u->sigpending & SIG_BIT(sig))) {
+			u->sigfrom[sig - 1] = (struct sigsource){ code, pid, 0 };
+			u->sigpending |= SIG_BIT(sig);
+		}
+		if (u->thread && signal_pending(u))
+			thread_wake(u->thread);
 	}
 	irq_restore(flags);
 	return 0;
@@ -233,31 +303,43 @@ int signal_send_group(int pgid, int sig)
 	return g.sent ? 0 : -ESRCH;
 }
 
-bool signal_pending(struct proc *p)
+bool signal_pending(struct uthread *u)
 {
-	return (p->sigpending & (~p->sigmask | SIG_BIT(SIGKILL))) != 0;
+	uint64_t ready = ~u->sigmask | SIG_BIT(SIGKILL);
+
+	return ((u->sigpending | u->proc->sigpending) & ready) != 0;
 }
 
 bool wait_interrupted(void)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 
-	return p && signal_pending(p);
+	return u && signal_pending(u);
 }
 
-/* Take the lowest pending signal p does not block off the set: its number
- * (and sender in *from), or 0. */
-static int signal_dequeue(struct proc *p, struct sigsource *from)
+/* The lowest signal of the set pending that u does not block (SIGKILL
+ * first, before anything a handler would do), or 0. */
+static int signal_lowest(uint64_t pending, uint64_t mask)
 {
-	uint64_t flags = irq_save();
-	uint64_t ready = p->sigpending & (~p->sigmask | SIG_BIT(SIGKILL));
-	int sig = 0;
+	uint64_t ready = pending & (~mask | SIG_BIT(SIGKILL));
 
 	if (ready & SIG_BIT(SIGKILL))
-		sig = SIGKILL; /* before anything a handler would do */
-	else if (ready)
-		sig = __builtin_ctzll(ready) + 1;
+		return SIGKILL;
+	return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
+
+/* Take the next signal u is to act on off its set, or off its process's:
+ * its number (and sender in *from), or 0. */
+static int signal_dequeue(struct uthread *u, struct sigsource *from)
+{
+	struct proc *p = u->proc;
+	uint64_t flags = irq_save();
+	int sig = signal_lowest(u->sigpending, u->sigmask);
+
 	if (sig) {
+		u->sigpending &= ~SIG_BIT(sig);
+		*from = u->sigfrom[sig - 1];
+	} else if ((sig = signal_lowest(p->sigpending, u->sigmask)) != 0) {
 		p->sigpending &= ~SIG_BIT(sig);
 		*from = p->sigfrom[sig - 1];
 	}
@@ -298,9 +380,10 @@ static void sigcontext_save(struct ksigcontext *mc, const struct trapframe *tf)
  * at the handler.  -EFAULT if the frame cannot be written (the caller then
  * kills with SIGSEGV, as Linux does).
  */
-static int signal_setup_frame(struct proc *p, struct trapframe *tf, int sig,
+static int signal_setup_frame(struct uthread *u, struct trapframe *tf, int sig,
 			      const struct sigsource *from)
 {
+	struct proc *p = u->proc;
 	const uint64_t *act = p->sigactions[sig - 1];
 	struct fpu_area fpu;
 	struct rt_sigframe frame;
@@ -314,7 +397,7 @@ static int signal_setup_frame(struct proc *p, struct trapframe *tf, int sig,
 	frame.pretcode = act[2];
 	sigcontext_save(&frame.uc.mcontext, tf);
 	frame.uc.mcontext.fpstate = fp_at;
-	frame.uc.mcontext.oldmask = p->sigmask_restore ? p->sigmask_saved : p->sigmask;
+	frame.uc.mcontext.oldmask = u->sigmask_restore ? u->sigmask_saved : u->sigmask;
 	frame.uc.sigmask = frame.uc.mcontext.oldmask;
 	frame.uc.ss_flags = 2; /* SS_DISABLE: no alternate stack */
 	frame.info.signo = sig;
@@ -327,9 +410,9 @@ static int signal_setup_frame(struct proc *p, struct trapframe *tf, int sig,
 	if (copy_to_user(fp_at, &fpu, sizeof(fpu)) || copy_to_user(at, &frame, sizeof(frame)))
 		return -EFAULT;
 
-	p->sigmask_restore = false;
-	p->sigmask |= act[3] | (act[1] & SA_NODEFER ? 0 : SIG_BIT(sig));
-	p->sigmask &= ~SIG_UNBLOCKABLE;
+	u->sigmask_restore = false;
+	u->sigmask |= act[3] | (act[1] & SA_NODEFER ? 0 : SIG_BIT(sig));
+	u->sigmask &= ~SIG_UNBLOCKABLE;
 	if (act[1] & SA_RESETHAND)
 		memset(p->sigactions[sig - 1], 0, sizeof(p->sigactions[sig - 1]));
 	tf->rip = act[0];
@@ -344,11 +427,15 @@ static int signal_setup_frame(struct proc *p, struct trapframe *tf, int sig,
 
 /* Act on sig: ignore it, end the process, or enter its handler (then
  * true: the other pending signals wait until it returns). */
-static bool signal_act(struct proc *p, struct trapframe *tf, int sig, const struct sigsource *from)
+static bool signal_act(struct uthread *u, struct trapframe *tf, int sig,
+		       const struct sigsource *from)
 {
+	struct proc *p = u->proc;
 	uint64_t handler = p->sigactions[sig - 1][0];
 	uint64_t sa_flags = p->sigactions[sig - 1][1];
 
+	if (sig == SIGKILL && u->zapped)
+		uthread_end(); /* its process is ending: the status is set */
 	if (sig == SIGKILL)
 		proc_exit_signal(SIGKILL);
 	if (handler == SIG_IGN)
@@ -357,7 +444,7 @@ static bool signal_act(struct proc *p, struct trapframe *tf, int sig, const stru
 		if (sig_default_action(sig) == SIG_TERM)
 			proc_exit_signal(sig);
 		if (sig_default_action(sig) == SIG_STOPS) {
-			signal_stop(p, sig);
+			signal_stop(u, sig);
 			/* No handler ran: an interrupted call goes on. */
 			if (tf->vector == T_SYSCALL && (int64_t)tf->rax == -EINTR &&
 			    syscall_restartable(tf->error))
@@ -370,28 +457,28 @@ static bool signal_act(struct proc *p, struct trapframe *tf, int sig, const stru
 			signal_restart(tf);
 		tf->vector = 0; /* one restart decision per call */
 	}
-	if (signal_setup_frame(p, tf, sig, from) != 0)
+	if (signal_setup_frame(u, tf, sig, from) != 0)
 		proc_exit_signal(SIGSEGV);
 	return true;
 }
 
 void signal_deliver(struct trapframe *tf)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 	struct sigsource from;
 	uint64_t flags;
 	int sig;
 
-	if (!p || !p->sigpending)
+	if (!u || !(u->sigpending | u->proc->sigpending))
 		return;
 	flags = irq_save();
 	sti(); /* writing the frame may fault pages in; ending may sleep */
-	while ((sig = signal_dequeue(p, &from)) != 0)
-		if (signal_act(p, tf, sig, &from))
+	while ((sig = signal_dequeue(u, &from)) != 0)
+		if (signal_act(u, tf, sig, &from))
 			break;
-	if (p->sigmask_restore) { /* rt_sigsuspend with no handler run */
-		p->sigmask = p->sigmask_saved;
-		p->sigmask_restore = false;
+	if (u->sigmask_restore) { /* rt_sigsuspend with no handler run */
+		u->sigmask = u->sigmask_saved;
+		u->sigmask_restore = false;
 	}
 	cli();
 	irq_restore(flags);
@@ -421,7 +508,7 @@ static int signal_restore_fpu(uint64_t at)
 
 void signal_return(struct trapframe *tf)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 	struct rt_sigframe frame;
 	struct ksigcontext *mc = &frame.uc.mcontext;
 
@@ -438,7 +525,7 @@ void signal_return(struct trapframe *tf)
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
 	tf->vector = 0; /* not a system call to restart any more */
-	p->sigmask = frame.uc.sigmask & ~SIG_UNBLOCKABLE;
+	u->sigmask = frame.uc.sigmask & ~SIG_UNBLOCKABLE;
 	signal_deliver(tf); /* one unblocked by the restored mask */
 	usermode_enter(tf);
 }

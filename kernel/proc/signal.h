@@ -15,14 +15,16 @@
 #include <types.h>
 
 struct proc;
+struct uthread;
 
 /* Post sig (1..64) to p.  0, or -EINVAL for a bad number. */
 int signal_send(struct proc *p, int sig);
 /* Post sig to every process of process group pgid: 0, or -ESRCH if the
  * group is empty. */
 int signal_send_group(int pgid, int sig);
-/* Does p have a pending signal that is not blocked (or SIGKILL)? */
-bool signal_pending(struct proc *p);
+/* Has thread u a pending signal (its own or its process's) that it does
+ * not block (or SIGKILL)? */
+bool signal_pending(struct uthread *u);
 
 /* ---- Beyond the fixed three: for the system calls and the return path. */
 
@@ -76,8 +78,18 @@ struct trapframe;
 /* signal_send with the siginfo a handler sees (code, pid, status). */
 int signal_send_info(struct proc *p, int sig, int code, int pid, int status);
 
-/* Would sig be thrown away if posted to p now (ignored, and not blocked)? */
+/* Post sig to thread u alone (tgkill), si_code code from pid. */
+int signal_send_thread(struct uthread *u, int sig, int code, int pid);
+
+/* Would sig be thrown away if posted to p now (ignored, and not blocked
+ * by its first thread)? */
 bool signal_ignored(struct proc *p, int sig);
+
+/* Has thread u a SIGKILL coming (its own, or its process's)? */
+bool signal_kill_pending(struct uthread *u);
+
+/* Wake the threads stopped by a stop signal, to re-check (a zap). */
+void signal_wake_stopped(void);
 
 /*
  * On the way back to user mode with the registers tf (the end of a system

@@ -13,7 +13,8 @@
  *
  * Thread 0, "main", is the boot context (kmain on the boot stack);
  * sched_init() makes it a thread.  The processes of stage syscalls are built
- * on these threads: `owner` points to the process a thread belongs to.
+ * on these threads: `owner` points to the user thread (and so the process)
+ * a thread is.
  */
 #ifndef SCHED_THREAD_H
 #define SCHED_THREAD_H
@@ -34,6 +35,8 @@ enum thread_state {
 };
 
 typedef void (*thread_fn)(void *arg);
+
+struct uthread;
 
 struct thread {
 	uint64_t rsp; /* saved by context_switch while off the CPU */
@@ -64,7 +67,7 @@ struct thread {
 	bool timed_out;            /* the alarm, not a wake-up, ended the wait */
 	struct list_node all_node; /* in the list of all threads */
 
-	void *owner; /* its process (stage syscalls), or NULL */
+	struct uthread *owner; /* the user thread it is (proc/proc.h), or NULL */
 };
 
 /*

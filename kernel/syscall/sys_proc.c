@@ -3,8 +3,9 @@
  * uname, and the OS's own calls for priorities and tracing.
  *
  * Process and thread ids share one numbering: a process's pid is the tid
- * of its (main) thread, as on Linux, so getpid() == gettid() in a
- * single-threaded program and os_setpriority() takes either.
+ * of its first thread, as on Linux, so getpid() == gettid() in a
+ * single-threaded program and os_setpriority() takes either (a thread's
+ * priority is its own).
  */
 #include "syscall/syscall.h"
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "lib/string.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
+#include "proc/uthread.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 
@@ -24,12 +26,13 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
+/* exit(2) ends the calling thread; the process ends with its last. */
 int64_t sys_exit(int status)
 {
-	proc_exit(status & 0xff);
+	uthread_exit(status & 0xff);
 }
 
-/* One thread per process for now: exit and exit_group are the same. */
+/* exit_group(2) ends every thread of the process. */
 int64_t sys_exit_group(int status)
 {
 	proc_exit(status & 0xff);
@@ -52,10 +55,12 @@ int64_t sys_fork(void)
 	return proc_fork();
 }
 
+/* A thread (CLONE_THREAD) or a process. */
 int64_t sys_clone(uint64_t flags, uptr_t newsp, uptr_t ptid, uptr_t ctid, uint64_t tls)
 {
-	(void)ptid, (void)ctid, (void)tls; /* for CLONE_*TID and CLONE_SETTLS: threads */
-	return proc_clone(flags, newsp);
+	if (flags & CLONE_THREAD)
+		return uthread_clone(flags, newsp, ptid, ctid, tls);
+	return proc_clone(flags, newsp, ptid, ctid, tls);
 }
 
 #define __WALL 0x40000000 /* all children: there are no thread clones */
@@ -202,11 +207,11 @@ int64_t sys_getuid(void)
 	return 0;
 }
 
-/* Remember where to write 0 when the thread exits (for pthread_join's
- * futex, later); returns the caller's tid. */
+/* Remember where to write 0 (and wake a futex) when the thread exits;
+ * returns the caller's tid. */
 int64_t sys_set_tid_address(uptr_t tidptr)
 {
-	proc_current()->clear_child_tid = tidptr;
+	uthread_current()->clear_child_tid = tidptr;
 	return thread_current()->tid;
 }
 
@@ -219,7 +224,7 @@ int64_t sys_set_tid_address(uptr_t tidptr)
  */
 int64_t sys_arch_prctl(int code, uint64_t addr)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 	uint64_t flags;
 
 	switch (code) {
@@ -229,18 +234,18 @@ int64_t sys_arch_prctl(int code, uint64_t addr)
 			return -EPERM;
 		flags = irq_save();
 		if (code == ARCH_SET_FS) {
-			p->fs_base = addr;
+			u->fs_base = addr;
 			wrmsr(MSR_FS_BASE, addr);
 		} else {
-			p->gs_base = addr;
+			u->gs_base = addr;
 			wrmsr(MSR_GS_BASE, addr);
 		}
 		irq_restore(flags);
 		return 0;
 	case ARCH_GET_FS:
-		return copy_to_user(addr, &p->fs_base, sizeof(p->fs_base)) ? -EFAULT : 0;
+		return copy_to_user(addr, &u->fs_base, sizeof(u->fs_base)) ? -EFAULT : 0;
 	case ARCH_GET_GS:
-		return copy_to_user(addr, &p->gs_base, sizeof(p->gs_base)) ? -EFAULT : 0;
+		return copy_to_user(addr, &u->gs_base, sizeof(u->gs_base)) ? -EFAULT : 0;
 	}
 	return -EINVAL;
 }

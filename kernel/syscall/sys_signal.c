@@ -14,6 +14,7 @@
 #include "mm/usercopy.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "sched/thread.h"
 
 #define SIGSET_SIZE 8 /* bytes of a kernel sigset_t: 64 signals */
 #define SIG_BLOCK   0
@@ -69,17 +70,27 @@ int64_t sys_kill(int pid, int sig)
 	return k.found ? 0 : -ESRCH;
 }
 
-/* One thread per process: a thread id is a pid. */
+/* A signal to one thread, named by its tid (and its process's pid,
+ * unless tgid is -1: tkill). */
 int64_t sys_tgkill(int tgid, int tid, int sig)
 {
-	struct proc *p;
+	struct uthread *u = NULL;
+	struct thread *t;
+	uint64_t flags;
+	int err = 0;
 
 	if (tid <= 0 || (tgid <= 0 && tgid != -1) || sig < 0 || sig > NSIG)
 		return -EINVAL;
-	p = proc_find(tid);
-	if (!p || (tgid != -1 && p->pid != tgid))
-		return -ESRCH;
-	return sig ? signal_send_info(p, sig, SI_TKILL, proc_current()->pid, 0) : 0;
+	flags = irq_save();
+	t = thread_find(tid);
+	if (t && t->state != THREAD_EXITED)
+		u = t->owner;
+	if (!u || (tgid != -1 && u->proc->pid != tgid))
+		err = -ESRCH;
+	else if (sig)
+		err = signal_send_thread(u, sig, SI_TKILL, proc_current()->pid);
+	irq_restore(flags);
+	return err;
 }
 
 int64_t sys_tkill(int tid, int sig)
@@ -89,7 +100,7 @@ int64_t sys_tkill(int tid, int sig)
 
 int64_t sys_rt_sigprocmask(int how, uptr_t set, uptr_t oldset, size_t sigsetsize)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 	uint64_t mask = 0;
 
 	if (sigsetsize != SIGSET_SIZE)
@@ -98,17 +109,17 @@ int64_t sys_rt_sigprocmask(int how, uptr_t set, uptr_t oldset, size_t sigsetsize
 		return -EFAULT;
 	if (set && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
 		return -EINVAL;
-	if (oldset && copy_to_user(oldset, &p->sigmask, sizeof(p->sigmask)))
+	if (oldset && copy_to_user(oldset, &u->sigmask, sizeof(u->sigmask)))
 		return -EFAULT;
 	if (!set)
 		return 0;
 	if (how == SIG_BLOCK)
-		p->sigmask |= mask;
+		u->sigmask |= mask;
 	else if (how == SIG_UNBLOCK)
-		p->sigmask &= ~mask;
+		u->sigmask &= ~mask;
 	else
-		p->sigmask = mask;
-	p->sigmask &= ~SIG_UNBLOCKABLE;
+		u->sigmask = mask;
+	u->sigmask &= ~SIG_UNBLOCKABLE;
 	/* Unblocked ones are delivered on the way out (syscall_dispatch). */
 	return 0;
 }
@@ -131,17 +142,23 @@ int64_t sys_rt_sigaction(int sig, uptr_t act, uptr_t oldact, size_t sigsetsize)
 	new[3] &= ~SIG_UNBLOCKABLE;
 	memcpy(p->sigactions[sig - 1], new, sizeof(new));
 	/* POSIX: setting SIG_IGN discards a pending one (SIG_DFL of an ignored
-	 * one too). */
-	if (signal_ignored(p, sig) || new[0] == SIG_IGN)
+	 * one too), for every thread. */
+	if (signal_ignored(p, sig) || new[0] == SIG_IGN) {
+		uint64_t flags = irq_save();
+
 		p->sigpending &= ~SIG_BIT(sig);
+		list_for_each(n, &p->threads)
+			list_entry(n, struct uthread, node)->sigpending &= ~SIG_BIT(sig);
+		irq_restore(flags);
+	}
 	return 0;
 }
 
-/* The blocked signals that are pending. */
+/* The blocked signals that are pending, for the caller or its process. */
 int64_t sys_rt_sigpending(uptr_t set, size_t sigsetsize)
 {
-	struct proc *p = proc_current();
-	uint64_t pending = p->sigpending & p->sigmask;
+	struct uthread *u = uthread_current();
+	uint64_t pending = (u->sigpending | u->proc->sigpending) & u->sigmask;
 
 	if (sigsetsize != SIGSET_SIZE)
 		return -EINVAL;
@@ -166,16 +183,16 @@ int64_t sys_pause(void)
  * handler (signal.c puts the saved one in the frame). */
 int64_t sys_rt_sigsuspend(uptr_t set, size_t sigsetsize)
 {
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
 	uint64_t mask;
 
 	if (sigsetsize != SIGSET_SIZE)
 		return -EINVAL;
 	if (copy_from_user(&mask, set, sizeof(mask)))
 		return -EFAULT;
-	p->sigmask_saved = p->sigmask;
-	p->sigmask_restore = true;
-	p->sigmask = mask & ~SIG_UNBLOCKABLE;
+	u->sigmask_saved = u->sigmask;
+	u->sigmask_restore = true;
+	u->sigmask = mask & ~SIG_UNBLOCKABLE;
 	return sleep_for_signal();
 }
 

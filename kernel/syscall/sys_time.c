@@ -48,8 +48,7 @@ static int64_t uptime_ns(void)
 	return (int64_t)timer_uptime_ms() * 1000000;
 }
 
-/* The time of clock in nanoseconds, or -EINVAL for an unknown clock. */
-static int64_t clock_now_ns(int clock)
+int64_t clock_now_ns(int clock)
 {
 	switch (clock) {
 	case CLOCK_REALTIME:
@@ -111,8 +110,7 @@ int64_t sys_gettimeofday(uptr_t utv, uptr_t utz)
 	return 0;
 }
 
-/* Copy in and check a struct timespec: its duration in ns, or -errno. */
-static int64_t timespec_from_user(uptr_t uts)
+int64_t timespec_from_user(uptr_t uts)
 {
 	struct timespec ts;
 
@@ -123,6 +121,12 @@ static int64_t timespec_from_user(uptr_t uts)
 	if (ts.tv_sec > INT64_MAX / NSEC_PER_SEC - 1)
 		return INT64_MAX; /* forever, near enough */
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+uint64_t ns_deadline(int64_t ns)
+{
+	/* Round up, and one more: the current tick is already partly gone. */
+	return wait_deadline((uint64_t)(ns / NSEC_PER_TICK) + (ns % NSEC_PER_TICK != 0) + 1);
 }
 
 /* Sleep for at least ns nanoseconds, or until a signal must be acted on:
@@ -136,8 +140,7 @@ static int sleep_ns(int64_t ns, int64_t *left_ns)
 	*left_ns = 0;
 	if (ns <= 0)
 		return 0;
-	/* Round up, and one more: the current tick is already partly gone. */
-	deadline = wait_deadline((uint64_t)(ns / NSEC_PER_TICK) + (ns % NSEC_PER_TICK != 0) + 1);
+	deadline = ns_deadline(ns);
 	flags = irq_save();
 	while (timer_ticks() < deadline) {
 		if (wait_interrupted()) {

@@ -79,6 +79,7 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_arch_prctl] = CALL(arch_prctl, 2, RET_INT, ARG_ARCH, ARG_PTR),
 	[SYS_gettid] = CALL(gettid, 0, RET_INT),
 	[SYS_set_tid_address] = CALL(set_tid_address, 1, RET_INT, ARG_PTR),
+	[SYS_futex] = CALL(futex, 6, RET_INT, ARG_PTR, ARG_INT, ARG_INT, ARG_PTR, ARG_PTR, ARG_HEX),
 	[SYS_clock_gettime] = CALL(clock_gettime, 2, RET_INT, ARG_CLOCK, ARG_PTR),
 	[SYS_clock_getres] = CALL(clock_getres, 2, RET_INT, ARG_CLOCK, ARG_PTR),
 	[SYS_clock_nanosleep] =
@@ -189,7 +190,8 @@ static void report_unimplemented(struct proc *p, uint64_t nr)
 void syscall_dispatch(struct trapframe *tf)
 {
 	/* BEGIN STAGE syscalls: look the number up, call the handler with the six argument registers */
-	struct proc *p = proc_current();
+	struct uthread *u = uthread_current();
+	struct proc *p = u->proc;
 	uint64_t nr = tf->rax;
 	uint64_t args[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	const struct syscall_desc *d = syscall_lookup(nr);
@@ -206,7 +208,7 @@ void syscall_dispatch(struct trapframe *tf)
 	if (p->trace)
 		trace_call(p, nr, d, args, ret, true);
 	tf->rax = (uint64_t)ret;
-	if (p->sigpending) /* the way back to user mode: act on signals */
+	if (u->sigpending | p->sigpending) /* the way back to user mode: act on signals */
 		signal_deliver(tf);
 	/* STUB
 	report_unimplemented(proc_current(), tf->rax);

@@ -106,6 +106,7 @@ struct proc;
 #define SYS_mount           165
 #define SYS_umount2         166
 #define SYS_gettid          186
+#define SYS_futex           202
 #define SYS_tkill           200
 #define SYS_getdents64      217
 #define SYS_set_tid_address 218
@@ -304,5 +305,14 @@ int64_t sys_clock_getres(int clock, uptr_t ts);
 int64_t sys_gettimeofday(uptr_t tv, uptr_t tz);
 int64_t sys_nanosleep(uptr_t req, uptr_t rem);
 int64_t sys_clock_nanosleep(int clock, int flags, uptr_t req, uptr_t rem);
+/* For other sleeps with timeouts (futex): the time of clock in ns, or
+ * -EINVAL for an unknown clock; a struct timespec copied in and checked,
+ * in ns, or -errno; the tick by which ns from now have surely passed. */
+int64_t clock_now_ns(int clock);
+int64_t timespec_from_user(uptr_t uts);
+uint64_t ns_deadline(int64_t ns);
+
+/* proc/futex.c */
+int64_t sys_futex(uptr_t uaddr, int op, uint32_t val, uptr_t timeout, uptr_t uaddr2, uint32_t val3);
 
 #endif

@@ -290,6 +290,7 @@ KTEST(elf_reject)
 #define TEST_VA 0x1000000ull /* 2 pages RW, 1 page R, 1 page PROT_NONE, then a hole */
 
 static struct proc *fake;
+static struct uthread *fake_thread;
 
 /* Make the test thread the process fake's, with a fresh address space. */
 static struct uvm *borrow_address_space(void)
@@ -297,17 +298,20 @@ static struct uvm *borrow_address_space(void)
 	uint64_t flags;
 
 	fake = kcalloc(1, sizeof(*fake));
-	KTEST_ASSERT(fake);
+	fake_thread = kcalloc(1, sizeof(*fake_thread));
+	KTEST_ASSERT(fake && fake_thread);
 	strlcpy(fake->name, "ktest", sizeof(fake->name));
 	rlimit_init(fake);
-	fpu_area_init(&fake->fpu);
+	list_init(&fake->threads);
+	fake_thread->proc = fake;
+	fpu_area_init(&fake_thread->fpu);
 	fake->uvm = uvm_create();
 	KTEST_ASSERT(fake->uvm);
 	KTEST_ASSERT(uvm_map(fake->uvm, TEST_VA, 2 * PAGE_SIZE, UVM_READ | UVM_WRITE) == 0);
 	KTEST_ASSERT(uvm_map(fake->uvm, TEST_VA + 2 * PAGE_SIZE, PAGE_SIZE, UVM_READ) == 0);
 	KTEST_ASSERT(uvm_map(fake->uvm, TEST_VA + 3 * PAGE_SIZE, PAGE_SIZE, 0) == 0);
 	flags = irq_save();
-	thread_current()->owner = fake;
+	thread_current()->owner = fake_thread;
 	uvm_activate(fake->uvm);
 	irq_restore(flags);
 	return fake->uvm;
@@ -321,8 +325,10 @@ static void return_address_space(void)
 	uvm_activate(NULL);
 	irq_restore(flags);
 	uvm_destroy(fake->uvm);
+	kfree(fake_thread);
 	kfree(fake);
 	fake = NULL;
+	fake_thread = NULL;
 }
 
 /* ---- usercopy ------------------------------------------------------------- */

@@ -5,6 +5,9 @@
  * in KiB, and the command line (/proc/PID/cmdline, its NULs as spaces;
  * "[NAME]" if it is empty).  The numbers come from /proc/PID/stat, whose
  * layout is Linux's.
+ *
+ * `ps -T` shows threads: a line per thread of each process, with its tid
+ * (SPID) and its own state and priority from /proc/PID/task/TID/stat.
  */
 #include "cmd.h"
 #include <dirent.h>
@@ -29,14 +32,16 @@ static ssize_t read_proc(long pid, const char *file, char *buf, size_t size)
 	return n;
 }
 
-/* Print one process; false if it is gone (or its stat is not understood). */
-static bool show(long pid)
+/* Print one process, or with tid > 0 one thread of it; false if it is
+ * gone (or its stat is not understood). */
+static bool show(long pid, long tid)
 {
-	char stat[1024], cmd[1024], *f[24], *open_paren, *close_paren;
+	char stat[1024], cmd[1024], file[48], *f[24], *open_paren, *close_paren;
 	ssize_t len;
 	size_t nf = 0;
 
-	if (read_proc(pid, "stat", stat, sizeof(stat)) < 0)
+	snprintf(file, sizeof(file), tid > 0 ? "task/%ld/stat" : "stat", tid);
+	if (read_proc(pid, file, stat, sizeof(stat)) < 0)
 		return false;
 	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses. */
 	open_paren = strchr(stat, '(');
@@ -50,7 +55,10 @@ static bool show(long pid)
 		return false;
 	/* f[0] is field 3 (state): ppid is 4, priority 18, nice 19, vsize 23
 	 * (bytes), rss 24 (pages). */
-	printf("%5ld %5s %c %3s %3s %7lld %7lld ", pid, f[1], f[0][0], f[15], f[16],
+	printf("%5ld ", pid);
+	if (tid > 0)
+		printf("%5ld ", tid);
+	printf("%5s %c %3s %3s %7lld %7lld ", f[1], f[0][0], f[15], f[16],
 	       atoll(f[21]) * sysconf(_SC_PAGESIZE) / 1024, atoll(f[20]) / 1024);
 	len = read_proc(pid, "cmdline", cmd, sizeof(cmd));
 	if (len <= 0) {
@@ -71,29 +79,66 @@ static int by_number(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+/* The numbers among the names of directory path, sorted, into ids[]
+ * (at most max): how many; -1 if it cannot be read. */
+static long list_ids(const char *path, long *ids, size_t max)
 {
-	DIR *d;
+	DIR *d = opendir(path);
 	struct dirent *e;
-	long pids[1024];
 	size_t n = 0;
 
-	if (getopt(argc, argv, "") != -1 || optind != argc)
-		cmd_usage("");
-	if (!(d = opendir("/proc")))
-		err(1, "/proc");
-	while ((e = readdir(d)) && n < sizeof(pids) / sizeof(pids[0])) {
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && n < max) {
 		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		long id = strtol(e->d_name, &end, 10);
 
 		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && !*end)
-			pids[n++] = pid;
+			ids[n++] = id;
 	}
 	closedir(d);
-	qsort(pids, n, sizeof(*pids), by_number);
-	printf("%5s %5s %c %3s %3s %7s %7s %s\n", "PID", "PPID", 'S', "PRI", "NI", "RSS", "VSZ",
-	       "COMMAND");
-	for (size_t i = 0; i < n; i++)
-		show(pids[i]);
+	qsort(ids, n, sizeof(*ids), by_number);
+	return (long)n;
+}
+
+/* Each thread of process pid. */
+static void show_threads(long pid)
+{
+	char path[48];
+	long tids[512], n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	n = list_ids(path, tids, sizeof(tids) / sizeof(tids[0]));
+	for (long i = 0; i < n; i++)
+		show(pid, tids[i]);
+}
+
+int main(int argc, char **argv)
+{
+	static long pids[1024];
+	bool threads = false;
+	long n;
+	int c;
+
+	while ((c = getopt(argc, argv, "T")) != -1) {
+		if (c != 'T')
+			cmd_usage("[-T]");
+		threads = true;
+	}
+	if (optind != argc)
+		cmd_usage("[-T]");
+	n = list_ids("/proc", pids, sizeof(pids) / sizeof(pids[0]));
+	if (n < 0)
+		err(1, "/proc");
+	printf("%5s ", "PID");
+	if (threads)
+		printf("%5s ", "SPID");
+	printf("%5s %c %3s %3s %7s %7s %s\n", "PPID", 'S', "PRI", "NI", "RSS", "VSZ", "COMMAND");
+	for (long i = 0; i < n; i++) {
+		if (threads)
+			show_threads(pids[i]);
+		else
+			show(pids[i], 0);
+	}
 	return 0;
 }
