@@ -22,6 +22,13 @@
  * zero-filled frame), page_fault_cow a fork child's first write to a page
  * it shares with its parent (a copy), each per page and timed around the
  * touches only; mmap_munmap maps 4 KiB and unmaps it without touching it.
+ * mutex_lock_unlock is an uncontended pthread_mutex lock and unlock (no
+ * system call, an atomic instruction each).  The thread benchmarks are
+ * skipped where pthread_create fails (before stage threads): pthread_create_join
+ * starts a thread that returns at once and joins it; futex_round_trip
+ * wakes a partner thread through one futex word and sleeps on another
+ * until it answers, FUTEX_WAKE and FUTEX_WAIT (private) both ways and two
+ * switches.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -53,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sched.h>
+#include "threadlib.h"
 
 #define RUNS 3
 
@@ -243,6 +251,97 @@ static void op_pipe_round_trip(void)
 	read(pipe_from[0], &c, 1);
 }
 
+/* ---- threads --------------------------------------------------------- */
+
+static void *thread_return(void *arg)
+{
+	return arg;
+}
+
+/* Can this kernel run a thread?  Asked once. */
+static int threads_work(void)
+{
+	static int known = -1;
+	pthread_t t;
+
+	if (known < 0)
+		known = pthread_create(&t, NULL, thread_return, NULL) == 0 &&
+			pthread_join(t, NULL) == 0;
+	return known;
+}
+
+static void op_pthread_create_join(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_return, NULL) == 0)
+		pthread_join(t, NULL);
+}
+
+static pthread_mutex_t bench_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void op_mutex_lock_unlock(void)
+{
+	pthread_mutex_lock(&bench_mutex);
+	pthread_mutex_unlock(&bench_mutex);
+}
+
+/*
+ * Futex round trip: the benchmark stores n into futex_ping and wakes the
+ * partner thread, which stores n into futex_pong and wakes it back.  Each
+ * sleeps with FUTEX_WAIT on the value it last saw, so a wake that comes
+ * before the wait is not lost (the wait then fails with EAGAIN at once).
+ * futex_ping -1 ends the partner.
+ */
+static int futex_ping, futex_pong;
+static pthread_t futex_partner;
+static int futex_partner_up;
+
+/* Sleep until *word is no longer old; its new value. */
+static int futex_wait_change(int *word, int old)
+{
+	int v;
+
+	while ((v = __atomic_load_n(word, __ATOMIC_ACQUIRE)) == old)
+		futex_call(word, FUTEX_WAIT_PRIVATE, old);
+	return v;
+}
+
+static void *futex_partner_main(void *arg)
+{
+	int seen = 0;
+
+	(void)arg;
+	while ((seen = futex_wait_change(&futex_ping, seen)) != -1) {
+		__atomic_store_n(&futex_pong, seen, __ATOMIC_RELEASE);
+		futex_call(&futex_pong, FUTEX_WAKE_PRIVATE, 1);
+	}
+	return NULL;
+}
+
+static void op_futex_round_trip(void)
+{
+	int n = futex_ping + 1;
+
+	if (!futex_partner_up) {
+		if (pthread_create(&futex_partner, NULL, futex_partner_main, NULL) != 0)
+			return;
+		futex_partner_up = 1;
+	}
+	__atomic_store_n(&futex_ping, n, __ATOMIC_RELEASE);
+	futex_call(&futex_ping, FUTEX_WAKE_PRIVATE, 1);
+	futex_wait_change(&futex_pong, n - 1);
+}
+
+static void futex_teardown(void)
+{
+	if (!futex_partner_up)
+		return;
+	__atomic_store_n(&futex_ping, -1, __ATOMIC_RELEASE);
+	futex_call(&futex_ping, FUTEX_WAKE_PRIVATE, 1);
+	pthread_join(futex_partner, NULL);
+}
+
 /* The file system's benchmarks (--fs). */
 static char fs_small[600], fs_large[600];
 static int fs_small_fd = -1, fs_large_fd = -1;
@@ -278,21 +377,25 @@ static const struct bench {
 	int iterations;
 	int fs;           /* needs --fs */
 	const char *file; /* a program it runs, or NULL: skipped without it */
+	int threads;      /* needs threads: skipped without them */
 } benches[] = {
-	{ "loop_overhead", op_nothing, 2000, 0, NULL },
-	{ "null_syscall", op_null_syscall, 2000, 0, NULL },
-	{ "enosys_syscall", op_enosys, 2000, 0, NULL },
-	{ "clock_gettime", op_clock_gettime, 1000, 0, NULL },
-	{ "sched_yield", op_sched_yield, 1000, 0, NULL },
-	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0, NULL },
-	{ "mmap_munmap", op_mmap_munmap, 200, 0, NULL },
-	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL },
-	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH },
-	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL },
-	{ "fs_stat", op_fs_stat, 200, 1, NULL },
-	{ "fs_open_close", op_fs_open_close, 200, 1, NULL },
-	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL },
-	{ "fs_read_4k_cold", op_fs_read_cold, 100, 1, NULL },
+	{ "loop_overhead", op_nothing, 2000, 0, NULL, 0 },
+	{ "null_syscall", op_null_syscall, 2000, 0, NULL, 0 },
+	{ "enosys_syscall", op_enosys, 2000, 0, NULL, 0 },
+	{ "clock_gettime", op_clock_gettime, 1000, 0, NULL, 0 },
+	{ "sched_yield", op_sched_yield, 1000, 0, NULL, 0 },
+	{ "mmap_touch_munmap", op_mmap_touch_munmap, 200, 0, NULL, 0 },
+	{ "mmap_munmap", op_mmap_munmap, 200, 0, NULL, 0 },
+	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL, 0 },
+	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH, 0 },
+	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL, 0 },
+	{ "pthread_create_join", op_pthread_create_join, 100, 0, NULL, 1 },
+	{ "mutex_lock_unlock", op_mutex_lock_unlock, 2000, 0, NULL, 0 },
+	{ "futex_round_trip", op_futex_round_trip, 1000, 0, NULL, 1 },
+	{ "fs_stat", op_fs_stat, 200, 1, NULL, 0 },
+	{ "fs_open_close", op_fs_open_close, 200, 1, NULL, 0 },
+	{ "fs_read_4k_warm", op_fs_read_warm, 1000, 1, NULL, 0 },
+	{ "fs_read_4k_cold", op_fs_read_cold, 100, 1, NULL, 0 },
 };
 
 static uint64_t run(const struct bench *b)
@@ -417,7 +520,7 @@ static int fs_setup(int argc, char *argv[], const char **umount_dir)
  */
 static uint64_t yield_switch(void)
 {
-	const struct bench b = { "sched_yield_switch", op_sched_yield, 1000, 0, NULL };
+	const struct bench b = { "sched_yield_switch", op_sched_yield, 1000, 0, NULL, 0 };
 	pid_t pid = fork();
 	uint64_t cycles;
 
@@ -445,7 +548,8 @@ int main(int argc, char *argv[])
 	argv += used;
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv) &&
-		    (!benches[i].file || access(benches[i].file, F_OK) == 0))
+		    (!benches[i].file || access(benches[i].file, F_OK) == 0) &&
+		    (!benches[i].threads || threads_work()))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
 	for (size_t i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
@@ -461,6 +565,7 @@ int main(int argc, char *argv[])
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
 	pipe_teardown();
+	futex_teardown();
 	if (fs_small_fd >= 0)
 		close(fs_small_fd);
 	if (fs_large_fd >= 0)
