@@ -177,7 +177,7 @@ static int futex_wake_key(const struct futex_key *key, int n, uint32_t bitset,
 static int futex_wait(uint64_t uaddr, bool private, uint32_t val, uint64_t deadline,
 		      uint32_t bitset)
 {
-	/* BEGIN STAGE forkexec: read the word and queue the waiter with interrupts off; sleep until woken, a signal or the deadline */
+	/* BEGIN STAGE threads: read the word and queue the waiter with interrupts off; sleep until woken, a signal or the deadline */
 	struct futex_waiter w = { .bitset = bitset, .wq = WAITQ_INIT("futex") };
 	uint64_t flags = irq_save();
 	uint32_t now;
@@ -212,13 +212,13 @@ static int futex_wait(uint64_t uaddr, bool private, uint32_t val, uint64_t deadl
 	(void)uaddr, (void)private, (void)val, (void)deadline, (void)bitset;
 	(void)futex_key_of, (void)futex_enqueue, (void)futex_unlink;
 	return -ENOSYS;
-	END STAGE forkexec */
+	END STAGE threads */
 }
 
 /* Wake at most n waiters on uaddr that meet bitset: how many, or -errno. */
 static int futex_wake_bits(uint64_t uaddr, bool private, int n, uint32_t bitset)
 {
-	/* BEGIN STAGE forkexec: the key of uaddr, then wake its waiters with interrupts off */
+	/* BEGIN STAGE threads: the key of uaddr, then wake its waiters with interrupts off */
 	struct futex_key key;
 	uint64_t flags = irq_save();
 	int ret = futex_key_of(uaddr, private, &key, NULL);
@@ -230,7 +230,7 @@ static int futex_wake_bits(uint64_t uaddr, bool private, int n, uint32_t bitset)
 	/* STUB
 	(void)uaddr, (void)private, (void)n, (void)bitset, (void)futex_wake_key;
 	return 0;
-	END STAGE forkexec */
+	END STAGE threads */
 }
 
 int futex_wake(uint64_t uaddr, int n)

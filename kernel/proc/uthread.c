@@ -66,7 +66,7 @@ int uthread_count(void)
 
 int uthread_clone(uint64_t flags, uint64_t newsp, uptr_t ptid, uptr_t ctid, uint64_t tls)
 {
-	/* BEGIN STAGE forkexec: check the flags, make the uthread from the caller's state, start it */
+	/* BEGIN STAGE threads: check the flags, make the uthread from the caller's state, start it */
 	struct uthread *self = uthread_current(), *u;
 	struct proc *p = self->proc;
 	uint64_t irq;
@@ -102,7 +102,7 @@ int uthread_clone(uint64_t flags, uint64_t newsp, uptr_t ptid, uptr_t ctid, uint
 	/* STUB
 	(void)flags, (void)newsp, (void)ptid, (void)ctid, (void)tls;
 	return -EINVAL;
-	END STAGE forkexec */
+	END STAGE threads */
 }
 
 /* Zap u: it must end (SIGKILL on it alone, and a wake-up from any sleep).
@@ -146,7 +146,7 @@ bool uthread_end_all(int status, int sig)
 
 void uthread_end(void)
 {
-	/* BEGIN STAGE forkexec: clear and wake clear_child_tid, leave the list; the last finishes the process */
+	/* BEGIN STAGE threads: clear and wake clear_child_tid, leave the list; the last finishes the process */
 	struct uthread *u = uthread_current();
 	struct thread *t = thread_current();
 	struct proc *p = u->proc;
@@ -174,7 +174,7 @@ void uthread_end(void)
 	thread_exit(0);
 	/* STUB
 	proc_finish(uthread_current());
-	END STAGE forkexec */
+	END STAGE threads */
 }
 
 void uthread_exit(int status)

@@ -22,6 +22,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "proc/proc.h"
+#include "sched/thread.h"
 
 #define TRACE_STR_MAX 32
 #define TRACE_IOV_MAX 4
@@ -310,7 +311,8 @@ static void print_arg(uint8_t kind, uint64_t v, uint64_t next, int64_t ret, bool
 void trace_call(struct proc *p, uint64_t nr, const struct syscall_desc *d, const uint64_t args[6],
 		int64_t ret, bool done)
 {
-	kprintf("[%s:%d] ", p->name, p->pid);
+	/* The thread's id: a process's first thread has its pid. */
+	kprintf("[%s:%d] ", p->name, thread_current()->tid);
 	if (!d) {
 		const char *name = syscall_linux_name(nr);
 
