@@ -15,7 +15,9 @@ the files (mtools, with no configuration file: `-i IMAGE` names the image):
                     BIG_SIZE bytes made at build time, the first bytes of
                     the SHAKE-256 stream of b"kestrel ramdisk\\n", so a test
                     can compute them without the file
-    /tmp, /mnt      empty directories
+    /tmp, /mnt      empty directories (the kernel mounts a tmpfs at /tmp)
+    /var/tmp        an empty directory: scratch space on the FAT volume
+                    itself, where the tests of the FAT server write
     EXTRA/          --extra (make RAMDISK_EXTRA=dir), merged last: its files
                     replace same-named ones, its directories merge into
                     same-named ones (names compared without case, as FAT
@@ -63,7 +65,7 @@ VOLUME_ID = "6b657374"      # "kest"
 
 BIG_NAME = "data/Generated Large File.bin"
 BIG_SIZE = 3 * 512 * 1024 + 13       # 1.5 MiB and a bit: no cluster size divides it
-EMPTY_DIRS = ("tmp", "mnt")
+EMPTY_DIRS = ("tmp", "mnt", "var/tmp")
 FORBIDDEN = set('"*/:<>?\\|') | {chr(c) for c in range(32)}
 
 ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", LC_ALL="C.UTF-8")
@@ -135,7 +137,7 @@ def assemble(root, base, programs, extra, objcopy, aliases=()):
     big.parent.mkdir(parents=True, exist_ok=True)
     big.write_bytes(big_file_bytes())
     for d in EMPTY_DIRS:
-        (root / d).mkdir(exist_ok=True)
+        (root / d).mkdir(parents=True, exist_ok=True)
     if extra:
         if not Path(extra).is_dir():
             fail("RAMDISK_EXTRA={}: not a directory".format(extra))

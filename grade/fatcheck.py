@@ -6,7 +6,7 @@ fscheck does the same through the VFS).
   CRC-32), mdir's listing of the image, the FAT16/FAT32 builds of the same
   tree (conf/mkramdisk.py --fat), bad images made from build/ramdisk.img.
 - The output of a check run (user/fatfs/check.c, user/fscheck.c): "check:"
-  lines compared with the tree, "write:" steps, the "after:" walk of /tmp.
+  lines compared with the tree, "write:" steps, the "after:" walk of /var/tmp.
 - The guest's ramdisk taken out of its memory with QEMU's `pmemsave` over a
   QMP socket (a test adds `qmp_args(name)` to its QEMU), then fsck.fat -n,
   mdir and mtype on it.
@@ -39,17 +39,17 @@ PAGE = 4096
 
 # The write test of check.c: its steps in order, and what it leaves.
 WRITE_STEPS = [
-    "/tmp exists", "mkdir /tmp/check", "create /tmp/Check File.TXT",
+    "/var/tmp exists", "mkdir /var/tmp/check", "create /var/tmp/Check File.TXT",
     "write 20000 bytes in pieces", "read back", "lookup ignores case",
-    "rename to /tmp/check/Moved Across.txt", "old name gone", "new name found",
+    "rename to /var/tmp/check/Moved Across.txt", "old name gone", "new name found",
     "moved file intact", "truncate to 1000", "truncated file", "extend to 3000",
-    "extension reads zeros", "create /tmp/check/gone.txt", "write gone.txt",
+    "extension reads zeros", "create /var/tmp/check/gone.txt", "write gone.txt",
     "unlink gone.txt", "gone.txt gone", "free clusters back after unlink",
-    "mkdir /tmp/check/sub", "rmdir /tmp/check (not empty)", "rmdir /tmp/check/sub",
-    "sub gone", "free clusters back after rmdir", "mkdir /tmp/dir-a",
-    "rename /tmp/dir-a to /tmp/check/dir-b", "dir-b's .. is /tmp/check", "dir-a gone",
+    "mkdir /var/tmp/check/sub", "rmdir /var/tmp/check (not empty)", "rmdir /var/tmp/check/sub",
+    "sub gone", "free clusters back after rmdir", "mkdir /var/tmp/dir-a",
+    "rename /var/tmp/dir-a to /var/tmp/check/dir-b", "dir-b's .. is /var/tmp/check", "dir-a gone",
 ]
-MOVED = "/tmp/check/Moved Across.txt"
+MOVED = "/var/tmp/check/Moved Across.txt"
 
 
 def pattern(n):
@@ -221,7 +221,7 @@ def check_summary(lines, nodes):
 
 
 def check_writes(lines, extra=()):
-    """The write test's steps (WRITE_STEPS, then extra) all ok, /tmp as it leaves it."""
+    """The write test's steps (WRITE_STEPS, then extra) all ok, /var/tmp as it leaves it."""
     steps = []
     for line in lines:
         match = re.match(r"^write: (.*): (ok|FAILED.*)$", line)
@@ -233,10 +233,10 @@ def check_writes(lines, extra=()):
     failed = ["{}: {}".format(s, r) for s, r in steps if r != "ok"]
     assert not failed, "write test: " + "; ".join(failed)
     after = check_lines(lines, "after")
-    want = [("dir", "/tmp/check", None, None),
+    want = [("dir", "/var/tmp/check", None, None),
             ("file", MOVED, len(MOVED_BYTES), zlib.crc32(MOVED_BYTES)),
-            ("dir", "/tmp/check/dir-b", None, None)]
-    assert sorted(after) == sorted(want), "/tmp after the writes: {}, expected {}".format(
+            ("dir", "/var/tmp/check/dir-b", None, None)]
+    assert sorted(after) == sorted(want), "/var/tmp after the writes: {}, expected {}".format(
         after, want)
 
 
@@ -304,13 +304,13 @@ def check_taken_image(image, root):
     assert status == 0 and len(report) == 1, "fsck.fat -n on the image after the run:\n" + \
         "\n".join(report)
     listing = mdir_listing(image)
-    names = {e[0]: e for e in listing.get("/tmp/check", [])}
+    names = {e[0]: e for e in listing.get("/var/tmp/check", [])}
     assert set(names) == {"Moved Across.txt", "dir-b"}, \
-        "mdir ::/tmp/check lists {}".format(sorted(names))
+        "mdir ::/var/tmp/check lists {}".format(sorted(names))
     assert names["Moved Across.txt"][3] == len(MOVED_BYTES)
     assert names["dir-b"][2], "dir-b is not a directory"
-    assert [e[0] for e in listing.get("/tmp", [])] == ["check"], \
-        "mdir ::/tmp lists {}".format(listing.get("/tmp"))
+    assert [e[0] for e in listing.get("/var/tmp", [])] == ["check"], \
+        "mdir ::/var/tmp lists {}".format(listing.get("/var/tmp"))
     assert mtype(image, MOVED) == MOVED_BYTES, "mtype {}: other bytes".format(MOVED)
     for path in ("/etc/motd", "/bin/hello"):
         assert mtype(image, path) == (root / path[1:]).read_bytes(), \

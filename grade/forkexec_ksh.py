@@ -182,10 +182,11 @@ def _(m):
 
 
 @test("forkexec", "ksh -c: redirections < > >> 2> 2>&1 into files, read back",
-      cmdline=ksh_c("echo one > /tmp/r; echo two >> /tmp/r; cat /tmp/r; wc -l < /tmp/r; "
-                    "cat /etc/hostname /nonexistent > /tmp/both 2>&1; echo x > /tmp/e; "
-                    "cat /nonexistent 2> /tmp/e; echo status-ok; cat /tmp/both; "
-                    "wc -l < /tmp/e; cat < /etc/hostname > /tmp/h; cat /tmp/h"), timeout=60)
+      cmdline=ksh_c("echo one > /var/tmp/r; echo two >> /var/tmp/r; cat /var/tmp/r; "
+                    "wc -l < /var/tmp/r; cat /etc/hostname /nonexistent > /var/tmp/both 2>&1; "
+                    "echo x > /var/tmp/e; cat /nonexistent 2> /var/tmp/e; echo status-ok; "
+                    "cat /var/tmp/both; wc -l < /var/tmp/e; cat < /etc/hostname > /var/tmp/h; "
+                    "cat /var/tmp/h"), timeout=60)
 def _(m):
     out = output_of(m)
     hostname = text("/etc/hostname").decode().splitlines()

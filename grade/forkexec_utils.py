@@ -315,26 +315,28 @@ def _(m):
 # ---- files: mkdir, touch, cp, mv, rm, rmdir --------------------------------------------
 
 @utils_test("mkdir -p, touch, cp, mv, rm -r, rmdir: what ls and cat see afterwards",
-            cmdline(["mkdir", "-p", "/tmp/u/a/b"], ["touch", "/tmp/u/new"],
-                    ["cp", "/etc/motd", "/etc/passwd", "/tmp/u/a"],
-                    ["mv", "/tmp/u/new", "/tmp/u/a/b/moved"], ["ls", "-l", "/tmp/u/a"],
-                    ["ls", "/tmp/u/a/b", "/tmp/u"], ["cat", "/tmp/u/a/motd"],
-                    ["rm", "/tmp/u/a"], ["rm", "-r", "/tmp/u/a"], ["rm", "-f", "/tmp/u/none"],
-                    ["ls", "-a", "/tmp/u"], ["rmdir", "/tmp/u"], ["ls", "/tmp"]))
+            cmdline(["mkdir", "-p", "/var/tmp/u/a/b"], ["touch", "/var/tmp/u/new"],
+                    ["cp", "/etc/motd", "/etc/passwd", "/var/tmp/u/a"],
+                    ["mv", "/var/tmp/u/new", "/var/tmp/u/a/b/moved"],
+                    ["ls", "-l", "/var/tmp/u/a"], ["ls", "/var/tmp/u/a/b", "/var/tmp/u"],
+                    ["cat", "/var/tmp/u/a/motd"], ["rm", "/var/tmp/u/a"],
+                    ["rm", "-r", "/var/tmp/u/a"], ["rm", "-f", "/var/tmp/u/none"],
+                    ["ls", "-a", "/var/tmp/u"], ["rmdir", "/var/tmp/u"], ["ls", "/var/tmp"]))
 def _(m):
     r = expect_runs(m, ["mkdir", "touch", "cp", "mv", "ls", "ls", "cat", "rm", "rm", "rm", "ls",
                         "rmdir", "ls"])
     for k in range(4):
         same(r[k], [])
-    listed = ls_long(r[4], "/tmp/u/a")
+    listed = ls_long(r[4], "/var/tmp/u/a")
     want = {"b": "d", "motd": "-", "passwd": "-"}
     assert {n: t for n, (t, _) in listed.items()} == want, \
-        "ls -l /tmp/u/a: {}, expected {}".format(listed, want)
+        "ls -l /var/tmp/u/a: {}, expected {}".format(listed, want)
     for name in ("motd", "passwd"):
         size = (ROOT / "etc" / name).stat().st_size
-        assert listed[name][1] == size, "ls -l /tmp/u/a: {} copied with {} bytes, not " \
+        assert listed[name][1] == size, "ls -l /var/tmp/u/a: {} copied with {} bytes, not " \
             "{}".format(name, listed[name][1], size)
-    same(r[5], ["/tmp/u:", "a", "", "/tmp/u/a/b:", "moved"], "ls /tmp/u/a/b /tmp/u")
+    same(r[5], ["/var/tmp/u:", "a", "", "/var/tmp/u/a/b:", "moved"],
+         "ls /var/tmp/u/a/b /var/tmp/u")
     same(r[6], text_lines("/etc/motd"), "cat of the copy")
     assert r[7].status == 1 and any("Is a directory" in x for x in r[7].lines), \
         "rm of a directory without -r: {} and status {}".format(r[7].lines, r[7].status)
@@ -342,7 +344,7 @@ def _(m):
     same(r[9], [], "rm -f of a missing file")
     same(r[10], [".", ".."], "ls -a of the emptied directory")
     same(r[11], [], "rmdir")
-    same(r[12], [], "ls /tmp")
+    same(r[12], [], "ls /var/tmp")
 
 
 @utils_test("touch sets an existing file's time to now (utimensat); ls -l shows times",
@@ -532,15 +534,15 @@ def _(m):
 
 # ---- musl-gcc binaries -----------------------------------------------------------------
 
-MUSL_RUNS = [["/test/hello", "one", "two"], ["/test/dir", "/etc", "/tmp"], ["/test/fork"]]
+MUSL_RUNS = [["/test/hello", "one", "two"], ["/test/dir", "/etc", "/var/tmp"], ["/test/fork"]]
 
 
 def host_output(argv):
     """What a musl-gcc binary prints on this host, run on the same tree."""
     path = WORK / "extra" / argv[0].lstrip("/")
     with tempfile.TemporaryDirectory() as scratch:
-        args = [str(ROOT / a.lstrip("/")) if a == "/etc" else scratch if a == "/tmp" else a
-                for a in argv[1:]]
+        args = [str(ROOT / a.lstrip("/")) if a == "/etc" else scratch if a == "/var/tmp"
+                else a for a in argv[1:]]
         return run_host([path] + args, argv[0] + " on the host").splitlines()
 
 

@@ -274,8 +274,9 @@ def _(m):
 FILES_MIN_CHECKS = 60
 
 
-@test("fuse", "files in /tmp on the ramdisk: O_CREAT/O_EXCL/O_TRUNC/O_APPEND, offsets, "
-      "truncate, rename, unlink, rmdir with Linux's errno", cmdline="run=fstest,files,/tmp exit")
+@test("fuse", "files in /var/tmp on the ramdisk: O_CREAT/O_EXCL/O_TRUNC/O_APPEND, offsets, "
+      "truncate, rename, unlink, rmdir with Linux's errno",
+      cmdline="run=fstest,files,/var/tmp exit")
 def _(m):
     found = m.expect(r"^fstest: (\d+) checks, (\d+) failed$")
     results = checks(m, "fstest")

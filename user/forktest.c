@@ -19,7 +19,8 @@
  * writes straight after fork returns): there is no other way to wait yet.
  * The exec tests run SELF (this program, from the ramdisk's /bin) with
  * --check-args, --check-fds A B or --exit N, and write two bad programs in
- * /tmp.  Runs on Linux too, with the same lines but for the frame figures.
+ * /var/tmp (on the ramdisk's FAT volume).  Runs on Linux too, with the same
+ * lines but for the frame figures.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,8 @@
 #define DEPTH     10
 #define NARGS     100
 #define SELF      "/bin/forktest"
-#define GARBAGE   "/tmp/forktest.garbage"
-#define TRUNCATED "/tmp/forktest.truncated"
+#define GARBAGE   "/var/tmp/forktest.garbage"
+#define TRUNCATED "/var/tmp/forktest.truncated"
 
 extern char **environ;
 
@@ -399,11 +400,11 @@ static void test_exec_errors(void)
 	volatile uintptr_t bad_argv;
 
 	memset(garbage, 'g', sizeof(garbage));
-	mkdir("/tmp", 0755);
+	mkdir("/var/tmp", 0755);
 	if (fd < 0 || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
 	    write_file(GARBAGE, garbage, sizeof(garbage)) ||
 	    write_file(TRUNCATED, head, sizeof(head))) {
-		result("exec files", "cannot read " SELF " or write in /tmp");
+		result("exec files", "cannot read " SELF " or write in /var/tmp");
 		return;
 	}
 	close(fd);

@@ -12,7 +12,7 @@
  *                                       0 if it reads shorter than its size)
  *     check: N files, M directories, B bytes
  *     write: STEP: ok                  (or FAILED (why)), the steps of check.c
- *     after: ...                       the walk of /tmp after the writes
+ *     after: ...                       the walk of /var/tmp after the writes
  *     check: done, F failed
  *
  * so grade/stage_fuse.py checks it against the build tree and then the
@@ -66,7 +66,7 @@ static uint32_t crc32(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-/* ROOT + rel ("/tmp") in buf. */
+/* ROOT + rel ("/var/tmp") in buf. */
 static const char *full(char *buf, const char *rel)
 {
 	snprintf(buf, PATH_BUF, "%s%s", strcmp(root, "/") == 0 ? "" : root, rel);
@@ -249,55 +249,57 @@ static unsigned long long free_blocks(void)
 static void test_file(void)
 {
 	char a[PATH_BUF], b[PATH_BUF];
-	int created, ok = write_pattern("/tmp/Check File.TXT", &created), fd;
-	ino_t ino = inode_of("/tmp/Check File.TXT");
+	int created, ok = write_pattern("/var/tmp/Check File.TXT", &created), fd;
+	ino_t ino = inode_of("/var/tmp/Check File.TXT");
 
-	step("create /tmp/Check File.TXT", created, strerror(errno));
+	step("create /var/tmp/Check File.TXT", created, strerror(errno));
 	step("write 20000 bytes in pieces", ok, "short write");
-	step("read back", holds("/tmp/Check File.TXT", WRITE_SIZE, WRITE_SIZE), "different bytes");
-	step("lookup ignores case", ino && inode_of("/TMP/check file.txt") == ino, "not found");
-	step_call("rename to /tmp/check/Moved Across.txt",
-		  rename(full(a, "/tmp/Check File.TXT"), full(b, "/tmp/check/Moved Across.txt")),
-		  0);
-	step("old name gone", !exists("/tmp/Check File.TXT"), "still there");
-	step("new name found", ino && inode_of("/tmp/check/Moved Across.txt") == ino,
-	     "not found, or another inode number");
-	step("moved file intact", holds("/tmp/check/Moved Across.txt", WRITE_SIZE, WRITE_SIZE),
+	step("read back", holds("/var/tmp/Check File.TXT", WRITE_SIZE, WRITE_SIZE),
 	     "different bytes");
-	step_call("truncate to 1000", truncate(full(a, "/tmp/check/Moved Across.txt"), TRUNC_DOWN),
+	step("lookup ignores case", ino && inode_of("/TMP/check file.txt") == ino, "not found");
+	step_call("rename to /var/tmp/check/Moved Across.txt",
+		  rename(full(a, "/var/tmp/Check File.TXT"),
+			 full(b, "/var/tmp/check/Moved Across.txt")),
 		  0);
-	step("truncated file", holds("/tmp/check/Moved Across.txt", TRUNC_DOWN, TRUNC_DOWN),
+	step("old name gone", !exists("/var/tmp/Check File.TXT"), "still there");
+	step("new name found", ino && inode_of("/var/tmp/check/Moved Across.txt") == ino,
+	     "not found, or another inode number");
+	step("moved file intact", holds("/var/tmp/check/Moved Across.txt", WRITE_SIZE, WRITE_SIZE),
+	     "different bytes");
+	step_call("truncate to 1000",
+		  truncate(full(a, "/var/tmp/check/Moved Across.txt"), TRUNC_DOWN), 0);
+	step("truncated file", holds("/var/tmp/check/Moved Across.txt", TRUNC_DOWN, TRUNC_DOWN),
 	     "wrong bytes");
-	fd = open(full(a, "/tmp/check/Moved Across.txt"), O_RDWR);
+	fd = open(full(a, "/var/tmp/check/Moved Across.txt"), O_RDWR);
 	step_call("extend to 3000", fd < 0 ? -1 : ftruncate(fd, TRUNC_UP), 0);
 	if (fd >= 0)
 		close(fd);
-	step("extension reads zeros", holds("/tmp/check/Moved Across.txt", TRUNC_DOWN, TRUNC_UP),
-	     "wrong bytes");
+	step("extension reads zeros",
+	     holds("/var/tmp/check/Moved Across.txt", TRUNC_DOWN, TRUNC_UP), "wrong bytes");
 }
 
 static void test_remove(void)
 {
 	char a[PATH_BUF], b[PATH_BUF];
 	unsigned long long before = free_blocks();
-	int created, ok = write_pattern("/tmp/check/gone.txt", &created);
+	int created, ok = write_pattern("/var/tmp/check/gone.txt", &created);
 
-	step("create /tmp/check/gone.txt", created, strerror(errno));
+	step("create /var/tmp/check/gone.txt", created, strerror(errno));
 	step("write gone.txt", ok, "short write");
-	step_call("unlink gone.txt", unlink(full(a, "/tmp/check/gone.txt")), 0);
-	step("gone.txt gone", !exists("/tmp/check/gone.txt"), "still there");
+	step_call("unlink gone.txt", unlink(full(a, "/var/tmp/check/gone.txt")), 0);
+	step("gone.txt gone", !exists("/var/tmp/check/gone.txt"), "still there");
 	step("free clusters back after unlink", free_blocks() == before, "a leak");
-	step_call("mkdir /tmp/check/sub", mkdir(full(a, "/tmp/check/sub"), 0755), 0);
-	step_call("rmdir /tmp/check (not empty)", rmdir(full(a, "/tmp/check")), ENOTEMPTY);
-	step_call("rmdir /tmp/check/sub", rmdir(full(a, "/tmp/check/sub")), 0);
-	step("sub gone", !exists("/tmp/check/sub"), "still there");
+	step_call("mkdir /var/tmp/check/sub", mkdir(full(a, "/var/tmp/check/sub"), 0755), 0);
+	step_call("rmdir /var/tmp/check (not empty)", rmdir(full(a, "/var/tmp/check")), ENOTEMPTY);
+	step_call("rmdir /var/tmp/check/sub", rmdir(full(a, "/var/tmp/check/sub")), 0);
+	step("sub gone", !exists("/var/tmp/check/sub"), "still there");
 	step("free clusters back after rmdir", free_blocks() == before, "a leak");
-	step_call("mkdir /tmp/dir-a", mkdir(full(a, "/tmp/dir-a"), 0755), 0);
-	step_call("rename /tmp/dir-a to /tmp/check/dir-b",
-		  rename(full(a, "/tmp/dir-a"), full(b, "/tmp/check/dir-b")), 0);
-	step("dir-b's .. is /tmp/check", inode_of("/tmp/check/dir-b/..") == inode_of("/tmp/check"),
-	     "wrong parent");
-	step("dir-a gone", !exists("/tmp/dir-a"), "still there");
+	step_call("mkdir /var/tmp/dir-a", mkdir(full(a, "/var/tmp/dir-a"), 0755), 0);
+	step_call("rename /var/tmp/dir-a to /var/tmp/check/dir-b",
+		  rename(full(a, "/var/tmp/dir-a"), full(b, "/var/tmp/check/dir-b")), 0);
+	step("dir-b's .. is /var/tmp/check",
+	     inode_of("/var/tmp/check/dir-b/..") == inode_of("/var/tmp/check"), "wrong parent");
+	step("dir-a gone", !exists("/var/tmp/dir-a"), "still there");
 }
 
 /* An unlinked file still open keeps its inode; a new file in its slot gets another. */
@@ -307,16 +309,16 @@ static void test_reuse(void)
 	struct stat old, new_st;
 	int created, fd, ok;
 
-	write_pattern("/tmp/check/open.txt", &created);
-	fd = open(full(a, "/tmp/check/open.txt"), O_RDONLY);
+	write_pattern("/var/tmp/check/open.txt", &created);
+	fd = open(full(a, "/var/tmp/check/open.txt"), O_RDONLY);
 	ok = fd >= 0 && fstat(fd, &old) == 0 && unlink(a) == 0;
-	ok = ok && close(open(full(a, "/tmp/check/new.txt"), O_WRONLY | O_CREAT, 0644)) == 0;
+	ok = ok && close(open(full(a, "/var/tmp/check/new.txt"), O_WRONLY | O_CREAT, 0644)) == 0;
 	ok = ok && stat(a, &new_st) == 0 && new_st.st_ino != old.st_ino;
 	step("a new file does not take an open unlinked file's inode", ok,
 	     "the same inode number, or a call failed");
 	if (fd >= 0)
 		close(fd);
-	unlink(full(a, "/tmp/check/new.txt"));
+	unlink(full(a, "/var/tmp/check/new.txt"));
 }
 
 int main(int argc, char *argv[])
@@ -332,12 +334,13 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	walk("check", "/");
 	printf("check: %llu files, %llu directories, %llu bytes\n", nfiles, ndirs, nbytes);
-	step("/tmp exists", stat(full(path, "/tmp"), &st) == 0 && S_ISDIR(st.st_mode), "no /tmp");
-	step_call("mkdir /tmp/check", mkdir(full(path, "/tmp/check"), 0755), 0);
+	step("/var/tmp exists", stat(full(path, "/var/tmp"), &st) == 0 && S_ISDIR(st.st_mode),
+	     "no /var/tmp");
+	step_call("mkdir /var/tmp/check", mkdir(full(path, "/var/tmp/check"), 0755), 0);
 	test_file();
 	test_remove();
 	test_reuse();
-	walk("after", "/tmp");
+	walk("after", "/var/tmp");
 	printf("check: done, %d failed\n", failures);
 	return failures ? 1 : 0;
 }

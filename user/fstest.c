@@ -14,7 +14,7 @@
  *
  * It ends with "fstest: N checks, M failed" and exit status M (at most
  * 100).  `fstest files DIR` instead checks files and directories made in
- * DIR (a writable filesystem: /tmp on the ramdisk, or on Linux): creating,
+ * DIR (a writable filesystem: /var/tmp on the ramdisk, /tmp, or on Linux): creating,
  * O_EXCL, O_TRUNC, O_APPEND, offsets and SEEK_END, pread/pwrite, truncate,
  * rename, unlink, mkdir and rmdir with their errno values.  The program runs on a Linux host too (build/user/fstest), where
  * the checks that only hold on kestrel (what a mount does, the descriptor

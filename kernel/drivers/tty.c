@@ -33,6 +33,7 @@
 #include "drivers/tty.h"
 #include <errno.h>
 #include "drivers/console.h"
+#include "fs/poll.h"
 #include "fs/vfs.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -567,6 +568,23 @@ static int tty_readable(void)
 			      ? tty.line_end[(tty.lines_head - 1) % TTY_LINES]
 			      : tty.tail;
 	return (int)(end - tty.tail);
+}
+
+unsigned tty_poll(struct poll_table *pt)
+{
+	unsigned vmin = tty.tio.c_cc[VMIN], mask = POLLOUT | POLLWRNORM;
+	uint64_t flags = irq_save();
+	bool ready;
+
+	poll_wait(pt, &tty.read_wait);
+	/* Raw mode with VMIN and no VTIME: a read waits for VMIN bytes (as
+	 * Linux's n_tty_poll); with VTIME, for the first. */
+	if (lflag(ICANON))
+		ready = line_ready(0);
+	else
+		ready = bytes_ready(vmin && !tty.tio.c_cc[VTIME] ? vmin : 1);
+	irq_restore(flags);
+	return mask | (ready ? POLLIN | POLLRDNORM : 0);
 }
 
 int64_t tty_ioctl(unsigned long request, uptr_t arg)

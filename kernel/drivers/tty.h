@@ -22,6 +22,7 @@
 #include <types.h>
 #include "mm/usercopy.h" /* uptr_t */
 
+struct poll_table;
 struct vbuf;
 
 /* A byte received from the keyboard (the serial line).  Thread context,
@@ -39,6 +40,10 @@ int64_t tty_read(const struct vbuf *buf, size_t count, bool nonblock);
 int64_t tty_write(const struct vbuf *buf, size_t count);
 /* ioctl(2): the terminal's requests (see above); -ENOTTY for others. */
 int64_t tty_ioctl(unsigned long request, uptr_t arg);
+/* poll(2): POLLIN once a read would not wait (a line in canonical mode,
+ * VMIN bytes in raw mode), POLLOUT always (writes never wait); pt
+ * registers the caller for input (fs/poll.h). */
+unsigned tty_poll(struct poll_table *pt);
 /* An open file of the terminal is made, or its last reference goes: with
  * the last one the settings return to their defaults and the terminal
  * forgets its foreground group and session. */

@@ -12,17 +12,21 @@
  *                 its line discipline (a line at a time in canonical mode,
  *                 edited by the user), writes to the screen and serial,
  *                 ioctls are termios's (TCGETS, TIOCSPGRP, TIOCGWINSZ ...).
- *                 It is a stream: lseek is -ESPIPE.
+ *                 It is a stream: lseek is -ESPIPE.  poll: readable once
+ *                 a read would not wait, always writable.
  *   null          reads nothing, swallows writes
  *   zero          reads zeros, swallows writes
  *   full          reads zeros, every write is -ENOSPC
  *   random, urandom  reads a xorshift64* sequence seeded from the TSC: not
  *                 for secrets, enough for tests and games
+ * (null, zero, full and random never make a reader or writer wait: poll
+ * says they are always readable and writable.)
  */
 #include "fs/devfs.h"
 #include <errno.h>
 #include "arch/x86_64/x86.h"
 #include "drivers/tty.h"
+#include "fs/poll.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -79,6 +83,19 @@ static void console_file_release(struct file *f)
 {
 	(void)f;
 	tty_close();
+}
+
+static unsigned console_file_poll(struct file *f, struct poll_table *pt)
+{
+	(void)f;
+	return tty_poll(pt);
+}
+
+/* null, zero, full, random: a read or write never waits. */
+static unsigned never_wait_poll(struct file *f, struct poll_table *pt)
+{
+	(void)f, (void)pt;
+	return POLL_ALWAYS;
 }
 
 static int64_t swallow_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
@@ -142,12 +159,29 @@ static const struct file_ops console_fops = {
 	.write = console_file_write,
 	.ioctl = console_file_ioctl,
 	.release = console_file_release,
+	.poll = console_file_poll,
 	.stream = true,
 };
-static const struct file_ops null_fops = { .read = null_read, .write = swallow_write };
-static const struct file_ops zero_fops = { .read = zero_read, .write = swallow_write };
-static const struct file_ops full_fops = { .read = zero_read, .write = full_write };
-static const struct file_ops random_fops = { .read = random_read, .write = swallow_write };
+static const struct file_ops null_fops = {
+	.read = null_read,
+	.write = swallow_write,
+	.poll = never_wait_poll,
+};
+static const struct file_ops zero_fops = {
+	.read = zero_read,
+	.write = swallow_write,
+	.poll = never_wait_poll,
+};
+static const struct file_ops full_fops = {
+	.read = zero_read,
+	.write = full_write,
+	.poll = never_wait_poll,
+};
+static const struct file_ops random_fops = {
+	.read = random_read,
+	.write = swallow_write,
+	.poll = never_wait_poll,
+};
 
 /* ---- the filesystem ---------------------------------------------------------- */
 

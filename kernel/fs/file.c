@@ -6,7 +6,8 @@
  * component with O_CREAT is created in its parent (inode_ops.create), an
  * existing one with O_CREAT|O_EXCL is -EEXIST; O_DIRECTORY wants a
  * directory (-ENOTDIR); a directory opens for reading only (-EISDIR);
- * O_TRUNC empties a regular file opened for writing.  A file holds one
+ * O_TRUNC empties a regular file opened for writing; a FIFO opens as a
+ * pipe (pipe_open), whatever filesystem it is in.  A file holds one
  * reference on its inode, and a directory's file keeps its canonical path
  * (for fchdir and the *at calls).
  *
@@ -19,6 +20,7 @@
  */
 #include "fs/vfs.h"
 #include <errno.h>
+#include "fs/pipe.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -59,7 +61,9 @@ static int file_open_inode(struct inode *ino, unsigned int flags, const char *ca
 	f->refs = 1;
 	f->flags = flags & FILE_KEPT_FLAGS;
 	f->ops = ino->fops;
-	if (ino->ops && ino->ops->open)
+	if (S_ISFIFO(ino->mode))
+		err = pipe_open(ino, f); /* whoever's inode it is */
+	else if (ino->ops && ino->ops->open)
 		err = ino->ops->open(ino, f);
 	if (err) {
 		f->ops = NULL; /* not opened: no release */

@@ -32,6 +32,9 @@
  * request alone, one of the wrong size for a known request fails that
  * request with EIO (as Linux does).
  *
+ * poll(2) of /dev/fuse: readable while a request is pending (a server can
+ * wait for requests with poll, as libfuse's loop can), always writable.
+ *
  * The end: when the server's /dev/fuse file is released (the server
  * closed it, exited or was killed: exit closes every descriptor) or the fs
  * is unmounted, fuse_conn_abort ends every pending and processing request
@@ -49,6 +52,7 @@
 #include <errno.h>
 #include "fs/devfs.h"
 #include "fs/fdtable.h"
+#include "fs/poll.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -240,27 +244,17 @@ void fuse_request_send_async(struct fuse_conn *c, struct fuse_req *req)
 static const char *fuse_opcode_name(uint32_t op)
 {
 	static const char *const names[] = {
-		[FUSE_LOOKUP] = "LOOKUP",
-		[FUSE_FORGET] = "FORGET",
-		[FUSE_GETATTR] = "GETATTR",
-		[FUSE_SETATTR] = "SETATTR",
-		[FUSE_MKDIR] = "MKDIR",
-		[FUSE_UNLINK] = "UNLINK",
-		[FUSE_RMDIR] = "RMDIR",
-		[FUSE_RENAME] = "RENAME",
-		[FUSE_OPEN] = "OPEN",
-		[FUSE_READ] = "READ",
-		[FUSE_WRITE] = "WRITE",
-		[FUSE_STATFS] = "STATFS",
-		[FUSE_RELEASE] = "RELEASE",
-		[FUSE_FSYNC] = "FSYNC",
-		[FUSE_FLUSH] = "FLUSH",
-		[FUSE_INIT] = "INIT",
-		[FUSE_OPENDIR] = "OPENDIR",
-		[FUSE_READDIR] = "READDIR",
-		[FUSE_RELEASEDIR] = "RELEASEDIR",
-		[FUSE_CREATE] = "CREATE",
-		[FUSE_RENAME2] = "RENAME2",
+		[FUSE_LOOKUP] = "LOOKUP",   [FUSE_FORGET] = "FORGET",
+		[FUSE_GETATTR] = "GETATTR", [FUSE_SETATTR] = "SETATTR",
+		[FUSE_MKNOD] = "MKNOD",     [FUSE_MKDIR] = "MKDIR",
+		[FUSE_UNLINK] = "UNLINK",   [FUSE_RMDIR] = "RMDIR",
+		[FUSE_RENAME] = "RENAME",   [FUSE_OPEN] = "OPEN",
+		[FUSE_READ] = "READ",       [FUSE_WRITE] = "WRITE",
+		[FUSE_STATFS] = "STATFS",   [FUSE_RELEASE] = "RELEASE",
+		[FUSE_FSYNC] = "FSYNC",     [FUSE_FLUSH] = "FLUSH",
+		[FUSE_INIT] = "INIT",       [FUSE_OPENDIR] = "OPENDIR",
+		[FUSE_READDIR] = "READDIR", [FUSE_RELEASEDIR] = "RELEASEDIR",
+		[FUSE_CREATE] = "CREATE",   [FUSE_RENAME2] = "RENAME2",
 	};
 
 	return op < ARRAY_SIZE(names) && names[op] ? names[op] : "?";
@@ -470,10 +464,31 @@ static void fuse_dev_release(struct file *f)
 	fuse_conn_put(c);
 }
 
+/* Readable with a request pending, always writable (a reply never waits),
+ * POLLERR before the mount and once the connection is gone (as Linux). */
+static unsigned fuse_dev_poll(struct file *f, struct poll_table *pt)
+{
+	struct fuse_conn *c = f->priv;
+	unsigned mask = POLLOUT | POLLWRNORM;
+	uint64_t flags;
+
+	if (!c)
+		return POLLERR;
+	poll_wait(pt, &c->server_wait);
+	flags = irq_save();
+	if (!c->connected)
+		mask = POLLERR;
+	else if (!list_empty(&c->pending))
+		mask |= POLLIN | POLLRDNORM;
+	irq_restore(flags);
+	return mask;
+}
+
 static const struct file_ops fuse_dev_fops = {
 	.read = fuse_dev_read,
 	.write = fuse_dev_write,
 	.release = fuse_dev_release,
+	.poll = fuse_dev_poll,
 	.read_unchecked = true,  /* a request the copy fails on ends with EIO */
 	.write_unchecked = true, /* so does a reply */
 	.whole_vector = true,    /* a writev is one reply: header, then data */

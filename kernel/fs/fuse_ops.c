@@ -498,10 +498,13 @@ static int fuse_dir_request(struct inode *dir, uint32_t opcode, const char *name
 	return err;
 }
 
-static int fuse_mkdir(struct inode *dir, const char *name, uint32_t mode)
+/* MKDIR or MKNOD (in, then the name): the reply names the new node, and
+ * counts as a lookup of it: take it, and let the inode go (evict forgets
+ * it). */
+static int fuse_make_node(struct inode *dir, uint32_t opcode, const void *in, size_t size,
+			  const char *name)
 {
 	struct fuse_conn *c = fuse_conn_get(dir);
-	struct fuse_mkdir_in in = { .mode = mode & 07777 };
 	struct fuse_entry_out e;
 	struct fuse_req req;
 	struct inode *ino;
@@ -509,20 +512,33 @@ static int fuse_mkdir(struct inode *dir, const char *name, uint32_t mode)
 
 	if (!c)
 		return -ENOTCONN;
-	fuse_req_init(&req, FUSE_MKDIR, dir->ino);
-	fuse_req_in(&req, &in, sizeof(in));
+	fuse_req_init(&req, opcode, dir->ino);
+	fuse_req_in(&req, in, size);
 	fuse_req_in(&req, name, strlen(name) + 1);
 	fuse_req_out(&req, &e, sizeof(e));
 	err = fuse_request_send(c, &req);
 	if (!err && e.nodeid != 0) {
-		/* The reply counts as a lookup: take it, and let the inode go
-		 * (evict forgets it). */
 		ino = fuse_entry_inode(dir->fs, c, &e);
 		if (ino)
 			inode_put(ino);
 	}
 	fuse_conn_put(c);
 	return err;
+}
+
+static int fuse_mkdir(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct fuse_mkdir_in in = { .mode = mode & 07777 };
+
+	return fuse_make_node(dir, FUSE_MKDIR, &in, sizeof(in), name);
+}
+
+/* A FIFO: the server keeps the node, the kernel its pipe (pipe_open). */
+static int fuse_mknod(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct fuse_mknod_in in = { .mode = mode };
+
+	return fuse_make_node(dir, FUSE_MKNOD, &in, sizeof(in), name);
 }
 
 static int fuse_unlink(struct inode *dir, const char *name)
@@ -615,6 +631,7 @@ static const struct inode_ops fuse_inode_ops = {
 	.open = fuse_open,
 	.create = fuse_create,
 	.mkdir = fuse_mkdir,
+	.mknod = fuse_mknod,
 	.unlink = fuse_unlink,
 	.rmdir = fuse_rmdir,
 	.rename = fuse_rename,

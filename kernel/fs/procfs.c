@@ -2,8 +2,8 @@
  * procfs: /proc, files made of the kernel's numbers, as on Linux.
  *
  *   /proc/meminfo        memory in Linux's field names (MemTotal, MemFree,
- *                        ...): the frame allocator's counts, and the heap's
- *                        pages as Slab
+ *                        ...): the frame allocator's counts, the heap's
+ *                        pages as Slab, tmpfs's as Shmem (and in Cached)
  *   /proc/mounts         the mount table (vfs_mounts_text)
  *   /proc/uptime         seconds since boot and seconds the idle thread
  *                        ran, with two decimals, as Linux's
@@ -42,6 +42,7 @@
 #include "fs/procfs.h"
 #include <errno.h>
 #include "fs/pcache.h"
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
@@ -103,9 +104,11 @@ static size_t meminfo_text(char *buf)
 	meminfo_line(buf, &len, "MemFree:", fs.free);
 	meminfo_line(buf, &len, "MemAvailable:", fs.free + ps.pages); /* the cache gives way */
 	meminfo_line(buf, &len, "Buffers:", 0);
-	meminfo_line(buf, &len, "Cached:", ps.pages); /* FUSE file data (fs/pcache.c) */
+	/* FUSE file data (fs/pcache.c) and, as on Linux, tmpfs files (Shmem) */
+	meminfo_line(buf, &len, "Cached:", ps.pages + tmpfs_pages());
 	meminfo_line(buf, &len, "SwapTotal:", 0);
 	meminfo_line(buf, &len, "SwapFree:", 0);
+	meminfo_line(buf, &len, "Shmem:", tmpfs_pages());
 	meminfo_line(buf, &len, "Slab:", hs.pages);
 	meminfo_line(buf, &len, "SReclaimable:", 0);
 	meminfo_line(buf, &len, "SUnreclaim:", hs.pages);

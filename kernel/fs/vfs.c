@@ -1,10 +1,11 @@
 /*
  * The VFS's setup and small common parts (see vfs.h for the design).
  *
- * vfs_init registers the filesystem types the kernel has (devtmpfs, proc
- * and, through fuse_init, fuse), makes the stand-in root directory that "/"
- * is until a filesystem is mounted there (mount.c), and mounts /dev and
- * /proc.  It runs once, when the first process is made (proc_spawn) or the
+ * vfs_init registers the filesystem types the kernel has (devtmpfs, proc,
+ * tmpfs and, through fuse_init, fuse), makes the stand-in root directory
+ * that "/" is until a filesystem is mounted there (mount.c), and mounts
+ * /dev, /proc and /tmp (a tmpfs, over the ramdisk's empty /tmp once the FAT
+ * server mounts "/").  It runs once, when the first process is made (proc_spawn) or the
  * kernel first needs a file, not at boot: the kernel's self-tests of the
  * early stages find the heap as empty as they left it, and a handout whose
  * heap is not written yet still boots.  The type list only grows, then.  vbuf_to and vbuf_from are how filesystems reach a caller's buffer
@@ -15,6 +16,7 @@
 #include "fs/devfs.h"
 #include "fs/fuse.h"
 #include "fs/procfs.h"
+#include "fs/tmpfs.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -75,10 +77,12 @@ void vfs_init(void)
 	ready = true;
 	devfs_init();
 	procfs_init();
+	tmpfs_init();
 	fuse_init();
 	mount_init();
 	vfs_mount_boot("devtmpfs", "/dev");
 	vfs_mount_boot("proc", "/proc");
+	vfs_mount_boot("tmpfs", "/tmp");
 }
 
 /* A vector's share of a copy: each segment's part of [off, off + n). */

@@ -3,10 +3,11 @@
  *
  * A filesystem instance (struct fs) is mounted at a path; the mount table
  * maps canonical absolute paths ("/", "/dev", "/proc", "/mnt/hello") to the
- * root inodes of their filesystems.  Three kinds exist:
+ * root inodes of their filesystems.  Four kinds exist:
  *
  *   devfs  (fs/devfs.c)   in the kernel: /dev/console, null, zero, fuse, ...
  *   procfs (fs/procfs.c)  in the kernel: /proc/meminfo, /proc/<pid>/status ...
+ *   tmpfs  (fs/tmpfs.c)   in the kernel: files in memory, /tmp
  *   fuse   (fs/fuse*.c)   a user-mode server answers requests (the FAT
  *                         server for "/", hellofs, ...)
  *
@@ -33,6 +34,11 @@
  * description, offset included.  file_ops.release runs when the last
  * descriptor goes.
  *
+ * FIFOs: an inode of type S_IFIFO, whatever its filesystem, opens as a
+ * pipe (fs/pipe.c: pipe_open) and not through inode_ops.open; the pipe
+ * hangs off inode->pipe while the FIFO is open.  Readiness for poll(2)
+ * and select(2) is file_ops.poll (fs/poll.h).
+ *
  * Concurrency: one CPU; the VFS's own lists (mounts, each fs's inodes,
  * reference counts) change with interrupts off, never across a call that
  * may sleep.  Operations of filesystems may sleep (a FUSE request waits for
@@ -51,20 +57,25 @@
 struct file;
 struct fs;
 struct inode;
+struct pipe;
+struct poll_table;
 
 #define PATH_MAX 4096 /* bytes of a path, NUL included (Linux's) */
 #define NAME_MAX 255  /* bytes of one component */
 
 /* st_mode bits, as Linux's <sys/stat.h>. */
-#define S_IFMT     0170000
-#define S_IFDIR    0040000
-#define S_IFCHR    0020000
-#define S_IFREG    0100000
-#define S_IFIFO    0010000
-#define S_IFLNK    0120000
-#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
-#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+#define S_IFMT      0170000
+#define S_IFDIR     0040000
+#define S_IFCHR     0020000
+#define S_IFREG     0100000
+#define S_IFIFO     0010000
+#define S_IFBLK     0060000
+#define S_IFLNK     0120000
+#define S_IFSOCK    0140000
+#define S_ISDIR(m)  (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m)  (((m)&S_IFMT) == S_IFREG)
+#define S_ISCHR(m)  (((m)&S_IFMT) == S_IFCHR)
+#define S_ISFIFO(m) (((m)&S_IFMT) == S_IFIFO)
 
 /* open(2) flags, Linux x86_64 values. */
 #define O_ACCMODE   0003
@@ -183,6 +194,9 @@ struct inode_ops {
 	int (*create)(struct inode *dir, const char *name, uint32_t mode, struct file *f,
 		      struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, uint32_t mode);
+	/* Make a special file: mode is S_IFIFO | permissions (mknod(2) makes
+	 * regular files with create, and refuses devices). */
+	int (*mknod)(struct inode *dir, const char *name, uint32_t mode);
 	int (*unlink)(struct inode *dir, const char *name);
 	int (*rmdir)(struct inode *dir, const char *name);
 	/* Both directories are on the same fs (the VFS checks: -EXDEV). */
@@ -198,7 +212,8 @@ struct inode_ops {
  * (the VFS keeps f->pos and moves it, or uses pread's offset) and return
  * bytes moved or -errno.  Any may be NULL: -EINVAL for read/write (-EISDIR
  * on directories), -ENOTTY for ioctl, -EINVAL for fsync (Linux's answer for
- * a file that cannot be synced), success for flush and release.
+ * a file that cannot be synced), success for flush and release, always
+ * readable and writable for poll (regular files, as on Linux).
  */
 struct file_ops {
 	int64_t (*read)(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos);
@@ -211,6 +226,10 @@ struct file_ops {
 	int (*flush)(struct file *f); /* at every close(2) of a descriptor */
 	int (*fsync)(struct file *f);
 	void (*release)(struct file *f); /* the last reference is gone */
+	/* The events (POLLIN, POLLOUT, POLLHUP, POLLERR, POLLNVAL as Linux)
+	 * ready now; if pt is not NULL, also register the caller on the wait
+	 * queues whose wake-up may change them (poll_wait(pt, wq)). */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	/* A stream (a terminal): no position, so lseek, pread64 and pwrite64
 	 * are -ESPIPE. */
 	bool stream;
@@ -236,6 +255,7 @@ struct inode {
 	const struct inode_ops *ops;
 	const struct file_ops *fops; /* for open without ops->open (devfs) */
 	void *priv;                  /* the filesystem's */
+	struct pipe *pipe;           /* a FIFO's, while it is open (fs/pipe.c) */
 	struct list_node fs_node;    /* in fs->inodes */
 };
 
@@ -273,7 +293,7 @@ struct fs {
 
 /* ---- setup (fs/vfs.c) ---------------------------------------------------- */
 
-/* The filesystem types, "/" (a stand-in), /dev and /proc mounted.  Runs
+/* The filesystem types, "/" (a stand-in), /dev, /proc and /tmp mounted.  Runs
  * once, from the first proc_spawn or before the kernel's first use of a
  * path (rootmount); later calls return at once.  Not at boot: the early
  * stages' self-tests want an empty heap. */

@@ -12,6 +12,7 @@
 #define ESRCH        3   /* no such process */
 #define EINTR        4   /* interrupted system call */
 #define EIO          5   /* input/output error */
+#define ENXIO        6   /* no such device or address (a FIFO with no reader) */
 #define E2BIG        7   /* argument list too long */
 #define ENOEXEC      8   /* exec format error */
 #define EBADF        9   /* bad file descriptor */

@@ -110,23 +110,45 @@ static void wait_timeout(struct alarm *a)
 	thread_wake(t);
 }
 
-bool wait_sleep_until(struct waitq *wq, uint64_t deadline)
+bool wait_block_until(uint64_t deadline)
 {
 	struct thread *t = sched_current();
+	bool timed = deadline != WAIT_FOREVER;
 
-	if (timer_ticks() >= deadline)
+	if (timed && timer_ticks() >= deadline)
 		return false;
 	if (!sched_active()) {
 		wait_for_interrupt();
-		return timer_ticks() < deadline;
+		return !timed || timer_ticks() < deadline;
 	}
 	t->timed_out = false;
-	alarm_set(&t->alarm, deadline, wait_timeout);
-	waiter_append(wq, &t->waiter);
+	if (timed)
+		alarm_set(&t->alarm, deadline, wait_timeout);
 	thread_block();
-	waiter_unlink(&t->waiter);
-	alarm_cancel(&t->alarm);
+	if (timed)
+		alarm_cancel(&t->alarm);
 	return !t->timed_out;
+}
+
+bool wait_sleep_until(struct waitq *wq, uint64_t deadline)
+{
+	struct thread *t = sched_current();
+	bool in_time;
+
+	if (!sched_active())
+		return wait_block_until(deadline); /* halts until an interrupt */
+	waiter_append(wq, &t->waiter);
+	in_time = wait_block_until(deadline);
+	waiter_unlink(&t->waiter);
+	return in_time;
+}
+
+void wait_add_waiter(struct waitq *wq, struct waiter *w)
+{
+	uint64_t flags = irq_save();
+
+	waiter_append(wq, w);
+	irq_restore(flags);
 }
 
 uint64_t wait_deadline(uint64_t ticks)
@@ -165,5 +187,25 @@ void wait_add_task(struct waitq *wq, struct task *task)
 
 	task->waiter.task = task;
 	waiter_append(wq, &task->waiter);
+	irq_restore(flags);
+}
+
+void sleeplock_acquire(struct sleeplock *l)
+{
+	uint64_t flags = irq_save();
+
+	while (l->held)
+		wait_sleep(&l->wait);
+	l->held = true;
+	irq_restore(flags);
+}
+
+void sleeplock_release(struct sleeplock *l)
+{
+	uint64_t flags = irq_save();
+
+	l->held = false;
+	if (l->wait.first)
+		wait_wake_one(&l->wait);
 	irq_restore(flags);
 }

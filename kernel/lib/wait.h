@@ -129,4 +129,39 @@ bool wait_interrupted(void);
 		wait_err_;                          \
 	})
 
+/*
+ * Waiting on several queues at once (poll and select, fs/poll.c).  The
+ * caller puts waiters of its own on each queue with wait_add_waiter
+ * (w->thread: the current thread), then, with interrupts off, checks its
+ * conditions once more and sleeps with wait_block_until: a wake-up on any
+ * of the queues, a signal (signal_send wakes a blocked thread) or the
+ * deadline ends the sleep.  A wake-up takes the waiter it wakes off its
+ * queue (w->queue is NULL after it), so a waiter found off its queue
+ * before the sleep means a wake-up came already and the caller must not
+ * sleep.  The caller takes its waiters off their queues (waiter_unlink)
+ * before they go out of scope.
+ */
+#define WAIT_FOREVER UINT64_MAX
+
+/* Append w to wq.  Any interrupt state. */
+void wait_add_waiter(struct waitq *wq, struct waiter *w);
+/* Block the current thread until a wake-up or tick deadline (WAIT_FOREVER:
+ * none): false if the deadline had come, at the call or during the sleep.
+ * Interrupts off, like wait_sleep. */
+bool wait_block_until(uint64_t deadline);
+
+/*
+ * A lock that may be held across a sleep (a copy from user memory that
+ * faults, a wait for memory): who finds it held sleeps on its queue until
+ * the holder lets go.  Not for interrupt handlers, and not reentrant.
+ * All zeros is an unlocked lock.
+ */
+struct sleeplock {
+	bool held;
+	struct waitq wait;
+};
+
+void sleeplock_acquire(struct sleeplock *l);
+void sleeplock_release(struct sleeplock *l);
+
 #endif

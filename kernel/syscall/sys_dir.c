@@ -1,6 +1,6 @@
 /*
- * System calls that change directories: mkdir, mkdirat, rmdir, unlink,
- * unlinkat, rename, renameat, renameat2.
+ * System calls that change directories: mkdir, mkdirat, mknod, mknodat,
+ * rmdir, unlink, unlinkat, rename, renameat, renameat2.
  *
  * The VFS checks what Linux checks before a filesystem is asked: the
  * names exist (or do not), have the right types (-ENOTDIR, -EISDIR), are
@@ -29,27 +29,40 @@ static bool dir_is_mount_point(const char *path)
 	return rest[0] == '\0';
 }
 
-int64_t sys_mkdirat(int dirfd, uptr_t upath, uint32_t mode)
+/* Make the missing canonical path a directory (S_IFDIR in mode) or a
+ * special file (mknod) in its parent. */
+static int dir_make(const char *path, uint32_t mode)
 {
 	char name[NAME_MAX + 1];
 	struct inode *dir, *ino;
+	int err = vfs_lookup(path, &ino);
+
+	if (err == 0) {
+		inode_put(ino);
+		return -EEXIST;
+	}
+	if (err != -ENOENT)
+		return err;
+	err = vfs_lookup_parent(path, &dir, name);
+	if (err)
+		return err;
+	if (S_ISDIR(mode))
+		err = dir->ops && dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777)
+						  : -EPERM;
+	else
+		err = dir->ops && dir->ops->mknod ? dir->ops->mknod(dir, name, mode) : -EPERM;
+	inode_put(dir);
+	return err;
+}
+
+int64_t sys_mkdirat(int dirfd, uptr_t upath, uint32_t mode)
+{
 	char *path;
 	int err = fs_user_path(dirfd, upath, &path);
 
 	if (err)
 		return err;
-	err = vfs_lookup(path, &ino);
-	if (err == 0) {
-		inode_put(ino);
-		err = -EEXIST;
-	} else if (err == -ENOENT) {
-		err = vfs_lookup_parent(path, &dir, name);
-		if (err == 0) {
-			err = dir->ops && dir->ops->mkdir ? dir->ops->mkdir(dir, name, mode & 07777)
-							  : -EPERM;
-			inode_put(dir);
-		}
-	}
+	err = dir_make(path, S_IFDIR | (mode & 07777));
 	path_buf_put(path);
 	return err;
 }
@@ -57,6 +70,53 @@ int64_t sys_mkdirat(int dirfd, uptr_t upath, uint32_t mode)
 int64_t sys_mkdir(uptr_t upath, uint32_t mode)
 {
 	return sys_mkdirat(AT_FDCWD, upath, mode);
+}
+
+/*
+ * mknod(2): a regular file (type 0 or S_IFREG) is created as open(2) with
+ * O_CREAT | O_EXCL would (Linux's vfs_create), a FIFO by the filesystem's
+ * mknod (-EPERM without one, as on vfat); devices and sockets are -EPERM
+ * (kestrel's devices are /dev's alone), and so is a directory (as on
+ * Linux), other types -EINVAL.
+ */
+int64_t sys_mknodat(int dirfd, uptr_t upath, uint32_t mode, unsigned int dev)
+{
+	uint32_t type = mode & S_IFMT;
+	struct file *f;
+	char *path;
+	int err;
+
+	(void)dev;
+	switch (type) {
+	case 0:
+	case S_IFREG:
+	case S_IFIFO:
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFSOCK:
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	err = fs_user_path(dirfd, upath, &path);
+	if (err)
+		return err;
+	if (type == S_IFIFO) {
+		err = dir_make(path, mode & (S_IFMT | 07777));
+	} else {
+		err = vfs_open(path, O_CREAT | O_EXCL | O_WRONLY, mode & 07777, &f);
+		if (!err)
+			file_put(f);
+	}
+	path_buf_put(path);
+	return err;
+}
+
+int64_t sys_mknod(uptr_t upath, uint32_t mode, unsigned int dev)
+{
+	return sys_mknodat(AT_FDCWD, upath, mode, dev);
 }
 
 /* Remove the canonical path: a directory (rmdir) or anything else (unlink). */

@@ -39,6 +39,7 @@ struct proc;
 #define SYS_stat            4
 #define SYS_fstat           5
 #define SYS_lstat           6
+#define SYS_poll            7
 #define SYS_lseek           8
 #define SYS_mmap            9
 #define SYS_mprotect        10
@@ -54,6 +55,7 @@ struct proc;
 #define SYS_writev          20
 #define SYS_access          21
 #define SYS_pipe            22
+#define SYS_select          23
 #define SYS_sched_yield     24
 #define SYS_madvise         28
 #define SYS_dup             32
@@ -96,6 +98,7 @@ struct proc;
 #define SYS_getsid          124
 #define SYS_rt_sigpending   127
 #define SYS_rt_sigsuspend   130
+#define SYS_mknod           133
 #define SYS_statfs          137
 #define SYS_fstatfs         138
 #define SYS_getpriority     140
@@ -117,10 +120,13 @@ struct proc;
 #define SYS_tgkill          234
 #define SYS_openat          257
 #define SYS_mkdirat         258
+#define SYS_mknodat         259
 #define SYS_newfstatat      262
 #define SYS_unlinkat        263
 #define SYS_renameat        264
 #define SYS_faccessat       269
+#define SYS_pselect6        270
+#define SYS_ppoll           271
 #define SYS_utimensat       280
 #define SYS_dup3            292
 #define SYS_pipe2           293
@@ -225,6 +231,8 @@ int64_t sys_rename(uptr_t oldpath, uptr_t newpath);
 int64_t sys_renameat(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath);
 int64_t sys_renameat2(int olddirfd, uptr_t oldpath, int newdirfd, uptr_t newpath,
 		      unsigned int flags);
+int64_t sys_mknod(uptr_t path, uint32_t mode, unsigned int dev);
+int64_t sys_mknodat(int dirfd, uptr_t path, uint32_t mode, unsigned int dev);
 /* sys_prio.c: Linux's nice values */
 int64_t sys_getpriority(int which, int who);
 int64_t sys_setpriority(int which, int who, int nice);
@@ -247,6 +255,13 @@ int64_t sys_fdatasync(int fd);
 /* sys_pipe.c */
 int64_t sys_pipe(uptr_t fds);
 int64_t sys_pipe2(uptr_t fds, int flags);
+
+/* sys_poll.c */
+int64_t sys_poll(uptr_t fds, unsigned int nfds, int timeout_ms);
+int64_t sys_ppoll(uptr_t fds, unsigned int nfds, uptr_t ts, uptr_t sigmask, size_t sigsetsize);
+int64_t sys_select(int nfds, uptr_t readfds, uptr_t writefds, uptr_t exceptfds, uptr_t tv);
+int64_t sys_pselect6(int nfds, uptr_t readfds, uptr_t writefds, uptr_t exceptfds, uptr_t ts,
+		     uptr_t sig);
 
 /* sys_mem.c */
 int64_t sys_brk(uptr_t addr);

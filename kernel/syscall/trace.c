@@ -34,6 +34,7 @@ static const char *const errno_names[] = {
 	[ESRCH] = "ESRCH",
 	[EINTR] = "EINTR",
 	[EIO] = "EIO",
+	[ENXIO] = "ENXIO",
 	[E2BIG] = "E2BIG",
 	[ENOEXEC] = "ENOEXEC",
 	[EBADF] = "EBADF",

@@ -135,6 +135,7 @@ struct fuse_lowlevel_ops {
 	void (*getattr)(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 	void (*setattr)(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			struct fuse_file_info *fi);
+	void (*mknod)(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
 	void (*mkdir)(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 	void (*unlink)(fuse_req_t req, fuse_ino_t parent, const char *name);
 	void (*rmdir)(fuse_req_t req, fuse_ino_t parent, const char *name);

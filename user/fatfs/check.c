@@ -12,7 +12,7 @@
  *          check: file SIZE CRC32 PATH      (CRC32 as zlib's, 8 hex digits)
  *          check: bad ERRNO PATH            (a file that cannot be read)
  *      and "check: N files, M directories, B bytes".
- *   2. A write test under /tmp, one line per step:
+ *   2. A write test under /var/tmp, one line per step:
  *          write: STEP: ok
  *          write: STEP: FAILED (what went wrong)
  *      creating, writing (across clusters, in unaligned pieces), reading
@@ -20,9 +20,9 @@
  *      truncating (down and up: the new part reads as zeros), unlinking,
  *      mkdir and rmdir (also of a directory that is not empty), and the
  *      free-cluster count coming back after a removal.  What it leaves:
- *          /tmp/check/Moved Across.txt   TRUNC_UP bytes: the first
+ *          /var/tmp/check/Moved Across.txt   TRUNC_UP bytes: the first
  *                                        TRUNC_DOWN of the pattern, then zeros
- *          /tmp/check/dir-b/             an empty directory
+ *          /var/tmp/check/dir-b/             an empty directory
  *      The pattern is byte i = (i * 31 + 7) % 251.
  *   3. "check: done, F failed" (F failed steps); the status is 1 if F > 0.
  */
@@ -220,14 +220,15 @@ static void test_file(struct fat_volume *v, uint64_t tmp, uint64_t dir)
 {
 	uint64_t id = 0, moved = 0;
 
-	step_err("create /tmp/Check File.TXT", fat_create(v, tmp, "Check File.TXT", 0644, &id), 0);
+	step_err("create /var/tmp/Check File.TXT", fat_create(v, tmp, "Check File.TXT", 0644, &id),
+		 0);
 	step("write 20000 bytes in pieces", id && write_pattern(v, id), "short write");
 	step("read back", id && holds(v, id, WRITE_SIZE, WRITE_SIZE), "different bytes");
 	step("lookup ignores case", id && path_id(v, "/TMP/check file.txt") == id, "not found");
-	step_err("rename to /tmp/check/Moved Across.txt",
+	step_err("rename to /var/tmp/check/Moved Across.txt",
 		 fat_rename(v, tmp, "Check File.TXT", dir, "Moved Across.txt", &moved), 0);
-	step("old name gone", path_id(v, "/tmp/Check File.TXT") == 0, "still there");
-	step("new name found", moved && path_id(v, "/tmp/check/Moved Across.txt") == moved,
+	step("old name gone", path_id(v, "/var/tmp/Check File.TXT") == 0, "still there");
+	step("new name found", moved && path_id(v, "/var/tmp/check/Moved Across.txt") == moved,
 	     "not found");
 	step("moved file intact", moved && holds(v, moved, WRITE_SIZE, WRITE_SIZE),
 	     "different bytes");
@@ -243,31 +244,32 @@ static void test_remove(struct fat_volume *v, uint64_t tmp, uint64_t dir)
 {
 	uint64_t before = free_clusters(v), id = 0, sub = 0;
 
-	step_err("create /tmp/check/gone.txt", fat_create(v, dir, "gone.txt", 0644, &id), 0);
+	step_err("create /var/tmp/check/gone.txt", fat_create(v, dir, "gone.txt", 0644, &id), 0);
 	step("write gone.txt", id && write_pattern(v, id), "short write");
 	step_err("unlink gone.txt", fat_unlink(v, dir, "gone.txt"), 0);
-	step("gone.txt gone", path_id(v, "/tmp/check/gone.txt") == 0, "still there");
+	step("gone.txt gone", path_id(v, "/var/tmp/check/gone.txt") == 0, "still there");
 	step("free clusters back after unlink", free_clusters(v) == before, "a leak");
-	step_err("mkdir /tmp/check/sub", fat_mkdir(v, dir, "sub", &sub), 0);
-	step_err("rmdir /tmp/check (not empty)", fat_rmdir(v, tmp, "check"), -ENOTEMPTY);
-	step_err("rmdir /tmp/check/sub", fat_rmdir(v, dir, "sub"), 0);
-	step("sub gone", path_id(v, "/tmp/check/sub") == 0, "still there");
+	step_err("mkdir /var/tmp/check/sub", fat_mkdir(v, dir, "sub", &sub), 0);
+	step_err("rmdir /var/tmp/check (not empty)", fat_rmdir(v, tmp, "check"), -ENOTEMPTY);
+	step_err("rmdir /var/tmp/check/sub", fat_rmdir(v, dir, "sub"), 0);
+	step("sub gone", path_id(v, "/var/tmp/check/sub") == 0, "still there");
 	step("free clusters back after rmdir", free_clusters(v) == before, "a leak");
-	step_err("mkdir /tmp/dir-a", fat_mkdir(v, tmp, "dir-a", &sub), 0);
-	step_err("rename /tmp/dir-a to /tmp/check/dir-b",
+	step_err("mkdir /var/tmp/dir-a", fat_mkdir(v, tmp, "dir-a", &sub), 0);
+	step_err("rename /var/tmp/dir-a to /var/tmp/check/dir-b",
 		 fat_rename(v, tmp, "dir-a", dir, "dir-b", NULL), 0);
-	step("dir-b's .. is /tmp/check", path_id(v, "/tmp/check/dir-b/..") == dir, "wrong parent");
-	step("dir-a gone", path_id(v, "/tmp/dir-a") == 0, "still there");
+	step("dir-b's .. is /var/tmp/check", path_id(v, "/var/tmp/check/dir-b/..") == dir,
+	     "wrong parent");
+	step("dir-a gone", path_id(v, "/var/tmp/dir-a") == 0, "still there");
 }
 
 static void test_writes(struct fat_volume *v)
 {
-	uint64_t tmp = path_id(v, "/tmp"), dir = 0;
+	uint64_t tmp = path_id(v, "/var/tmp"), dir = 0;
 
-	step("/tmp exists", tmp != 0, "no /tmp in the image");
+	step("/var/tmp exists", tmp != 0, "no /var/tmp in the image");
 	if (!tmp)
 		return;
-	step_err("mkdir /tmp/check", fat_mkdir(v, tmp, "check", &dir), 0);
+	step_err("mkdir /var/tmp/check", fat_mkdir(v, tmp, "check", &dir), 0);
 	if (!dir)
 		return;
 	test_file(v, tmp, dir);
@@ -280,7 +282,7 @@ int check_run(struct fat_volume *v)
 	printf("check: %llu files, %llu directories, %llu bytes\n", (unsigned long long)nfiles,
 	       (unsigned long long)ndirs, (unsigned long long)nbytes);
 	test_writes(v);
-	walk(v, "after", path_id(v, "/tmp"), "/tmp");
+	walk(v, "after", path_id(v, "/var/tmp"), "/var/tmp");
 	printf("check: done, %d failed\n", failures);
 	return failures;
 }

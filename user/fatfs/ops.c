@@ -188,6 +188,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		reply_attr(req, ino, fat);
 }
 
+/* FAT has no special files: a FIFO (the only kind the kernel asks for;
+ * regular files come as CREATE) is EPERM, as Linux's vfat says. */
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
+	fuse_reply_err(req, EPERM);
+}
+
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	uint64_t dir = fat_of(req, parent), id;
@@ -462,6 +470,7 @@ static const struct fuse_lowlevel_ops server_ops = {
 	.forget = op_forget,
 	.getattr = op_getattr,
 	.setattr = op_setattr,
+	.mknod = op_mknod,
 	.mkdir = op_mkdir,
 	.unlink = op_unlink,
 	.rmdir = op_rmdir,

@@ -382,6 +382,8 @@ static size_t fuse_arg_size(uint32_t opcode)
 		return sizeof(struct fuse_getattr_in);
 	case FUSE_SETATTR:
 		return sizeof(struct fuse_setattr_in);
+	case FUSE_MKNOD:
+		return sizeof(struct fuse_mknod_in);
 	case FUSE_MKDIR:
 		return sizeof(struct fuse_mkdir_in);
 	case FUSE_RENAME:
@@ -410,8 +412,8 @@ static size_t fuse_arg_size(uint32_t opcode)
 	}
 }
 
-/* Requests about a node's name or names: LOOKUP, MKDIR, UNLINK, RMDIR,
- * RENAME(2), CREATE.  arg is the fixed part, names follow it. */
+/* Requests about a node's name or names: LOOKUP, MKNOD, MKDIR, UNLINK,
+ * RMDIR, RENAME(2), CREATE.  arg is the fixed part, names follow it. */
 static void fuse_do_names(fuse_req_t req, uint64_t nodeid, const char *arg, size_t len)
 {
 	const struct fuse_lowlevel_ops *op = &req->se->op;
@@ -430,6 +432,12 @@ static void fuse_do_names(fuse_req_t req, uint64_t nodeid, const char *arg, size
 		if (!op->lookup)
 			break;
 		op->lookup(req, nodeid, name);
+		return;
+	case FUSE_MKNOD:
+		if (!op->mknod)
+			break;
+		op->mknod(req, nodeid, name, ((const struct fuse_mknod_in *)arg)->mode,
+			  ((const struct fuse_mknod_in *)arg)->rdev);
 		return;
 	case FUSE_MKDIR:
 		if (!op->mkdir)
@@ -611,6 +619,7 @@ static void fuse_process(struct fuse_session *se, size_t len)
 	}
 	switch (in->opcode) {
 	case FUSE_LOOKUP:
+	case FUSE_MKNOD:
 	case FUSE_MKDIR:
 	case FUSE_UNLINK:
 	case FUSE_RMDIR:

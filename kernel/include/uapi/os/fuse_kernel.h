@@ -197,6 +197,14 @@ struct fuse_mkdir_in {
 	uint32_t umask;
 };
 
+/* MKNOD: this, then the name. */
+struct fuse_mknod_in {
+	uint32_t mode;
+	uint32_t rdev;
+	uint32_t umask;
+	uint32_t padding;
+};
+
 /* RENAME: this, then the old name, then the new name. */
 struct fuse_rename_in {
 	uint64_t newdir;
