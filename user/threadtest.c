@@ -597,15 +597,6 @@ static const struct {
 	{ "timeout", test_timeout }, { "prio", test_prio },
 };
 
-static int wanted(const char *name, int argc, char *argv[])
-{
-	int yes = argc < 2;
-
-	for (int a = 1; a < argc; a++)
-		yes |= strcmp(argv[a], name) == 0;
-	return yes;
-}
-
 int main(int argc, char *argv[])
 {
 	for (int a = 1; a < argc; a++) {
@@ -619,14 +610,14 @@ int main(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		const char *why;
 
-		if (!wanted(tests[i].name, argc, argv))
+		if (!test_wanted(tests[i].name, argc, argv))
 			continue;
 		why = tests[i].fn();
 		if (!why || why[0]) /* "": skipped */
 			result(tests[i].name, why);
 		fflush(stdout);
 	}
-	if (wanted("exitmain", argc, argv))
+	if (test_wanted("exitmain", argc, argv))
 		test_exitmain();
 	printf("threadtest: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
