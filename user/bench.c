@@ -438,16 +438,6 @@ static uint64_t run_measured(const struct measured *b)
 	return best;
 }
 
-static int wanted(const char *name, int argc, char *argv[])
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 /* Read fd from off to its end in 64 KiB pieces: MB/s at 1 instruction/ns. */
 static uint64_t fs_seq_read(int fd, off_t off)
 {
@@ -547,18 +537,18 @@ int main(int argc, char *argv[])
 	argc -= used;
 	argv += used;
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv) &&
+		if ((!benches[i].fs || fs) && test_wanted(benches[i].name, argc, argv) &&
 		    (!benches[i].file || access(benches[i].file, F_OK) == 0) &&
 		    (!benches[i].threads || threads_work()))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
 	for (size_t i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
-		if (wanted(measured[i].name, argc, argv))
+		if (test_wanted(measured[i].name, argc, argv))
 			printf("bench: %s %llu\n", measured[i].name,
 			       (unsigned long long)run_measured(&measured[i]));
-	if (wanted("sched_yield_switch", argc, argv))
+	if (test_wanted("sched_yield_switch", argc, argv))
 		printf("bench: sched_yield_switch %llu\n", (unsigned long long)yield_switch());
-	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
+	if (fs && test_wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));
 		printf("bench: fs_seq_read_warm_MBps %llu\n",

@@ -152,9 +152,20 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 	END STAGE syscalls */
 }
 
+/* A new process's first thread t gives it its pid (whichever of
+ * proc_run_thread and proc_start comes first).  Interrupts off. */
+static void proc_take_pid(struct proc *p, struct thread *t)
+{
+	if (p->pid >= 0)
+		return;
+	p->thread = t;
+	p->pid = t->tid;
+	if (p->kernel_started) /* the leader of a session of its own */
+		p->pgid = p->sid = p->pid;
+}
+
 /* The kernel thread of a new user thread u: become u's, enter user mode
- * with u->start_tf (copied to this stack: usermode_enter wants it there).
- * The first thread of a process gives it its pid. */
+ * with u->start_tf (copied to this stack: usermode_enter wants it there). */
 static void proc_start(void *arg)
 {
 	struct uthread *u = arg;
@@ -165,12 +176,7 @@ static void proc_start(void *arg)
 	int tid = t->tid;
 
 	u->thread = t;
-	if (p->pid < 0) {
-		p->thread = t;
-		p->pid = tid;
-		if (p->kernel_started) /* the leader of a session of its own */
-			p->pgid = p->sid = p->pid;
-	}
+	proc_take_pid(p, t);
 	t->owner = u;
 	proc_switch_in(u);
 	irq_restore(flags);
@@ -229,10 +235,7 @@ int proc_run_thread(struct uthread *u, int prio)
 	}
 	flags = irq_save();
 	u->thread = t;
-	if (p->pid < 0) {
-		p->thread = t;
-		p->pid = t->tid;
-	}
+	proc_take_pid(p, t);
 	irq_restore(flags);
 	return t->tid;
 }

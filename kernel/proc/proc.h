@@ -116,6 +116,7 @@ struct proc {
 	struct proc *vfork_parent;    /* ... which sleeps until we exec or exit */
 	struct proc *vfork_child;     /* the vfork child we wait for, or NULL */
 	bool trace;                   /* print its system calls (syscall/trace.c) */
+	uint64_t syscalls;            /* system calls made, by all its threads */
 	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */

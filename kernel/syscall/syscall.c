@@ -204,6 +204,7 @@ void syscall_dispatch(struct trapframe *tf)
 	const struct syscall_desc *d = syscall_lookup(nr);
 	int64_t ret;
 
+	p->syscalls++;
 	if (!d) {
 		report_unimplemented(p, nr);
 		ret = -ENOSYS;
