@@ -8,9 +8,7 @@
  * their physical addresses with 0 for a hole (a page never written, or
  * past a truncate: it reads as zeros and costs nothing).  Pages are
  * allocated as a write first reaches them, against the instance's limit
- * (size=, by default half of RAM, as on Linux): -ENOSPC past it.  A file
- * is at most as big as the limit, holes included (-EFBIG beyond), which
- * bounds its array.
+ * (size=, by default half of RAM, as on Linux): -ENOSPC past it.
  *
  * A node and the VFS's inode for it (node->vfs) are separate lives.
  * Lookups hand out an inode per node (inode_get by node number), and the

@@ -4,7 +4,10 @@
  *
  * A file's pages are frames from frame_alloc (zeroed), named by physical
  * address in n->pages[], 0 for a hole; the array grows (doubling) as
- * writes go further.  A read of a hole, or of the part of a page past the
+ * writes go further.  It is one block of 8 bytes per page up to the
+ * furthest page written, so a sparse write gigabytes out may fail with
+ * ENOMEM where Linux's tree of pages would not; a file is at most
+ * TMPFS_FILE_MAX bytes (-EFBIG past it).  A read of a hole, or of the part of a page past the
  * end, copies zeros.  Every page counts against its instance's limit
  * (-ENOSPC) and in tmpfs_pages(), which /proc/meminfo shows as Shmem.
  * Reads and writes copy to and from the caller's buffer a page at a time
@@ -17,6 +20,8 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+
+#define TMPFS_FILE_MAX (1ull << 40) /* bytes a file may have, holes included */
 
 static uint64_t tmpfs_all_pages;
 static uint8_t tmpfs_zeros[PAGE_SIZE]; /* what a hole reads */
@@ -39,12 +44,6 @@ void tmpfs_free_pages(struct tmpfs_node *n, size_t from)
 	}
 }
 
-/* The biggest a file may be: what the instance may hold. */
-static uint64_t tmpfs_file_max(const struct tmpfs *tm)
-{
-	return tm->max_pages * PAGE_SIZE;
-}
-
 /* Pages past the new size go, the rest of its last page reads zeros again
  * (a later extension must not show old bytes). */
 int tmpfs_truncate(struct tmpfs_node *n, uint64_t size)
@@ -52,7 +51,7 @@ int tmpfs_truncate(struct tmpfs_node *n, uint64_t size)
 	size_t keep = (size_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
 	size_t last = (size_t)(size / PAGE_SIZE);
 
-	if (size > tmpfs_file_max(n->tm))
+	if (size > TMPFS_FILE_MAX)
 		return -EFBIG;
 	tmpfs_free_pages(n, keep);
 	if (size % PAGE_SIZE && last < n->npages && n->pages[last]) {
@@ -92,14 +91,13 @@ static int64_t tmpfs_read(struct file *f, const struct vbuf *buf, size_t count, 
 	return done ? (int64_t)done : err;
 }
 
-/* Room in n's array for the pages up to byte end.  0 or -ENOMEM. */
-static int tmpfs_grow(struct tmpfs_node *n, uint64_t end)
+/* Room in n's array for page index page.  0 or -ENOMEM. */
+static int tmpfs_grow(struct tmpfs_node *n, uint64_t page)
 {
-	size_t want = (size_t)((end + PAGE_SIZE - 1) / PAGE_SIZE);
-	size_t cap = MAX(want, 2 * n->npages);
+	size_t cap = MAX((size_t)page + 1, 2 * n->npages);
 	uint64_t *pages;
 
-	if (want <= n->npages)
+	if (page < n->npages)
 		return 0;
 	pages = krealloc(n->pages, cap * sizeof(*pages));
 	if (!pages)
@@ -110,14 +108,19 @@ static int tmpfs_grow(struct tmpfs_node *n, uint64_t end)
 	return 0;
 }
 
-/* The page of n at index page, allocated if it is a hole. */
+/* The page of n at index page, allocated if it is a hole: -ENOSPC past
+ * the instance's limit, -ENOMEM without memory. */
 static int tmpfs_page(struct tmpfs_node *n, uint64_t page, uint8_t **out)
 {
 	struct tmpfs *tm = n->tm;
+	int err;
 
-	if (!n->pages[page]) {
+	if (page >= n->npages || !n->pages[page]) {
 		if (tm->pages >= tm->max_pages)
 			return -ENOSPC;
+		err = tmpfs_grow(n, page);
+		if (err)
+			return err;
 		n->pages[page] = frame_alloc(); /* zeroed */
 		if (!n->pages[page])
 			return -ENOMEM;
@@ -133,14 +136,10 @@ static int64_t tmpfs_write(struct file *f, const struct vbuf *buf, size_t count,
 {
 	struct tmpfs_node *n = tmpfs_node(f->inode);
 	size_t done = 0;
-	int err;
+	int err = pos >= TMPFS_FILE_MAX ? -EFBIG : 0;
 
 	tmpfs_lock(n->tm);
-	if (pos >= tmpfs_file_max(n->tm))
-		err = -EFBIG;
-	else
-		err = tmpfs_grow(n, pos + MIN(count, tmpfs_file_max(n->tm) - pos));
-	count = err ? 0 : MIN(count, tmpfs_file_max(n->tm) - pos);
+	count = err ? 0 : MIN(count, TMPFS_FILE_MAX - pos);
 	while (done < count && !err) {
 		uint64_t at = pos + done;
 		size_t in = at % PAGE_SIZE, k = MIN(count - done, PAGE_SIZE - in);

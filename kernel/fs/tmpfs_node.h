@@ -54,8 +54,7 @@ extern const struct file_ops tmpfs_file_fops;
 int tmpfs_fsync(struct file *f);
 /* Free the pages of n from page index `from` on.  Lock held. */
 void tmpfs_free_pages(struct tmpfs_node *n, size_t from);
-/* Make n's size `size`: 0, or -EFBIG past what the instance may hold.
- * Lock held. */
+/* Make n's size `size`: 0, or -EFBIG past the largest file.  Lock held. */
 int tmpfs_truncate(struct tmpfs_node *n, uint64_t size);
 
 #endif
