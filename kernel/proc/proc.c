@@ -33,6 +33,7 @@
 #include "arch/x86_64/x86.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "ipc/msg.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -410,6 +411,7 @@ void proc_finish(struct uthread *u)
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
+	msg_exit(p); /* its messages go, its blocked senders wake */
 	inode_put(p->cwd_inode);
 	p->cwd_inode = NULL;
 	proc_reparent_children(p);

@@ -49,6 +49,7 @@
 
 struct fdtable;
 struct inode;
+struct mailbox;
 struct thread;
 struct uvm;
 
@@ -117,6 +118,7 @@ struct proc {
 	struct proc *vfork_child;     /* the vfork child we wait for, or NULL */
 	bool trace;                   /* print its system calls (syscall/trace.c) */
 	uint64_t syscalls;            /* system calls made, by all its threads */
+	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
 	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */
