@@ -12,7 +12,12 @@ woken with ESRCH when the receiver dies, and Linux-style errnos.
 """
 from gradelib import main, test
 
+import ipc_files
 import kelf
+
+# The modules of this stage's other tests, which register them with
+# gradelib as they load (named here so that pyflakes sees them used).
+TEST_MODULES = [ipc_files]
 
 PID = r"\(pid (\d+)\)"
 QUEUE_MAX = kelf.header_define("kernel/include/uapi/os/msg.h", "OS_MSG_QUEUE_MAX")
