@@ -20,7 +20,7 @@
  * copied (dup, dup2, dup3, F_DUPFD: a read of the copy would wait for
  * typing, as on Linux) or replaced, and never closed; descriptors keep
  * O_NONBLOCK (a read of its own empty pipe would wait for ever); sleeps are
- * short; and the calls that would end or stop the program (exit,
+ * short and poll and select never wait; and the calls that would end or stop the program (exit,
  * exit_group, pause, kill, fork...; arch_prctl(ARCH_SET_FS)) are left out.
  *
  * The scratch buffer the calls may write into is a mapping of its own with
@@ -156,7 +156,7 @@ static int steer(long n, uint64_t a[6])
 {
 	static const struct {
 		long sec, nsec;
-	} short_sleep = { 0, 1000 };
+	} short_sleep = { 0, 1000 }, no_wait = { 0, 0 };
 
 	switch (n) {
 	case SYS_exit:
@@ -213,6 +213,16 @@ static int steer(long n, uint64_t a[6])
 			a[2] = (uint64_t)&short_sleep;
 		a[1] = 0;
 		return a[2] == (uint64_t)&short_sleep || a[2] >= 0x0000800000000000 ? 0 : -1;
+	case SYS_poll: /* waits for descriptors never: the console's would wait for typing */
+		a[2] = 0;
+		return 0;
+	case SYS_ppoll: /* the same, with a zero timespec (NULL is for ever) */
+	case SYS_pselect6:
+		a[n == SYS_ppoll ? 2 : 4] = (uint64_t)&no_wait;
+		return 0;
+	case SYS_select:
+		a[4] = (uint64_t)&no_wait; /* a zero timeval: the same bytes */
+		return 0;
 	case 1002: /* os_trace: its output would drown ours */
 		return -1;
 	case 22: /* pipe: a read of its own empty pipe would wait for ever, */
