@@ -9,6 +9,14 @@
  * thread to thread_wake(), which makes it ready; it then returns from
  * wait_sleep() and its wait_event() loop re-checks the condition.
  *
+ * A poll (fs/poll.c) puts waiters of its own on several queues and blocks
+ * with wait_block_until: the first wake-up takes its waiter off that queue
+ * and wakes the thread, whose other waiters stay queued until it takes them
+ * off; thread_wake does nothing to a thread that is not blocked, so the
+ * wake-ups that follow are harmless.  wait_sleep_until is the same for the
+ * thread's own waiter.  A sleeplock is a flag and a queue: the holder may
+ * sleep, who finds it held sleeps on the queue, and a release wakes one.
+ *
  * Without a scheduler, sleeping means halting the CPU until an interrupt
  * arrives.  `sti; hlt` is atomic with respect to interrupts: STI enables
  * them only after the next instruction (Intel SDM Vol. 2B, STI: "interrupt
