@@ -51,6 +51,7 @@
 #define NSEC_PER_USEC   1000ll
 #define SIGSET_SIZE     8                              /* bytes of a kernel sigset_t */
 #define SELECT_SEC_MAX  (INT64_MAX / NSEC_PER_SEC - 1) /* seconds a timeout can say in ns */
+#define POLL_STACK_FDS  32 /* struct pollfds copied to the stack, not the heap */
 
 #define FD_WORDS      (FD_MAX / 64)
 #define SELECT_IN     (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
@@ -238,23 +239,23 @@ static void poll_timespec_out(uptr_t uts, int64_t ns, int64_t start)
 
 static int poll_user_fds(uptr_t ufds, unsigned int nfds, uint64_t deadline)
 {
-	struct poll_fds p = { NULL, nfds };
+	struct pollfd few[POLL_STACK_FDS]; /* most polls: no heap block */
+	struct poll_fds p = { few, nfds };
 	size_t size = (size_t)nfds * sizeof(struct pollfd);
-	int ret;
+	int ret = 0;
 
 	if (nfds > rlimit_cur(RLIMIT_NOFILE))
 		return -EINVAL;
-	p.fds = kmalloc(size);
-	if (!p.fds)
+	if (nfds > POLL_STACK_FDS && !(p.fds = kmalloc(size)))
 		return -ENOMEM;
-	if (copy_from_user(p.fds, ufds, size)) {
-		kfree(p.fds);
-		return -EFAULT;
-	}
-	ret = poll_loop(poll_pass, &p, deadline);
-	if (copy_to_user(ufds, p.fds, size))
+	if (copy_from_user(p.fds, ufds, size))
 		ret = -EFAULT;
-	kfree(p.fds);
+	if (!ret)
+		ret = poll_loop(poll_pass, &p, deadline);
+	if (ret != -EFAULT && copy_to_user(ufds, p.fds, size))
+		ret = -EFAULT;
+	if (p.fds != few)
+		kfree(p.fds);
 	return ret;
 }
 
