@@ -86,11 +86,11 @@ def _(m):
     expect_done(m, "msgtest")
 
 
-@test("ipc", "message errors: ESRCH, EMSGSIZE, EFAULT, ETIMEDOUT, EAGAIN; a message too big "
-      "for the buffer stays queued", cmdline="run=msgtest,errors exit panic=exit", timeout=60)
+@test("ipc", "message errors: ESRCH (also for a receive whose sender dies), EMSGSIZE, EFAULT, "
+      "ETIMEDOUT, EAGAIN; a message too big for the buffer stays queued", cmdline="run=msgtest,errors exit panic=exit", timeout=60)
 def _(m):
     m.expect(r"^msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout "
-             r"ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN$")
+             r"ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN, sender died ESRCH$")
     expect_ok(m, "msgtest", "errors")
     expect_done(m, "msgtest")
 

@@ -22,7 +22,8 @@
  *   dies      "msgtest: dies: blocked senders got ESRCH"
  *             three children block sending to a full mailbox whose process
  *             then exits: all three end with ESRCH
- *   errors    "msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN"
+ *   errors    "msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN, sender died ESRCH"
+ *             (the last: a receive waiting for one sender, which exits)
  *
  * On Linux there is no os_send (ENOSYS): it says so and fails.
  */
@@ -273,7 +274,7 @@ static const char *test_errors(void)
 {
 	struct timespec ts = { 0, 30 * 1000 * 1000 };
 	pid_t dead = fork(), child;
-	int n = 7, e[6];
+	int n = 7, e[7];
 	char small[2];
 
 	if (dead == 0)
@@ -291,12 +292,19 @@ static const char *test_errors(void)
 	if (os_recv(child, &n, sizeof(n) + 1, NULL, 0) != 5) /* it stayed queued */
 		e[4] = -1;
 	e[5] = err_of(os_recv(OS_MSG_ANY, &n, sizeof(n), NULL, OS_MSG_NONBLOCK));
+	child = fork();
+	if (child == 0) { /* exits without a word, while we wait for one */
+		usleep(20000);
+		_exit(0);
+	}
+	e[6] = err_of(os_recv(child, &n, sizeof(n), NULL, 0));
+	child_status(child);
 	printf("msgtest: errors: dead %s, too big %s, bad buffer %s, timeout %s, small buffer %s, "
-	       "nonblock %s\n",
+	       "nonblock %s, sender died %s\n",
 	       errname(e[0]), errname(e[1]), errname(e[2]), errname(e[3]), errname(e[4]),
-	       errname(e[5]));
+	       errname(e[5]), errname(e[6]));
 	return e[0] == ESRCH && e[1] == EMSGSIZE && e[2] == EFAULT && e[3] == ETIMEDOUT &&
-			       e[4] == EMSGSIZE && e[5] == EAGAIN
+			       e[4] == EMSGSIZE && e[5] == EAGAIN && e[6] == ESRCH
 		       ? NULL
 		       : "an error is not Linux-style as documented";
 }

@@ -119,6 +119,8 @@ struct proc {
 	bool trace;                   /* print its system calls (syscall/trace.c) */
 	uint64_t syscalls;            /* system calls made, by all its threads */
 	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
+	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */
+	int msg_to_pid;               /* ... and whose it is */
 	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */
