@@ -336,6 +336,29 @@ static void single_step(uintptr_t *at)
 			 : "rcx", "memory", "cc");
 }
 
+/* Single-step through a getpid system call (from 0:), the handler
+ * (on_step) recording each rip until the one at 3: (*stop). */
+static void step_syscall(uintptr_t *base, uintptr_t *stop)
+{
+	__asm__ volatile("lea 3f(%%rip), %%rcx\n\t"
+			 "mov %%rcx, (%1)\n\t"
+			 "lea 0f(%%rip), %%rcx\n\t"
+			 "mov %%rcx, (%0)\n\t"
+			 "add $-128, %%rsp\n\t"
+			 "pushfq\n\t"
+			 "orq $0x100, (%%rsp)\n\t"
+			 "popfq\n"
+			 "0:\tnop\n\t"
+			 "mov %2, %%eax\n\t"
+			 "syscall\n\t"
+			 "nop\n"
+			 "3:\tnop\n\t"
+			 "sub $-128, %%rsp"
+			 :
+			 : "r"(base), "r"(stop), "i"(SYS_getpid)
+			 : "rax", "rcx", "r11", "memory", "cc");
+}
+
 /* Run fn under on_fault_jump: did it fault? */
 static bool run_faults(void (*fn)(uintptr_t *), uintptr_t *at)
 {
@@ -382,6 +405,21 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 	uc->uc_mcontext.gregs[REG_EFL] &= ~0x100ll;
 }
 
+static uintptr_t step_rip[8], step_stop;
+
+/* One step of step_syscall: TF stays set until rip reaches its end. */
+static void on_step(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	(void)sig, (void)si;
+	if (got.hits < 8)
+		step_rip[got.hits] = rip;
+	if (++got.hits >= 8 || rip == step_stop)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100ll;
+}
+
 static bool t_trap(void)
 {
 	uintptr_t at = 0;
@@ -394,6 +432,13 @@ static bool t_trap(void)
 	single_step(&at);
 	print_fault("trap", "step", at);
 	printf("sigtest2: trap: steps %d\n", got.hits);
+	memset(&got, 0, sizeof(got));
+	set_action(SIGTRAP, on_step, 0);
+	step_syscall(&at, &step_stop);
+	printf("sigtest2: trap: through a system call:");
+	for (int i = 0; i < got.hits && i < 8; i++)
+		printf(" +%ld", (long)(step_rip[i] - at));
+	printf(", its end at +%ld\n", (long)(step_stop - at));
 	signal(SIGTRAP, SIG_DFL);
 	return true;
 }

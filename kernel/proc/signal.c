@@ -30,20 +30,19 @@
  * Acting.  signal_deliver() runs at the end of every system call and of
  * every trap from user mode (syscall.c, trap.c), while the registers the
  * process will resume with are the trapframe at the top of its kernel
- * stack.  For the lowest-numbered pending signal (the thread's own first,
- * a fault's before any other, then the process's) that the thread does
- * not block it
- * takes the action rt_sigaction set (p->sigactions[sig - 1]: handler,
- * flags, restorer, mask, Linux's struct sigaction layout):
+ * stack.  For the lowest-numbered pending signal that the thread does not
+ * block (the thread's own first, a fault's before any other, then the
+ * process's) it takes the action rt_sigaction set (p->sigactions[sig - 1]:
+ * handler, flags, restorer, mask, Linux's struct sigaction layout):
  *   - SIG_IGN, or SIG_DFL for a signal ignored by default: nothing;
  *   - SIG_DFL otherwise: the process ends, killed by sig (wait4 reports it),
  *     all its threads with it;
  *   - a handler: push Linux's rt_sigframe (sigframe.c: below the user
  *     stack, or on the alternate stack) and point tf at the handler, then
- *     block sa_mask plus sig itself (unless SA_NODEFER).  An interrupted system call
- *     that returned -EINTR is restarted instead (rip back over the 2-byte
- *     `syscall`, rax = its number, which syscall.S keeps in tf->error) if
- *     the handler has SA_RESTART and the call is not a sleep.
+ *     block sa_mask plus sig itself (unless SA_NODEFER).  An interrupted
+ *     system call that returned -EINTR is restarted instead (rip back over
+ *     the 2-byte `syscall`, rax = its number, which syscall.S keeps in
+ *     tf->error) if the handler has SA_RESTART and the call is not a sleep.
  * rt_sigreturn (sigframe_return) reads the frame back.
  */
 #include "proc/signal.h"

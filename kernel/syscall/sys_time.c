@@ -257,7 +257,7 @@ static struct itimerval itimer_get(struct proc *p)
 	struct itimerval v = { ticks_timeval(t->interval), { 0, 0 } };
 	uint64_t now = timer_ticks();
 
-	if (list_node_linked(&t->alarm.node)) {
+	if (alarm_pending(&t->alarm)) {
 		v.it_value = ticks_timeval(t->alarm.when > now + 1 ? t->alarm.when - now - 1 : 0);
 		if (v.it_value.tv_sec == 0 && v.it_value.tv_usec == 0)
 			v.it_value.tv_usec = 1;
