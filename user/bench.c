@@ -16,8 +16,10 @@
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
  * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
- * child and back through two pipes; sched_yield_switch is one switch between
- * two processes that yield to each other.
+ * child and back through two pipes, msg_round_trip by pid through the
+ * child's mailbox and back (os_send, os_recv: kestrel only);
+ * sched_yield_switch is one switch between two processes that yield to
+ * each other.
  * page_fault_zero is the first touch of a page of an anonymous mapping (a
  * zero-filled frame), page_fault_cow a fork child's first write to a page
  * it shares with its parent (a copy), each per page and timed around the
@@ -208,7 +210,8 @@ static void op_fork_exec_wait(void)
 /*
  * Pipe round trip: one byte to a child through one pipe and back through
  * another (the child echoes until end of file): two writes, two reads and
- * two switches between processes.
+ * two switches between processes.  msg_round_trip does the same by pid
+ * with os_send and os_recv (kestrel only).
  */
 static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
 static pid_t pipe_child = -1;
@@ -250,6 +253,46 @@ static void op_pipe_round_trip(void)
 	write(pipe_to[1], &c, 1);
 	read(pipe_from[0], &c, 1);
 }
+
+#ifdef SYS_os_send
+/*
+ * Message round trip: one byte to a child's mailbox by pid and back to
+ * ours (os_send, os_recv; the child echoes to whoever sent): two sends,
+ * two receives and two switches, to compare with pipe_round_trip.
+ */
+static pid_t msg_child = -1;
+
+static void msg_setup(void)
+{
+	msg_child = fork();
+	if (msg_child == 0) {
+		pid_t from;
+		char c;
+
+		while (os_recv(OS_MSG_ANY, &c, 1, &from, 0) == 1 && os_send(from, &c, 1, 0) == 0)
+			;
+		_exit(0);
+	}
+}
+
+static void msg_teardown(void)
+{
+	if (msg_child <= 0)
+		return;
+	kill(msg_child, SIGKILL);
+	waitpid(msg_child, NULL, 0);
+}
+
+static void op_msg_round_trip(void)
+{
+	char c = 'x';
+
+	if (msg_child < 0)
+		msg_setup();
+	os_send(msg_child, &c, 1, 0);
+	os_recv(msg_child, &c, 1, NULL, 0);
+}
+#endif
 
 /* ---- threads --------------------------------------------------------- */
 
@@ -389,6 +432,9 @@ static const struct bench {
 	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL, 0 },
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH, 0 },
 	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL, 0 },
+#ifdef SYS_os_send
+	{ "msg_round_trip", op_msg_round_trip, 1000, 0, NULL, 0 },
+#endif
 	{ "pthread_create_join", op_pthread_create_join, 100, 0, NULL, 1 },
 	{ "mutex_lock_unlock", op_mutex_lock_unlock, 2000, 0, NULL, 0 },
 	{ "futex_round_trip", op_futex_round_trip, 1000, 0, NULL, 1 },
@@ -436,16 +482,6 @@ static uint64_t run_measured(const struct measured *b)
 			best = cycles;
 	}
 	return best;
-}
-
-static int wanted(const char *name, int argc, char *argv[])
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return 1;
-	return 0;
 }
 
 /* Read fd from off to its end in 64 KiB pieces: MB/s at 1 instruction/ns. */
@@ -547,23 +583,26 @@ int main(int argc, char *argv[])
 	argc -= used;
 	argv += used;
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-		if ((!benches[i].fs || fs) && wanted(benches[i].name, argc, argv) &&
+		if ((!benches[i].fs || fs) && test_wanted(benches[i].name, argc, argv) &&
 		    (!benches[i].file || access(benches[i].file, F_OK) == 0) &&
 		    (!benches[i].threads || threads_work()))
 			printf("bench: %s %llu\n", benches[i].name,
 			       (unsigned long long)run(&benches[i]));
 	for (size_t i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
-		if (wanted(measured[i].name, argc, argv))
+		if (test_wanted(measured[i].name, argc, argv))
 			printf("bench: %s %llu\n", measured[i].name,
 			       (unsigned long long)run_measured(&measured[i]));
-	if (wanted("sched_yield_switch", argc, argv))
+	if (test_wanted("sched_yield_switch", argc, argv))
 		printf("bench: sched_yield_switch %llu\n", (unsigned long long)yield_switch());
-	if (fs && wanted("fs_seq_read_MBps", argc, argv)) {
+	if (fs && test_wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
+#ifdef SYS_os_send
+	msg_teardown(); /* first: its child holds the pipes' ends too */
+#endif
 	pipe_teardown();
 	futex_teardown();
 	if (fs_small_fd >= 0)

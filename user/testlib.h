@@ -1,7 +1,7 @@
 /*
  * testlib.h: figures the test programs (forktest, memtest, sigtest,
- * sigtest2, proctest) read from /proc, the same way on kestrel and on
- * Linux.
+ * sigtest2, proctest, threadtest) read from /proc, the same way on kestrel
+ * and on Linux.
  * Include it from user/NAME.c with #include "testlib.h".
  */
 #ifndef USER_TESTLIB_H
@@ -33,6 +33,24 @@ static inline long testlib_memory_kb(void)
 	}
 	fclose(f);
 	return found == 3 ? total : -1;
+}
+
+/* The calling process's resident memory, VmRSS of /proc/self/status in
+ * kB (its own pages only: no noise from the kernel's tables and heap), or
+ * -1. */
+static inline long testlib_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 /* How many processes /proc lists, or -1. */

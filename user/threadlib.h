@@ -1,9 +1,10 @@
 /*
- * threadlib.h: what the thread test (threadtest) and the benchmarks
- * (bench) share: futex numbers, time in ms, starting and joining threads
- * by index, errno names, and kestrel's priority calls with a stand-in on
- * Linux.  Include it from user/NAME.c with #include "threadlib.h"; it
- * builds both against the sysroot and with Debian's musl-gcc.
+ * threadlib.h: what the thread tests (threadtest, threadproc) and the
+ * benchmarks (bench) share: futex numbers, time in ms, starting and
+ * joining threads by index, errno names, which tests the arguments name,
+ * and kestrel's priority calls with a stand-in on Linux.  Include it from
+ * user/NAME.c with #include "threadlib.h"; it builds both against the
+ * sysroot and with Debian's musl-gcc.
  */
 #ifndef USER_THREADLIB_H
 #define USER_THREADLIB_H
@@ -121,6 +122,16 @@ static inline const char *errno_name(int e, char *buf, size_t size)
 			return names[i].name;
 	snprintf(buf, size, "errno %d", e);
 	return buf;
+}
+
+/* Is test (or benchmark) name wanted: all without arguments, else the named. */
+static inline int test_wanted(const char *name, int argc, char *argv[])
+{
+	int yes = argc < 2;
+
+	for (int a = 1; a < argc; a++)
+		yes |= strcmp(argv[a], name) == 0;
+	return yes;
 }
 
 #endif

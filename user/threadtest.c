@@ -16,7 +16,8 @@
  *   join      "threadtest: join: values V0 ... V7"   (Vi = 3i + 1)
  *   tls       "threadtest: tls: pid P tids T0 ... T7"
  *             "threadtest: tls: 8 threads, N distinct tids, values ok"
- *             __thread variables are each thread's own
+ *             __thread variables are each thread's own, and so is the SSE
+ *             rounding mode (a new thread starts with its creator's)
  *   segv      "threadtest: segv: status SIGNALED 11, memory before B after A"
  *             "threadtest: segv: processes before N after M"
  *             one thread of a five-thread child dereferences NULL: the
@@ -39,6 +40,7 @@
  * taken after a warm-up round.  Runs on Linux too (musl-gcc -static
  * -pthread; the figures differ).
  */
+#include <fenv.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -234,11 +236,18 @@ static pthread_barrier_t tls_barrier;
 static pid_t tls_tid[TLS_THREADS];
 static int tls_ok[TLS_THREADS];
 
+/* The rounding modes the threads set, one each: the SSE control register
+ * (MXCSR) is a thread's own too, and a new thread starts with its
+ * creator's (main's FE_UPWARD). */
+static const int tls_rounding[4] = { FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO };
+
 static void *tls_thread(void *arg)
 {
 	int i = (int)(intptr_t)arg, ok = tls_index == 77 && strcmp(tls_name, "initial") == 0;
 	char mine[64];
 
+	ok &= fegetround() == FE_UPWARD;
+	fesetround(tls_rounding[i % 4]);
 	tls_index = i;
 	snprintf(tls_name, sizeof(tls_name), "thread %d", i);
 	snprintf(mine, sizeof(mine), "thread %d", i);
@@ -246,7 +255,8 @@ static void *tls_thread(void *arg)
 	pthread_barrier_wait(&tls_barrier); /* all have written theirs */
 	sleep_ms(1);
 	sched_yield();
-	tls_ok[i] = ok && tls_index == i && strcmp(tls_name, mine) == 0;
+	tls_ok[i] = ok && tls_index == i && strcmp(tls_name, mine) == 0 &&
+		    fegetround() == tls_rounding[i % 4];
 	return NULL;
 }
 
@@ -258,6 +268,7 @@ static const char *test_tls(void)
 
 	tls_index = -1;
 	strcpy(tls_name, "main");
+	fesetround(FE_UPWARD);
 	pthread_barrier_init(&tls_barrier, NULL, TLS_THREADS);
 	n = start_threads(t, TLS_THREADS, tls_thread);
 	if (n < TLS_THREADS) /* (those started wait at the barrier for good) */
@@ -276,12 +287,15 @@ static const char *test_tls(void)
 		printf(" %d", (int)tls_tid[i]);
 	}
 	printf("\n");
-	ok &= tls_index == -1 && strcmp(tls_name, "main") == 0 && gettid_raw() == pid;
+	ok &= tls_index == -1 && strcmp(tls_name, "main") == 0 && gettid_raw() == pid &&
+	      fegetround() == FE_UPWARD;
+	fesetround(FE_TONEAREST);
 	printf("threadtest: tls: %d threads, %d distinct tids, values %s\n", TLS_THREADS, distinct,
 	       ok ? "ok" : "wrong");
 	if (distinct != TLS_THREADS)
 		return "thread ids not distinct, or one is the pid";
-	return ok ? NULL : "a thread saw another's __thread values, or not the initial ones";
+	return ok ? NULL
+		  : "a thread saw another's __thread values or rounding mode, or not the initial ones";
 }
 
 /* ---- segv: a fault kills every thread ----------------------------------- */
@@ -583,15 +597,6 @@ static const struct {
 	{ "timeout", test_timeout }, { "prio", test_prio },
 };
 
-static int wanted(const char *name, int argc, char *argv[])
-{
-	int yes = argc < 2;
-
-	for (int a = 1; a < argc; a++)
-		yes |= strcmp(argv[a], name) == 0;
-	return yes;
-}
-
 int main(int argc, char *argv[])
 {
 	for (int a = 1; a < argc; a++) {
@@ -605,14 +610,14 @@ int main(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		const char *why;
 
-		if (!wanted(tests[i].name, argc, argv))
+		if (!test_wanted(tests[i].name, argc, argv))
 			continue;
 		why = tests[i].fn();
 		if (!why || why[0]) /* "": skipped */
 			result(tests[i].name, why);
 		fflush(stdout);
 	}
-	if (wanted("exitmain", argc, argv))
+	if (test_wanted("exitmain", argc, argv))
 		test_exitmain();
 	printf("threadtest: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -8,7 +8,8 @@
  *   /proc/uptime         seconds since boot and seconds the idle thread
  *                        ran, with two decimals, as Linux's
  *   /proc/<pid>/status   Name, State, Tgid, Pid, PPid, Priority, Nice,
- *                        VmSize, VmRSS, Threads
+ *                        VmSize, VmRSS, Threads, and kestrel's Syscalls (the
+ *                        system calls its threads have made)
  *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
  *   /proc/<pid>/stat     the one line ps(1) reads: Linux's 52 fields, those
  *                        kestrel does not keep 0
@@ -221,6 +222,7 @@ static size_t proc_text(const struct proc *p, const struct thread *t, int which,
 	TEXT_ADD(buf, &len, "Priority:\t%d\nNice:\t%d\n", prio, prio - SCHED_PRIO_DEFAULT);
 	TEXT_ADD(buf, &len, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\n", size * 4, rss * 4);
 	TEXT_ADD(buf, &len, "Threads:\t%d\n", p->nthreads);
+	TEXT_ADD(buf, &len, "Syscalls:\t%lu\n", p->syscalls);
 	return len;
 }
 

@@ -247,19 +247,25 @@ static int fill_page(struct uvm *uvm, struct vma *v, uint64_t va)
 	return 0;
 }
 
+/* Clear the entry of the page at va and let go of its frame.  The tables
+ * stay: they go when no area covers their span (prune_tables). */
 static void unmap_page(struct uvm *uvm, uint64_t va)
 {
-	uint64_t pa;
-	unsigned flags;
+	uint64_t lock = mm_lock();
+	pte_t *pte = vm_leaf(uvm_root(uvm), va), e = pte ? *pte : 0;
 
-	if (vm_translate(uvm_root(uvm), va, &pa, NULL, &flags) != 0)
+	if (pte) {
+		*pte = 0;
+		invlpg(va);
+	}
+	mm_unlock(lock);
+	if (!(e & PTE_P))
 		return;
-	vm_unmap(uvm_root(uvm), va, PAGE_SIZE);
-	if (flags & VM_DEVICE) {
+	if (e & PTE_DEV) {
 		uvm->device_pages--;
 		return;
 	}
-	frame_unref(pa);
+	frame_unref(e & PTE_ADDR);
 	uvm->pages--;
 }
 
@@ -309,6 +315,39 @@ void uvm_unmap_pages(struct uvm *uvm, uint64_t va, uint64_t len)
 	}
 }
 
+/*
+ * Free the page tables below table (at level) in [start, end) whose span
+ * no area overlaps any more (a page table spans 2 MiB, a directory 1 GiB,
+ * a PDPT 512 GiB), lowest level first.  That keeps uvm_destroy's rule,
+ * every table's span holds an area, for the cost of an area lookup per
+ * table present in the range, where checking for an empty table after
+ * each page unmapped scanned its 512 entries; a table emptied inside a
+ * span still in use stays for the next page there, as on Linux.  A table
+ * whose span holds no area maps nothing: the pages are gone (and the
+ * tables below it, first).
+ */
+static void prune_tables(struct uvm *uvm, pte_t *table, int level, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va = entry_end(va, level, end)) {
+		pte_t *e = &table[entry_index(va, level)];
+		uint64_t base = ALIGN_DOWN(va, entry_span(level)), lock, pa;
+
+		if (!(*e & PTE_P))
+			continue;
+		pa = *e & PTE_ADDR;
+		if (level > 2)
+			prune_tables(uvm, phys_to_virt(pa), level - 1, va,
+				     entry_end(va, level, end));
+		if (vma_overlaps(uvm, base, base + entry_span(level)))
+			continue;
+		lock = mm_lock();
+		*e = 0;
+		invlpg(va); /* the paging-structure caches too */
+		mm_unlock(lock);
+		frame_free(pa);
+	}
+}
+
 int uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	int err;
@@ -320,6 +359,7 @@ int uvm_unmap(struct uvm *uvm, uint64_t va, uint64_t len)
 		return err;
 	vma_remove(uvm, va, va + len);
 	uvm_unmap_pages(uvm, va, len);
+	prune_tables(uvm, uvm_root(uvm), 4, va, va + len);
 	return 0;
 }
 
@@ -383,6 +423,21 @@ static int cow_break(struct uvm *uvm, uint64_t va)
 	(void)uvm, (void)va;
 	return -EFAULT;
 	END STAGE forkexec */
+}
+
+int uvm_give_page(struct uvm *uvm, uint64_t va, uint64_t pa)
+{
+	struct vma *v = vma_find(uvm, va);
+	int err;
+
+	if (!v || !(v->prot & UVM_WRITE) || (v->flags & (VMA_SHARED | VMA_DEVICE)))
+		return -EFAULT;
+	unmap_page(uvm, va); /* the page there, if any */
+	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, uvm_vm_flags(v->prot));
+	if (err)
+		return err;
+	uvm->pages++;
+	return 0;
 }
 
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)

@@ -33,6 +33,7 @@
 #include "arch/x86_64/x86.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "ipc/msg.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -152,8 +153,8 @@ void proc_context_switch(struct thread *prev, struct thread *next)
 	END STAGE syscalls */
 }
 
-/* The first thread t of a new process p gives it its pid (whichever of
- * proc_start and proc_run_thread gets here first).  Interrupts off. */
+/* A new process's first thread t gives it its pid (whichever of
+ * proc_run_thread and proc_start comes first).  Interrupts off. */
 static void proc_take_pid(struct proc *p, struct thread *t)
 {
 	if (p->pid >= 0)
@@ -165,8 +166,7 @@ static void proc_take_pid(struct proc *p, struct thread *t)
 }
 
 /* The kernel thread of a new user thread u: become u's, enter user mode
- * with u->start_tf (copied to this stack: usermode_enter wants it there).
- * The first thread of a process gives it its pid. */
+ * with u->start_tf (copied to this stack: usermode_enter wants it there). */
 static void proc_start(void *arg)
 {
 	struct uthread *u = arg;
@@ -413,6 +413,7 @@ void proc_finish(struct uthread *u)
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
+	msg_exit(p); /* its messages go, its blocked senders wake */
 	inode_put(p->cwd_inode);
 	p->cwd_inode = NULL;
 	proc_reparent_children(p);

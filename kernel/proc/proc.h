@@ -52,6 +52,7 @@
 
 struct fdtable;
 struct inode;
+struct mailbox;
 struct thread;
 struct uvm;
 
@@ -144,6 +145,10 @@ struct proc {
 	struct proc *vfork_parent;    /* ... which sleeps until we exec or exit */
 	struct proc *vfork_child;     /* the vfork child we wait for, or NULL */
 	bool trace;                   /* print its system calls (syscall/trace.c) */
+	uint64_t syscalls;            /* system calls made, by all its threads */
+	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
+	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */
+	int msg_to_pid;               /* ... and whose it is */
 	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */

@@ -137,6 +137,10 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_setpriority, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_os_getpriority - OS_SYSCALL_FIRST] = CALL(os_getpriority, 1, RET_INT, ARG_INT),
 	[SYS_os_trace - OS_SYSCALL_FIRST] = CALL(os_trace, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_os_send - OS_SYSCALL_FIRST] =
+		CALL(os_send, 5, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG, ARG_HEX, ARG_TIMESPEC),
+	[SYS_os_recv - OS_SYSCALL_FIRST] = CALL(os_recv, 6, RET_INT, ARG_INT, ARG_PTR, ARG_LONG,
+						ARG_PTR, ARG_HEX, ARG_TIMESPEC),
 	[SYS_os_physmap - OS_SYSCALL_FIRST] =
 		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),
 };
@@ -201,6 +205,7 @@ void syscall_dispatch(struct trapframe *tf)
 	const struct syscall_desc *d = syscall_lookup(nr);
 	int64_t ret;
 
+	p->syscalls++;
 	if (!d) {
 		report_unimplemented(p, nr);
 		ret = -ENOSYS;
