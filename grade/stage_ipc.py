@@ -9,10 +9,18 @@ order per sender (their sum computed here), 1 MiB moved by page transfer
 with the checksum of its pattern computed here and the sender's resident
 memory down by the 1 MiB, the mailbox bound of <os/msg.h>, blocked senders
 woken with ESRCH when the receiver dies, and Linux-style errnos.
+
+Signals from faults, the alternate signal stack, the interval timer and
+interrupted calls (user/sigtest2.c) are graded in ipc_signals.py.
 """
 from gradelib import main, test
 
+import ipc_signals
 import kelf
+
+# The modules of this stage's other tests, which register them with
+# gradelib as they load (named here so that pyflakes sees them used).
+TEST_MODULES = [ipc_signals]
 
 PID = r"\(pid (\d+)\)"
 QUEUE_MAX = kelf.header_define("kernel/include/uapi/os/msg.h", "OS_MSG_QUEUE_MAX")
