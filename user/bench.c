@@ -16,8 +16,10 @@
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
  * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
- * child and back through two pipes; sched_yield_switch is one switch between
- * two processes that yield to each other.
+ * child and back through two pipes, msg_round_trip by pid through the
+ * child's mailbox and back (os_send, os_recv: kestrel only);
+ * sched_yield_switch is one switch between two processes that yield to
+ * each other.
  * page_fault_zero is the first touch of a page of an anonymous mapping (a
  * zero-filled frame), page_fault_cow a fork child's first write to a page
  * it shares with its parent (a copy), each per page and timed around the
@@ -215,7 +217,8 @@ static void op_fork_exec_wait(void)
 /*
  * Pipe round trip: one byte to a child through one pipe and back through
  * another (the child echoes until end of file): two writes, two reads and
- * two switches between processes.
+ * two switches between processes.  msg_round_trip does the same by pid
+ * with os_send and os_recv (kestrel only).
  */
 static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
 static pid_t pipe_child = -1;
@@ -328,6 +331,45 @@ static uint64_t measure_chan_stream(int n)
 	os_chan_recv(chan_end.rx, msg, sizeof(msg));
 	return (rdtsc() - start) / (uint64_t)n;
 }
+#ifdef SYS_os_send
+/*
+ * Message round trip: one byte to a child's mailbox by pid and back to
+ * ours (os_send, os_recv; the child echoes to whoever sent): two sends,
+ * two receives and two switches, to compare with pipe_round_trip.
+ */
+static pid_t msg_child = -1;
+
+static void msg_setup(void)
+{
+	msg_child = fork();
+	if (msg_child == 0) {
+		pid_t from;
+		char c;
+
+		while (os_recv(OS_MSG_ANY, &c, 1, &from, 0) == 1 && os_send(from, &c, 1, 0) == 0)
+			;
+		_exit(0);
+	}
+}
+
+static void msg_teardown(void)
+{
+	if (msg_child <= 0)
+		return;
+	kill(msg_child, SIGKILL);
+	waitpid(msg_child, NULL, 0);
+}
+
+static void op_msg_round_trip(void)
+{
+	char c = 'x';
+
+	if (msg_child < 0)
+		msg_setup();
+	os_send(msg_child, &c, 1, 0);
+	os_recv(msg_child, &c, 1, NULL, 0);
+}
+#endif
 
 /* ---- threads --------------------------------------------------------- */
 
@@ -468,6 +510,9 @@ static const struct bench {
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH, 0 },
 	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL, 0 },
 	{ "chan_round_trip", op_chan_round_trip, 1000, 0, NULL, 0 },
+#ifdef SYS_os_send
+	{ "msg_round_trip", op_msg_round_trip, 1000, 0, NULL, 0 },
+#endif
 	{ "pthread_create_join", op_pthread_create_join, 100, 0, NULL, 1 },
 	{ "mutex_lock_unlock", op_mutex_lock_unlock, 2000, 0, NULL, 0 },
 	{ "futex_round_trip", op_futex_round_trip, 1000, 0, NULL, 1 },
@@ -634,7 +679,10 @@ int main(int argc, char *argv[])
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
-	chan_teardown(); /* first: its child holds the pipes too */
+	chan_teardown(); /* first: their children hold the pipes' ends too */
+#ifdef SYS_os_send
+	msg_teardown();
+#endif
 	pipe_teardown();
 	futex_teardown();
 	if (fs_small_fd >= 0)

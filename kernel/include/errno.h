@@ -39,7 +39,8 @@
 #define ENAMETOOLONG 36  /* file name too long */
 #define ENOSYS       38  /* function not implemented */
 #define ENOTEMPTY    39  /* directory not empty */
-#define ETIMEDOUT    110 /* timed out (futex) */
+#define EMSGSIZE     90  /* message too long (os_send, os_recv) */
+#define ETIMEDOUT    110 /* timed out (futex, os_recv) */
 
 /* What a FUSE connection's callers get from a server that is gone or refused it. */
 #define EPROTO       71  /* protocol error */

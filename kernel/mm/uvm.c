@@ -425,6 +425,21 @@ static int cow_break(struct uvm *uvm, uint64_t va)
 	END STAGE forkexec */
 }
 
+int uvm_give_page(struct uvm *uvm, uint64_t va, uint64_t pa)
+{
+	struct vma *v = vma_find(uvm, va);
+	int err;
+
+	if (!v || !(v->prot & UVM_WRITE) || (v->flags & (VMA_SHARED | VMA_DEVICE)))
+		return -EFAULT;
+	unmap_page(uvm, va); /* the page there, if any */
+	err = vm_map(uvm_root(uvm), va, pa, PAGE_SIZE, uvm_vm_flags(v->prot));
+	if (err)
+		return err;
+	uvm->pages++;
+	return 0;
+}
+
 int uvm_discard(struct uvm *uvm, uint64_t va, uint64_t len)
 {
 	if (has_device_page(uvm, va, len))

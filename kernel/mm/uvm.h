@@ -140,6 +140,15 @@ int uvm_write(struct uvm *uvm, uint64_t va, const void *src, size_t len);
  */
 uint64_t uvm_user_page(struct uvm *uvm, uint64_t va, bool write);
 
+/*
+ * Put frame pa (with a reference for the mapping) at page va of uvm in
+ * place of what is there, as a private writable page: for a message's
+ * moved pages (ipc/msg.c).  va must lie in a private area uvm may write.
+ * 0, -EFAULT (no such area), -ENOMEM (no page table; pa stays the
+ * caller's).
+ */
+int uvm_give_page(struct uvm *uvm, uint64_t va, uint64_t pa);
+
 /* A page fault at addr by an access (UVM_READ, UVM_WRITE or UVM_EXEC) of
  * user mode or of a user copy: 0 if it was resolved (a page touched for
  * the first time, the stack growing, a write to a copy-on-write page),

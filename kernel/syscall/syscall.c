@@ -47,6 +47,10 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_rt_sigpending] = CALL(rt_sigpending, 2, RET_INT, ARG_PTR, ARG_LONG),
 	[SYS_rt_sigsuspend] = CALL(rt_sigsuspend, 2, RET_INT, ARG_PTR, ARG_LONG),
 	[SYS_pause] = CALL(pause, 0, RET_INT),
+	[SYS_sigaltstack] = CALL(sigaltstack, 2, RET_INT, ARG_PTR, ARG_PTR),
+	[SYS_alarm] = CALL(alarm, 1, RET_INT, ARG_INT),
+	[SYS_setitimer] = CALL(setitimer, 3, RET_INT, ARG_INT, ARG_PTR, ARG_PTR),
+	[SYS_getitimer] = CALL(getitimer, 2, RET_INT, ARG_INT, ARG_PTR),
 	[SYS_kill] = CALL(kill, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_tkill] = CALL(tkill, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_tgkill] = CALL(tgkill, 3, RET_INT, ARG_INT, ARG_INT, ARG_INT),
@@ -133,6 +137,10 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_setpriority, 2, RET_INT, ARG_INT, ARG_INT),
 	[SYS_os_getpriority - OS_SYSCALL_FIRST] = CALL(os_getpriority, 1, RET_INT, ARG_INT),
 	[SYS_os_trace - OS_SYSCALL_FIRST] = CALL(os_trace, 2, RET_INT, ARG_INT, ARG_INT),
+	[SYS_os_send - OS_SYSCALL_FIRST] =
+		CALL(os_send, 5, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG, ARG_HEX, ARG_TIMESPEC),
+	[SYS_os_recv - OS_SYSCALL_FIRST] = CALL(os_recv, 6, RET_INT, ARG_INT, ARG_PTR, ARG_LONG,
+						ARG_PTR, ARG_HEX, ARG_TIMESPEC),
 	[SYS_os_physmap - OS_SYSCALL_FIRST] =
 		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),
 };

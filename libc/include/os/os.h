@@ -20,9 +20,13 @@ extern "C" {
 
 #define __NEED_pid_t
 #define __NEED_size_t
+#define __NEED_ssize_t
 #define __NEED_uint64_t
+#define __NEED_time_t
+#define __NEED_struct_timespec
 #include <bits/alltypes.h>
 
+#include <os/msg.h>
 #include <os/syscall.h>
 
 /*
@@ -53,6 +57,37 @@ int os_trace(pid_t pid, int on);
  * did not register as device memory) or ENOMEM.
  */
 void *os_physmap(uint64_t phys, size_t len, int prot);
+
+/*
+ * Messages by pid (limits and flags in <os/msg.h>).  os_send puts the len
+ * bytes at buf in the mailbox of process pid (OS_MSG_PARENT: the caller's
+ * parent), waiting while it holds OS_MSG_QUEUE_MAX messages unless flags
+ * has OS_MSG_NONBLOCK.  A message over OS_MSG_INLINE_MAX bytes moves its
+ * pages: buf must be page aligned, in private memory, and is unmapped
+ * from the caller (the bytes past len in the last page are not sent).
+ * Returns 0, or -1 with errno ESRCH (no such process, or no parent),
+ * EMSGSIZE (len > OS_MSG_MAX), EINVAL, EFAULT, EAGAIN (full), EINTR.
+ */
+int os_send(pid_t pid, const void *buf, size_t len, int flags);
+/* os_send waiting at most *timeout (relative; ETIMEDOUT). */
+int os_send_timeout(pid_t pid, const void *buf, size_t len, int flags,
+		    const struct timespec *timeout);
+
+/*
+ * Receive the oldest message from process `from` (OS_MSG_ANY: from
+ * anyone) into buf (cap bytes, OS_MSG_MAX always enough), its sender's
+ * pid into *sender (if not NULL), waiting for one unless flags has
+ * OS_MSG_NONBLOCK.  A page-moving message lands in buf by remapping when
+ * buf is page aligned in private memory (its old pages are freed), else
+ * it is copied.  Returns the length, or -1 with errno EAGAIN (none),
+ * ESRCH (from is no process and sent nothing still queued), EMSGSIZE
+ * (cap too small: the message stays queued), EFAULT (it stays too),
+ * EINVAL, EINTR.
+ */
+ssize_t os_recv(pid_t from, void *buf, size_t cap, pid_t *sender, int flags);
+/* os_recv waiting at most *timeout (relative; ETIMEDOUT). */
+ssize_t os_recv_timeout(pid_t from, void *buf, size_t cap, pid_t *sender, int flags,
+			const struct timespec *timeout);
 
 #ifdef __cplusplus
 }

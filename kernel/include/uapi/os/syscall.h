@@ -32,9 +32,9 @@
 /* Debugging: print the system calls of a process (pid 0 = caller). */
 #define SYS_os_trace 1002 /* (pid, on) -> 0 */
 
-/* Message passing (ipc stage). */
-#define SYS_os_send 1003 /* send a message to a pid */
-#define SYS_os_recv 1004 /* receive a message, with sender's pid */
+/* Message passing by pid (ipc stage; <os/msg.h>). */
+#define SYS_os_send 1003 /* (pid, buf, len, flags, timeout) -> 0 */
+#define SYS_os_recv 1004 /* (from, buf, cap, &sender, flags, timeout) -> len */
 
 /* Devices (drivers stage). */
 #define SYS_os_console_xy  1005 /* console x,y mode: cells, colours, cursor */
