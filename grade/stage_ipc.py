@@ -11,16 +11,18 @@ memory down by the 1 MiB, the mailbox bound of <os/msg.h>, blocked senders
 woken with ESRCH when the receiver dies, and Linux-style errnos.
 
 Signals from faults, the alternate signal stack, the interval timer and
-interrupted calls (user/sigtest2.c) are graded in ipc_signals.py.
+interrupted calls (user/sigtest2.c) are graded in ipc_signals.py, direct
+channels (user/chantest.c) in ipc_channels.py.
 """
 from gradelib import main, test
 
+import ipc_channels
 import ipc_signals
 import kelf
 
 # The modules of this stage's other tests, which register them with
 # gradelib as they load (named here so that pyflakes sees them used).
-TEST_MODULES = [ipc_signals]
+TEST_MODULES = [ipc_channels, ipc_signals]
 
 PID = r"\(pid (\d+)\)"
 QUEUE_MAX = kelf.header_define("kernel/include/uapi/os/msg.h", "OS_MSG_QUEUE_MAX")
