@@ -72,15 +72,16 @@ def in_function(address, name):
     return start <= address < start + max(size, 1)
 
 
-def instruction_at(address):
-    """The disassembled instruction at `address`, e.g. 'div    %rax'."""
+def instruction_at(address, elf=KERNEL_ELF):
+    """The disassembled instruction at `address` of the kernel (or of the ELF file
+    `elf`, a user program), e.g. 'div    %rax'."""
     out = _run(["objdump", "-d", "--no-show-raw-insn", "--start-address={:#x}".format(address),
-                "--stop-address={:#x}".format(address + 16), str(KERNEL_ELF)])
+                "--stop-address={:#x}".format(address + 16), str(elf)])
     for line in out.splitlines():
         match = re.match(r"\s*([0-9a-f]+):\s+(.*)", line)
         if match and int(match.group(1), 16) == address:
             return match.group(2).strip()
-    fail("no instruction at {:#x} in {}".format(address, KERNEL_ELF.name))
+    fail("no instruction at {:#x} in {}".format(address, elf.name))
 
 
 def header_define(path, name):

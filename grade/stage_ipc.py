@@ -9,15 +9,21 @@ order per sender (their sum computed here), 1 MiB moved by page transfer
 with the checksum of its pattern computed here and the sender's resident
 memory down by the 1 MiB, the mailbox bound of <os/msg.h>, blocked senders
 woken with ESRCH when the receiver dies, and Linux-style errnos.
+
+Signals from faults, the alternate signal stack, the interval timer and
+interrupted calls (user/sigtest2.c) are graded in ipc_signals.py, direct
+channels (user/chantest.c) in ipc_channels.py.
 """
 from gradelib import main, test
 
+import ipc_channels
 import ipc_files
+import ipc_signals
 import kelf
 
 # The modules of this stage's other tests, which register them with
 # gradelib as they load (named here so that pyflakes sees them used).
-TEST_MODULES = [ipc_files]
+TEST_MODULES = [ipc_channels, ipc_files, ipc_signals]
 
 PID = r"\(pid (\d+)\)"
 QUEUE_MAX = kelf.header_define("kernel/include/uapi/os/msg.h", "OS_MSG_QUEUE_MAX")
@@ -91,11 +97,11 @@ def _(m):
     expect_done(m, "msgtest")
 
 
-@test("ipc", "message errors: ESRCH, EMSGSIZE, EFAULT, ETIMEDOUT, EAGAIN; a message too big "
-      "for the buffer stays queued", cmdline="run=msgtest,errors exit panic=exit", timeout=60)
+@test("ipc", "message errors: ESRCH (also for a receive whose sender dies), EMSGSIZE, EFAULT, "
+      "ETIMEDOUT, EAGAIN; a message too big for the buffer stays queued", cmdline="run=msgtest,errors exit panic=exit", timeout=60)
 def _(m):
     m.expect(r"^msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout "
-             r"ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN$")
+             r"ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN, sender died ESRCH$")
     expect_ok(m, "msgtest", "errors")
     expect_done(m, "msgtest")
 

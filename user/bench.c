@@ -16,8 +16,10 @@
  * `bench NAME...` runs only the named benchmarks.  fork_exit_wait forks a
  * child that exits at once and waits for it; fork_exec_wait has the child
  * execve /bin/true (skipped without it); pipe_round_trip sends a byte to a
- * child and back through two pipes; sched_yield_switch is one switch between
- * two processes that yield to each other.
+ * child and back through two pipes, msg_round_trip by pid through the
+ * child's mailbox and back (os_send, os_recv: kestrel only);
+ * sched_yield_switch is one switch between two processes that yield to
+ * each other.
  * page_fault_zero is the first touch of a page of an anonymous mapping (a
  * zero-filled frame), page_fault_cow a fork child's first write to a page
  * it shares with its parent (a copy), each per page and timed around the
@@ -28,7 +30,13 @@
  * starts a thread that returns at once and joins it; futex_round_trip
  * wakes a partner thread through one futex word and sleeps on another
  * until it answers, FUTEX_WAKE and FUTEX_WAIT (private) both ways and two
- * switches.
+ * switches.  The direct channels (<os/chan.h>): chan_round_trip sends 8
+ * bytes to a child over a two-way channel of 1024-slot rings and receives
+ * them back (on one CPU each side yields while its ring is empty: two
+ * system calls and two switches, no futex); chan_stream_msg is one 8-byte
+ * message of 100,000 sent one way (1e9 / N messages a second at one
+ * instruction per nanosecond).  On Linux, build bench with -Ilibc/include
+ * -Ikernel/include/uapi libc/src/os/chan.c.
  *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
@@ -60,6 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sched.h>
+#include <os/chan.h>
 #include "threadlib.h"
 
 #define RUNS 3
@@ -208,7 +217,8 @@ static void op_fork_exec_wait(void)
 /*
  * Pipe round trip: one byte to a child through one pipe and back through
  * another (the child echoes until end of file): two writes, two reads and
- * two switches between processes.
+ * two switches between processes.  msg_round_trip does the same by pid
+ * with os_send and os_recv (kestrel only).
  */
 static int pipe_to[2] = { -1, -1 }, pipe_from[2] = { -1, -1 };
 static pid_t pipe_child = -1;
@@ -250,6 +260,116 @@ static void op_pipe_round_trip(void)
 	write(pipe_to[1], &c, 1);
 	read(pipe_from[0], &c, 1);
 }
+
+/* ---- direct channels ------------------------------------------------- */
+
+/*
+ * The child at the other end of a two-way channel (<os/chan.h>): it
+ * echoes each message but those that start with 's' (swallowed), and ends
+ * when the channel closes.
+ */
+#define CHAN_SLOTS 1024
+#define CHAN_MSG   8
+
+static struct os_chan2 *chan_pair;
+static struct os_chan_end chan_end;
+static pid_t chan_child = -1;
+
+static void chan_setup(void)
+{
+	char msg[CHAN_MSG];
+	ssize_t n;
+
+	chan_pair = os_chan2_create(CHAN_SLOTS, CHAN_MSG);
+	if (!chan_pair)
+		return;
+	chan_child = os_chan2_fork(chan_pair);
+	if (chan_child != 0) {
+		chan_end = os_chan2_end(chan_pair, OS_CHAN_PARENT);
+		return;
+	}
+	chan_end = os_chan2_end(chan_pair, OS_CHAN_CHILD);
+	while ((n = os_chan_recv(chan_end.rx, msg, sizeof(msg))) > 0)
+		if (msg[0] != 's')
+			os_chan_send(chan_end.tx, msg, (size_t)n);
+	_exit(0);
+}
+
+static void chan_teardown(void)
+{
+	if (chan_child <= 0)
+		return;
+	os_chan2_close(chan_pair);
+	waitpid(chan_child, NULL, 0);
+}
+
+static void op_chan_round_trip(void)
+{
+	char msg[CHAN_MSG] = "echo";
+
+	if (chan_child < 0)
+		chan_setup();
+	if (chan_child > 0 && os_chan_send(chan_end.tx, msg, sizeof(msg)) == 0)
+		os_chan_recv(chan_end.rx, msg, sizeof(msg));
+}
+
+/* n messages one way, the last one echoed: cycles per message. */
+static uint64_t measure_chan_stream(int n)
+{
+	char msg[CHAN_MSG] = "swallow";
+	uint64_t start;
+
+	if (chan_child < 0)
+		chan_setup();
+	if (chan_child <= 0)
+		return 0;
+	start = rdtsc();
+	for (int i = 1; i < n; i++)
+		os_chan_send(chan_end.tx, msg, sizeof(msg));
+	msg[0] = 'e';
+	os_chan_send(chan_end.tx, msg, sizeof(msg));
+	os_chan_recv(chan_end.rx, msg, sizeof(msg));
+	return (rdtsc() - start) / (uint64_t)n;
+}
+#ifdef SYS_os_send
+/*
+ * Message round trip: one byte to a child's mailbox by pid and back to
+ * ours (os_send, os_recv; the child echoes to whoever sent): two sends,
+ * two receives and two switches, to compare with pipe_round_trip.
+ */
+static pid_t msg_child = -1;
+
+static void msg_setup(void)
+{
+	msg_child = fork();
+	if (msg_child == 0) {
+		pid_t from;
+		char c;
+
+		while (os_recv(OS_MSG_ANY, &c, 1, &from, 0) == 1 && os_send(from, &c, 1, 0) == 0)
+			;
+		_exit(0);
+	}
+}
+
+static void msg_teardown(void)
+{
+	if (msg_child <= 0)
+		return;
+	kill(msg_child, SIGKILL);
+	waitpid(msg_child, NULL, 0);
+}
+
+static void op_msg_round_trip(void)
+{
+	char c = 'x';
+
+	if (msg_child < 0)
+		msg_setup();
+	os_send(msg_child, &c, 1, 0);
+	os_recv(msg_child, &c, 1, NULL, 0);
+}
+#endif
 
 /* ---- threads --------------------------------------------------------- */
 
@@ -389,6 +509,10 @@ static const struct bench {
 	{ "fork_exit_wait", op_fork_exit_wait, 20, 0, NULL, 0 },
 	{ "fork_exec_wait", op_fork_exec_wait, 10, 0, TRUE_PATH, 0 },
 	{ "pipe_round_trip", op_pipe_round_trip, 1000, 0, NULL, 0 },
+	{ "chan_round_trip", op_chan_round_trip, 1000, 0, NULL, 0 },
+#ifdef SYS_os_send
+	{ "msg_round_trip", op_msg_round_trip, 1000, 0, NULL, 0 },
+#endif
 	{ "pthread_create_join", op_pthread_create_join, 100, 0, NULL, 1 },
 	{ "mutex_lock_unlock", op_mutex_lock_unlock, 2000, 0, NULL, 0 },
 	{ "futex_round_trip", op_futex_round_trip, 1000, 0, NULL, 1 },
@@ -423,6 +547,7 @@ static const struct measured {
 } measured[] = {
 	{ "page_fault_zero", measure_fault_zero, 256 },
 	{ "page_fault_cow", measure_fault_cow, 256 },
+	{ "chan_stream_msg", measure_chan_stream, 100000 },
 };
 
 static uint64_t run_measured(const struct measured *b)
@@ -554,6 +679,10 @@ int main(int argc, char *argv[])
 		printf("bench: fs_seq_read_warm_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, 0));
 	}
+	chan_teardown(); /* first: their children hold the pipes' ends too */
+#ifdef SYS_os_send
+	msg_teardown();
+#endif
 	pipe_teardown();
 	futex_teardown();
 	if (fs_small_fd >= 0)

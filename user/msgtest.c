@@ -6,23 +6,26 @@
  * (why)"; the last line is "msgtest: N passed, M failed" (status 0 only
  * if all passed).  The facts, for the grader:
  *
- *   pingpong  "msgtest: pingpong: 1000 round trips, by pid and to the parent, sender P"
+ *   pingpong  "msgtest: pingpong: 1000 round trips, by pid and to the parent, sender ok"
  *             a child echoes 1,000 numbered messages back to the parent
- *             (OS_MSG_PARENT); the sender pid the parent sees is the child's
+ *             (OS_MSG_PARENT), then one of 3,000 bytes; the sender pid the
+ *             parent sees is the child's
  *   many      "msgtest: many: 8 senders x 10000 messages, received R, per-sender order ok, sum S"
  *             8 children each send 10,000 messages (sender index, sequence)
  *             through one mailbox of 64; none lost, doubled or out of order
  *             per sender; S = the sum of every sequence number received
  *   move      "msgtest: move: 1048576 bytes, checksum C, sender rss before B after A"
- *             a child sends 1 MiB of a pattern page-aligned: the parent
- *             checks every byte (C = the sum of the pattern's bytes, which
+ *             a child sends 1 MiB of a pattern page-aligned, twice: the
+ *             parent receives the first into a page-aligned buffer (mapped)
+ *             and the second into one that is not (copied), checks every byte (C = the sum of the pattern's bytes, which
  *             the grader computes too), and the child's RSS fell by the
  *             1 MiB (its pages are gone: B - A >= 1020 kB, a page of slack for stdio)
  *   full      "msgtest: full: 64 queued, then EAGAIN"   (to a child that waits)
  *   dies      "msgtest: dies: blocked senders got ESRCH"
  *             three children block sending to a full mailbox whose process
  *             then exits: all three end with ESRCH
- *   errors    "msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN"
+ *   errors    "msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN, sender died ESRCH"
+ *             (the last: a receive waiting for one sender, which exits)
  *
  * On Linux there is no os_send (ENOSYS): it says so and fails.
  */
@@ -97,8 +100,11 @@ static int child_status(pid_t pid)
 
 /* ---- pingpong ------------------------------------------------------------------- */
 
+#define MEDIUM 3000 /* over a slot's own bytes, under a page: copied */
+
 static const char *test_pingpong(void)
 {
+	static char medium[MEDIUM], back[MEDIUM];
 	pid_t child = fork(), from = 0;
 	int n, sent_ok = 1;
 
@@ -108,12 +114,21 @@ static const char *test_pingpong(void)
 			    os_send(OS_MSG_PARENT, &n, sizeof(n), 0) != 0)
 				_exit(1);
 		}
+		if (os_recv(OS_MSG_ANY, back, sizeof(back), NULL, 0) != MEDIUM ||
+		    os_send(OS_MSG_PARENT, back, MEDIUM, 0) != 0)
+			_exit(1);
 		_exit(0);
 	}
 	for (int i = 0; i < ROUNDS && sent_ok; i++) {
 		sent_ok = os_send(child, &i, sizeof(i), 0) == 0 &&
 			  os_recv(child, &n, sizeof(n), &from, 0) == sizeof(n) && n == i;
 	}
+	for (int i = 0; i < MEDIUM; i++)
+		medium[i] = (char)(i * 13 + 1);
+	if (sent_ok &&
+	    (os_send(child, medium, MEDIUM, 0) != 0 ||
+	     os_recv(child, back, MEDIUM, NULL, 0) != MEDIUM || memcmp(medium, back, MEDIUM) != 0))
+		return "a 3000-byte message did not come back the same";
 	if (child_status(child) != 0 || !sent_ok)
 		return os_send(1, &n, 0, 0) < 0 && errno == ENOSYS ? "no os_send (ENOSYS)"
 								   : "a round trip failed";
@@ -183,25 +198,40 @@ static const char *test_move(void)
 	memset(buf, 0xee, MOVE_BYTES); /* the parent's own pages, to be replaced */
 	child = fork();
 	if (child == 0) {
-		uint8_t *out = mmap(NULL, MOVE_BYTES, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		for (int round = 0; round < 2; round++) {
+			uint8_t *out = mmap(NULL, MOVE_BYTES, PROT_READ | PROT_WRITE,
+					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		for (size_t i = 0; i < MOVE_BYTES; i++)
-			out[i] = pattern(i);
-		rss[0] = testlib_rss_kb();
-		if (os_send(OS_MSG_PARENT, out, MOVE_BYTES, 0) != 0)
-			_exit(1);
-		rss[1] = testlib_rss_kb();
-		write(fds[1], rss, sizeof(rss));
+			for (size_t i = 0; i < MOVE_BYTES; i++)
+				out[i] = pattern(i);
+			rss[0] = testlib_rss_kb();
+			if (os_send(OS_MSG_PARENT, out, MOVE_BYTES, 0) != 0)
+				_exit(1);
+			rss[1] = testlib_rss_kb();
+			if (round == 0)
+				write(fds[1], rss, sizeof(rss));
+		}
 		_exit(0);
 	}
+	/* The second one into a buffer that is not page aligned: copied. */
 	got = os_recv(child, buf, MOVE_BYTES, &from, 0);
+	if (got == MOVE_BYTES) {
+		uint8_t *odd = malloc(MOVE_BYTES + 8);
+
+		if (!odd || os_recv(child, odd + 8, MOVE_BYTES, NULL, 0) != MOVE_BYTES)
+			got = -1;
+		for (size_t i = 0; got == MOVE_BYTES && i < MOVE_BYTES; i++)
+			if (odd[8 + i] != pattern(i))
+				got = -2;
+		free(odd);
+	}
 	if (read(fds[0], rss, sizeof(rss)) != sizeof(rss))
 		rss[0] = rss[1] = -1;
 	close(fds[0]);
 	close(fds[1]);
 	if (child_status(child) != 0 || got != MOVE_BYTES)
-		return "the 1 MiB message did not arrive";
+		return got == -2 ? "a moved message copied into an unaligned buffer differs"
+				 : "a 1 MiB message did not arrive";
 	for (size_t i = 0; i < MOVE_BYTES; i++) {
 		if (buf[i] != pattern(i))
 			return "a byte of the moved message differs";
@@ -273,7 +303,7 @@ static const char *test_errors(void)
 {
 	struct timespec ts = { 0, 30 * 1000 * 1000 };
 	pid_t dead = fork(), child;
-	int n = 7, e[6];
+	int n = 7, e[7];
 	char small[2];
 
 	if (dead == 0)
@@ -291,12 +321,19 @@ static const char *test_errors(void)
 	if (os_recv(child, &n, sizeof(n) + 1, NULL, 0) != 5) /* it stayed queued */
 		e[4] = -1;
 	e[5] = err_of(os_recv(OS_MSG_ANY, &n, sizeof(n), NULL, OS_MSG_NONBLOCK));
+	child = fork();
+	if (child == 0) { /* exits without a word, while we wait for one */
+		usleep(20000);
+		_exit(0);
+	}
+	e[6] = err_of(os_recv(child, &n, sizeof(n), NULL, 0));
+	child_status(child);
 	printf("msgtest: errors: dead %s, too big %s, bad buffer %s, timeout %s, small buffer %s, "
-	       "nonblock %s\n",
+	       "nonblock %s, sender died %s\n",
 	       errname(e[0]), errname(e[1]), errname(e[2]), errname(e[3]), errname(e[4]),
-	       errname(e[5]));
+	       errname(e[5]), errname(e[6]));
 	return e[0] == ESRCH && e[1] == EMSGSIZE && e[2] == EFAULT && e[3] == ETIMEDOUT &&
-			       e[4] == EMSGSIZE && e[5] == EAGAIN
+			       e[4] == EMSGSIZE && e[5] == EAGAIN && e[6] == ESRCH
 		       ? NULL
 		       : "an error is not Linux-style as documented";
 }

@@ -1,7 +1,7 @@
 /*
  * testlib.h: figures the test programs (forktest, memtest, sigtest,
- * proctest, threadtest) read from /proc, the same way on kestrel and on
- * Linux.
+ * sigtest2, proctest, threadtest) read from /proc, the same way on kestrel
+ * and on Linux.
  * Include it from user/NAME.c with #include "testlib.h".
  */
 #ifndef USER_TESTLIB_H
@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <string.h>
 
 /* MemFree + Slab + Cached of /proc/meminfo in kB (what a program that
  * must give back every frame compares: the heap and the page cache hold
@@ -65,6 +66,24 @@ static inline int testlib_count_procs(void)
 		n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
 	closedir(d);
 	return n;
+}
+
+/* The state letter of /proc/PID/stat (R, S, T, Z...), or 0. */
+static inline char testlib_proc_state(int pid)
+{
+	char path[64], buf[512], *p = NULL;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The name, field 2, may hold blanks: the state follows its last ')'. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 #endif

@@ -13,17 +13,20 @@
  * if it is page aligned (a page-table entry per page, its old page
  * freed), or copies them out and lets them go.
  *
- * Bounds: a mailbox holds OS_MSG_QUEUE_MAX messages, counting the slots
- * senders have reserved while they build theirs, so a full mailbox makes
- * senders wait (or -EAGAIN) and one receiver never holds more than
- * OS_MSG_QUEUE_MAX * OS_MSG_MAX bytes, all of them pages its senders gave
- * up.  Senders of one process to one receiver keep their order: the queue
+ * Bounds: a mailbox has OS_MSG_QUEUE_MAX message slots, made with it; a
+ * sender takes a free one before it builds its message (a full mailbox
+ * makes it wait, or -EAGAIN), a receiver gives it back, so one receiver
+ * never holds more than OS_MSG_QUEUE_MAX * OS_MSG_MAX bytes, all of them
+ * pages its senders gave up.  A message of up to MSG_SMALL bytes lives in
+ * its slot: the common small message costs no allocation at all.  Senders of one process to one receiver keep their order: the queue
  * is FIFO and a receive from a given pid takes that pid's oldest message.
  *
  * Lifetime.  A mailbox has a reference count: one for its process, one
- * for each sender or receiver using it, so a sender asleep on a mailbox
- * whose process exits and is freed wakes to a mailbox that is still
- * there, marked dead (-ESRCH).  msg_exit frees the queued messages.
+ * for each sender or receiver using it, and one for each process that
+ * sent to it last (struct proc's msg_to: the next send to the same pid
+ * skips the lookup; pids are never reused), so a sender asleep on a
+ * mailbox whose process exits and is freed wakes to a mailbox that is
+ * still there, marked dead (-ESRCH).  msg_exit frees the queued messages.
  * Everything here changes with interrupts off (one CPU).
  */
 #include "ipc/msg.h"
@@ -41,24 +44,26 @@
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
-#define MSG_PAGES (OS_MSG_MAX / PAGE_SIZE)
+#define MSG_SMALL 64 /* bytes a slot holds itself */
 
 struct msg {
-	struct msg *next;
+	struct msg *next; /* in the queue, or the free slots */
 	int sender;
 	size_t len;
-	size_t npages; /* moved pages: frames[] holds them; 0: data[] holds the bytes */
-	uint64_t *frames;
-	uint8_t data[];
+	size_t npages;    /* moved pages: frames[] holds them; 0: data holds the bytes */
+	uint64_t *frames; /* kmalloc'd */
+	uint8_t *data;    /* small[], or kmalloc'd */
+	uint8_t small[MSG_SMALL];
 };
 
 struct mailbox {
-	int refs;  /* its process's, and each caller's using it */
-	bool dead; /* its process has exited */
-	int used;  /* messages queued, and slots reserved by senders */
-	struct msg *first, **tail;
-	struct waitq recv_wait; /* receivers: waiting for a message */
-	struct waitq send_wait; /* senders: waiting for room */
+	int refs;                  /* see the top */
+	bool dead;                 /* its process has exited */
+	struct msg *first, **tail; /* the queue, oldest first */
+	struct msg *free;          /* free slots */
+	struct waitq recv_wait;    /* receivers: waiting for a message */
+	struct waitq send_wait;    /* senders: waiting for a free slot */
+	struct msg slots[OS_MSG_QUEUE_MAX];
 };
 
 /* ---- mailboxes ------------------------------------------------------------------- */
@@ -73,10 +78,28 @@ static void mailbox_put(struct mailbox *mb)
 		kfree(mb);
 }
 
+/* A new mailbox, every slot free, with its process's reference. */
+static struct mailbox *mailbox_new(void)
+{
+	struct mailbox *mb = kcalloc(1, sizeof(*mb));
+
+	if (!mb)
+		return NULL;
+	mb->refs = 1;
+	mb->tail = &mb->first;
+	for (int i = OS_MSG_QUEUE_MAX - 1; i >= 0; i--) {
+		mb->slots[i].next = mb->free;
+		mb->free = &mb->slots[i];
+	}
+	waitq_init(&mb->recv_wait, "message");
+	waitq_init(&mb->send_wait, "mailbox slot");
+	return mb;
+}
+
 /* The live process pid's mailbox, made if it has none, with a reference
- * for the caller; NULL if there is no such process (or it is exiting, or
- * no memory: *err says which). */
-static struct mailbox *mailbox_get(int pid, int *err)
+ * for the caller; NULL with *err -ESRCH (no such process, or it is
+ * exiting) or -ENOMEM.  Interrupts off at the look-ups. */
+static struct mailbox *mailbox_lookup(int pid, int *err)
 {
 	struct mailbox *new = NULL, *mb = NULL;
 
@@ -100,26 +123,65 @@ static struct mailbox *mailbox_get(int pid, int *err)
 			break;
 		}
 		irq_restore(flags);
-		new = kcalloc(1, sizeof(*new)); /* may sleep: look again after */
+		new = mailbox_new(); /* may sleep: look again after */
 		if (!new) {
 			*err = -ENOMEM;
 			break;
 		}
-		new->refs = 1; /* the process's */
-		new->tail = &new->first;
-		waitq_init(&new->recv_wait, "message");
-		waitq_init(&new->send_wait, "mailbox room");
 	}
 	kfree(new);
 	return mb;
 }
 
-static void msg_free(struct msg *m)
+/* Process pid's mailbox for the current process to send to: the one it
+ * sent to last if that is pid's and alive, else looked up (and kept as
+ * the last).  With a reference for the caller, or NULL and *err. */
+static struct mailbox *mailbox_of(int pid, int *err)
 {
-	for (size_t i = 0; i < m->npages; i++)
-		frame_unref(m->frames[i]);
-	kfree(m->frames);
-	kfree(m);
+	struct proc *self = proc_current();
+	struct mailbox *mb, *old;
+	uint64_t flags = irq_save();
+
+	mb = self->msg_to;
+	if (mb && self->msg_to_pid == pid && !mb->dead) {
+		mb->refs++;
+		irq_restore(flags);
+		return mb;
+	}
+	irq_restore(flags);
+	mb = mailbox_lookup(pid, err);
+	if (!mb)
+		return NULL;
+	flags = irq_save();
+	old = self->msg_to;
+	self->msg_to = mb;
+	self->msg_to_pid = pid;
+	mb->refs++; /* the cache's */
+	irq_restore(flags);
+	if (old)
+		mailbox_put(old);
+	return mb;
+}
+
+/* Empty slot m (its bytes or pages let go) and make it free.  Interrupts
+ * off or on. */
+static void msg_release(struct mailbox *mb, struct msg *m)
+{
+	uint64_t flags;
+
+	if (m->frames) {
+		for (size_t i = 0; i < m->npages; i++)
+			frame_unref(m->frames[i]);
+		kfree(m->frames);
+	}
+	if (m->data != m->small)
+		kfree(m->data);
+	flags = irq_save();
+	m->next = mb->free;
+	mb->free = m;
+	if (mb->send_wait.first)
+		wait_wake_one(&mb->send_wait);
+	irq_restore(flags);
 }
 
 /* ---- waiting ------------------------------------------------------------------------ */
@@ -148,30 +210,23 @@ static uint64_t msg_deadline(int64_t timeout_ns)
 
 /* ---- sending ------------------------------------------------------------------------- */
 
-/* Wait for a free slot in mb and reserve it: 0 or why not.  */
-static int msg_reserve(struct mailbox *mb, int flags, uint64_t deadline)
+/* Wait for a free slot in mb and take it: the slot, or NULL and *err. */
+static struct msg *msg_reserve(struct mailbox *mb, int flags, uint64_t deadline, int *err)
 {
 	uint64_t irq = irq_save();
-	int err = 0;
+	struct msg *m = NULL;
 
-	while (!mb->dead && mb->used >= OS_MSG_QUEUE_MAX && !err)
-		err = msg_wait(&mb->send_wait, flags, deadline);
-	if (!err && mb->dead)
-		err = -ESRCH;
-	if (!err)
-		mb->used++;
+	*err = 0;
+	while (!mb->dead && !mb->free && !*err)
+		*err = msg_wait(&mb->send_wait, flags, deadline);
+	if (!*err && mb->dead)
+		*err = -ESRCH;
+	if (!*err) {
+		m = mb->free;
+		mb->free = m->next;
+	}
 	irq_restore(irq);
-	return err;
-}
-
-/* Give back a slot msg_reserve took (the message was not built). */
-static void msg_unreserve(struct mailbox *mb)
-{
-	uint64_t irq = irq_save();
-
-	mb->used--;
-	wait_wake_one(&mb->send_wait);
-	irq_restore(irq);
+	return m;
 }
 
 /*
@@ -203,49 +258,65 @@ static int msg_take_frames(struct uvm *uvm, uint64_t buf, size_t npages, uint64_
 	return 0;
 }
 
-/* The message of len bytes at user address buf from sender: copied, or
- * its pages taken from the caller (and unmapped).  NULL with *err. */
-static struct msg *msg_build(int sender, uint64_t buf, size_t len, int *err)
+/* Take the pages of a moved message of len bytes at buf (page aligned)
+ * into m and unmap them from the caller.  0 or -errno (m holds nothing). */
+static int msg_move_in(struct msg *m, uint64_t buf, size_t len)
 {
-	bool move = len > OS_MSG_INLINE_MAX;
-	struct msg *m = kmalloc(sizeof(*m) + (move ? 0 : len));
 	struct uvm *uvm = proc_current()->uvm;
+	size_t npages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, tail = (len - 1) % PAGE_SIZE + 1;
+	int err;
 
-	*err = -ENOMEM;
-	if (!m)
-		return NULL;
+	if (buf % PAGE_SIZE)
+		return -EINVAL;
+	m->frames = kmalloc(npages * sizeof(uint64_t));
+	if (!m->frames)
+		return -ENOMEM;
+	err = msg_take_frames(uvm, buf, npages, m->frames);
+	if (err) {
+		kfree(m->frames);
+		m->frames = NULL;
+		return err;
+	}
+	m->npages = npages;
+	/* The sender's bytes past the message are not the receiver's. */
+	memset((uint8_t *)phys_to_virt(m->frames[npages - 1]) + tail, 0, PAGE_SIZE - tail);
+	uvm_unmap(uvm, buf, npages * PAGE_SIZE); /* the message holds the frames now */
+	return 0;
+}
+
+/* Fill slot m with the message of len bytes at user address buf from
+ * sender: copied, or its pages taken from the caller.  0 or -errno (m
+ * holds nothing). */
+static int msg_build(struct msg *m, int sender, uint64_t buf, size_t len)
+{
+	/* BEGIN STAGE ipc: a small message is copied in; a large one takes the sender's pages */
 	m->next = NULL;
 	m->sender = sender;
 	m->len = len;
 	m->npages = 0;
 	m->frames = NULL;
-	if (!move) {
-		*err = copy_from_user(m->data, buf, len);
-		if (*err) {
-			kfree(m);
-			return NULL;
-		}
-		return m;
+	m->data = m->small;
+	if (len > OS_MSG_INLINE_MAX)
+		return msg_move_in(m, buf, len);
+	if (len > MSG_SMALL && !(m->data = kmalloc(len))) {
+		m->data = m->small;
+		return -ENOMEM;
 	}
-	m->frames = kmalloc(ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE * sizeof(uint64_t));
-	*err = !m->frames ? -ENOMEM
-	       : buf % PAGE_SIZE
-		       ? -EINVAL
-		       : msg_take_frames(uvm, buf, ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE, m->frames);
-	if (*err) {
-		msg_free(m);
-		return NULL;
-	}
-	m->npages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
-	/* The sender's bytes past the message are not the receiver's. */
-	memset((uint8_t *)phys_to_virt(m->frames[m->npages - 1]) + (len - 1) % PAGE_SIZE + 1, 0,
-	       PAGE_SIZE - ((len - 1) % PAGE_SIZE + 1));
-	uvm_unmap(uvm, buf, m->npages * PAGE_SIZE); /* the message holds the frames now */
-	return m;
+	if (copy_from_user(m->data, buf, len) == 0)
+		return 0;
+	if (m->data != m->small)
+		kfree(m->data);
+	m->data = m->small;
+	return -EFAULT;
+	/* STUB
+	m->npages = 0, m->frames = NULL, m->data = m->small;
+	(void)sender, (void)buf, (void)len, (void)msg_move_in;
+	return -ENOSYS;
+	END STAGE ipc */
 }
 
-/* Queue m in mb, in the slot its sender reserved, and wake the
- * receivers: 0, or -ESRCH if the receiver exited meanwhile (m is freed). */
+/* Queue m in mb and wake the receivers: 0, or -ESRCH if the receiver
+ * exited meanwhile (m is released). */
 static int msg_enqueue(struct mailbox *mb, struct msg *m)
 {
 	uint64_t irq = irq_save();
@@ -254,18 +325,18 @@ static int msg_enqueue(struct mailbox *mb, struct msg *m)
 	if (!dead) {
 		*mb->tail = m;
 		mb->tail = &m->next;
-		wait_wake_all(&mb->recv_wait); /* receivers wait for different senders */
+		if (mb->recv_wait.first) /* they may wait for different senders: all */
+			wait_wake_all(&mb->recv_wait);
 	}
 	irq_restore(irq);
 	if (dead)
-		msg_free(m);
+		msg_release(mb, m);
 	return dead ? -ESRCH : 0;
 }
 
 int64_t msg_send(int pid, uint64_t buf, size_t len, int flags, int64_t timeout_ns)
 {
 	struct proc *self = proc_current();
-	uint64_t deadline = msg_deadline(timeout_ns);
 	struct mailbox *mb;
 	struct msg *m;
 	int err;
@@ -276,16 +347,16 @@ int64_t msg_send(int pid, uint64_t buf, size_t len, int flags, int64_t timeout_n
 		return -EMSGSIZE;
 	if (pid == OS_MSG_PARENT)
 		pid = self->parent ? self->parent->pid : -1;
-	mb = mailbox_get(pid, &err);
+	mb = mailbox_of(pid, &err);
 	if (!mb)
 		return err;
-	err = msg_reserve(mb, flags, deadline);
-	if (!err) {
-		m = msg_build(self->pid, buf, len, &err);
-		if (m)
-			err = msg_enqueue(mb, m);
+	m = msg_reserve(mb, flags, msg_deadline(timeout_ns), &err);
+	if (m) {
+		err = msg_build(m, self->pid, buf, len);
+		if (err)
+			msg_release(mb, m);
 		else
-			msg_unreserve(mb);
+			err = msg_enqueue(mb, m);
 	}
 	mailbox_put(mb);
 	return err;
@@ -303,7 +374,7 @@ static struct msg **msg_find(struct mailbox *mb, int from)
 	return NULL;
 }
 
-/* Take *mp off mb; its slot is free again.  Interrupts off. */
+/* Take *mp off mb's queue.  Interrupts off. */
 static struct msg *msg_unlink(struct mailbox *mb, struct msg **mp)
 {
 	struct msg *m = *mp;
@@ -311,12 +382,10 @@ static struct msg *msg_unlink(struct mailbox *mb, struct msg **mp)
 	*mp = m->next;
 	if (mb->tail == &m->next)
 		mb->tail = mp;
-	mb->used--;
-	wait_wake_one(&mb->send_wait);
 	return m;
 }
 
-/* Put m back at the head of mb (its copy-out failed), slot and all. */
+/* Put m back at the head of mb's queue (its copy-out failed). */
 static void msg_requeue(struct mailbox *mb, struct msg *m)
 {
 	uint64_t irq = irq_save();
@@ -325,7 +394,6 @@ static void msg_requeue(struct mailbox *mb, struct msg *m)
 	if (!mb->first)
 		mb->tail = &m->next;
 	mb->first = m;
-	mb->used++;
 	irq_restore(irq);
 }
 
@@ -344,15 +412,17 @@ static bool msg_can_map(struct uvm *uvm, uint64_t buf, size_t npages)
 	return true;
 }
 
-/* The message into the receiver's buffer: 0 (m is used up, its frames
- * the receiver's or let go) or -EFAULT (m is untouched). */
+/* The message into the receiver's buffer: 0 (its frames, if it moved
+ * pages, are the receiver's now or copied) or -EFAULT (m is untouched). */
 static int msg_deliver(struct msg *m, uint64_t buf)
 {
-	struct uvm *uvm = proc_current()->uvm;
+	/* BEGIN STAGE ipc: copy the bytes out; moved pages are mapped into an aligned buffer, else copied */
+	struct uvm *uvm;
 	size_t i;
 
 	if (!m->npages)
 		return copy_to_user(buf, m->data, m->len);
+	uvm = proc_current()->uvm;
 	if (!msg_can_map(uvm, buf, m->npages)) {
 		for (i = 0; i < m->npages; i++)
 			if (copy_to_user(buf + i * PAGE_SIZE, phys_to_virt(m->frames[i]),
@@ -363,36 +433,69 @@ static int msg_deliver(struct msg *m, uint64_t buf)
 	for (i = 0; i < m->npages; i++) {
 		if (uvm_give_page(uvm, buf + i * PAGE_SIZE, m->frames[i]) != 0)
 			break; /* no memory for a page table: the rest is lost */
-		m->frames[i] = 0;
 	}
-	for (; i < m->npages; i++)
-		frame_unref(m->frames[i]);
-	m->npages = 0;
+	memmove(m->frames, m->frames + i, (m->npages - i) * sizeof(uint64_t));
+	m->npages -= i; /* msg_release lets go of the rest */
 	return 0;
+	/* STUB
+	(void)m, (void)buf, (void)msg_can_map;
+	return -EFAULT;
+	END STAGE ipc */
 }
 
-/* Is there a process pid, or a message from it in mb?  Interrupts off. */
-static bool msg_sender_alive(struct mailbox *mb, int from)
+/* A receiver waiting for one sender, on its stack: msg_exit of that
+ * sender wakes it, to find -ESRCH. */
+struct msg_waiter {
+	struct msg_waiter *next;
+	int from;
+	struct mailbox *mb;
+};
+
+static struct msg_waiter *from_waiters;
+
+/* May a message from `from` still come (any sender, or a process that is
+ * not exiting)?  Interrupts off. */
+static bool msg_sender_alive(int from)
 {
 	struct proc *p;
 
-	if (from == OS_MSG_ANY || msg_find(mb, from))
+	if (from == OS_MSG_ANY)
 		return true;
 	p = proc_find(from);
-	return p && p->state == PROC_RUNNING;
+	return p && p->state == PROC_RUNNING && p->fds;
 }
 
-/* The caller's mailbox, made if need be, with a reference. */
+/* Take w off from_waiters.  Interrupts off. */
+static void msg_waiter_unlink(struct msg_waiter *w)
+{
+	for (struct msg_waiter **wp = &from_waiters; *wp; wp = &(*wp)->next) {
+		if (*wp == w) {
+			*wp = w->next;
+			return;
+		}
+	}
+}
+
+/* The caller's own mailbox, made if need be.  No reference is taken: it
+ * lives until the process's last thread exits (msg_exit), so as long as
+ * the caller. */
 static struct mailbox *msg_own_mailbox(int *err)
 {
-	return mailbox_get(proc_current()->pid, err);
+	struct proc *self = proc_current();
+	struct mailbox *mb = self->mbox;
+
+	if (!mb && (mb = mailbox_lookup(self->pid, err)) != NULL)
+		mailbox_put(mb); /* the process's reference keeps it */
+	return mb;
 }
 
-int64_t msg_recv(int from, uint64_t buf, size_t cap, int *sender, int flags, int64_t timeout_ns)
+int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags,
+		 int64_t timeout_ns)
 {
 	uint64_t deadline = msg_deadline(timeout_ns), irq;
 	struct mailbox *mb;
 	struct msg **mp = NULL, *m;
+	struct msg_waiter w;
 	int err = 0;
 
 	if ((flags & ~OS_MSG_NONBLOCK) || from < 0)
@@ -401,50 +504,61 @@ int64_t msg_recv(int from, uint64_t buf, size_t cap, int *sender, int flags, int
 	if (!mb)
 		return err;
 	irq = irq_save();
+	w = (struct msg_waiter){ from_waiters, from, mb };
+	if (from != OS_MSG_ANY)
+		from_waiters = &w;
 	while (!(mp = msg_find(mb, from)) && !err)
-		err = msg_sender_alive(mb, from) ? msg_wait(&mb->recv_wait, flags, deadline)
-						 : -ESRCH;
+		err = msg_sender_alive(from) ? msg_wait(&mb->recv_wait, flags, deadline) : -ESRCH;
+	if (from != OS_MSG_ANY)
+		msg_waiter_unlink(&w);
 	if (!err && (*mp)->len > cap)
 		err = -EMSGSIZE;
 	m = err ? NULL : msg_unlink(mb, mp);
 	irq_restore(irq);
 	if (m) {
-		*sender = m->sender;
-		err = msg_deliver(m, buf);
-		if (err)
+		/* Both copies after the unlink, interrupts on; either failing
+		 * puts the message back. */
+		err = usender && copy_to_user(usender, &m->sender, sizeof(m->sender))
+			      ? -EFAULT
+			      : msg_deliver(m, buf);
+		if (err) {
 			msg_requeue(mb, m);
-		else
+		} else {
 			err = (int)m->len;
-		if (err >= 0)
-			msg_free(m);
+			msg_release(mb, m);
+		}
 	}
-	mailbox_put(mb);
 	return err;
 }
 
 void msg_exit(struct proc *p)
 {
 	uint64_t irq = irq_save();
-	struct mailbox *mb = p->mbox;
-	struct msg *list;
+	struct mailbox *mb = p->mbox, *to = p->msg_to;
+	struct msg *list = NULL;
 
-	if (!mb) {
-		irq_restore(irq);
-		return;
-	}
 	p->mbox = NULL;
-	mb->dead = true;
-	list = mb->first;
-	mb->first = NULL;
-	mb->tail = &mb->first;
-	wait_wake_all(&mb->send_wait);
-	wait_wake_all(&mb->recv_wait);
+	p->msg_to = NULL;
+	for (struct msg_waiter *w = from_waiters; w; w = w->next)
+		if (w->from == p->pid) /* nothing more will come from p */
+			wait_wake_all(&w->mb->recv_wait);
+	if (mb) {
+		mb->dead = true;
+		list = mb->first;
+		mb->first = NULL;
+		mb->tail = &mb->first;
+		wait_wake_all(&mb->send_wait);
+		wait_wake_all(&mb->recv_wait);
+	}
 	irq_restore(irq);
 	while (list) {
 		struct msg *m = list;
 
 		list = m->next;
-		msg_free(m);
+		msg_release(mb, m);
 	}
-	mailbox_put(mb);
+	if (mb)
+		mailbox_put(mb);
+	if (to)
+		mailbox_put(to);
 }

@@ -24,16 +24,18 @@ int64_t msg_send(int pid, uint64_t buf, size_t len, int flags, int64_t timeout_n
 
 /*
  * os_recv: take the oldest message of the caller's mailbox (from pid
- * `from`, or OS_MSG_ANY) into buf (cap bytes), its sender's pid into
- * *sender; waiting as msg_send does.  The message's length, or -EAGAIN,
+ * `from`, or OS_MSG_ANY) into user buffer buf (cap bytes), its sender's
+ * pid (an int) to user address usender if not 0; waiting as msg_send does.  The message's length, or -EAGAIN,
  * -ETIMEDOUT, -EINTR, -ESRCH (from names no process and none of its
  * messages is queued), -EMSGSIZE (cap is too small: the message stays),
  * -EFAULT (the message stays), -EINVAL.
  */
-int64_t msg_recv(int from, uint64_t buf, size_t cap, int *sender, int flags, int64_t timeout_ns);
+int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags,
+		 int64_t timeout_ns);
 
-/* p is ending: free its mailbox's messages and wake its blocked senders
- * (they get -ESRCH).  Called once, by proc_finish. */
+/* p is ending (its fds already gone): free its mailbox's messages, wake
+ * its blocked senders and the receivers waiting for its messages (they
+ * get -ESRCH).  Called once, by proc_finish. */
 void msg_exit(struct proc *p);
 
 #endif

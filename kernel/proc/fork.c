@@ -7,8 +7,9 @@
  * the child's thread at proc_start with a copy of the trapframe the
  * parent's system call entry saved at the top of its kernel stack, rax =
  * 0: the child leaves the kernel as if it had made the fork call itself.
- * The child inherits the signal actions and mask (not the pending
- * signals), the process group and the session.
+ * The child inherits the signal actions, mask and alternate stack (not
+ * the pending signals nor the interval timer), the process group and the
+ * session.
  *
  * vfork.  clone(CLONE_VM | CLONE_VFORK), what musl's posix_spawn and
  * system() use: the child runs in the parent's address space itself
@@ -93,8 +94,9 @@ void proc_vfork_release(struct proc *p)
 }
 
 /* exec's fresh start of the user state of p and its one thread u: no
- * thread pointer, no clear_child_tid, clean SSE registers, caught signals
- * back to their defaults (ignored ones stay ignored, as POSIX says).
+ * thread pointer, no clear_child_tid, no alternate signal stack, clean SSE
+ * registers, caught signals back to their defaults (ignored ones stay
+ * ignored, as POSIX says; the interval timer goes on, as on Linux).
  * Interrupts off. */
 static void proc_reset_user_state(struct proc *p, struct uthread *u)
 {
@@ -102,6 +104,7 @@ static void proc_reset_user_state(struct proc *p, struct uthread *u)
 	wrmsr(MSR_FS_BASE, 0);
 	wrmsr(MSR_GS_BASE, 0);
 	u->clear_child_tid = 0;
+	u->altstack = (struct altstack){ 0 };
 	fpu_area_init(&u->fpu);
 	fpu_restore(&u->fpu);
 	for (int sig = 0; sig < 64; sig++)
@@ -207,6 +210,7 @@ static struct proc *proc_clone_alloc(struct proc *parent, int exit_signal)
 	u->fs_base = self->fs_base;
 	u->gs_base = self->gs_base;
 	u->sigmask = self->sigmask;
+	u->altstack = self->altstack; /* vfork's too: it runs on its own stack */
 	memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
 	p->exit_signal = exit_signal;
 	p->pgid = parent->pgid;

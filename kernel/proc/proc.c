@@ -1,6 +1,6 @@
 /*
  * Processes (see proc.h): creating them, entering user mode, the context
- * switch hook, exit, the kill on a user fault, and waiting.
+ * switch hook, exit and waiting.  (A fault in user mode: fault.c.)
  *
  * How a process starts.  proc_spawn builds the address space (exec_load:
  * ELF segments, heap, initial stack) and creates a kernel thread running
@@ -210,6 +210,7 @@ struct proc *proc_alloc(const char *name)
 	waitq_init(&p->child_wait, "child exit");
 	waitq_init(&p->thread_wait, "thread exit");
 	list_node_init(&p->all_node);
+	alarm_init(&p->itimer.alarm);
 	return p;
 }
 
@@ -408,6 +409,7 @@ void proc_finish(struct uthread *u)
 	struct fdtable *fds = p->fds;
 	uint64_t flags;
 
+	alarm_cancel(&p->itimer.alarm); /* no SIGALRM for what is gone */
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
@@ -466,51 +468,6 @@ void proc_exit_signal(int sig)
 	sti(); /* maybe from a trap handler: let time go on */
 	if (uthread_end_all(128 + sig, sig) && !p->parent && !p->orphan)
 		kprintf("proc: %s (pid %d) killed by signal %d\n", p->name, p->pid, sig);
-	uthread_end();
-}
-
-/* The signal Linux would send for this exception. */
-static int fault_signal(uint64_t vector)
-{
-	switch (vector) {
-	case T_DIVIDE:
-	case T_FPU_ERROR:
-	case T_SIMD_ERROR:
-		return SIGFPE;
-	case T_INVALID_OP:
-		return SIGILL;
-	case T_DEBUG:
-	case T_BREAKPOINT:
-		return SIGTRAP;
-	case T_ALIGNMENT:
-		return SIGBUS;
-	}
-	return SIGSEGV;
-}
-
-bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what)
-{
-	struct proc *p = proc_current();
-	int sig, err = -EFAULT;
-
-	if (!p)
-		return false;
-	if (tf->vector == T_PAGE_FAULT) {
-		sti(); /* resolving may sleep (the OOM killer) */
-		err = uvm_handle_fault(p->uvm, cr2, uvm_fault_access(tf->error));
-		if (err == 0)
-			return true; /* a page touched first, the stack grown, a COW copy: retry */
-	}
-
-	/* No memory left for the page, even after the OOM killer: SIGKILL,
-	 * as Linux's page-fault path does when the OOM killer finds nobody. */
-	sig = err == -ENOMEM ? SIGKILL : fault_signal(tf->vector);
-	kprintf("proc: %s (pid %d) killed: %s%s, rip=0x%lx%s\n", p->name, p->pid, what,
-		err == -ENOMEM ? ", out of memory" : "", tf->rip,
-		tf->vector == T_PAGE_FAULT && uvm_stack_overflow(p->uvm, cr2) ? " (stack overflow)"
-									      : "");
-	sti(); /* we are in a trap handler: let time go on */
-	uthread_end_all(128 + sig, sig);
 	uthread_end();
 }
 

@@ -13,14 +13,16 @@
  *     directory (a canonical path, and a reference on its inode); fds 0, 1
  *     and 2 of a process the kernel starts are one open /dev/console;
  *   - what its threads share besides: signal actions and the signals sent
- *     to the process as a whole, limits, process group and session;
+ *     to the process as a whole, the interval timer (SIGALRM), limits,
+ *     process group and session;
  *   - an end: the exit status, kept (state PROC_ZOMBIE) until the parent
  *     collects it with proc_wait.
  *
  * Each thread has its own user-mode state: the registers it entered with,
  * the FS base (musl's thread pointer), the SSE registers while it is
- * switched out, the clear_child_tid address, its signal mask and the
- * signals sent to it alone (tgkill).  Threads come from clone
+ * switched out, the clear_child_tid address, its signal mask, the
+ * signals sent to it alone (tgkill and its own faults) and its alternate
+ * signal stack (sigaltstack).  Threads come from clone
  * (proc/uthread.c); exit(2) ends one, exit_group(2) or a fatal signal all.
  *
  * Life cycle:  proc_spawn or proc_fork ──> RUNNING ──(the last thread
@@ -45,6 +47,7 @@
 #include "arch/x86_64/trap.h"
 #include "lib/list.h"
 #include "lib/wait.h"
+#include "sched/alarm.h"
 #include "syscall/rlimit.h"
 
 struct fdtable;
@@ -62,9 +65,31 @@ enum proc_state {
 
 /* Who posted a pending signal, for the handler's siginfo. */
 struct sigsource {
-	int code; /* si_code: SI_USER, SI_TKILL, SI_KERNEL, CLD_EXITED, ... */
+	int code; /* si_code: SI_USER, SI_TKILL, SI_KERNEL, CLD_EXITED, SEGV_MAPERR, ... */
 	int pid;  /* the sender, or the child for SIGCHLD */
 	int status;
+	uint64_t addr; /* si_addr of a fault's signal */
+};
+
+/* sigaltstack(2)'s stack of a thread: [sp, sp + size), none if size is 0. */
+struct altstack {
+	uint64_t sp, size;
+	uint32_t flags; /* SS_AUTODISARM or 0 */
+};
+
+/* The last fault of a thread that became a signal: what its handler's
+ * sigcontext says in trapno, err and cr2 (Linux's thread.trap_nr,
+ * error_code and cr2). */
+struct faultinfo {
+	uint64_t trapno, error, cr2;
+};
+
+/* setitimer(ITIMER_REAL) of a process (syscall/sys_time.c): the alarm
+ * posts SIGALRM from the timer interrupt, and is set again interval ticks
+ * later if that is not 0. */
+struct itimer {
+	struct alarm alarm;
+	uint64_t interval;
 };
 
 /* A thread of a process: what it has of its own. */
@@ -84,7 +109,9 @@ struct uthread {
 	bool sigmask_restore;      /* ... after the handler it waited for */
 	uint64_t sigpending;       /* sent to this thread (tgkill): bit sig - 1 */
 	struct sigsource sigfrom[64];
-	bool zapped; /* its process is ending: it must end too */
+	struct altstack altstack; /* sigaltstack(2) (proc/sigframe.c) */
+	struct faultinfo fault;   /* for the sigcontext of the next handler */
+	bool zapped;              /* its process is ending: it must end too */
 };
 
 struct proc {
@@ -110,6 +137,7 @@ struct proc {
 	int stop_report;              /* wait4's status of a stop or continue not yet
 				       * reported (WUNTRACED, WCONTINUED), or 0 */
 	int pgid, sid;                /* process group and session */
+	struct itimer itimer;         /* ITIMER_REAL: alarm(2), setitimer(2) */
 	bool kernel_started;          /* proc_spawn's: reaps its orphaned descendants */
 	bool subreaper;               /* prctl(PR_SET_CHILD_SUBREAPER) */
 	bool execed;                  /* has called execve (setpgid: EACCES) */
@@ -119,6 +147,8 @@ struct proc {
 	bool trace;                   /* print its system calls (syscall/trace.c) */
 	uint64_t syscalls;            /* system calls made, by all its threads */
 	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
+	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */
+	int msg_to_pid;               /* ... and whose it is */
 	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */
@@ -238,13 +268,18 @@ NORETURN void proc_exit(int status);
 NORETURN void proc_exit_signal(int sig);
 
 /*
- * A fault in user mode, from trap(): a page fault the address space can
- * resolve (a stack page touched for the first time) returns to retry the
- * access; anything else kills the process with
- * "proc: NAME (pid N) killed: WHAT, rip=0x..." and never returns.
- * what describes the fault ("page fault: write at cr2=0x0 (user, not
- * present)").  Without a current process it returns false (the caller
- * reports a kernel-style fault).
+ * A fault in user mode, from trap() (proc/fault.c): a page fault the
+ * address space can resolve (a stack page touched for the first time)
+ * returns true to retry the access.  Anything else raises the signal
+ * Linux would (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) with Linux's
+ * si_code and si_addr on the faulting thread: if it has a handler that it
+ * does not block, true (the way back to user mode, signal_deliver, enters
+ * the handler); if not, the process dies of it with
+ * "proc: NAME (pid N) killed: WHAT, rip=0x..." and this never returns.
+ * A page fault with no memory left kills with SIGKILL.  what describes the
+ * fault ("page fault: write at cr2=0x0 (user, not present)").  Without a
+ * current process it returns false (the caller reports a kernel-style
+ * fault).
  */
 bool proc_user_fault(struct trapframe *tf, uint64_t cr2, const char *what);
 

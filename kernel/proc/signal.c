@@ -6,7 +6,7 @@
  * bit sig - 1; standard signals do not queue: a second SIGUSR1 before the
  * first is handled is the same one) and beside each the sender (sigfrom,
  * for the handler's siginfo); each thread has another, for the signals
- * sent to it alone (tgkill, and the SIGKILL that zaps it).
+ * sent to it alone (tgkill, its faults, and the SIGKILL that zaps it).
  * signal_send_info() sets the process's bit, unless the signal would be
  * ignored (Linux drops those at once, so an ignored SIGCHLD does not even
  * wake a sleeper), and wakes each thread that does not block it if it is
@@ -21,90 +21,40 @@
  * mode until SIGCONT or SIGKILL); posting SIGCONT continues it; the parent hears
  * of both through SIGCHLD and wait4's WUNTRACED and WCONTINUED.
  * Posting runs with interrupts off, so it may come from an interrupt
- * handler (the terminal's Ctrl-C).
+ * handler (the terminal's Ctrl-C, the interval timer's SIGALRM).
+ * A fault (proc/fault.c) posts its signal to the faulting thread alone
+ * with signal_fault(), and only if a handler will take it: a fault whose
+ * signal is blocked, ignored or left to its default action ends the
+ * process there, with the fault's console line.
  *
  * Acting.  signal_deliver() runs at the end of every system call and of
  * every trap from user mode (syscall.c, trap.c), while the registers the
  * process will resume with are the trapframe at the top of its kernel
- * stack.  For the lowest-numbered pending signal (the thread's own first,
- * then the process's) that the thread does not block it
- * takes the action rt_sigaction set (p->sigactions[sig - 1]: handler,
- * flags, restorer, mask, Linux's struct sigaction layout):
+ * stack.  For the lowest-numbered pending signal that the thread does not
+ * block (the thread's own first, a fault's before any other, then the
+ * process's) it takes the action rt_sigaction set (p->sigactions[sig - 1]:
+ * handler, flags, restorer, mask, Linux's struct sigaction layout):
  *   - SIG_IGN, or SIG_DFL for a signal ignored by default: nothing;
  *   - SIG_DFL otherwise: the process ends, killed by sig (wait4 reports it),
  *     all its threads with it;
- *   - a handler: build Linux's rt_sigframe below the user stack (minus
- *     the 128-byte red zone): the return address sa_restorer (musl's
- *     __restore_rt, which calls rt_sigreturn), a ucontext with the
- *     interrupted registers (mcontext), the mask to restore, a pointer to
- *     the SSE state saved beside it, and the siginfo; then point tf at the
- *     handler with rdi = sig, rsi = &info, rdx = &uc, and block sa_mask
- *     plus sig itself (unless SA_NODEFER).  An interrupted system call
- *     that returned -EINTR is restarted instead (rip back over the 2-byte
- *     `syscall`, rax = its number, which syscall.S keeps in tf->error) if
- *     the handler has SA_RESTART and the call is not a sleep.
- * rt_sigreturn (signal_return) reads the frame back.  It leaves through
- * IRETQ, never SYSRET, because SYSRET would lose rcx and r11, which an
- * interrupted computation needs.
+ *   - a handler: push Linux's rt_sigframe (sigframe.c: below the user
+ *     stack, or on the alternate stack) and point tf at the handler, then
+ *     block sa_mask plus sig itself (unless SA_NODEFER).  An interrupted
+ *     system call that returned -EINTR is restarted instead (rip back over
+ *     the 2-byte `syscall`, rax = its number, which syscall.S keeps in
+ *     tf->error) if the handler has SA_RESTART and the call is not a sleep.
+ * rt_sigreturn (sigframe_return) reads the frame back.
  */
 #include "proc/signal.h"
 #include <errno.h>
-#include "arch/x86_64/fpu.h"
-#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
 #include "lib/string.h"
-#include "mm/usercopy.h"
-#include "mm/uvm.h"
 #include "proc/proc.h"
 #include "proc/uthread.h"
 #include "sched/thread.h"
 #include "syscall/syscall.h"
-
-/* Linux's x86_64 signal frame (arch/x86/include/uapi/asm/sigcontext.h,
- * asm/ucontext.h, asm/sigframe.h; musl's mcontext_t gregs follow it). */
-struct ksigcontext {
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	uint16_t cs, gs, fs, ss;
-	uint64_t err, trapno, oldmask, cr2;
-	uint64_t fpstate; /* user address of the FXSAVE area, or 0 */
-	uint64_t reserved[8];
-};
-
-struct kucontext {
-	uint64_t flags, link;
-	uint64_t ss_sp; /* uc_stack, a stack_t */
-	int32_t ss_flags, ss_pad;
-	uint64_t ss_size;
-	struct ksigcontext mcontext;
-	uint64_t sigmask;
-};
-
-struct ksiginfo {
-	int32_t signo, errno_, code, pad;
-	int32_t pid, uid, status, pad2; /* kill and SIGCHLD's fields */
-	uint8_t rest[96];
-};
-
-struct rt_sigframe {
-	uint64_t pretcode; /* sa_restorer: where the handler returns */
-	struct kucontext uc;
-	struct ksiginfo info;
-};
-
-_Static_assert(sizeof(struct ksigcontext) == 256, "Linux's struct sigcontext");
-_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.mcontext) == 48, "");
-_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.sigmask) == 304, "");
-_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "");
-_Static_assert(sizeof(struct ksiginfo) == 128, "");
-
-#define RED_ZONE 128
-/* RFLAGS bits a handler's context may change: CF PF AF ZF SF DF OF AC. */
-#define RFLAGS_USER 0x40cd5ull
-#define RFLAGS_TF   0x100ull
-#define RFLAGS_DF   0x400ull
 
 /* The default action of each signal (Linux's, signal(7)).  SIGCONT's
  * continuing happens when it is posted, whatever the action. */
@@ -242,7 +192,7 @@ int signal_send_info(struct proc *p, int sig, int code, int pid, int status)
 		signal_job_control(p, sig);
 	if (p->state == PROC_RUNNING && !signal_ignored(p, sig)) {
 		if (!(p->sigpending & SIG_BIT(sig))) {
-			p->sigfrom[sig - 1] = (struct sigsource){ code, pid, status };
+			p->sigfrom[sig - 1] = (struct sigsource){ code, pid, status, 0 };
 			p->sigpending |= SIG_BIT(sig);
 		}
 		signal_wake_threads(p);
@@ -263,7 +213,7 @@ int signal_send_thread(struct uthread *u, int sig, int code, int pid)
 		signal_job_control(p, sig);
 	if (p->state == PROC_RUNNING && !signal_ignored_by(u, sig)) {
 		if (!(u->sigpending & SIG_BIT(sig))) {
-			u->sigfrom[sig - 1] = (struct sigsource){ code, pid, 0 };
+			u->sigfrom[sig - 1] = (struct sigsource){ code, pid, 0, 0 };
 			u->sigpending |= SIG_BIT(sig);
 		}
 		if (u->thread && signal_pending(u))
@@ -303,6 +253,20 @@ int signal_send_group(int pgid, int sig)
 	return g.sent ? 0 : -ESRCH;
 }
 
+bool signal_fault(struct uthread *u, int sig, int code, uint64_t addr)
+{
+	uint64_t handler = u->proc->sigactions[sig - 1][0];
+	uint64_t flags;
+
+	if (handler == SIG_DFL || handler == SIG_IGN || (u->sigmask & SIG_BIT(sig)))
+		return false;
+	flags = irq_save();
+	u->sigfrom[sig - 1] = (struct sigsource){ code, 0, 0, addr };
+	u->sigpending |= SIG_BIT(sig);
+	irq_restore(flags);
+	return true;
+}
+
 bool signal_pending(struct uthread *u)
 {
 	uint64_t ready = ~u->sigmask | SIG_BIT(SIGKILL);
@@ -318,13 +282,16 @@ bool wait_interrupted(void)
 }
 
 /* The lowest signal of the set pending that u does not block (SIGKILL
- * first, before anything a handler would do), or 0. */
+ * first, before anything a handler would do; then a fault's signal), or
+ * 0. */
 static int signal_lowest(uint64_t pending, uint64_t mask)
 {
 	uint64_t ready = pending & (~mask | SIG_BIT(SIGKILL));
 
 	if (ready & SIG_BIT(SIGKILL))
 		return SIGKILL;
+	if (ready & SIG_SYNCHRONOUS)
+		ready &= SIG_SYNCHRONOUS;
 	return ready ? __builtin_ctzll(ready) + 1 : 0;
 }
 
@@ -363,65 +330,22 @@ static void signal_restart(struct trapframe *tf)
 	tf->vector = 0;
 }
 
-static void sigcontext_save(struct ksigcontext *mc, const struct trapframe *tf)
+/* Enter the handler of sig (or -EFAULT): the frame, then the mask it runs
+ * with, sa_mask plus sig itself unless SA_NODEFER. */
+static int signal_handle(struct uthread *u, struct trapframe *tf, int sig,
+			 const struct sigsource *from)
 {
-	mc->r8 = tf->r8, mc->r9 = tf->r9, mc->r10 = tf->r10, mc->r11 = tf->r11;
-	mc->r12 = tf->r12, mc->r13 = tf->r13, mc->r14 = tf->r14, mc->r15 = tf->r15;
-	mc->rdi = tf->rdi, mc->rsi = tf->rsi, mc->rbp = tf->rbp, mc->rbx = tf->rbx;
-	mc->rdx = tf->rdx, mc->rax = tf->rax, mc->rcx = tf->rcx, mc->rsp = tf->rsp;
-	mc->rip = tf->rip, mc->eflags = tf->rflags;
-	mc->cs = USER_CS, mc->ss = USER_DS;
-	mc->trapno = tf->vector == T_SYSCALL ? 0 : tf->vector;
-	mc->err = tf->vector == T_SYSCALL ? 0 : tf->error;
-}
+	uint64_t *act = u->proc->sigactions[sig - 1];
+	uint64_t mask = u->sigmask_restore ? u->sigmask_saved : u->sigmask;
+	int err = sigframe_push(u, tf, sig, from, act, mask);
 
-/*
- * Enter the handler of sig: the frame below the user stack, tf pointing
- * at the handler.  -EFAULT if the frame cannot be written (the caller then
- * kills with SIGSEGV, as Linux does).
- */
-static int signal_setup_frame(struct uthread *u, struct trapframe *tf, int sig,
-			      const struct sigsource *from)
-{
-	struct proc *p = u->proc;
-	const uint64_t *act = p->sigactions[sig - 1];
-	struct fpu_area fpu;
-	struct rt_sigframe frame;
-	uint64_t fp_at, at, flags;
-
-	if (!(act[1] & SA_RESTORER))
-		return -EFAULT; /* x86_64 has no vdso stub to return through */
-	fp_at = ((tf->rsp - RED_ZONE) - FPU_AREA_SIZE) & ~63ull;
-	at = ((fp_at - sizeof(frame)) & ~15ull) - 8; /* as if called: rsp + 8 aligned */
-	memset(&frame, 0, sizeof(frame));
-	frame.pretcode = act[2];
-	sigcontext_save(&frame.uc.mcontext, tf);
-	frame.uc.mcontext.fpstate = fp_at;
-	frame.uc.mcontext.oldmask = u->sigmask_restore ? u->sigmask_saved : u->sigmask;
-	frame.uc.sigmask = frame.uc.mcontext.oldmask;
-	frame.uc.ss_flags = 2; /* SS_DISABLE: no alternate stack */
-	frame.info.signo = sig;
-	frame.info.code = from->code;
-	frame.info.pid = from->pid;
-	frame.info.status = from->status;
-	flags = irq_save();
-	fpu_save(&fpu); /* the live registers are the process's */
-	irq_restore(flags);
-	if (copy_to_user(fp_at, &fpu, sizeof(fpu)) || copy_to_user(at, &frame, sizeof(frame)))
-		return -EFAULT;
-
+	if (err)
+		return err;
 	u->sigmask_restore = false;
 	u->sigmask |= act[3] | (act[1] & SA_NODEFER ? 0 : SIG_BIT(sig));
 	u->sigmask &= ~SIG_UNBLOCKABLE;
 	if (act[1] & SA_RESETHAND)
-		memset(p->sigactions[sig - 1], 0, sizeof(p->sigactions[sig - 1]));
-	tf->rip = act[0];
-	tf->rsp = at;
-	tf->rdi = (uint64_t)sig;
-	tf->rsi = at + __builtin_offsetof(struct rt_sigframe, info);
-	tf->rdx = at + __builtin_offsetof(struct rt_sigframe, uc);
-	tf->rax = 0;
-	tf->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+		memset(act, 0, sizeof(u->proc->sigactions[sig - 1]));
 	return 0;
 }
 
@@ -457,7 +381,7 @@ static bool signal_act(struct uthread *u, struct trapframe *tf, int sig,
 			signal_restart(tf);
 		tf->vector = 0; /* one restart decision per call */
 	}
-	if (signal_setup_frame(u, tf, sig, from) != 0)
+	if (signal_handle(u, tf, sig, from) != 0)
 		proc_exit_signal(SIGSEGV);
 	return true;
 }
@@ -482,50 +406,4 @@ void signal_deliver(struct trapframe *tf)
 	}
 	cli();
 	irq_restore(flags);
-}
-
-/* The FXSAVE area at user address at into the live registers, with MXCSR's
- * reserved bits cleared (FXRSTOR faults on them).  -EFAULT. */
-static int signal_restore_fpu(uint64_t at)
-{
-	struct fpu_area fpu, cur;
-	uint32_t mxcsr, mask;
-	uint64_t flags;
-
-	if (copy_from_user(&fpu, at, sizeof(fpu)))
-		return -EFAULT;
-	flags = irq_save();
-	fpu_save(&cur);
-	memcpy(&mask, cur.bytes + 28, 4); /* MXCSR_MASK */
-	memcpy(&mxcsr, fpu.bytes + 24, 4);
-	mxcsr &= mask ? mask : 0xffbf;
-	memcpy(fpu.bytes + 24, &mxcsr, 4);
-	memcpy(fpu.bytes + 28, &mask, 4);
-	fpu_restore(&fpu);
-	irq_restore(flags);
-	return 0;
-}
-
-void signal_return(struct trapframe *tf)
-{
-	struct uthread *u = uthread_current();
-	struct rt_sigframe frame;
-	struct ksigcontext *mc = &frame.uc.mcontext;
-
-	/* The handler's `ret` popped pretcode: the frame starts 8 below. */
-	if (copy_from_user(&frame, tf->rsp - 8, sizeof(frame)) || mc->rip >= USER_END ||
-	    mc->rsp >= USER_END || (mc->fpstate && signal_restore_fpu(mc->fpstate)))
-		proc_exit_signal(SIGSEGV);
-	tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
-	tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
-	tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;
-	tf->rdx = mc->rdx, tf->rax = mc->rax, tf->rcx = mc->rcx, tf->rsp = mc->rsp;
-	tf->rip = mc->rip;
-	tf->rflags = (tf->rflags & ~RFLAGS_USER) | (mc->eflags & RFLAGS_USER);
-	tf->cs = USER_CS;
-	tf->ss = USER_DS;
-	tf->vector = 0; /* not a system call to restart any more */
-	u->sigmask = frame.uc.sigmask & ~SIG_UNBLOCKABLE;
-	signal_deliver(tf); /* one unblocked by the restored mask */
-	usermode_enter(tf);
 }

@@ -33,6 +33,12 @@ void alarm_init(struct alarm *a);
 void alarm_set(struct alarm *a, uint64_t when, alarm_fn fire);
 /* Forget a if pending; returns whether it was.  Any context. */
 bool alarm_cancel(struct alarm *a);
+/* Is a set and not yet fired?  (Interrupts off, for an answer that
+ * still holds when it is used.) */
+static inline bool alarm_pending(const struct alarm *a)
+{
+	return list_node_linked(&a->node);
+}
 /* Fire every alarm due at tick now.  Interrupt context (the tick). */
 void alarm_expire(uint64_t now);
 

@@ -32,16 +32,8 @@ int64_t sys_os_send(int pid, uptr_t buf, size_t len, int flags, uptr_t timeout)
 
 int64_t sys_os_recv(int from, uptr_t buf, size_t cap, uptr_t sender, int flags, uptr_t timeout)
 {
-	int err, who = 0;
-	int64_t ns = msg_timeout(timeout, &err), len;
+	int err;
+	int64_t ns = msg_timeout(timeout, &err);
 
-	if (err)
-		return err;
-	/* Checked first: once received, a message cannot go back for it. */
-	if (sender && user_access_check(sender, sizeof(int), true) != 0)
-		return -EFAULT;
-	len = msg_recv(from, buf, cap, &who, flags, ns);
-	if (len >= 0 && sender && copy_to_user(sender, &who, sizeof(who)))
-		return -EFAULT;
-	return len;
+	return err ? err : msg_recv(from, buf, cap, sender, flags, ns);
 }

@@ -1,8 +1,9 @@
 /*
  * Signal system calls: kill, tkill, tgkill, rt_sigaction, rt_sigprocmask,
- * rt_sigpending, rt_sigsuspend, pause, rt_sigreturn.  Posting and
- * delivering are proc/signal.c's; here the arguments are checked as Linux
- * checks them.  Everybody is root, so there is no EPERM for signalling
+ * rt_sigpending, rt_sigsuspend, pause, rt_sigreturn, sigaltstack.
+ * Posting and delivering are proc/signal.c's, frames and the alternate
+ * stack proc/sigframe.c's; here the arguments are checked as Linux checks
+ * them.  Everybody is root, so there is no EPERM for signalling
  * another process; the processes the kernel started (the servers and the
  * run= program, this system's pid 1) are left out of kill(-1, ...), as
  * Linux leaves out init.
@@ -198,5 +199,20 @@ int64_t sys_rt_sigsuspend(uptr_t set, size_t sigsetsize)
 
 int64_t sys_rt_sigreturn(void)
 {
-	signal_return(proc_user_regs());
+	sigframe_return(proc_user_regs());
+}
+
+/* The alternate stack of the calling thread (proc/sigframe.c has the
+ * rules); the old setting is written only if the call succeeds. */
+int64_t sys_sigaltstack(uptr_t uss, uptr_t uoss)
+{
+	struct ksigaltstack ss, old;
+	int err;
+
+	if (uss && copy_from_user(&ss, uss, sizeof(ss)))
+		return -EFAULT;
+	err = sigframe_altstack(uthread_current(), uss ? &ss : NULL, &old, proc_user_regs()->rsp);
+	if (!err && uoss && copy_to_user(uoss, &old, sizeof(old)))
+		return -EFAULT;
+	return err;
 }

@@ -1,6 +1,6 @@
 /*
  * Time: clock_gettime, clock_getres, gettimeofday, nanosleep,
- * clock_nanosleep.
+ * clock_nanosleep, and the interval timer: setitimer, getitimer, alarm.
  *
  * The clocks come from the timer tick (timer.h): CLOCK_MONOTONIC (and its
  * _RAW, _COARSE and BOOTTIME twins) is the time since boot, with the
@@ -10,13 +10,28 @@
  * a sleep lasts at least what was asked, rounded up to whole ticks.  A
  * signal to act on ends it early with -EINTR and the time left in `rem`
  * (never restarted, even with SA_RESTART, as on Linux).
+ *
+ * The interval timer.  A process has one, ITIMER_REAL (struct itimer in
+ * proc.h; ITIMER_VIRTUAL and ITIMER_PROF are EINVAL): an alarm
+ * (sched/alarm.h) that fires in the timer interrupt, posts SIGALRM to the
+ * process (si_code SI_KERNEL, as Linux) and, with an interval, sets
+ * itself again that many ticks after the tick it was due, so that a
+ * late tick does not make the timer drift.  Times are whole ticks: the
+ * first expiry is at least it_value away (rounded up as sleeps are), an
+ * interval at least one tick.  alarm(2) is setitimer with whole seconds
+ * and no interval.  As on Linux, the timer survives execve, a fork child
+ * starts without one, and it goes with its process (proc_finish cancels
+ * it).
  */
 #include "syscall/syscall.h"
 #include <errno.h>
 #include "arch/x86_64/timer.h"
 #include "drivers/rtc.h"
+#include "lib/spinlock.h"
 #include "proc/proc.h"
+#include "proc/signal.h"
 #include "lib/wait.h"
+#include "sched/alarm.h"
 #include "sched/thread.h"
 
 #define NSEC_PER_SEC  1000000000ll
@@ -39,6 +54,15 @@ struct timespec {
 
 struct timeval {
 	int64_t tv_sec, tv_usec;
+};
+
+#define USEC_PER_SEC  1000000ll
+#define USEC_PER_TICK (USEC_PER_SEC / TIMER_HZ)
+
+#define ITIMER_REAL 0
+
+struct itimerval {
+	struct timeval it_interval, it_value;
 };
 
 static int64_t boot_epoch = -1; /* CMOS time at the first call, minus uptime */
@@ -189,4 +213,115 @@ int64_t sys_clock_nanosleep(int clock, int flags, uptr_t ureq, uptr_t urem)
 	err = sleep_ns(flags & TIMER_ABSTIME ? ns - now : ns, &left);
 	/* rem is written for relative sleeps only, as on Linux. */
 	return sleep_result(err, left, flags & TIMER_ABSTIME ? 0 : urem);
+}
+
+/* ---- the interval timer ---------------------------------------------------------- */
+
+/* ITIMER_REAL's alarm is due (the timer interrupt, interrupts off). */
+static void itimer_fire(struct alarm *a)
+{
+	struct itimer *t = container_of(a, struct itimer, alarm);
+
+	signal_send(container_of(t, struct proc, itimer), SIGALRM);
+	if (t->interval)
+		alarm_set(a, a->when + t->interval, itimer_fire);
+}
+
+/* Whole ticks in tv, rounded up (and at most some thousand years). */
+static uint64_t timeval_ticks(const struct timeval *tv)
+{
+	uint64_t sec = MIN((uint64_t)tv->tv_sec, 1ull << 40);
+
+	return sec * TIMER_HZ + ((uint64_t)tv->tv_usec + USEC_PER_TICK - 1) / USEC_PER_TICK;
+}
+
+static struct timeval ticks_timeval(uint64_t ticks)
+{
+	struct timeval tv = { (int64_t)(ticks / TIMER_HZ),
+			      (int64_t)(ticks % TIMER_HZ) * USEC_PER_TICK };
+
+	return tv;
+}
+
+static bool timeval_valid(const struct timeval *tv)
+{
+	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < USEC_PER_SEC;
+}
+
+/* The timer of p now: the time left (a tick already begun not counted;
+ * at least 1 us while it is set, as Linux says of one about to fire) and
+ * the interval.  Interrupts off. */
+static struct itimerval itimer_get(struct proc *p)
+{
+	struct itimer *t = &p->itimer;
+	struct itimerval v = { ticks_timeval(t->interval), { 0, 0 } };
+	uint64_t now = timer_ticks();
+
+	if (alarm_pending(&t->alarm)) {
+		v.it_value = ticks_timeval(t->alarm.when > now + 1 ? t->alarm.when - now - 1 : 0);
+		if (v.it_value.tv_sec == 0 && v.it_value.tv_usec == 0)
+			v.it_value.tv_usec = 1;
+	}
+	return v;
+}
+
+/* Set (or with a zero it_value, stop) the timer of p; the old setting
+ * into *old. */
+static void itimer_set(struct proc *p, const struct itimerval *v, struct itimerval *old)
+{
+	struct itimer *t = &p->itimer;
+	uint64_t value = timeval_ticks(&v->it_value), flags = irq_save();
+
+	*old = itimer_get(p);
+	alarm_cancel(&t->alarm);
+	t->interval = 0;
+	if (value) {
+		t->interval = timeval_ticks(&v->it_interval);
+		/* One more: the current tick is already partly gone. */
+		alarm_set(&t->alarm, timer_ticks() + value + 1, itimer_fire);
+	}
+	irq_restore(flags);
+}
+
+int64_t sys_getitimer(int which, uptr_t ucurr)
+{
+	struct itimerval v;
+	uint64_t flags;
+
+	if (which != ITIMER_REAL)
+		return -EINVAL;
+	flags = irq_save();
+	v = itimer_get(proc_current());
+	irq_restore(flags);
+	return copy_to_user(ucurr, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+int64_t sys_setitimer(int which, uptr_t uvalue, uptr_t uovalue)
+{
+	struct itimerval v = { { 0, 0 }, { 0, 0 } }, old;
+
+	/* A NULL value stops the timer: Linux still takes it so. */
+	if (uvalue && copy_from_user(&v, uvalue, sizeof(v)))
+		return -EFAULT;
+	if (!timeval_valid(&v.it_value) || !timeval_valid(&v.it_interval))
+		return -EINVAL;
+	if (which != ITIMER_REAL)
+		return -EINVAL;
+	itimer_set(proc_current(), &v, &old);
+	if (uovalue && copy_to_user(uovalue, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+/* The seconds the old timer had left, rounded to the nearest, and never
+ * 0 for a timer that was set (Linux's alarm_setitimer). */
+int64_t sys_alarm(unsigned seconds)
+{
+	struct itimerval v = { { 0, 0 }, { seconds, 0 } }, old;
+
+	itimer_set(proc_current(), &v, &old);
+	if ((old.it_value.tv_sec == 0 && old.it_value.tv_usec) ||
+	    old.it_value.tv_usec >= USEC_PER_SEC / 2)
+		old.it_value.tv_sec++;
+	return old.it_value.tv_sec;
 }

@@ -62,6 +62,9 @@ struct proc;
 #define SYS_dup2            33
 #define SYS_pause           34
 #define SYS_nanosleep       35
+#define SYS_getitimer       36
+#define SYS_alarm           37
+#define SYS_setitimer       38
 #define SYS_getpid          39
 #define SYS_clone           56
 #define SYS_fork            57
@@ -98,6 +101,7 @@ struct proc;
 #define SYS_getsid          124
 #define SYS_rt_sigpending   127
 #define SYS_rt_sigsuspend   130
+#define SYS_sigaltstack     131
 #define SYS_mknod           133
 #define SYS_statfs          137
 #define SYS_fstatfs         138
@@ -288,6 +292,7 @@ int64_t sys_rt_sigpending(uptr_t set, size_t sigsetsize);
 int64_t sys_rt_sigsuspend(uptr_t set, size_t sigsetsize);
 int64_t sys_rt_sigreturn(void);
 int64_t sys_pause(void);
+int64_t sys_sigaltstack(uptr_t ss, uptr_t oss);
 int64_t sys_kill(int pid, int sig);
 int64_t sys_tkill(int tid, int sig);
 int64_t sys_tgkill(int tgid, int tid, int sig);
@@ -324,6 +329,9 @@ int64_t sys_clock_getres(int clock, uptr_t ts);
 int64_t sys_gettimeofday(uptr_t tv, uptr_t tz);
 int64_t sys_nanosleep(uptr_t req, uptr_t rem);
 int64_t sys_clock_nanosleep(int clock, int flags, uptr_t req, uptr_t rem);
+int64_t sys_getitimer(int which, uptr_t curr);
+int64_t sys_setitimer(int which, uptr_t value, uptr_t ovalue);
+int64_t sys_alarm(unsigned seconds);
 /* For other sleeps with timeouts (futex): the time of clock in ns, or
  * -EINVAL for an unknown clock; a struct timespec copied in and checked,
  * in ns, or -errno; the tick by which ns from now have surely passed. */

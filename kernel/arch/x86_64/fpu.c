@@ -9,6 +9,7 @@
 #define CR0_MP (1u << 1)
 #define CR0_EM (1u << 2)
 #define CR0_TS (1u << 3)
+#define CR0_NE (1u << 5)
 
 /* Offsets in the FXSAVE area (Intel SDM Vol. 1, Table 10-2). */
 #define FXSAVE_FCW   0
@@ -16,7 +17,7 @@
 
 void fpu_init(void)
 {
-	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP);
+	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	__asm__ volatile("fninit");
 }

@@ -23,9 +23,10 @@ struct fpu_area {
 
 /*
  * Let user mode use SSE: CR0.EM clear (no x87 emulation), CR0.MP set,
- * CR0.TS clear (no #NM on first use), CR4.OSFXSR (the OS saves SSE state
- * with FXSAVE) and CR4.OSXMMEXCPT (SIMD exceptions raise #XM).  Intel SDM
- * Vol. 3A, 14.1.3 "Initialization of the SSE Extensions".
+ * CR0.TS clear (no #NM on first use), CR0.NE (an unmasked x87 exception
+ * raises #MF, not the PC's legacy IRQ 13), CR4.OSFXSR (the OS saves SSE
+ * state with FXSAVE) and CR4.OSXMMEXCPT (SIMD exceptions raise #XM).  Intel
+ * SDM Vol. 3A, 14.1.3 "Initialization of the SSE Extensions", 9.2.2.
  */
 void fpu_init(void);
 

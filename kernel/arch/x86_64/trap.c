@@ -18,8 +18,10 @@
  *   panic: general protection fault: #GP in kernel mode, error=0x1238 (GDT selector, index 583), rip=...
  *   panic: double fault: kernel stack overflow in thread 'x': cr2=0x... is in its guard page, rip=...
  *
- * A fault in user mode (CPL 3) kills the offending process (stage syscalls:
- * see user_fault()); without a process it is reported like a kernel fault.
+ * A fault in user mode (CPL 3) raises a signal in the offending process,
+ * which kills it unless a handler takes it (proc_user_fault in
+ * proc/fault.c; see user_fault()); without a process it is reported like
+ * a kernel fault.
  */
 #include "arch/x86_64/trap.h"
 #include "mm/usercopy.h"
@@ -200,11 +202,13 @@ static NORETURN void page_fault_report(const struct trapframe *tf, uint64_t addr
 }
 
 /*
- * A fault in user mode (pf_what describes a page fault, else NULL) kills
- * the offending process, with a message naming it, the fault and the
- * address (proc_user_fault), and the kernel carries on; a page fault the
- * process's address space can resolve (its stack growing) returns to retry
- * the access.  Without a process it is reported like a kernel fault.
+ * A fault in user mode (pf_what describes a page fault, else NULL) raises
+ * its signal in the offending process (proc_user_fault): a handler takes
+ * it on the way back to user mode, or the process dies with a message
+ * naming it, the fault and the address, and the kernel carries on; a page
+ * fault the process's address space can resolve (its stack growing)
+ * returns to retry the access.  Without a process it is reported like a
+ * kernel fault.
  */
 static void user_fault(struct trapframe *tf, uint64_t addr, const char *pf_what)
 {
@@ -350,13 +354,13 @@ void trap(struct trapframe *tf)
 	switch (tf->vector) {
 	case T_BREAKPOINT:
 		if (trap_from_user(tf))
-			break; /* int3 in a program: kill it, as SIGTRAP would */
+			break; /* int3 in a program: SIGTRAP */
 		breakpoint(tf);
 		return;
 	case T_PAGE_FAULT:
 		page_fault(tf);
 		if (trap_from_user(tf))
-			signal_deliver(tf); /* a fault resolved: back to user mode */
+			signal_deliver(tf); /* resolved, or its signal to a handler */
 		return;
 	case T_GP_FAULT:
 		if (fixup_fault(tf))
@@ -367,6 +371,7 @@ void trap(struct trapframe *tf)
 	}
 	if (trap_from_user(tf)) {
 		user_fault(tf, 0, NULL);
+		signal_deliver(tf); /* the fault's signal to its handler */
 		return;
 	}
 	fault_report(tf);
