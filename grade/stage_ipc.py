@@ -12,7 +12,8 @@ woken with ESRCH when the receiver dies, and Linux-style errnos.
 
 Signals from faults, the alternate signal stack, the interval timer and
 interrupted calls (user/sigtest2.c) are graded in ipc_signals.py, direct
-channels (user/chantest.c) in ipc_channels.py.
+channels (user/chantest.c) in ipc_channels.py, FIFOs, poll and select, and
+tmpfs at /tmp (user/fifotest/) in ipc_files.py.
 """
 from gradelib import main, test
 
