@@ -185,8 +185,10 @@ void frame_init(void)
 			mark(r->base, r->base + r->length, FRAME_RESERVED);
 	}
 	mark(0, LOW_MEMORY_END, FRAME_RESERVED);
-	mark(busy[0].start, busy[0].end, FRAME_KERNEL);
+	/* GRUB may put the boot info in the kernel image's last page: that
+	 * frame counts as the kernel's. */
 	mark(busy[1].start, busy[1].end, FRAME_BOOTINFO);
+	mark(busy[0].start, busy[0].end, FRAME_KERNEL);
 	for (int i = 2; i < nbusy; i++)
 		mark(busy[i].start, busy[i].end, FRAME_MODULE);
 	mark(table_pa, table_pa + table_size, FRAME_FRAMEMAP);
