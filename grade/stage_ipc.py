@@ -107,5 +107,15 @@ def _(m):
     expect_done(m, "msgtest")
 
 
+@test("ipc", "the mailbox as a descriptor: poll over it and a pipe times out, then wakes with "
+      "POLLIN for a message; read takes it", cmdline="run=msgtest,fd exit panic=exit",
+      timeout=60)
+def _(m):
+    m.expect(r"^msgtest: fd: poll before 0, after 1 with revents - POLLIN, read 5 'ping', "
+             r"then EAGAIN$")
+    expect_ok(m, "msgtest", "fd")
+    expect_done(m, "msgtest")
+
+
 if __name__ == "__main__":
     main(["ipc"])

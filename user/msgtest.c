@@ -27,10 +27,17 @@
  *   errors    "msgtest: errors: dead ESRCH, too big EMSGSIZE, bad buffer EFAULT, timeout ETIMEDOUT, small buffer EMSGSIZE, nonblock EAGAIN, sender died ESRCH"
  *             (the last: a receive waiting for one sender, which exits)
  *
+ *   fd        "msgtest: fd: poll before 0, after 1 with revents - POLLIN, read 5 'ping', then EAGAIN"
+ *             os_msgfd: poll over a pipe and the mailbox times out empty,
+ *             wakes with POLLIN on the mailbox when a child's message
+ *             comes; read takes it; a second read is EAGAIN (O_NONBLOCK)
+ *
  * On Linux there is no os_send (ENOSYS): it says so and fails.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <os/os.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -338,12 +345,52 @@ static const char *test_errors(void)
 		       : "an error is not Linux-style as documented";
 }
 
+/* ---- fd: the mailbox as a descriptor --------------------------------------------- */
+
+static const char *test_fd(void)
+{
+	int mfd = os_msgfd(O_CLOEXEC | O_NONBLOCK), p[2], n = 0, early, later;
+	struct pollfd fds[2];
+	pid_t child;
+	char got[8];
+	long len;
+
+	if (mfd < 0 || pipe(p) != 0)
+		return "os_msgfd or pipe failed";
+	fds[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = mfd, .events = POLLIN };
+	early = poll(fds, 2, 30); /* nothing yet: times out */
+	child = fork();
+	if (child == 0)
+		_exit(os_send(OS_MSG_PARENT, "ping", 5, 0) == 0 ? 0 : 1);
+	later = poll(fds, 2, 5000); /* the message wakes it */
+	len = read(mfd, got, sizeof(got));
+	n = read(mfd, got, sizeof(got)) < 0 && errno == EAGAIN; /* empty again */
+	child_status(child);
+	printf("msgtest: fd: poll before %d, after %d with revents %s %s, read %ld '%s', then %s\n",
+	       early, later, fds[0].revents ? "pipe" : "-",
+	       fds[1].revents & POLLIN ? "POLLIN" : "-", len, len == 5 ? got : "",
+	       n ? "EAGAIN" : "other");
+	close(mfd);
+	close(p[0]);
+	close(p[1]);
+	return early == 0 && later == 1 && (fds[1].revents & POLLIN) && !fds[0].revents &&
+			       len == 5 && n
+		       ? NULL
+		       : "the mailbox descriptor did not poll or read as documented";
+}
+
 static const struct {
 	const char *name;
 	const char *(*run)(void);
 } tests[] = {
-	{ "pingpong", test_pingpong }, { "many", test_many }, { "move", test_move },
-	{ "full", test_full },         { "dies", test_dies }, { "errors", test_errors },
+	{ "pingpong", test_pingpong },
+	{ "many", test_many },
+	{ "move", test_move },
+	{ "full", test_full },
+	{ "dies", test_dies },
+	{ "errors", test_errors },
+	{ "fd", test_fd },
 };
 
 int main(int argc, char **argv)

@@ -34,6 +34,7 @@
 #include <uapi/os/msg.h>
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/x86.h"
+#include "fs/poll.h"
 #include "lib/string.h"
 #include "lib/wait.h"
 #include "mm/frame.h"
@@ -492,10 +493,7 @@ static struct mailbox *msg_own_mailbox(int *err)
 int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags,
 		 int64_t timeout_ns)
 {
-	uint64_t deadline = msg_deadline(timeout_ns), irq;
 	struct mailbox *mb;
-	struct msg **mp = NULL, *m;
-	struct msg_waiter w;
 	int err = 0;
 
 	if ((flags & ~OS_MSG_NONBLOCK) || from < 0)
@@ -503,12 +501,27 @@ int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags
 	mb = msg_own_mailbox(&err);
 	if (!mb)
 		return err;
+	return msg_mailbox_recv(mb, from, buf, cap, usender, flags, timeout_ns);
+}
+
+int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap, uint64_t usender,
+			 int flags, int64_t timeout_ns)
+{
+	uint64_t deadline = msg_deadline(timeout_ns), irq;
+	struct msg **mp = NULL, *m;
+	struct msg_waiter w;
+	int err = 0;
+
 	irq = irq_save();
 	w = (struct msg_waiter){ from_waiters, from, mb };
 	if (from != OS_MSG_ANY)
 		from_waiters = &w;
-	while (!(mp = msg_find(mb, from)) && !err)
+	while (!(mp = msg_find(mb, from)) && !err && !mb->dead)
 		err = msg_sender_alive(from) ? msg_wait(&mb->recv_wait, flags, deadline) : -ESRCH;
+	if (!mp && !err) { /* the mailbox's process is gone: nothing more comes */
+		irq_restore(irq);
+		return 0;
+	}
 	if (from != OS_MSG_ANY)
 		msg_waiter_unlink(&w);
 	if (!err && (*mp)->len > cap)
@@ -561,4 +574,34 @@ void msg_exit(struct proc *p)
 		mailbox_put(mb);
 	if (to)
 		mailbox_put(to);
+}
+
+struct mailbox *msg_mailbox_hold(int *err)
+{
+	struct mailbox *mb = msg_own_mailbox(err);
+	uint64_t flags = irq_save();
+
+	if (mb)
+		mb->refs++;
+	irq_restore(flags);
+	return mb;
+}
+
+void msg_mailbox_put(struct mailbox *mb)
+{
+	mailbox_put(mb);
+}
+
+unsigned msg_mailbox_poll(struct mailbox *mb, struct poll_table *pt)
+{
+	uint64_t flags = irq_save();
+	unsigned events = POLLOUT | POLLWRNORM;
+
+	poll_wait(pt, &mb->recv_wait);
+	if (mb->first)
+		events |= POLLIN | POLLRDNORM;
+	if (mb->dead)
+		events |= POLLHUP;
+	irq_restore(flags);
+	return events;
 }

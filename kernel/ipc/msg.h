@@ -33,6 +33,23 @@ int64_t msg_send(int pid, uint64_t buf, size_t len, int flags, int64_t timeout_n
 int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags,
 		 int64_t timeout_ns);
 
+/* ---- The mailbox as a descriptor (msgfd.c) ---------------------------------- */
+
+struct mailbox;
+struct poll_table;
+
+/* The caller's mailbox (made if need be) with a reference, or NULL and
+ * *err; let go with msg_mailbox_put. */
+struct mailbox *msg_mailbox_hold(int *err);
+void msg_mailbox_put(struct mailbox *mb);
+/* msg_recv on mailbox mb, whoever's it is; 0 (end of file) once its
+ * process has exited and nothing is left in it. */
+int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap, uint64_t usender,
+			 int flags, int64_t timeout_ns);
+/* poll: POLLIN while a message is queued, POLLHUP once its process is
+ * gone, POLLOUT always; registers pt on the queue that changes it. */
+unsigned msg_mailbox_poll(struct mailbox *mb, struct poll_table *pt);
+
 /* p is ending (its fds already gone): free its mailbox's messages, wake
  * its blocked senders and the receivers waiting for its messages (they
  * get -ESRCH).  Called once, by proc_finish. */

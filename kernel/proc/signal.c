@@ -315,11 +315,13 @@ static int signal_dequeue(struct uthread *u, struct sigsource *from)
 }
 
 /* Is this system call restarted after a SA_RESTART handler?  Not the
- * sleeps: Linux ends those with EINTR whatever the flags say. */
+ * sleeps nor the waits for files (poll, select): Linux ends those with
+ * EINTR whatever the flags say. */
 static bool syscall_restartable(uint64_t nr)
 {
 	return nr != SYS_nanosleep && nr != SYS_clock_nanosleep && nr != SYS_pause &&
-	       nr != SYS_rt_sigsuspend;
+	       nr != SYS_rt_sigsuspend && nr != SYS_poll && nr != SYS_ppoll && nr != SYS_select &&
+	       nr != SYS_pselect6;
 }
 
 /* Make the interrupted system call of tf run again on return. */

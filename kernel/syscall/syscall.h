@@ -319,6 +319,8 @@ int64_t sys_execve(uptr_t path, uptr_t argv, uptr_t envp);
 /* sys_msg.c */
 int64_t sys_os_send(int pid, uptr_t buf, size_t len, int flags, uptr_t timeout);
 int64_t sys_os_recv(int from, uptr_t buf, size_t cap, uptr_t sender, int flags, uptr_t timeout);
+/* ipc/msgfd.c */
+int64_t sys_os_msgfd(int flags);
 
 /* sys_dev.c */
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);

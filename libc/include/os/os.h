@@ -85,6 +85,15 @@ int os_send_timeout(pid_t pid, const void *buf, size_t len, int flags,
  * EINVAL, EINTR.
  */
 ssize_t os_recv(pid_t from, void *buf, size_t cap, pid_t *sender, int flags);
+/*
+ * The caller's mailbox as a descriptor (flags: O_CLOEXEC, O_NONBLOCK), to
+ * wait for a message together with files: poll and select see POLLIN
+ * while a message is queued; read receives the next message from anyone
+ * (EAGAIN with O_NONBLOCK; 0 once the mailbox's process has exited).
+ * Returns the descriptor, or -1 with errno EINVAL, EMFILE, ENOMEM.
+ */
+int os_msgfd(int flags);
+
 /* os_recv waiting at most *timeout (relative; ETIMEDOUT). */
 ssize_t os_recv_timeout(pid_t from, void *buf, size_t cap, pid_t *sender, int flags,
 			const struct timespec *timeout);

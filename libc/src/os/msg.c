@@ -27,3 +27,8 @@ ssize_t os_recv_timeout(pid_t from, void *buf, size_t cap, pid_t *sender, int fl
 {
 	return syscall(SYS_os_recv, from, buf, cap, sender, flags, timeout);
 }
+
+int os_msgfd(int flags)
+{
+	return syscall(SYS_os_msgfd, flags);
+}

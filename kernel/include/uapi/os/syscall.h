@@ -44,6 +44,9 @@
  * (the ramdisk, MMIO) into the caller; only for processes given the right. */
 #define SYS_os_physmap 1007 /* (phys, len, prot) -> address */
 
-#define OS_SYSCALL_LAST 1007 /* highest number in use; keep in step */
+/* The caller's mailbox as a descriptor, for poll and read (ipc stage). */
+#define SYS_os_msgfd 1008 /* (flags: O_CLOEXEC, O_NONBLOCK) -> fd */
+
+#define OS_SYSCALL_LAST 1008 /* highest number in use; keep in step */
 
 #endif /* UAPI_OS_SYSCALL_H */
