@@ -518,12 +518,12 @@ int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap,
 		from_waiters = &w;
 	while (!(mp = msg_find(mb, from)) && !err && !mb->dead)
 		err = msg_sender_alive(from) ? msg_wait(&mb->recv_wait, flags, deadline) : -ESRCH;
+	if (from != OS_MSG_ANY)
+		msg_waiter_unlink(&w);
 	if (!mp && !err) { /* the mailbox's process is gone: nothing more comes */
 		irq_restore(irq);
 		return 0;
 	}
-	if (from != OS_MSG_ANY)
-		msg_waiter_unlink(&w);
 	if (!err && (*mp)->len > cap)
 		err = -EMSGSIZE;
 	m = err ? NULL : msg_unlink(mb, mp);
