@@ -5,4 +5,4 @@ STAGES := boot paging heap tss interrupts scheduler syscalls ramdisk fuse forkex
 
 # Stages being built: graded by `make grade` and `make test`, but with no
 # handout or stage markers yet, so `make check-handouts` leaves them out.
-STAGES_NEXT :=
+STAGES_NEXT := drivers

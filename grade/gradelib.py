@@ -22,6 +22,9 @@ How a test runs
 * QEMU runs with `-serial stdio`: the kernel's COM1 output is QEMU's stdout
   and QEMU's stdin is COM1 input.  A reader thread splits stdout into lines,
   drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`.
+* QEMU also listens on a QMP socket in that directory; `m.monitor` (qmp.py)
+  types on the emulated keyboard (`sendkey`), takes `screendump`s and reads
+  guest memory (`pmemsave`), for tests of the screen and the keyboard.
 * `expect(regex)` waits for the next line matching `regex` (re.search) after
   the line the previous expectation matched, so a test reads like a script of
   the output in order.  A `panic: ` line while waiting fails the test at once
@@ -115,6 +118,8 @@ import traceback
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import qmp
 
 GRADE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = GRADE_DIR.parent
@@ -479,6 +484,7 @@ class Machine:
         self._tmpdir = None
         self._threads = []
         self.command = None            # the QEMU command line, once started
+        self.monitor = None            # a qmp.Monitor on QEMU's QMP socket, once started
         # Bochs prints a banner and its debugger prompt before the kernel.
         self._preamble = re.compile(r"^<bochs:\d+> ") if emulator == "bochs" else None
         self._began = False            # the kernel's first byte has arrived
@@ -502,7 +508,10 @@ class Machine:
         if self.emulator == "bochs":
             self.command = bochs_command(self.iso.resolve(), args_img, self._tmpdir)
         else:
-            self.command = qemu_command(self.iso, args_img, self.cpu, self.mem, self.qemu_args)
+            sock = Path(self._tmpdir) / "qmp.sock"
+            self.monitor = qmp.Monitor(sock)
+            self.command = qemu_command(self.iso, args_img, self.cpu, self.mem, self.qemu_args
+                                        + ["-qmp", "unix:{},server=on,wait=off".format(sock)])
         try:
             self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -528,6 +537,8 @@ class Machine:
     def close(self):
         """Kill QEMU (if still running) and remove the temporary directory."""
         self._stopped.set()
+        if self.monitor is not None:
+            self.monitor.close()
         if self._proc is not None:
             if self._proc.poll() is None:
                 self._proc.kill()

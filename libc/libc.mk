@@ -114,10 +114,12 @@ endif
 .PHONY: libc libc-clean libc-distclean
 libc: $(LIBC_STAMP)
 
-# No prerequisites: the download is done once and then kept.  apt's output
-# goes to fetch.log; the script's own messages (what it changed, or what to
-# run when it cannot) reach the terminal.
-$(MUSL_ORIG):
+# The download is done once and then kept.  It waits for conf/deps.sh
+# (order-only: the stamp's date does not matter), as both run apt-get and
+# apt allows one at a time.  apt's output goes to fetch.log; the script's
+# own messages (what it changed, or what to run when it cannot) reach the
+# terminal.
+$(MUSL_ORIG): | $(DEPS_STAMP)
 	$(libc_say) FETCH "musl $(MUSL_VERSION) (apt-get source)"
 	$(Q)mkdir -p $(MUSL_DOWNLOAD)
 	$(Q)sh libc/fetch-musl-source.sh $(MUSL_DOWNLOAD) $(MUSL_VERSION) \

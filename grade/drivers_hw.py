@@ -1,0 +1,1 @@
+"""Grader tests of stage `drivers` (imported by stage_drivers.py)."""
