@@ -14,6 +14,8 @@
  *                   is freed (and EBUSY while it lived)
  *   hwtest serial   os_serial_read: poll, timeout, bytes typed raw
  *   hwtest ttys0    /dev/ttyS0: its number, write, raw read, FIONREAD
+ *   hwtest keys     the terminal in raw mode: print the bytes of the keys
+ *                   pressed (the PS/2 driver's), up to a 'q'
  *
  * Each check prints "hwtest: WHAT: VALUE", VALUE being a result ("0", an
  * errno name), a child's end ("exit 0", "signal 11") or a value read; the
@@ -355,6 +357,25 @@ static void ttys0(void)
 	printf("hwtest: ttys0: done\n");
 }
 
+static void keys(void)
+{
+	struct termios saved, t;
+	char c;
+
+	tcgetattr(0, &saved);
+	t = saved;
+	t.c_lflag &= ~(unsigned)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(0, TCSANOW, &t);
+	say("keys: ready");
+	printf("hwtest: keys:");
+	while (read(0, &c, 1) == 1 && c != 'q')
+		printf(" %02x", (unsigned char)c);
+	printf("\n");
+	tcsetattr(0, TCSANOW, &saved);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "ports") == 0)
@@ -369,11 +390,14 @@ int main(int argc, char **argv)
 		serial();
 	else if (argc == 2 && strcmp(argv[1], "ttys0") == 0)
 		ttys0();
+	else if (argc == 2 && strcmp(argv[1], "keys") == 0)
+		keys();
 	else if (argc == 3 && strcmp(argv[1], "inb") == 0)
 		printf("hwtest: inb %s: %u\n", argv[2],
 		       inb((unsigned short)strtoul(argv[2], NULL, 0)));
 	else {
-		fprintf(stderr, "usage: hwtest ports|denied|irq|irqcrash|serial|ttys0|inb PORT\n");
+		fprintf(stderr,
+			"usage: hwtest ports|denied|irq|irqcrash|serial|ttys0|keys|inb PORT\n");
 		return 2;
 	}
 	return 0;
