@@ -87,7 +87,7 @@ HW_DRIVERS = "drivers=fatfs,hwtest"
 
 def irq_message(m, what, count, code):
     got = m.expect(r"^hwtest: {}: (.*)$".format(what)).group(1)
-    want = "from 0 len 16 irq 1 count {} scancode {:02x}".format(count, code)
+    want = "from 0 len 24 irq 1 count {} scancode {:02x}".format(count, code)
     assert got == want, "hwtest {}: got {!r}, expected {!r}".format(what, got, want)
 
 
@@ -260,3 +260,15 @@ def _(m):
     want = " ".join(seq for _, seq in keys)
     assert got == want, "keys {} gave {}, expected {}".format(
         " ".join(k for k, _ in keys), got, want)
+
+
+@test("drivers", "bench irq_to_driver: the RTC's IRQ 8 reaches a driver's os_recv "
+      "(guest instructions under -icount)",
+      cmdline="drivers=fatfs,bench run=bench,irq_to_driver exit panic=exit",
+      qemu_args=("-icount", "shift=0,align=off,sleep=off"), timeout=60)
+def _(m):
+    n = int(m.expect(r"^bench: irq_to_driver (\d+)$").group(1))
+    # A wake-up, a switch and a system call's return: thousands of
+    # instructions, not none and not a timer tick's worth (10 ms).
+    assert 100 < n < 1000000, "irq_to_driver {} instructions".format(n)
+    m.expect_exit(STATUS_PASS)

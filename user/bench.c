@@ -38,6 +38,12 @@
  * instruction per nanosecond).  On Linux, build bench with -Ilibc/include
  * -Ikernel/include/uapi libc/src/os/chan.c.
  *
+ * irq_to_driver is the way of an interrupt to a driver in userspace: the
+ * RTC's periodic interrupt (IRQ 8, 1024 Hz) as a message (<os/irq.h>),
+ * from the kernel's handler (the message's tsc) to the return of the
+ * driver's os_recv, averaged; it needs the right to touch hardware
+ * (drivers=...,bench on the kernel command line) and is skipped without.
+ *
  * `bench --fs DIR SMALL LARGE [--umount] [NAME...]` adds the file system's:
  * stat and open+close of DIR/SMALL, a 4 KiB pread of it again and again
  * (warm: from the page cache), 4 KiB preads of pages of DIR/LARGE never
@@ -69,6 +75,8 @@
 #include <unistd.h>
 #include <sched.h>
 #include <os/chan.h>
+#include <os/os.h>
+#include <sys/io.h>
 #include "threadlib.h"
 
 #define RUNS 3
@@ -652,6 +660,51 @@ static uint64_t yield_switch(void)
 	return cycles;
 }
 
+#ifdef SYS_os_irq_attach
+#define RTC_IRQ  8
+#define RTC_PIE  0x40 /* register B: periodic interrupt enable */
+#define RTC_RATE 6    /* register A: 32768 >> (6 - 1) = 1024 Hz */
+
+static unsigned rtc_reg(unsigned reg)
+{
+	outb((unsigned char)reg, 0x70);
+	return inb(0x71);
+}
+
+static void rtc_set(unsigned reg, unsigned v)
+{
+	outb((unsigned char)reg, 0x70);
+	outb((unsigned char)v, 0x71);
+}
+
+/* The average of n IRQ messages' way from the kernel to os_recv's return,
+ * or 0 without the right. */
+static uint64_t irq_to_driver(int n)
+{
+	uint64_t total = 0;
+	struct os_irq_msg m;
+	pid_t from;
+
+	if (ioperm(0x70, 2, 1) != 0 || os_irq_attach(RTC_IRQ, 0) != 0)
+		return 0;
+	rtc_set(0x0a, (rtc_reg(0x0a) & 0xf0) | RTC_RATE);
+	rtc_set(0x0b, rtc_reg(0x0b) | RTC_PIE);
+	(void)rtc_reg(0x0c); /* reading C ends an interrupt: the next can come */
+	for (int i = 0; i < n;) {
+		if (os_recv(OS_MSG_ANY, &m, sizeof(m), &from, 0) < 0)
+			break;
+		if (from == 0) {
+			total += rdtsc() - m.tsc;
+			i++;
+		}
+		(void)rtc_reg(0x0c);
+		os_irq_ack(RTC_IRQ);
+	}
+	rtc_set(0x0b, rtc_reg(0x0b) & ~RTC_PIE);
+	return total / (uint64_t)n;
+}
+#endif
+
 int main(int argc, char *argv[])
 {
 	const char *umount_dir = NULL;
@@ -673,6 +726,14 @@ int main(int argc, char *argv[])
 			       (unsigned long long)run_measured(&measured[i]));
 	if (test_wanted("sched_yield_switch", argc, argv))
 		printf("bench: sched_yield_switch %llu\n", (unsigned long long)yield_switch());
+#ifdef SYS_os_irq_attach
+	if (test_wanted("irq_to_driver", argc, argv)) {
+		uint64_t cycles = irq_to_driver(100);
+
+		if (cycles)
+			printf("bench: irq_to_driver %llu\n", (unsigned long long)cycles);
+	}
+#endif
 	if (fs && test_wanted("fs_seq_read_MBps", argc, argv)) {
 		printf("bench: fs_seq_read_cold_MBps %llu\n",
 		       (unsigned long long)fs_seq_read(fs_large_fd, fs_cold_off));

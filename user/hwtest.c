@@ -194,24 +194,18 @@ static void say(const char *what)
 	fflush(stdout);
 }
 
-/* The i8042 delivers IRQ 1 when its configuration byte says so (bit 0);
- * drain what is waiting, so that the next IRQ is a new key's. */
+/* The i8042's configuration (written, not read back: a byte the
+ * keyboard sends meanwhile would pass for it): IRQ 1 on, the second
+ * port's clock off, translation to set 1 on.  Then drain what is waiting,
+ * so that the next IRQ is a new key's. */
 static void kbd_setup(void)
 {
-	unsigned char config;
-
 	ioperm(KBD_DATA, 1, 1);
 	ioperm(KBD_STATUS, 1, 1);
-	while (inb(KBD_STATUS) & 1)
-		(void)inb(KBD_DATA);
-	outb(0x20, KBD_STATUS); /* read the configuration byte */
-	while (!(inb(KBD_STATUS) & 1))
-		;
-	config = inb(KBD_DATA);
-	outb(0x60, KBD_STATUS); /* write it */
+	outb(0x60, KBD_STATUS); /* write the configuration byte */
 	while (inb(KBD_STATUS) & 2)
 		;
-	outb(config | 1, KBD_DATA);
+	outb(0x61, KBD_DATA);
 	while (inb(KBD_STATUS) & 1)
 		(void)inb(KBD_DATA);
 }

@@ -38,9 +38,10 @@
 #define STATUS_OUT_FULL 0x01 /* a byte waits at KBD_DATA */
 #define STATUS_IN_FULL  0x02 /* the controller has not taken our last byte */
 
-#define CMD_READ_CONFIG  0x20
 #define CMD_WRITE_CONFIG 0x60
-#define CONFIG_IRQ1      0x01 /* interrupt when a keyboard byte arrives */
+/* The configuration byte: bit 0 interrupt when a keyboard byte arrives,
+ * bit 5 second port's clock off, bit 6 translate to set 1. */
+#define CONFIG 0x61
 
 #define SC_RELEASE  0x80
 #define SC_EXTENDED 0xe0
@@ -173,19 +174,18 @@ static void kbd_drain(void)
 		(void)inb(KBD_DATA);
 }
 
-/* Turn on the controller's keyboard interrupt, keeping the rest of its
- * configuration (translation to set 1 included). */
+/*
+ * Configure the controller: keyboard interrupt on, the second (mouse)
+ * port's clock off, translation to set 1 on.  The byte is written, not
+ * read, changed and written back: a byte from the keyboard arriving
+ * between the read command and its answer would pass for the
+ * configuration.
+ */
 static void kbd_init(void)
 {
-	unsigned char config;
-
 	kbd_drain();
-	kbd_write(KBD_STATUS, CMD_READ_CONFIG);
-	while (!(inb(KBD_STATUS) & STATUS_OUT_FULL))
-		;
-	config = inb(KBD_DATA);
 	kbd_write(KBD_STATUS, CMD_WRITE_CONFIG);
-	kbd_write(KBD_DATA, config | CONFIG_IRQ1);
+	kbd_write(KBD_DATA, CONFIG);
 	kbd_drain();
 }
 

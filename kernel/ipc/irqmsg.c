@@ -26,6 +26,7 @@
 #include <uapi/os/irq.h>
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
 #include "ipc/msg.h"
 #include "lib/spinlock.h"
 #include "proc/proc.h"
@@ -44,6 +45,7 @@ static struct irq_line lines[OS_IRQ_LINES];
 /* The handler of every attached line: interrupt context. */
 static void irqmsg_interrupt(struct trapframe *tf)
 {
+	uint64_t tsc = rdtsc();
 	int irq = (int)tf->vector - IRQ_BASE;
 	struct irq_line *l = &lines[irq];
 
@@ -51,7 +53,7 @@ static void irqmsg_interrupt(struct trapframe *tf)
 	if (!l->owner)
 		return;
 	l->masked = true;
-	msg_post_irq(l->mb, irq, ++l->count);
+	msg_post_irq(l->mb, irq, ++l->count, tsc);
 }
 
 int irqmsg_attach(int irq, int flags)

@@ -75,6 +75,7 @@ struct mailbox {
 	struct msg slots[OS_MSG_QUEUE_MAX];
 	uint32_t irq_pending;             /* bit n: IRQ n came, not yet received */
 	uint64_t irq_count[OS_IRQ_LINES]; /* ... its count */
+	uint64_t irq_tsc[OS_IRQ_LINES];   /* ... and when it came */
 };
 
 /* ---- mailboxes ------------------------------------------------------------------- */
@@ -514,12 +515,13 @@ int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags
 	return msg_mailbox_recv(mb, from, buf, cap, usender, flags, timeout_ns);
 }
 
-void msg_post_irq(struct mailbox *mb, int irq, uint64_t count)
+void msg_post_irq(struct mailbox *mb, int irq, uint64_t count, uint64_t tsc)
 {
 	uint64_t flags = irq_save();
 
 	mb->irq_pending |= 1u << irq;
 	mb->irq_count[irq] = count;
+	mb->irq_tsc[irq] = tsc;
 	wait_wake_all(&mb->recv_wait);
 	irq_restore(flags);
 }
@@ -537,7 +539,7 @@ static int64_t msg_recv_irq(struct mailbox *mb, uint64_t buf, size_t cap, uint64
 			    uint64_t irq_flags)
 {
 	int irq = __builtin_ctz(mb->irq_pending), kernel = 0;
-	struct os_irq_msg body = { (unsigned)irq, 0, mb->irq_count[irq] };
+	struct os_irq_msg body = { (unsigned)irq, 0, mb->irq_count[irq], mb->irq_tsc[irq] };
 	int64_t err = 0;
 
 	mb->irq_pending &= ~(1u << irq);

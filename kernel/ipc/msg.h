@@ -52,10 +52,11 @@ unsigned msg_mailbox_poll(struct mailbox *mb, struct poll_table *pt);
 
 /*
  * Interrupt context (ipc/irqmsg.c): IRQ irq came for mailbox mb, its
- * count-th since the attach; a receive from anyone gets it as a struct
- * os_irq_msg from pid 0.  No allocation; wakes the receivers.
+ * count-th since the attach, at time stamp tsc; a receive from anyone
+ * gets it as a struct os_irq_msg from pid 0.  No allocation; wakes the
+ * receivers.
  */
-void msg_post_irq(struct mailbox *mb, int irq, uint64_t count);
+void msg_post_irq(struct mailbox *mb, int irq, uint64_t count, uint64_t tsc);
 
 /* p is ending (its fds already gone): free its mailbox's messages, wake
  * its blocked senders and the receivers waiting for its messages (they

@@ -18,6 +18,7 @@ struct os_irq_msg {
 	unsigned int irq;         /* the line, 0-15 */
 	unsigned int reserved;    /* 0 */
 	unsigned long long count; /* interrupts of the line since the attach, this one included */
+	unsigned long long tsc;   /* the time stamp counter (rdtsc) when it came */
 };
 
 #endif /* UAPI_OS_IRQ_H */
