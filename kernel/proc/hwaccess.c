@@ -23,6 +23,10 @@
  * highest port it ever allowed are copied.  A process that never asked
  * runs with no bitmap at all.  The bitmaps change only by their own
  * process, with interrupts off around the TSS update, so no lock is needed.
+ *
+ * When a process ends, hwaccess_exit gives back all the hardware it held:
+ * its IRQ lines (ipc/irqmsg.c, masked and freed), the raw serial reader's
+ * place (drivers/serial_raw.c) and its ports.
  */
 #include "proc/hwaccess.h"
 #include <errno.h>

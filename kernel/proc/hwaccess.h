@@ -27,8 +27,8 @@ int hwaccess_iopl(unsigned level);
 /* At fork: child gets parent's right, level and a copy of its bitmap.
  * 0 or -ENOMEM. */
 int hwaccess_fork(struct proc *child, struct proc *parent);
-/* At exit (and when a process that never ran is freed): the bitmap
- * goes, so do the ports. */
+/* At exit (and when a process that never ran is freed): its IRQ lines,
+ * the raw serial port and its ports go.  May be called again. */
 void hwaccess_exit(struct proc *p);
 /* At a switch into p: load its bitmap into the TSS, or none.
  * Interrupts off. */
