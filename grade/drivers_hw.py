@@ -247,17 +247,25 @@ KEYS = [("up", "1b 5b 41"), ("down", "1b 5b 42"), ("right", "1b 5b 43"), ("left"
 
 
 @test("drivers", "ps2kbd: arrows, Home, End, Delete as ANSI sequences; Ctrl, Enter, "
-      "Backspace in raw mode", cmdline=INIT, timeout=60)
+      "Backspace in raw mode; a held key repeats", cmdline=INIT, timeout=60)
 def _(m):
     keyboard_shell(m)
     m.monitor.type_text("hwtest keys\n")
     m.expect(r"^hwtest: keys: ready$")
     keys = random.sample(KEYS, len(KEYS))
+    # A held key: the keyboard's typematic repeat sends its make code
+    # again and again, then one break code.  First: input-send-event
+    # overtakes the keys send-key has queued.
+    repeats = random.randrange(2, 6)
+    key_event = {"type": "key", "data": {"down": True, "key": {"type": "qcode", "data": "x"}}}
+    m.monitor.command("input-send-event", events=[key_event] * repeats)
+    key_event["data"]["down"] = False
+    m.monitor.command("input-send-event", events=[key_event])
     for key, _ in keys:
         m.monitor.sendkey(key)
     m.monitor.sendkey("q")
     got = m.expect(r"^hwtest: keys:(.*)$").group(1).strip()
-    want = " ".join(seq for _, seq in keys)
+    want = " ".join(["78"] * repeats + [seq for _, seq in keys])
     assert got == want, "keys {} gave {}, expected {}".format(
         " ".join(k for k, _ in keys), got, want)
 
