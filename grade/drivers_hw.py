@@ -41,6 +41,7 @@ PORTS = [
     ("inb 0x71 after iopl 0", "exit 0"),
     ("ioperm 0x71+1 off", "0"),
     ("inb 0x71 after ioperm off", SIGSEGV),
+    ("os_console_input of a bad pointer", "EFAULT"),
 ]
 
 DENIED = [
@@ -49,6 +50,8 @@ DENIED = [
     ("ioperm 0x70+2 off", "0"),
     ("iopl 0", "0"),
     ("os_physmap", "EPERM"),
+    ("os_irq_attach 1", "EPERM"),
+    ("os_console_input", "EPERM"),
     ("inb 0x71 without the right", SIGSEGV),
 ]
 
@@ -71,7 +74,8 @@ def _(m):
     m.expect_exit(STATUS_PASS)
 
 
-@test("drivers", "ioperm/iopl/os_physmap without the right: EPERM, no port",
+@test("drivers", "ioperm/iopl/os_physmap/os_irq_attach/os_console_input without the right: "
+      "EPERM, no port",
       cmdline="drivers=fatfs run=/bin/hwtest,denied exit panic=exit", timeout=40)
 def _(m):
     check_lines(m, DENIED)

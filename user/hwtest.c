@@ -168,6 +168,7 @@ static void ports(void)
 	in_child("inb 0x71 after iopl 0", read_cmos);
 	result("ioperm 0x71+1 off", ioperm(CMOS_DATA, 1, 0));
 	in_child("inb 0x71 after ioperm off", read_cmos);
+	result("os_console_input of a bad pointer", os_console_input((void *)8, 1) < 0 ? -1 : 0);
 	printf("hwtest: ports: done\n");
 }
 
@@ -178,6 +179,8 @@ static void denied(void)
 	result("ioperm 0x70+2 off", ioperm(CMOS_INDEX, 2, 0));
 	result("iopl 0", iopl(0));
 	result("os_physmap", os_physmap(0xb8000, 4096, PROT_READ) == MAP_FAILED ? -1 : 0);
+	result("os_irq_attach 1", os_irq_attach(1, 0));
+	result("os_console_input", os_console_input("x", 1) < 0 ? -1 : 0);
 	in_child("inb 0x71 without the right", read_cmos);
 	printf("hwtest: denied: done\n");
 }
