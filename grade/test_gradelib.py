@@ -29,6 +29,7 @@ from unittest import mock
 
 import gradelib
 import handout
+import qmp
 from handout import MarkerError, transform
 
 STAGES = ["boot", "heap", "sched"]
@@ -351,6 +352,22 @@ class HelpersTest(unittest.TestCase):
             self.assertEqual(gradelib.read_stages(f.name), STAGES)
         finally:
             os.unlink(f.name)
+
+    def test_sample_tests(self):
+        tests = [gradelib.Test(stage, str(i), None) for stage, n in (("a", 10), ("b", 3))
+                 for i in range(n)]
+        chosen = [(t.stage, t.title) for t in gradelib.sample_tests(tests, 4)]
+        self.assertEqual(chosen, [("a", "0"), ("a", "3"), ("a", "6"), ("a", "9"),
+                                  ("b", "0"), ("b", "1"), ("b", "2")])
+
+    def test_qmp_helpers(self):
+        self.assertEqual(qmp.key_combo("A"), ["shift", "a"])
+        self.assertEqual(qmp.key_combo("\n"), ["ret"])
+        self.assertEqual(qmp.key_combo("|"), ["shift", "backslash"])
+        self.assertEqual(qmp.parse_ppm(b"P6\n# c\n2 1\n255\n" + bytes(range(6))),
+                         (2, 1, bytes(range(6))))
+        with self.assertRaises(qmp.QMPError):
+            qmp.parse_ppm(b"P6 2 1 255\n\0")
 
     def test_describe_status(self):
         self.assertEqual(gradelib.describe_status(33), "ktest PASS")
