@@ -14,6 +14,8 @@ the screen, checks EBUSY, EPERM, EFAULT and EINVAL, draws a pattern, then
 dies of SIGSEGV owning the screen: the terminal must come back as it was.
 """
 import json
+import random
+import re
 import subprocess
 
 from gradelib import fail, test
@@ -226,3 +228,117 @@ def _(m):
     cells, cursor = pyte_screen(serial_after(m, b"vttest: taking"))
     compare_rows("after the crash, serial (pyte) against VGA", text_rows(cells),
                  text_rows(after))
+
+
+# The bytes x,y mode sends to serial when a program takes the screen, and
+# the start of the terminal's repaint when it gives it back.
+XY_TAKE = b"\x1b[0m\x1b[H\x1b[2J\x1b[?25l"
+XY_REPAINT = b"\x1b[0m\x1b[H\x1b[2J\x1b[0;"
+
+
+def last_picture(m, name):
+    """pyte's screen as x,y mode's last flush left it: the serial bytes from
+    the (first) take to the (last) repaint of the terminal."""
+    raw = m.raw_output
+    start, end = raw.find(XY_TAKE), raw.rfind(XY_REPAINT)
+    if start < 0 or end < start:
+        fail("{}: no x,y mode picture on serial (take, then the terminal's repaint)".format(
+            name))
+    return pyte_screen(raw[start:end])
+
+
+@test("drivers", "console: top -n 2 shows the FAT server's process line and the memory "
+      "figures of /proc/meminfo", cmdline="run=top,-n,2;cat,/proc/meminfo exit panic=exit",
+      timeout=60)
+def _(m):
+    pid = int(m.expect(r"served by fatfs \(pid (\d+)\)").group(1))
+    total = int(m.expect(r"^MemTotal:\s+(\d+) kB$").group(1))
+    free = int(m.expect(r"^MemFree:\s+(\d+) kB$").group(1))
+    m.expect_exit(33)
+    cells, _ = last_picture(m, "top")
+    rows = text_rows(cells)
+    if "refresh 2 of 2" not in rows[2]:
+        fail("top's last picture has no 'refresh 2 of 2' on row 3: {!r}".format(rows[2]))
+    found = [r for r in rows if r.split()[:1] == [str(pid)]]
+    if not found or "fatfs" not in found[0]:
+        fail("top shows no line for pid {} (fatfs):\n{}".format(pid, "\n".join(rows)))
+    mem = [int(n) for n in re.findall(r"(\d+) kB", rows[1])]
+    if len(mem) < 2 or mem[0] != total or abs(mem[1] - free) > 256:
+        fail("top shows {!r}; /proc/meminfo says MemTotal {} kB, MemFree {} kB".format(
+            rows[1], total, free))
+
+
+def snake_replay(seed, cols=COLS, rows=ROWS, demo_moves=2000):
+    """The game `snake -demo SEED` plays (the rules in user/snake.c's
+    opening comment): (score, length, moves, dead)."""
+    rng = seed or 1
+
+    def rand():
+        nonlocal rng
+        rng ^= (rng << 13) & 0xffffffff
+        rng ^= rng >> 17
+        rng ^= (rng << 5) & 0xffffffff
+        return rng
+
+    def wall(p):
+        return p[0] <= 0 or p[0] >= cols - 1 or p[1] <= 1 or p[1] >= rows - 1
+
+    def place():
+        free = (cols - 2) * (rows - 3) - len(body)
+        if free <= 0:
+            return None
+        k, taken = rand() % free, set(body)
+        cells = ((x, y) for y in range(2, rows - 1) for x in range(1, cols - 1)
+                 if (x, y) not in taken)
+        return next(c for i, c in enumerate(cells) if i == k)
+
+    dirs = [(0, -1), (1, 0), (0, 1), (-1, 0)]
+    body = [(cols // 2 - 2 + i, rows // 2) for i in range(3)]   # tail first
+    d, score, moves, food = 1, 0, 0, None
+    food = place()
+    while moves < demo_moves:
+        head = body[-1]
+        best, best_dist = d, None
+        for c, (dx, dy) in enumerate(dirs):
+            p = (head[0] + dx, head[1] + dy)
+            if c == (d + 2) % 4 or wall(p) or p in body[1:]:
+                continue
+            dist = abs(p[0] - food[0]) + abs(p[1] - food[1])
+            if best_dist is None or dist < best_dist:
+                best, best_dist = c, dist
+        d = best
+        nxt = (head[0] + dirs[d][0], head[1] + dirs[d][1])
+        moves += 1
+        if wall(nxt) or nxt in body[1:]:
+            return score, len(body), moves, True
+        body.append(nxt)
+        if nxt == food:
+            score += 10
+            food = place()
+            if food is None:
+                return score, len(body), moves, True
+        else:
+            body.pop(0)
+    return score, len(body), moves, False
+
+
+SNAKE_SEED = random.Random().randrange(1, 1 << 32)
+
+
+@test("drivers", "console: the snake game's demo plays the game of its seed (replayed here) "
+      "and ends with its score", cmdline="run=snake,-demo,{} exit panic=exit".format(SNAKE_SEED),
+      timeout=120)
+def _(m):
+    found = m.expect(r"snake: score (\d+) length (\d+) moves (\d+) \((dead|done)\)$")
+    got = (int(found.group(1)), int(found.group(2)), int(found.group(3)),
+           found.group(4) == "dead")
+    want = snake_replay(SNAKE_SEED)
+    if got != want:
+        fail("snake -demo {} ended with score {} length {} moves {} dead={}; the same game "
+             "replayed here: score {} length {} moves {} dead={}".format(SNAKE_SEED, *got, *want))
+    m.expect_exit(33)
+    cells, _ = last_picture(m, "snake")
+    status = text_rows(cells)[0]
+    if "score {} ".format(want[0]) not in status + " ":
+        fail("snake's last picture shows {!r} on its first row, not the score {}".format(
+            status, want[0]))
