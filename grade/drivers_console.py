@@ -191,9 +191,11 @@ def _(m):
     m.expect(r"^vttest: drawn$")
     drawn = vga_screen(m)
     pattern = xy_pattern(COLS)
+    corner = dict(pattern)
+    corner[(COLS - 1, ROWS - 1)] = ("Z", 15 | 4 << 4)
     for y in range(ROWS):
         for x in range(COLS):
-            want = pattern.get((x, y), (" ", 0x07))
+            want = corner.get((x, y), (" ", 0x07))
             if drawn[y][x] != want:
                 fail("x,y mode, VGA: row {} column {} shows {!r}, expected {!r} (the terminal's "
                      "output must stay off the screen)".format(y + 1, x + 1, drawn[y][x], want))
@@ -207,6 +209,12 @@ def _(m):
         if got[0] != ch or got[1:] != pyte_cell_look(attr):
             fail("x,y mode, serial (pyte): row {} column {} shows {}, expected {!r} {}".format(
                 y + 1, x + 1, got, ch, pyte_cell_look(attr)))
+
+    # The second flush changed one cell: a cursor move, colours, 'Z', the cursor.
+    second = serial_after(m, found.group(0).encode(), b"\r\nvttest: drawn")
+    if b"Z" not in second or len(second) > 48:
+        fail("x,y mode: a flush that changed one cell sent {} bytes to serial: {!r}".format(
+            len(second), second))
 
     m.send("\n")
     m.expect(r"vttest \(pid \d+\) killed: page fault")

@@ -16,6 +16,8 @@
  * The pattern of `xy` (the grader computes the same): row 0 holds, in
  * column x, the letter 'a' + x % 26 with attribute x % 128; "XY MODE" in
  * yellow on blue starts at column 10 of row 5; the cursor is at (3, 4).
+ * After the "vttest: xy:" line a second flush adds a white 'Z' on red in
+ * the bottom right corner: only that cell may go to serial.
  */
 #include <errno.h>
 #include <os/os.h>
@@ -136,7 +138,11 @@ static int xy_test(void)
 	xy_draw(&info);
 	/* A line of its own on serial, after the picture's escapes. */
 	printf("\nvttest: xy: %s %d %d\n", err ? err : "ok", info.cols, info.rows);
-	printf("vttest: drawn\n");
+	fflush(stdout);
+	/* One more cell: its flush sends that cell alone. */
+	os_console_put(&(struct os_cell){ 79, 24, OS_CELL('Z', 15, 4) }, 1);
+	os_console_flush(NULL);
+	printf("\nvttest: drawn\n");
 	fflush(stdout);
 	read(0, line, sizeof(line));
 	/* cppcheck-suppress nullPointer ; die owning the screen */
