@@ -33,6 +33,9 @@
 
 #define XY_CHUNK 64 /* cells copied from the caller at once */
 
+_Static_assert(OS_CONSOLE_MAX_COLS == SCREEN_MAX_COLS && OS_CONSOLE_MAX_ROWS == SCREEN_MAX_ROWS,
+	       "<os/console.h> promises programs the grid of screen.h");
+
 static struct {
 	int owner; /* its pid; 0: the terminal has the screen */
 	int cols, rows;
