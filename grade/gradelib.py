@@ -21,7 +21,9 @@ How a test runs
   NUL bytes) into a temporary directory of its own and attaches it.
 * QEMU runs with `-serial stdio`: the kernel's COM1 output is QEMU's stdout
   and QEMU's stdin is COM1 input.  A reader thread splits stdout into lines,
-  drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`.
+  drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`;
+  `Machine.raw_output` keeps every byte as it came, for tests of the escapes
+  themselves (replayed through a terminal emulator).
 * QEMU also listens on a QMP socket in that directory; `m.monitor` (qmp.py)
   types on the emulated keyboard (`sendkey`), takes `screendump`s and reads
   guest memory (`pmemsave`), for tests of the screen and the keyboard.
@@ -476,6 +478,7 @@ class Machine:
         self._cond = threading.Condition()
         self._lines = []               # complete, cleaned lines
         self._partial = b""            # the unfinished last line, raw
+        self._raw = bytearray()        # all of stdout, as it came
         self._cursor = 0               # index of the next line to examine
         self._stderr = []
         self._status = None            # QEMU's exit status once it has exited
@@ -590,6 +593,7 @@ class Machine:
                 lines = [clean_line(raw) for raw in complete]
                 self._lines.extend(lines)
                 self._partial = pending
+                self._raw += chunk
                 self._received += len(chunk)
                 self._note_kernel(lines, pending)
                 self._cond.notify_all()
@@ -678,6 +682,12 @@ class Machine:
             if self._partial:
                 lines.append(clean_line(self._partial))
             return lines
+
+    @property
+    def raw_output(self):
+        """All bytes of serial output so far, uncleaned: escapes, "\\r" and all."""
+        with self._cond:
+            return bytes(self._raw)
 
     @property
     def status(self):

@@ -324,6 +324,8 @@ int64_t sys_os_msgfd(int flags);
 
 /* sys_dev.c */
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
+/* drivers/xy.c */
+int64_t sys_os_console_xy(int op, uint64_t a, uint64_t b, uint64_t c);
 
 /* sys_time.c */
 int64_t sys_clock_gettime(int clock, uptr_t ts);

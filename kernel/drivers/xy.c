@@ -1,0 +1,202 @@
+/*
+ * x,y mode: a program takes the screen as a grid of cells (SYS_os_console_xy;
+ * the call is described in uapi/os/console.h).
+ *
+ * The owner draws into `xy.cells`; nothing shows until it flushes a
+ * rectangle.  A flush compares the rectangle with `xy.shown` (what the
+ * screen shows now) and, for each cell that differs, puts it on the screen
+ * (screen.h) and sends it to serial as ANSI escapes: the cursor position
+ * when the cell does not follow the previous one, SGR when the colours
+ * change, then the character.  A serial terminal thus shows the same
+ * picture, for a few bytes per changed cell.
+ *
+ * Meanwhile the terminal emulator (vt.c) is hidden: its grid goes on
+ * following the console's output, kprintf's included, but draws nothing.
+ * So the kernel's messages while a program owns the screen go to serial at
+ * once (that is the grading log, and it is never held back) and appear on
+ * the screen when the terminal comes back.  Giving the screen back, which
+ * proc_finish does for an owner that exits or crashes (console_xy_exit),
+ * redraws the terminal's grid and cursor and repaints it on serial.
+ *
+ * One owner, a process (any of its threads may draw), at a time: a second
+ * taker gets EBUSY.
+ */
+#include "drivers/xy.h"
+#include "drivers/screen.h"
+#include "drivers/serial.h"
+#include "drivers/vt.h"
+#include "mm/usercopy.h"
+#include "proc/proc.h"
+#include "lib/spinlock.h"
+#include <errno.h>
+#include <uapi/os/console.h>
+
+#define XY_CHUNK 64 /* cells copied from the caller at once */
+
+_Static_assert(OS_CONSOLE_MAX_COLS == SCREEN_MAX_COLS && OS_CONSOLE_MAX_ROWS == SCREEN_MAX_ROWS,
+	       "<os/console.h> promises programs the grid of screen.h");
+
+static struct {
+	int owner; /* its pid; 0: the terminal has the screen */
+	int cols, rows;
+	uint16_t cells[SCREEN_MAX_ROWS][SCREEN_MAX_COLS]; /* what the owner drew */
+	uint16_t shown[SCREEN_MAX_ROWS][SCREEN_MAX_COLS]; /* what the screen shows */
+	int cursor_x, cursor_y;
+	bool cursor_on;
+} xy;
+
+static int xy_info(uptr_t arg)
+{
+	const struct screen *s = screen_get();
+	struct os_console_info info = {
+		.cols = s ? MIN(s->cols, SCREEN_MAX_COLS) : 0,
+		.rows = s ? MIN(s->rows, SCREEN_MAX_ROWS) : 0,
+		.owner = xy.owner,
+	};
+
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int xy_take(int pid)
+{
+	const struct screen *s = screen_get();
+	uint64_t flags = irq_save();
+
+	if (xy.owner || !s) {
+		irq_restore(flags);
+		return -EBUSY;
+	}
+	xy.owner = pid;
+	irq_restore(flags);
+	xy.cols = MIN(s->cols, SCREEN_MAX_COLS);
+	xy.rows = MIN(s->rows, SCREEN_MAX_ROWS);
+	xy.cursor_x = xy.cursor_y = 0;
+	xy.cursor_on = false;
+	vt_hide(true);
+	for (int y = 0; y < xy.rows; y++)
+		for (int x = 0; x < xy.cols; x++) {
+			xy.cells[y][x] = xy.shown[y][x] = VT_BLANK;
+			s->put(x, y, VT_BLANK);
+		}
+	s->cursor(0, 0, false);
+	for (const char *e = "\x1b[0m\x1b[H\x1b[2J\x1b[?25l"; *e; e++)
+		serial_putc(*e);
+	return 0;
+}
+
+static void xy_release(void)
+{
+	xy.owner = 0;
+	vt_hide(false);
+	vt_repaint_serial();
+}
+
+static int xy_put(uptr_t arg, size_t count)
+{
+	struct os_cell chunk[XY_CHUNK];
+
+	for (size_t done = 0; done < count;) {
+		size_t n = MIN(count - done, XY_CHUNK);
+
+		if (copy_from_user(chunk, arg + done * sizeof(chunk[0]), n * sizeof(chunk[0])))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++) {
+			if (chunk[i].x >= xy.cols || chunk[i].y >= xy.rows)
+				return -EINVAL;
+			xy.cells[chunk[i].y][chunk[i].x] = chunk[i].cell;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static int xy_cursor(uint64_t x, uint64_t y, uint64_t visible)
+{
+	if (x >= (uint64_t)xy.cols || y >= (uint64_t)xy.rows)
+		return -EINVAL;
+	xy.cursor_x = x;
+	xy.cursor_y = y;
+	xy.cursor_on = visible != 0;
+	return 0;
+}
+
+static void xy_clear(uint16_t cell)
+{
+	for (int y = 0; y < xy.rows; y++)
+		for (int x = 0; x < xy.cols; x++)
+			xy.cells[y][x] = cell;
+}
+
+/* Show the changed cells of the rectangle on the screen and on serial. */
+static void xy_show(const struct os_console_rect *r)
+{
+	const struct screen *s = screen_get();
+	int serial_x = -1, serial_y = -1, attr = -1; /* unknown after kprintf */
+
+	for (int y = r->y; y < r->y + r->h; y++)
+		for (int x = r->x; x < r->x + r->w; x++) {
+			uint16_t cell = xy.cells[y][x];
+
+			if (cell == xy.shown[y][x])
+				continue;
+			xy.shown[y][x] = cell;
+			s->put(x, y, cell);
+			if (x != serial_x || y != serial_y)
+				vt_serial_goto(x, y);
+			if (cell >> 8 != attr)
+				vt_serial_sgr(attr = cell >> 8);
+			vt_serial_cell(cell);
+			serial_x = x + 1 < xy.cols ? x + 1 : -1; /* no pending wrap */
+			serial_y = y;
+		}
+	s->cursor(xy.cursor_x, xy.cursor_y, xy.cursor_on);
+	vt_serial_goto(xy.cursor_x, xy.cursor_y);
+	for (const char *e = xy.cursor_on ? "\x1b[?25h" : "\x1b[?25l"; *e; e++)
+		serial_putc(*e);
+}
+
+static int xy_flush(uptr_t arg)
+{
+	struct os_console_rect r = { 0, 0, xy.cols, xy.rows };
+
+	if (arg && copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.x + r.w > xy.cols || r.y + r.h > xy.rows)
+		return -EINVAL;
+	xy_show(&r);
+	return 0;
+}
+
+int64_t sys_os_console_xy(int op, uint64_t a, uint64_t b, uint64_t c)
+{
+	int pid = proc_current()->pid;
+
+	if (op == OS_CONSOLE_INFO)
+		return xy_info(a);
+	if (op == OS_CONSOLE_TAKE)
+		return xy_take(pid);
+	if (op < OS_CONSOLE_INFO || op > OS_CONSOLE_FLUSH)
+		return -EINVAL;
+	if (xy.owner != pid)
+		return -EPERM;
+	switch (op) {
+	case OS_CONSOLE_RELEASE:
+		xy_release();
+		return 0;
+	case OS_CONSOLE_PUT:
+		return xy_put(a, b);
+	case OS_CONSOLE_CURSOR:
+		return xy_cursor(a, b, c);
+	case OS_CONSOLE_CLEAR:
+		xy_clear(a);
+		return 0;
+	default:
+		return xy_flush(a);
+	}
+}
+
+void console_xy_exit(int pid)
+{
+	if (xy.owner && xy.owner == pid)
+		xy_release();
+}
