@@ -350,3 +350,28 @@ def _(m):
     if "score {} ".format(want[0]) not in status + " ":
         fail("snake's last picture shows {!r} on its first row, not the score {}".format(
             status, want[0]))
+
+
+@test("drivers", "console: snake reads its keys from the terminal in raw mode: the down arrow "
+      "turns it, q ends the game", cmdline="run=snake exit panic=exit", timeout=60)
+def _(m):
+    m.expect(r"snake\s*score\s*0\s*length\s*3", partial=True)   # its first picture
+    m.send("\x1b[Bq")
+    found = m.expect(r"snake: score (\d+) length (\d+) moves (\d+) \((dead|done)\)$")
+    if found.group(4) != "done":
+        fail("snake died instead of quitting at 'q': " + found.group(0))
+    m.expect_exit(33)
+    cells, _ = last_picture(m, "snake")
+    heads = [(x, y) for y, row in enumerate(cells) for x, c in enumerate(row) if c[0] == "@"]
+    if len(heads) != 1 or heads[0][1] <= ROWS // 2:
+        fail("after the down arrow the snake's head (@) is at {} (column, row from 0); it "
+             "started on row {} heading right".format(heads, ROWS // 2))
+
+
+@test("drivers", "console: top runs until Ctrl-C, which ends it cleanly (status 0)", cmdline="run=top exit panic=exit", timeout=60)
+def _(m):
+    # Its first picture, as cleaned serial text: blank cells are skipped,
+    # and later pictures send only the cells that change.
+    m.expect(r"q\s*or\s*Ctrl-C\s*quits", partial=True)
+    m.send("\x03")
+    m.expect_exit(33)   # run's status of top: 0, not killed by SIGINT

@@ -485,6 +485,12 @@ class FakeQemuTest(unittest.TestCase):
         self.assertTrue(all(hog.poll() is not None for hog in hogs), "a hog survived")
         self.assertGreater(wall, 1.5, "the hogs did not slow the fake QEMU down")
 
+    def test_raw_output_keeps_the_escapes(self):
+        m = self.machine("say=kernel", "say=\x1b[1mhi\x1b[0m\r", "exit=33")
+        m.expect("^hi$")                      # the lines are cleaned ...
+        m.expect_exit(33)
+        self.assertTrue(m.raw_output.endswith(b"kernel\n\x1b[1mhi\x1b[0m\r\n"))  # ... not these
+
     def test_spinning_kernel_is_a_hang_in_seconds(self):
         with mock.patch.object(gradelib, "STALL_LIMIT", 1):
             m = self.machine("say=kernel", "spin", timeout=20)

@@ -1,7 +1,8 @@
 /*
  * snake: the game, in the console's x,y mode.  Steer with the arrow keys,
  * w a s d or h j k l; eat the food (*) to grow, 10 points each; the walls
- * and your own body kill.  'q' or Ctrl-C quits.
+ * and your own body kill.  'q' or Ctrl-C quits (the terminal is in raw
+ * mode without signals: Ctrl-C is a key like the others).
  *
  * `snake -demo SEED` plays by itself, as fast as the screen goes, and
  * prints "snake: score S length L moves M (dead|done)" at the end: the
@@ -246,7 +247,7 @@ static int snake_key(char c)
 	}
 	if (c == '\x1b')
 		escape = 1;
-	if (c == 'q' || c == 'Q')
+	if (c == 'q' || c == 'Q' || c == 3) /* 3: Ctrl-C, ISIG being off */
 		quit = 1;
 	at = c ? strchr(keys, c) : NULL;
 	return at ? (int)(at - keys) % 4 : -1;
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 	tty = tcgetattr(0, &saved) == 0;
 	if (tty) {
 		raw = saved;
-		raw.c_lflag &= ~(ICANON | ECHO);
+		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
 		tcsetattr(0, TCSANOW, &raw);

@@ -6,9 +6,10 @@
  * It draws in the console's x,y mode (<os/console.h>): each frame is built
  * in a grid of cells here and handed to the kernel whole; the kernel shows
  * only the cells that changed, on the screen and on serial.  The keys come
- * from the terminal in raw mode (no echo, no line editing; ISIG stays on,
- * so Ctrl-C is SIGINT, caught to end cleanly).  However top ends, even
- * killed, the kernel gives the terminal its screen back.
+ * from the terminal in raw mode (no echo, no line editing, no signals:
+ * Ctrl-C arrives as its byte, 3, whether or not top is in the terminal's
+ * foreground group; a SIGINT from kill ends it cleanly too).  However top
+ * ends, even killed, the kernel gives the terminal its screen back.
  *
  * Figures: /proc/meminfo (MemTotal, MemFree, Cached, Slab), /proc/uptime,
  * and for each /proc/PID its stat (Linux's layout: state, ppid, priority,
@@ -201,13 +202,13 @@ static void top_frame(int frame, int frames)
 	top_show();
 }
 
-/* Wait up to ms for a key: 'q' (or Ctrl-C: quit) ends top. */
+/* Wait up to ms for a key: 'q' or Ctrl-C ends top. */
 static void top_wait(int ms)
 {
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 	char c;
 
-	if (poll(&pfd, 1, ms) > 0 && read(0, &c, 1) == 1 && (c == 'q' || c == 'Q'))
+	if (poll(&pfd, 1, ms) > 0 && read(0, &c, 1) == 1 && (c == 'q' || c == 'Q' || c == 3))
 		quit = 1;
 }
 
@@ -234,7 +235,7 @@ int main(int argc, char **argv)
 	tty = tcgetattr(0, &saved) == 0;
 	if (tty) {
 		raw = saved;
-		raw.c_lflag &= ~(ICANON | ECHO);
+		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
 		tcsetattr(0, TCSANOW, &raw);

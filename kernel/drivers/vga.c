@@ -23,6 +23,7 @@
 #define CURSOR_SCANLINES  0x0e /* start scan line of the usual underline cursor */
 
 static volatile uint16_t *vga_mem;
+static int vga_cursor_on = -1; /* what register 0x0a says; -1: not set yet */
 
 static void vga_crtc(uint8_t reg, uint8_t value)
 {
@@ -39,7 +40,10 @@ static void vga_cursor(int x, int y, bool visible)
 {
 	uint16_t pos = y * VGA_COLS + x;
 
-	vga_crtc(CRTC_CURSOR_START, visible ? CURSOR_SCANLINES : CURSOR_OFF);
+	if (vga_cursor_on != visible) { /* rarely: spare the port writes */
+		vga_crtc(CRTC_CURSOR_START, visible ? CURSOR_SCANLINES : CURSOR_OFF);
+		vga_cursor_on = visible;
+	}
 	vga_crtc(CRTC_CURSOR_LOW, pos & 0xff);
 	vga_crtc(CRTC_CURSOR_HIGH, pos >> 8);
 }

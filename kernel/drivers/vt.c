@@ -10,7 +10,8 @@
  * use (screen.h: VGA text, or the framebuffer console) shows cols x rows.
  * Every change goes to the grid and, unless the terminal is hidden (x,y
  * mode owns the screen: xy.c), to the screen.  screen_set() redraws the
- * grid on a new screen and sizes the terminal (TIOCGWINSZ) from it.
+ * grid on a new screen and sizes the terminal (TIOCGWINSZ) from it.  The
+ * serial line needs nothing: the same bytes went there (console.c).
  *
  * The byte stream is parsed by a small state machine (ECMA-48):
  *
@@ -40,9 +41,7 @@
  * "\r\n" does not leave an empty line.
  */
 #include "drivers/vt.h"
-#include "drivers/serial.h"
 #include "drivers/tty.h"
-#include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
@@ -592,64 +591,19 @@ void vt_hide(bool hidden)
 	irq_restore(flags);
 }
 
-/* ---- the grid as ANSI escapes on serial -------------------------------- */
-
-static void vt_serial_puts(const char *s)
+uint16_t vt_cell(int x, int y)
 {
-	while (*s)
-		serial_putc(*s++);
+	return vt.grid[y][x];
 }
 
-void vt_serial_sgr(uint8_t attr)
+void vt_view(struct vt_view *v)
 {
-	uint8_t fg = attr & 0xf, bg = attr >> 4;
-	char buf[24];
-
-	ksnprintf(buf, sizeof(buf), "\x1b[0;%d;%dm", (fg & 8 ? 90 : 30) + ansi_to_vga[fg & 7],
-		  (bg & 8 ? 100 : 40) + ansi_to_vga[bg & 7]);
-	vt_serial_puts(buf);
-}
-
-void vt_serial_goto(int x, int y)
-{
-	char buf[16];
-
-	ksnprintf(buf, sizeof(buf), "\x1b[%d;%dH", y + 1, x + 1);
-	vt_serial_puts(buf);
-}
-
-/* Show a cell's character on serial: printable ASCII as it is, the rest
- * of code page 437 (and controls) as '?'. */
-void vt_serial_cell(uint16_t cell)
-{
-	char c = cell & 0xff;
-
-	serial_putc(c >= ' ' && c < 0x7f ? c : '?');
-}
-
-void vt_repaint_serial(void)
-{
-	uint64_t flags = irq_save();
-	int attr = -1;
-
-	vt_serial_puts("\x1b[0m\x1b[H\x1b[2J");
-	for (int y = 0; y < vt.rows; y++) {
-		int len = vt.cols;
-
-		while (len > 0 && vt.grid[y][len - 1] == VT_BLANK)
-			len--;
-		if (y > 0)
-			vt_serial_puts("\r\n");
-		for (int x = 0; x < len; x++) {
-			uint16_t cell = vt.grid[y][x];
-
-			if (cell >> 8 != attr)
-				vt_serial_sgr(attr = cell >> 8);
-			vt_serial_cell(cell);
-		}
-	}
-	vt_serial_sgr(vt_attr());
-	vt_serial_goto(MIN(vt.pen.x, vt.cols - 1), vt.pen.y);
-	vt_serial_puts(vt.cursor_on ? "\x1b[?25h" : "\x1b[?25l");
-	irq_restore(flags);
+	*v = (struct vt_view){
+		.cols = vt.cols,
+		.rows = vt.rows,
+		.x = MIN(vt.pen.x, vt.cols - 1),
+		.y = vt.pen.y,
+		.cursor_on = vt.cursor_on,
+		.attr = vt_attr(),
+	};
 }

@@ -29,18 +29,16 @@ void vt_set_attr(uint8_t attr);
  */
 void vt_hide(bool hidden);
 
-/*
- * Send the grid to serial as ANSI escapes (clear, each row's text with its
- * colours, the cursor), so that a terminal on the serial line shows what
- * the VGA screen shows: after x,y mode drew over it.
- */
-void vt_repaint_serial(void);
-
-/* ANSI escapes on serial: colours of a VGA attribute (SGR), the cursor
- * to column x, row y (CUP), a cell's character (ASCII; '?' for the rest). */
-void vt_serial_sgr(uint8_t attr);
-void vt_serial_goto(int x, int y);
-void vt_serial_cell(uint16_t cell);
+/* What the terminal shows, for x,y mode's repaint of serial: its size,
+ * its cursor, the attribute of its text, and the cell at (x, y). */
+struct vt_view {
+	int cols, rows;
+	int x, y;
+	bool cursor_on;
+	uint8_t attr;
+};
+void vt_view(struct vt_view *v);
+uint16_t vt_cell(int x, int y);
 
 /* The blank cell of the default colours. */
 #define VT_BLANK (' ' | 0x07 << 8)

@@ -27,6 +27,7 @@
 #include "drivers/vt.h"
 #include "mm/usercopy.h"
 #include "proc/proc.h"
+#include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include <errno.h>
 #include <uapi/os/console.h>
@@ -44,6 +45,84 @@ static struct {
 	int cursor_x, cursor_y;
 	bool cursor_on;
 } xy;
+
+/* ---- ANSI escapes on serial --------------------------------------------- */
+
+static void xy_serial_puts(const char *s)
+{
+	while (*s)
+		serial_putc(*s++);
+}
+
+/* SGR for a VGA attribute: ANSI numbers colours with red in bit 0, VGA
+ * with blue; bit 3 is brightness (the 90 and 100 ranges). */
+static void xy_serial_sgr(uint8_t attr)
+{
+	static const uint8_t vga_to_ansi[8] = { 0, 4, 2, 6, 1, 5, 3, 7 };
+	uint8_t fg = attr & 0xf, bg = attr >> 4;
+	char buf[24];
+
+	ksnprintf(buf, sizeof(buf), "\x1b[0;%d;%dm", (fg & 8 ? 90 : 30) + vga_to_ansi[fg & 7],
+		  (bg & 8 ? 100 : 40) + vga_to_ansi[bg & 7]);
+	xy_serial_puts(buf);
+}
+
+/* CUP: the cursor to column x, row y (0-based). */
+static void xy_serial_goto(int x, int y)
+{
+	char buf[16];
+
+	ksnprintf(buf, sizeof(buf), "\x1b[%d;%dH", y + 1, x + 1);
+	xy_serial_puts(buf);
+}
+
+/* A cell's character: printable ASCII as it is, the rest of code page 437
+ * (and controls) as '?'. */
+static void xy_serial_cell(uint16_t cell)
+{
+	char c = cell & 0xff;
+
+	serial_putc(c >= ' ' && c < 0x7f ? c : '?');
+}
+
+static void xy_serial_cursor(int x, int y, bool visible)
+{
+	xy_serial_goto(x, y);
+	xy_serial_puts(visible ? "\x1b[?25h" : "\x1b[?25l");
+}
+
+/* The terminal's grid on serial (clear, each row's text with its colours,
+ * rows apart by "\r\n" so that a log shows them as lines, the cursor),
+ * after x,y mode drew over it. */
+static void xy_repaint_terminal(void)
+{
+	uint64_t flags = irq_save();
+	struct vt_view v;
+	int attr = -1;
+
+	vt_view(&v);
+	xy_serial_puts("\x1b[0m\x1b[H\x1b[2J");
+	for (int y = 0; y < v.rows; y++) {
+		int len = v.cols;
+
+		while (len > 0 && vt_cell(len - 1, y) == VT_BLANK)
+			len--;
+		if (y > 0)
+			xy_serial_puts("\r\n");
+		for (int x = 0; x < len; x++) {
+			uint16_t cell = vt_cell(x, y);
+
+			if (cell >> 8 != attr)
+				xy_serial_sgr(attr = cell >> 8);
+			xy_serial_cell(cell);
+		}
+	}
+	xy_serial_sgr(v.attr);
+	xy_serial_cursor(v.x, v.y, v.cursor_on);
+	irq_restore(flags);
+}
+
+/* ---- the calls ------------------------------------------------------------ */
 
 static int xy_info(uptr_t arg)
 {
@@ -79,8 +158,7 @@ static int xy_take(int pid)
 			s->put(x, y, VT_BLANK);
 		}
 	s->cursor(0, 0, false);
-	for (const char *e = "\x1b[0m\x1b[H\x1b[2J\x1b[?25l"; *e; e++)
-		serial_putc(*e);
+	xy_serial_puts("\x1b[0m\x1b[H\x1b[2J\x1b[?25l");
 	return 0;
 }
 
@@ -88,7 +166,7 @@ static void xy_release(void)
 {
 	xy.owner = 0;
 	vt_hide(false);
-	vt_repaint_serial();
+	xy_repaint_terminal();
 }
 
 static int xy_put(uptr_t arg, size_t count)
@@ -142,17 +220,15 @@ static void xy_show(const struct os_console_rect *r)
 			xy.shown[y][x] = cell;
 			s->put(x, y, cell);
 			if (x != serial_x || y != serial_y)
-				vt_serial_goto(x, y);
+				xy_serial_goto(x, y);
 			if (cell >> 8 != attr)
-				vt_serial_sgr(attr = cell >> 8);
-			vt_serial_cell(cell);
+				xy_serial_sgr(attr = cell >> 8);
+			xy_serial_cell(cell);
 			serial_x = x + 1 < xy.cols ? x + 1 : -1; /* no pending wrap */
 			serial_y = y;
 		}
 	s->cursor(xy.cursor_x, xy.cursor_y, xy.cursor_on);
-	vt_serial_goto(xy.cursor_x, xy.cursor_y);
-	for (const char *e = xy.cursor_on ? "\x1b[?25h" : "\x1b[?25l"; *e; e++)
-		serial_putc(*e);
+	xy_serial_cursor(xy.cursor_x, xy.cursor_y, xy.cursor_on);
 }
 
 static int xy_flush(uptr_t arg)

@@ -8,6 +8,9 @@
  * colours, characters: only the cells that differ from what the last flush
  * showed).  Releasing the screen, exiting or crashing gives the terminal
  * back as it was: its grid, cursor and colours.  One owner at a time.
+ * Meanwhile the terminal still takes output (the owner's own writes to
+ * stdout, the kernel's messages): it goes to serial at once and into the
+ * terminal's grid, which the screen shows again on release.
  *
  * A cell is a code page 437 character and a VGA attribute, the
  * foreground colour in the low nibble and the background in the high one:
