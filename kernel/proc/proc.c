@@ -31,6 +31,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
+#include "drivers/xy.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "ipc/msg.h"
@@ -415,8 +416,10 @@ void proc_finish(struct uthread *u)
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
-	msg_exit(p);      /* its messages go, its blocked senders wake */
-	hwaccess_exit(p); /* its ports and IRQs: a dead driver holds none */
+	msg_exit(p);             /* its messages go, its blocked senders wake */
+	console_xy_exit(p->pid); /* the screen back to the terminal */
+	msg_exit(p);             /* its messages go, its blocked senders wake */
+	hwaccess_exit(p);        /* its ports and IRQs: a dead driver holds none */
 	inode_put(p->cwd_inode);
 	p->cwd_inode = NULL;
 	proc_reparent_children(p);

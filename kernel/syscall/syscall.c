@@ -150,6 +150,8 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_send, 5, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG, ARG_HEX, ARG_TIMESPEC),
 	[SYS_os_recv - OS_SYSCALL_FIRST] = CALL(os_recv, 6, RET_INT, ARG_INT, ARG_PTR, ARG_LONG,
 						ARG_PTR, ARG_HEX, ARG_TIMESPEC),
+	[SYS_os_console_xy - OS_SYSCALL_FIRST] =
+		CALL(os_console_xy, 4, RET_INT, ARG_INT, ARG_HEX, ARG_HEX, ARG_HEX),
 	[SYS_os_msgfd - OS_SYSCALL_FIRST] = CALL(os_msgfd, 1, RET_INT, ARG_HEX),
 	[SYS_os_physmap - OS_SYSCALL_FIRST] =
 		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),

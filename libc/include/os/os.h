@@ -26,6 +26,7 @@ extern "C" {
 #define __NEED_struct_timespec
 #include <bits/alltypes.h>
 
+#include <os/console.h>
 #include <os/irq.h>
 #include <os/msg.h>
 #include <os/syscall.h>
@@ -126,6 +127,27 @@ ssize_t os_recv(pid_t from, void *buf, size_t cap, pid_t *sender, int flags);
  * Returns the descriptor, or -1 with errno EINVAL, EMFILE, ENOMEM.
  */
 int os_msgfd(int flags);
+
+/*
+ * The console's x,y mode (<os/console.h> tells the cells and the rules):
+ * os_console_take makes the caller the screen's one owner (EBUSY if
+ * another process has it) with a blank grid and a hidden cursor;
+ * os_console_put sets n cells (EINVAL for one outside the grid; the ones
+ * before it are set), os_console_clear every cell, os_console_cursor the
+ * cursor (shown if visible); none of it shows until os_console_flush(r)
+ * shows the changes in rectangle r (NULL: all of the screen) on the screen
+ * and on serial.  os_console_release (or the caller's exit, however it
+ * ends) gives the terminal its screen back as it was.  All but
+ * os_console_info fail with EPERM unless the caller owns the screen;
+ * EFAULT for a bad pointer.
+ */
+int os_console_info(struct os_console_info *info);
+int os_console_take(void);
+int os_console_release(void);
+int os_console_put(const struct os_cell *cells, size_t n);
+int os_console_clear(unsigned short cell);
+int os_console_cursor(int x, int y, int visible);
+int os_console_flush(const struct os_console_rect *r);
 
 /* os_recv waiting at most *timeout (relative; ETIMEDOUT). */
 ssize_t os_recv_timeout(pid_t from, void *buf, size_t cap, pid_t *sender, int flags,
