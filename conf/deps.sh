@@ -28,6 +28,7 @@ cppcheck                  cppcheck
 -                         python3-pyflakes
 dpkg-source               dpkg-dev
 musl-gcc                  musl-tools
+-                         console-setup-linux
 '
 
 missing=$(echo "$need" | while read -r what pkg; do

@@ -22,6 +22,7 @@
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "drivers/fbcon_stopgap.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/x86.h"
 #include "drivers/tty.h"
@@ -60,7 +61,7 @@ static void vga_feed(char c)
 	case PLAIN:
 		if (c == '\x1b')
 			vga_escape = ESCAPE;
-		else
+		else if (!fbcon_stopgap_putc(c))
 			vga_putc(c);
 		break;
 	case ESCAPE:
