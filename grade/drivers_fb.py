@@ -60,29 +60,47 @@ def console_text(m):
 
 
 def check_console(m, size):
-    """None if the screen shows what the serial output says it should."""
+    """A screen check: None if the screen shows what the serial output says.
+
+    The rows since the console's first line are a block of the screen
+    ending at the cursor's row, wherever it starts: the console may take
+    over with the rows shown before it (a terminal emulator redraws its
+    grid on a new screen) or blank; once the output has filled the screen
+    that block is all of it.  Cells are light grey on black but for the
+    cursor, a light grey cell after the prompt."""
     cols, rows = size[0] // 8, size[1] // 16
     want, (cx, cy) = fbscreen.terminal_rows(console_text(m), cols, rows)
+    top_row = None
 
-    def check(rgb):
-        cells = fbscreen.read_cells(size[0], size[1], rgb)
+    def check_colours(cells):
         for y, row in enumerate(cells):
-            text = fbscreen.row_text(row)
-            expected = want[y] if y < len(want) else ""
-            if text != expected:
-                return "screen row {}: expected {!r}, the screen shows {!r}".format(
-                    y, expected, text)
             for x, cell in enumerate(row):
-                if cell is None or (x, y) == (cx, cy):
+                if cell is None or (x, y) == (cx, top_row + cy):
                     continue
                 if cell[2] != BLACK or (cell[0] != " " and cell[1] != GREY):
                     return ("cell ({}, {}) {!r} is drawn in {} on {}: expected light grey "
                             "{} on black".format(x, y, cell[0], cell[1], cell[2], GREY))
-        cursor = cells[cy][cx]
+        cursor = cells[top_row + cy][cx]
         if cursor is None or cursor[0] != " " or cursor[2] != GREY:
             return "no cursor (a light grey cell) at ({}, {}) after the prompt: {}".format(
-                cx, cy, cursor)
+                cx, top_row + cy, cursor)
         return None
+
+    def check(rgb):
+        nonlocal top_row
+        cells = fbscreen.read_cells(size[0], size[1], rgb)
+        text = [fbscreen.row_text(row) for row in cells]
+        starts = [y for y in range(rows - len(want) + 1) if text[y:y + len(want)] == want]
+        if not starts:
+            first = next((y for y, t in enumerate(text) if t == want[0]), 0)
+            for y, line in enumerate(want):
+                got = text[first + y] if first + y < rows else None
+                if got != line:
+                    return ("screen row {}: expected {!r}, the screen shows {!r} (the rows "
+                            "since 'fbcon:' should be on the screen one after the other; "
+                            "it shows {!r})".format(first + y, line, got, text))
+        top_row = starts[-1] if starts else 0
+        return check_colours(cells)
     return check
 
 
