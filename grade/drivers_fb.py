@@ -111,9 +111,12 @@ def fb_console(m):
     m.expect(r"^fb: {}x{}, 32 bpp, pitch \d+ at [0-9a-f]+: /dev/fb0$".format(*CONSOLE_MODE))
     m.expect(r"^fbcon: 80x30 cells of 8x16 on the framebuffer$")
     m.expect(r"^kmon> $", partial=True)
-    poll_screen(m, CONSOLE_MODE, check_console(m, CONSOLE_MODE))
-    # Enough lines to scroll the 30 rows more than once.
+    # Enough lines to scroll the 30 rows more than once.  Each line is
+    # typed once the screen shows the prompt: the console sends a
+    # character to serial before it draws it, and the echo of a character
+    # typed in between would reach the screen first.
     for n in range(4):
+        poll_screen(m, CONSOLE_MODE, check_console(m, CONSOLE_MODE))
         m.send("help\n")
         m.expect(r"^kmon> $", partial=True)
     if len(console_text(m).split("\n")) < 2 * 30:

@@ -19,7 +19,9 @@
  */
 #include "drivers/fbcon.h"
 #include "drivers/fb.h"
+#include "drivers/fbcon_stopgap.h"
 #include "drivers/vga.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 #define FBCON_GLYPH_W 8
@@ -131,7 +133,7 @@ static void fbcon_scroll_up(int top, int bottom, int n, uint16_t blank)
 	fbcon_cursor(cursor.x, cursor.y, shown);
 }
 
-const struct screen *fbcon_init(void)
+static const struct screen *fbcon_init(void)
 {
 	uint16_t blank = ' ' | (VGA_LIGHT_GREY | VGA_BLACK << 4) << 8;
 
@@ -149,4 +151,14 @@ const struct screen *fbcon_init(void)
 		for (int x = 0; x < fbcon_screen.cols; x++)
 			fbcon_put(x, y, blank);
 	return &fbcon_screen;
+}
+
+void fbcon_start(void)
+{
+	const struct screen *s = fbcon_init();
+
+	if (!s)
+		return;
+	fbcon_stopgap_start(s); /* STOPGAP: screen_set(s) once vt.c is merged */
+	kprintf("fbcon: %dx%d cells of 8x16 on the framebuffer\n", s->cols, s->rows);
 }

@@ -11,8 +11,8 @@
  * (bit 7 leftmost): build/gen/fbcon_font.c, from conf/psffont.py. */
 extern const uint8_t fbcon_font[256][16];
 
-/* Once at boot, after fb_init: the framebuffer console's screen, its
- * cells blank, for screen_set; NULL without a framebuffer. */
-const struct screen *fbcon_init(void);
+/* Once at boot, after fb_init: if there is a framebuffer, the console
+ * draws on it from now on (screen_set) and says so. */
+void fbcon_start(void);
 
 #endif

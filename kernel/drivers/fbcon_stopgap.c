@@ -1,7 +1,8 @@
 /*
  * STOPGAP, to be deleted when the console's terminal emulator (vt.c, the
- * console helper's) is merged: it then draws on the framebuffer console
- * through screen_set(fbcon_init()), and console.c calls this no more.
+ * console helper's) is merged: fbcon_start (fbcon.c) then calls
+ * screen_set(s) instead of fbcon_stopgap_start(s), and console.c calls
+ * fbcon_stopgap_putc no more.
  *
  * Until then this is the smallest terminal that shows the console's output
  * on a struct screen: vga_putc's rules (\n, \r, \b, \t, wrap at the last
@@ -11,7 +12,6 @@
  */
 #include "drivers/fbcon_stopgap.h"
 #include "drivers/vga.h"
-#include "lib/kprintf.h"
 
 static const struct screen *stopgap_screen;
 static int stopgap_x, stopgap_y;
@@ -24,7 +24,6 @@ void fbcon_stopgap_start(const struct screen *s)
 		return;
 	stopgap_screen = s;
 	s->cursor(0, 0, true);
-	kprintf("fbcon: %dx%d cells of 8x16 on the framebuffer\n", s->cols, s->rows);
 }
 
 bool fbcon_stopgap_putc(char c)
