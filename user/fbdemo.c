@@ -124,7 +124,7 @@ static int check_errors(int fd, const struct fb_fix_screeninfo *fix)
 {
 	struct fb_var_screeninfo var;
 	int ro = open("/dev/fb0", O_RDONLY);
-	size_t len = fix->smem_len;
+	size_t len = fix->smem_len, pages = (len + 4095) & ~(size_t)4095;
 	int failed = 0;
 
 	memset(&var, 0, sizeof(var));
@@ -133,10 +133,14 @@ static int check_errors(int fd, const struct fb_fix_screeninfo *fix)
 	failed += check("putvscreeninfo", ioctl(fd, FBIOPUT_VSCREENINFO, &var), EINVAL);
 	failed += check("an unknown ioctl", ioctl(fd, 0x46ff, &var), ENOTTY);
 	failed += check("mmap past the end",
-			(long)mmap(NULL, len + 2 * 4096, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
+			(long)mmap(NULL, pages + 4096, PROT_READ, MAP_SHARED, fd, 0), EINVAL);
 	failed +=
-		check("mmap at an offset past the end",
-		      (long)mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, (off_t)len + 4096), EINVAL);
+		check("mmap from the last page on for two",
+		      (long)mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, fd, (off_t)(pages - 4096)),
+		      EINVAL);
+	failed += check("mmap at an offset past the end",
+			(long)mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, (off_t)(pages + 4096)),
+			EINVAL);
 	failed += check("writable shared mmap of a read-only open",
 			(long)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES);
 	failed += check("mmap of /dev/null",
