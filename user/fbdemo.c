@@ -10,7 +10,8 @@
  * It prints the two structures' fields, draws, then leaves the picture on
  * the screen until a key (the terminal in raw mode) or SECONDS (30) have
  * passed; -e exits as soon as it has drawn.  -c checks the device's
- * errors instead (EFAULT, EINVAL, ENOTTY, EACCES), a line per check.
+ * errors instead (EFAULT, EINVAL, ENOTTY, EACCES, ENODEV; read and write's
+ * ends; a forked child's mapping), a line per check.
  *
  * The picture is computed in fixed point (Q8.24, integers only) so that
  * the grader (grade/drivers_fb.py, mandel_rgb) computes every pixel's
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -119,6 +121,46 @@ static int check(const char *what, long got, int want_errno)
 	return ok ? 0 : 1;
 }
 
+static int check_value(const char *what, bool ok)
+{
+	printf("fbdemo: check %s: %s\n", what, ok ? "ok" : "FAILED");
+	return ok ? 0 : 1;
+}
+
+/* The pixels as a file, and in the mapping of a forked child. */
+static int check_file(int fd, const struct fb_fix_screeninfo *fix)
+{
+	uint32_t *fb = mmap(NULL, fix->smem_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint32_t v = 0x00123456, back = 0;
+	off_t at = fix->line_length; /* pixel (0, 1) */
+	int failed = 0, status = -1;
+	pid_t pid;
+
+	if (fb == MAP_FAILED)
+		return check_value("mmap", false);
+	failed += check_value("pwrite shows in the mapping",
+			      pwrite(fd, &v, 4, at) == 4 && fb[at / 4] == v);
+	fb[at / 4] = ~v;
+	failed += check_value("the mapping shows in pread",
+			      pread(fd, &back, 4, at) == 4 && back == ~v);
+	failed += check("pwrite at the end", pwrite(fd, &v, 4, fix->smem_len), ENOSPC);
+	failed += check("pwrite past the end", pwrite(fd, &v, 4, fix->smem_len + 1), EFBIG);
+	failed += check_value("pread at the end reads nothing",
+			      pread(fd, &back, 4, fix->smem_len) == 0);
+	failed += check_value("pwrite over the end is cut",
+			      pwrite(fd, &v, 8, fix->smem_len - 4) == 4);
+	pid = fork();
+	if (pid == 0) {
+		fb[at / 4] = v; /* the same device memory: the parent sees it */
+		_exit(0);
+	}
+	failed += check_value("a forked child writes the parent's pixels",
+			      pid > 0 && waitpid(pid, &status, 0) == pid && status == 0 &&
+				      fb[at / 4] == v);
+	munmap(fb, fix->smem_len);
+	return failed;
+}
+
 /* The device's errors, as Linux's fbdev gives them. */
 static int check_errors(int fd, const struct fb_fix_screeninfo *fix)
 {
@@ -146,6 +188,7 @@ static int check_errors(int fd, const struct fb_fix_screeninfo *fix)
 	failed += check("mmap of /dev/null",
 			(long)mmap(NULL, 4096, PROT_READ, MAP_SHARED, open("/dev/null", O_RDWR), 0),
 			ENODEV);
+	failed += check_file(fd, fix);
 	printf("fbdemo: %d checks failed\n", failed);
 	return failed ? 1 : 0;
 }

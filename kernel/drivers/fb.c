@@ -13,7 +13,8 @@
  *
  * /dev/fb0 is Linux's framebuffer device, reduced to what a program needs
  * to draw (uapi/os/fb.h): FBIOGET_VSCREENINFO and FBIOGET_FSCREENINFO
- * describe the mode and the memory, and mmap(2) maps the pixels.  Like
+ * describe the mode and the memory, mmap(2) maps the pixels, and read(2)
+ * and write(2) reach them as a file (`cat picture > /dev/fb0`).  Like
  * Linux's /dev/fb0 for the video group, any process may open and map it
  * (mode 0666): the framebuffer is the screen, not a way into other
  * memory.  The same pages are device memory "fb0" (mm/devmem.h), so a
@@ -114,7 +115,38 @@ static int fb_file_mmap_phys(struct file *f, uint64_t offset, uint64_t len, uint
 	return 0;
 }
 
+/* read(2) and write(2) reach the pixels as a file of fb.size bytes, with
+ * Linux's fb_read / fb_write ends: reading at the end gives 0, writing
+ * there ENOSPC, past it EFBIG; a write running over the end is cut. */
+static int64_t fb_file_read(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	(void)f;
+	if (pos >= fb.size)
+		return 0;
+	count = MIN(count, fb.size - pos);
+	if (vbuf_to(buf, 0, (uint8_t *)fb.pixels + pos, count))
+		return -EFAULT;
+	return (int64_t)count;
+}
+
+static int64_t fb_file_write(struct file *f, const struct vbuf *buf, size_t count, uint64_t pos)
+{
+	(void)f;
+	if (pos > fb.size)
+		return -EFBIG;
+	if (count == 0)
+		return 0;
+	if (pos == fb.size)
+		return -ENOSPC;
+	count = MIN(count, fb.size - pos);
+	if (vbuf_from(buf, 0, (uint8_t *)fb.pixels + pos, count))
+		return -EFAULT;
+	return (int64_t)count;
+}
+
 static const struct file_ops fb_fops = {
+	.read = fb_file_read,
+	.write = fb_file_write,
 	.ioctl = fb_file_ioctl,
 	.mmap_phys = fb_file_mmap_phys,
 };
