@@ -26,6 +26,7 @@ python3                   python3
 clang-format-14           clang-format-14
 cppcheck                  cppcheck
 -                         python3-pyflakes
+-                         python3-pyte
 dpkg-source               dpkg-dev
 musl-gcc                  musl-tools
 -                         console-setup-linux

@@ -22,6 +22,11 @@ quadratic in the number of stages (about 6 minutes for seven stages, and
 growing); `make check-handouts` runs the linear check, and --all-earlier, the
 full one, is for a release, where a solution of a later stage might in
 principle break an earlier one's grader against a stub of a stage after both.
+`make test` runs --quick: of the stage before's grader only a sample of
+QUICK_SAMPLE tests spread over its list (grade.py --sample), so that the
+whole check stays a few minutes as the stages grow; the stubs a handout adds
+break a boot, a system call or a program that most tests share, which a
+sample meets as surely as the whole list.
 
 It prints one line per stage, for example
 
@@ -49,6 +54,7 @@ import handout
 
 HANDOUT_DIR = gradelib.REPO_ROOT / "build" / "handout"
 TAIL_LINES = 20
+QUICK_SAMPLE = 8  # tests of the earlier stage's grader that --quick runs
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 
 
@@ -114,7 +120,7 @@ def run_grader(tree, stages, jobs, extra=()):
     return status, output, failed
 
 
-def check_stage(stage, stages, jobs, all_earlier):
+def check_stage(stage, stages, jobs, all_earlier, quick):
     """Run every check on the handout of `stage`; raise CheckFailure on the first failure."""
     tree = HANDOUT_DIR / stage
     try:
@@ -134,7 +140,8 @@ def check_stage(stage, stages, jobs, all_earlier):
     if not all_earlier:
         earlier = earlier[-1:]
     if earlier:
-        status, output, failed = run_grader(tree, earlier, jobs)
+        sample = ["--sample", str(QUICK_SAMPLE)] if quick else []
+        status, output, failed = run_grader(tree, earlier, jobs, sample)
         if status != 0:
             raise CheckFailure("the graders of earlier stages fail on it (exit status {})"
                                .format(status), output)
@@ -170,7 +177,12 @@ def main(argv=None):
     parser.add_argument("--all-earlier", action="store_true",
                         help="run the graders of every earlier stage on each handout, not "
                              "only the stage before's (slower: for a release)")
+    parser.add_argument("--quick", action="store_true",
+                        help="of the earlier stage's grader run a sample of {} tests "
+                             "(what `make test` runs)".format(QUICK_SAMPLE))
     args = parser.parse_args(argv)
+    if args.quick and args.all_earlier:
+        parser.error("--quick samples the stage before's grader: not with --all-earlier")
     all_stages = gradelib.read_stages()
     gradelib.check_stage_names(args.stages, all_stages)
     selected = [s for s in all_stages if s in args.stages] if args.stages else all_stages
@@ -179,7 +191,7 @@ def main(argv=None):
     for stage in selected:
         start = time.monotonic()
         try:
-            ran = check_stage(stage, all_stages, args.jobs, args.all_earlier)
+            ran = check_stage(stage, all_stages, args.jobs, args.all_earlier, args.quick)
         except CheckFailure as e:
             print("check-handouts: {}: {}  FAIL ({:.1f}s)".format(
                 stage, e.what, time.monotonic() - start))

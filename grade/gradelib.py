@@ -21,7 +21,9 @@ How a test runs
   NUL bytes) into a temporary directory of its own and attaches it.
 * QEMU runs with `-serial stdio`: the kernel's COM1 output is QEMU's stdout
   and QEMU's stdin is COM1 input.  A reader thread splits stdout into lines,
-  drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`.
+  drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`;
+  `Machine.raw_output` keeps every byte as it came, for tests of the escapes
+  themselves (replayed through a terminal emulator).
 * QEMU also listens on a QMP socket in that directory; `m.monitor` (qmp.py)
   types on the emulated keyboard (`sendkey`), takes `screendump`s and reads
   guest memory (`pmemsave`), for tests of the screen and the keyboard.
@@ -484,6 +486,7 @@ class Machine:
         self._cond = threading.Condition()
         self._lines = []               # complete, cleaned lines
         self._partial = b""            # the unfinished last line, raw
+        self._raw = bytearray()        # all of stdout, as it came
         self._cursor = 0               # index of the next line to examine
         self._stderr = []
         self._status = None            # QEMU's exit status once it has exited
@@ -598,6 +601,7 @@ class Machine:
                 lines = [clean_line(raw) for raw in complete]
                 self._lines.extend(lines)
                 self._partial = pending
+                self._raw += chunk
                 self._received += len(chunk)
                 self._note_kernel(lines, pending)
                 self._cond.notify_all()
@@ -686,6 +690,12 @@ class Machine:
             if self._partial:
                 lines.append(clean_line(self._partial))
             return lines
+
+    @property
+    def raw_output(self):
+        """All bytes of serial output so far, uncleaned: escapes, "\\r" and all."""
+        with self._cond:
+            return bytes(self._raw)
 
     @property
     def status(self):
@@ -1455,9 +1465,13 @@ def parse_args(argv, fixed_stages):
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML")
     parser.add_argument("--list", action="store_true", help="list the selected tests and exit")
     parser.add_argument("--no-build", action="store_true", help="skip `make -s iso`")
+    parser.add_argument("--sample", type=int, metavar="N", default=0,
+                        help="of each stage's selected tests run at most N, spread evenly "
+                             "over its list (the handout check's quick mode)")
     args = parser.parse_args(argv)
-    if args.jobs < 1 or args.repeat < 1 or args.under_load < 0:
-        parser.error("-j and --repeat need a positive number, --under-load a count")
+    if args.jobs < 1 or args.repeat < 1 or args.under_load < 0 or args.sample < 0:
+        parser.error("-j and --repeat need a positive number, --under-load and --sample "
+                     "a count")
     if args.under_load and (args.repeat > 1 or args.stop_on_failure):
         parser.error("--under-load runs every test once idle and once loaded: "
                      "not with --repeat or -x")
@@ -1487,6 +1501,17 @@ def select_stages(requested, all_stages):
     return stages
 
 
+def sample_tests(tests, n):
+    """At most n of each stage's tests, spread evenly over its list, the first
+    always among them: the same choice every run."""
+    chosen = []
+    for stage in dict.fromkeys(t.stage for t in tests):
+        of_stage = [t for t in tests if t.stage == stage]
+        step = max(1, -(-len(of_stage) // n))
+        chosen += of_stage[::step]
+    return chosen
+
+
 def main(stages=None, argv=None):
     """Grade from the command line and exit; `stages` fixes the stages (stage scripts).
 
@@ -1508,6 +1533,8 @@ def _grade(stages, argv):
             ", ".join(unknown), " ".join(all_stages)))
     tests = [t for t in REGISTRY if t.stage in selected
              and (not args.keyword or args.keyword.lower() in t.name.lower())]
+    if args.sample:
+        tests = sample_tests(tests, args.sample)
     if not tests:
         print("no tests selected")
         return 2

@@ -3,8 +3,9 @@
 Runs, in order, the host unit tests (grade/test_*.py), every stage's grader on
 the full solution, a sample of the planted bugs of labs/*/mutants (each must
 fail its stage's grader; `make check-graders` checks them all), the handout
-check (every stage's handout builds, the earlier stages' graders pass on it
-and its own grader does not), and the static checks (conf/lint.py: cppcheck,
+check (every stage's handout builds, a sample of the stage before's grader
+passes on it and its own grader does not; `make check-handouts` runs the
+whole grader), and the static checks (conf/lint.py: cppcheck,
 pyflakes, clang-format).  Each part prints its own report; this script adds
 up their "N passed, M failed" lines and ends with the total in the same form,
 exiting non-zero on any failure.
@@ -62,7 +63,8 @@ def main():
         ("graders", [sys.executable, "grade/grade.py", "--no-build"]),
         ("graders against planted bugs (a sample)",
          [sys.executable, "grade/check_graders.py", "--no-build", "--quick"]),
-        ("handout check", [sys.executable, "grade/check_handouts.py"]),
+        ("handout check (the stage before's grader sampled)",
+         [sys.executable, "grade/check_handouts.py", "--quick"]),
         ("lint", [sys.executable, "conf/lint.py"]),
     ]
     total_passed = total_failed = 0

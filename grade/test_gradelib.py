@@ -29,6 +29,7 @@ from unittest import mock
 
 import gradelib
 import handout
+import qmp
 from handout import MarkerError, transform
 
 STAGES = ["boot", "heap", "sched"]
@@ -360,6 +361,22 @@ class HelpersTest(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_sample_tests(self):
+        tests = [gradelib.Test(stage, str(i), None) for stage, n in (("a", 10), ("b", 3))
+                 for i in range(n)]
+        chosen = [(t.stage, t.title) for t in gradelib.sample_tests(tests, 4)]
+        self.assertEqual(chosen, [("a", "0"), ("a", "3"), ("a", "6"), ("a", "9"),
+                                  ("b", "0"), ("b", "1"), ("b", "2")])
+
+    def test_qmp_helpers(self):
+        self.assertEqual(qmp.key_combo("A"), ["shift", "a"])
+        self.assertEqual(qmp.key_combo("\n"), ["ret"])
+        self.assertEqual(qmp.key_combo("|"), ["shift", "backslash"])
+        self.assertEqual(qmp.parse_ppm(b"P6\n# c\n2 1\n255\n" + bytes(range(6))),
+                         (2, 1, bytes(range(6))))
+        with self.assertRaises(qmp.QMPError):
+            qmp.parse_ppm(b"P6 2 1 255\n\0")
+
     def test_describe_status(self):
         self.assertEqual(gradelib.describe_status(33), "ktest PASS")
         self.assertIn("triple fault", gradelib.describe_status(0))
@@ -475,6 +492,12 @@ class FakeQemuTest(unittest.TestCase):
             wall = time.monotonic() - start
         self.assertTrue(all(hog.poll() is not None for hog in hogs), "a hog survived")
         self.assertGreater(wall, 1.5, "the hogs did not slow the fake QEMU down")
+
+    def test_raw_output_keeps_the_escapes(self):
+        m = self.machine("say=kernel", "say=\x1b[1mhi\x1b[0m\r", "exit=33")
+        m.expect("^hi$")                      # the lines are cleaned ...
+        m.expect_exit(33)
+        self.assertTrue(m.raw_output.endswith(b"kernel\n\x1b[1mhi\x1b[0m\r\n"))  # ... not these
 
     def test_spinning_kernel_is_a_hang_in_seconds(self):
         with mock.patch.object(gradelib, "STALL_LIMIT", 1):

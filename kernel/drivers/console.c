@@ -1,12 +1,13 @@
 /*
- * Console: fans output out to the VGA screen and COM1, and collects input
+ * Console: fans output out to the screen and COM1, and collects input
  * from COM1 for the terminal (tty.c).
  *
- * Output to serial turns "\n" into "\r\n" (console_write: what kprintf and
- * a terminal with OPOST | ONLCR print), or sends it as it is
- * (console_write_raw).  ANSI escape sequences (ESC [ ... final letter) go
- * to serial untouched, since a terminal understands them, and are skipped
- * on the VGA screen.
+ * Output turns "\n" into "\r\n" (console_write: what kprintf and a
+ * terminal with OPOST | ONLCR print), or goes as it is
+ * (console_write_raw).  The same bytes go to serial untouched, ANSI escapes
+ * included, since the terminal at the other end understands them, and to
+ * the terminal emulator (vt.c), which interprets them on the screen: a
+ * program looks the same on both.
  *
  * Input arrives in console_input(), either polled (console_getc before
  * interrupts are on) or from the serial interrupt, into the raw ring.
@@ -22,7 +23,7 @@
 #include "drivers/console.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
-#include "drivers/fbcon_stopgap.h"
+#include "drivers/vt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/x86.h"
 #include "drivers/tty.h"
@@ -46,40 +47,24 @@ static struct {
 	bool running; /* the task has been polled: use it */
 } feeder;
 
-static enum { PLAIN, ESCAPE, CSI } vga_escape;
-
 void console_init(void)
 {
 	serial_init();
-	vga_init();
+	vt_init();
+	screen_set(vga_init());
 }
 
-/* Feed one character to the screen, skipping escape sequences. */
-static void vga_feed(char c)
+static void console_out(char c)
 {
-	switch (vga_escape) {
-	case PLAIN:
-		if (c == '\x1b')
-			vga_escape = ESCAPE;
-		else if (!fbcon_stopgap_putc(c))
-			vga_putc(c);
-		break;
-	case ESCAPE:
-		vga_escape = c == '[' ? CSI : PLAIN;
-		break;
-	case CSI:
-		if (c >= 0x40 && c <= 0x7e)
-			vga_escape = PLAIN;
-		break;
-	}
+	serial_putc(c);
+	vt_putc(c);
 }
 
 void console_putc(char c)
 {
 	if (c == '\n')
-		serial_putc('\r');
-	serial_putc(c);
-	vga_feed(c);
+		console_out('\r');
+	console_out(c);
 }
 
 void console_write(const char *s, size_t n)
@@ -90,10 +75,8 @@ void console_write(const char *s, size_t n)
 
 void console_write_raw(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		serial_putc(s[i]);
-		vga_feed(s[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		console_out(s[i]);
 }
 
 void console_input(char c)

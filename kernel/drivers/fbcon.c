@@ -19,7 +19,6 @@
  */
 #include "drivers/fbcon.h"
 #include "drivers/fb.h"
-#include "drivers/fbcon_stopgap.h"
 #include "drivers/vga.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -159,6 +158,6 @@ void fbcon_start(void)
 
 	if (!s)
 		return;
-	fbcon_stopgap_start(s); /* STOPGAP: screen_set(s) once vt.c is merged */
+	screen_set(s); /* the terminal emulator redraws its grid here */
 	kprintf("fbcon: %dx%d cells of 8x16 on the framebuffer\n", s->cols, s->rows);
 }

@@ -140,6 +140,7 @@ static const struct termios tty_default = {
 static struct {
 	struct termios tio;
 	struct winsize ws;
+	bool ws_set;   /* by TIOCSWINSZ: the screen's size no longer counts */
 	int pgrp, sid; /* foreground group, session (0: none) */
 	int opens;     /* open files */
 	char edit[TTY_LINE_MAX];
@@ -550,6 +551,7 @@ static int64_t tty_set_winsize(uptr_t arg)
 
 	if (copy_from_user(&ws, arg, sizeof(ws)) != 0)
 		return -EFAULT;
+	tty.ws_set = true;
 	if (memcmp(&ws, &tty.ws, sizeof(ws)) == 0)
 		return 0;
 	tty.ws = ws;
@@ -643,6 +645,14 @@ int64_t tty_ioctl(unsigned long request, uptr_t arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+void tty_set_screen_size(int cols, int rows)
+{
+	if (tty.ws_set)
+		return;
+	tty.ws.ws_col = cols;
+	tty.ws.ws_row = rows;
 }
 
 /* ---- open files ------------------------------------------------------------------ */

@@ -50,4 +50,8 @@ unsigned tty_poll(struct poll_table *pt);
 void tty_open(void);
 void tty_close(void);
 
+/* The screen in use has cols x rows cells: what TIOCGWINSZ reports,
+ * unless a program has set the size itself (TIOCSWINSZ). */
+void tty_set_screen_size(int cols, int rows);
+
 #endif

@@ -1,85 +1,72 @@
 /*
- * VGA text mode: 80x25 cells of (character, attribute) at physical 0xb8000,
- * reached through the direct map.  The hardware cursor is moved through the
- * CRT controller's index/data ports 0x3d4/0x3d5 (registers 0x0e and 0x0f).
+ * VGA text mode, a screen for the terminal emulator (screen.h, vt.c):
+ * 80x25 cells of (character, attribute) at physical 0xb8000, reached
+ * through the direct map.  The hardware cursor is moved through the CRT
+ * controller's index/data ports 0x3d4/0x3d5: registers 0x0e/0x0f hold the
+ * cursor's cell offset, and bit 5 of register 0x0a (cursor start) turns
+ * the cursor off.
  */
 #include "drivers/vga.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/x86.h"
+#include "drivers/screen.h"
 #include "lib/string.h"
 
 #define VGA_PHYS 0xb8000
 
-static volatile uint16_t *screen;
-static int cur_x, cur_y;
-static uint8_t color = VGA_LIGHT_GREY | (VGA_BLACK << 4);
+#define CRTC_INDEX        0x3d4
+#define CRTC_DATA         0x3d5
+#define CRTC_CURSOR_START 0x0a
+#define CRTC_CURSOR_HIGH  0x0e
+#define CRTC_CURSOR_LOW   0x0f
+#define CURSOR_OFF        0x20
+#define CURSOR_SCANLINES  0x0e /* start scan line of the usual underline cursor */
 
-static void move_cursor(void)
+static volatile uint16_t *vga_mem;
+static int vga_cursor_on = -1; /* what register 0x0a says; -1: not set yet */
+
+static void vga_crtc(uint8_t reg, uint8_t value)
 {
-	uint16_t pos = cur_y * VGA_COLS + cur_x;
-
-	outb(0x3d4, 0x0f);
-	outb(0x3d5, pos & 0xff);
-	outb(0x3d4, 0x0e);
-	outb(0x3d5, pos >> 8);
+	outb(CRTC_INDEX, reg);
+	outb(CRTC_DATA, value);
 }
 
-void vga_clear(void)
+static void vga_put(int x, int y, uint16_t cell)
 {
-	for (int i = 0; i < VGA_COLS * VGA_ROWS; i++)
-		screen[i] = ' ' | (color << 8);
-	cur_x = cur_y = 0;
-	move_cursor();
+	vga_mem[y * VGA_COLS + x] = cell;
 }
 
-void vga_init(void)
+static void vga_cursor(int x, int y, bool visible)
 {
-	screen = phys_to_virt(VGA_PHYS);
-	vga_clear();
-}
+	uint16_t pos = y * VGA_COLS + x;
 
-void vga_set_color(uint8_t attr)
-{
-	color = attr;
-}
-
-static void scroll(void)
-{
-	memmove((void *)screen, (void *)(screen + VGA_COLS),
-		(VGA_ROWS - 1) * VGA_COLS * sizeof(uint16_t));
-	for (int x = 0; x < VGA_COLS; x++)
-		screen[(VGA_ROWS - 1) * VGA_COLS + x] = ' ' | (color << 8);
-	cur_y = VGA_ROWS - 1;
-}
-
-void vga_putc(char c)
-{
-	if (!screen)
-		return;
-	switch (c) {
-	case '\n':
-		cur_x = 0;
-		cur_y++;
-		break;
-	case '\r':
-		cur_x = 0;
-		break;
-	case '\b':
-		if (cur_x > 0)
-			cur_x--;
-		break;
-	case '\t':
-		cur_x = (cur_x + 8) & ~7;
-		break;
-	default:
-		screen[cur_y * VGA_COLS + cur_x] = (uint8_t)c | (color << 8);
-		cur_x++;
+	if (vga_cursor_on != visible) { /* rarely: spare the port writes */
+		vga_crtc(CRTC_CURSOR_START, visible ? CURSOR_SCANLINES : CURSOR_OFF);
+		vga_cursor_on = visible;
 	}
-	if (cur_x >= VGA_COLS) {
-		cur_x = 0;
-		cur_y++;
-	}
-	if (cur_y >= VGA_ROWS)
-		scroll();
-	move_cursor();
+	vga_crtc(CRTC_CURSOR_LOW, pos & 0xff);
+	vga_crtc(CRTC_CURSOR_HIGH, pos >> 8);
+}
+
+static void vga_scroll_up(int top, int bottom, int n, uint16_t blank)
+{
+	memmove((void *)(vga_mem + top * VGA_COLS), (void *)(vga_mem + (top + n) * VGA_COLS),
+		(bottom - top - n) * VGA_COLS * sizeof(uint16_t));
+	for (int i = (bottom - n) * VGA_COLS; i < bottom * VGA_COLS; i++)
+		vga_mem[i] = blank;
+}
+
+static const struct screen vga_screen = {
+	.name = "vga",
+	.cols = VGA_COLS,
+	.rows = VGA_ROWS,
+	.put = vga_put,
+	.cursor = vga_cursor,
+	.scroll_up = vga_scroll_up,
+};
+
+const struct screen *vga_init(void)
+{
+	vga_mem = phys_to_virt(VGA_PHYS);
+	return &vga_screen;
 }

@@ -1,4 +1,5 @@
-/* The 80x25 VGA text screen at physical 0xb8000. */
+/* The 80x25 VGA text screen at physical 0xb8000: a screen (screen.h) for
+ * the terminal emulator (vt.c). */
 #ifndef DRIVERS_VGA_H
 #define DRIVERS_VGA_H
 
@@ -27,10 +28,9 @@ enum vga_color {
 	VGA_WHITE,
 };
 
-void vga_init(void);
-/* Terminal-style output: handles \n, \r, \b, \t and scrolls. */
-void vga_putc(char c);
-void vga_set_color(uint8_t attr);
-void vga_clear(void);
+struct screen;
+
+/* Find the text buffer; returns the screen to hand to screen_set. */
+const struct screen *vga_init(void);
 
 #endif

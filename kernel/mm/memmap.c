@@ -13,6 +13,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "drivers/console.h"
 #include "drivers/vga.h"
+#include "drivers/vt.h"
 #include "lib/kprintf.h"
 #include "mm/frame.h"
 
@@ -39,9 +40,9 @@ static const struct {
 
 static void put_owner(enum frame_owner o)
 {
-	vga_set_color(looks[o].attr);
+	vt_set_attr(looks[o].attr);
 	console_putc(looks[o].letter);
-	vga_set_color(DEFAULT_ATTR);
+	vt_set_attr(DEFAULT_ATTR);
 }
 
 /* Which owner a cell shows when it holds frames of several: the rare,

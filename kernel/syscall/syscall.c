@@ -136,6 +136,8 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_utimensat] = CALL(utimensat, 4, RET_INT, ARG_INT, ARG_STR, ARG_PTR, ARG_HEX),
 	[SYS_dup3] = CALL(dup3, 3, RET_INT, ARG_INT, ARG_INT, ARG_HEX),
 	[SYS_pipe2] = CALL(pipe2, 2, RET_INT, ARG_PTR, ARG_HEX),
+	[SYS_iopl] = CALL(iopl, 1, RET_INT, ARG_INT),
+	[SYS_ioperm] = CALL(ioperm, 3, RET_INT, ARG_HEX, ARG_LONG, ARG_INT),
 	[SYS_renameat2] = CALL(renameat2, 5, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR, ARG_HEX),
 };
 
@@ -148,9 +150,17 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_send, 5, RET_INT, ARG_INT, ARG_BUF_IN, ARG_LONG, ARG_HEX, ARG_TIMESPEC),
 	[SYS_os_recv - OS_SYSCALL_FIRST] = CALL(os_recv, 6, RET_INT, ARG_INT, ARG_PTR, ARG_LONG,
 						ARG_PTR, ARG_HEX, ARG_TIMESPEC),
+	[SYS_os_console_xy - OS_SYSCALL_FIRST] =
+		CALL(os_console_xy, 4, RET_INT, ARG_INT, ARG_HEX, ARG_HEX, ARG_HEX),
 	[SYS_os_msgfd - OS_SYSCALL_FIRST] = CALL(os_msgfd, 1, RET_INT, ARG_HEX),
 	[SYS_os_physmap - OS_SYSCALL_FIRST] =
 		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),
+	[SYS_os_irq_attach - OS_SYSCALL_FIRST] = CALL(os_irq_attach, 2, RET_INT, ARG_INT, ARG_HEX),
+	[SYS_os_irq_ack - OS_SYSCALL_FIRST] = CALL(os_irq_ack, 1, RET_INT, ARG_INT),
+	[SYS_os_console_input - OS_SYSCALL_FIRST] =
+		CALL(os_console_input, 2, RET_INT, ARG_BUF_IN, ARG_LONG),
+	[SYS_os_serial_read - OS_SYSCALL_FIRST] =
+		CALL(os_serial_read, 3, RET_INT, ARG_BUF_OUT, ARG_LONG, ARG_INT),
 };
 
 void syscall_init(void)

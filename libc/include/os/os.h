@@ -26,6 +26,8 @@ extern "C" {
 #define __NEED_struct_timespec
 #include <bits/alltypes.h>
 
+#include <os/console.h>
+#include <os/irq.h>
 #include <os/msg.h>
 #include <os/syscall.h>
 
@@ -57,6 +59,38 @@ int os_trace(pid_t pid, int on);
  * did not register as device memory) or ENOMEM.
  */
 void *os_physmap(uint64_t phys, size_t len, int prot);
+
+/*
+ * Interrupts as messages (<os/irq.h>), for a process with the right to
+ * touch hardware (drivers= on the kernel command line).  os_irq_attach
+ * takes IRQ line irq (0-15; flags 0): each interrupt then masks the line
+ * and queues a struct os_irq_msg from pid 0, which os_recv(OS_MSG_ANY)
+ * returns; os_irq_ack(irq) unmasks the line for the next one.  The line is
+ * masked and freed when the process ends.  -1 with errno EPERM (no right),
+ * EINVAL (no such line, flags not 0; for os_irq_ack, a line the caller has
+ * not attached), EBUSY (the kernel or another process has the line).
+ */
+int os_irq_attach(int irq, int flags);
+int os_irq_ack(int irq);
+
+/*
+ * Put the len bytes at buf into the console's input as if they had been
+ * typed on its serial line: the terminal's line discipline echoes and
+ * edits them, Ctrl-C signals (a keyboard driver's keys).  Returns len, or
+ * -1 with errno EPERM (no right) or EFAULT.
+ */
+ssize_t os_console_input(const void *buf, size_t len);
+
+/*
+ * Read up to len bytes typed on the serial port, raw (no echo, no line
+ * editing, no signals), returning as soon as there is one: waiting at most
+ * timeout_ms milliseconds, 0 not at all, -1 for ever.  The first call
+ * makes the caller the port's raw reader until it exits: what is typed
+ * meanwhile is its, not the console's.  Returns the bytes read, 0 when
+ * none came in time, or -1 with errno EINVAL (timeout below -1), EFAULT,
+ * EINTR, EBUSY (another process reads the port raw).
+ */
+ssize_t os_serial_read(void *buf, size_t len, int timeout_ms);
 
 /*
  * Messages by pid (limits and flags in <os/msg.h>).  os_send puts the len
@@ -93,6 +127,27 @@ ssize_t os_recv(pid_t from, void *buf, size_t cap, pid_t *sender, int flags);
  * Returns the descriptor, or -1 with errno EINVAL, EMFILE, ENOMEM.
  */
 int os_msgfd(int flags);
+
+/*
+ * The console's x,y mode (<os/console.h> tells the cells and the rules):
+ * os_console_take makes the caller the screen's one owner (EBUSY if
+ * another process has it) with a blank grid and a hidden cursor;
+ * os_console_put sets n cells (EINVAL for one outside the grid; the ones
+ * before it are set), os_console_clear every cell, os_console_cursor the
+ * cursor (shown if visible); none of it shows until os_console_flush(r)
+ * shows the changes in rectangle r (NULL: all of the screen) on the screen
+ * and on serial.  os_console_release (or the caller's exit, however it
+ * ends) gives the terminal its screen back as it was.  All but
+ * os_console_info fail with EPERM unless the caller owns the screen;
+ * EFAULT for a bad pointer.
+ */
+int os_console_info(struct os_console_info *info);
+int os_console_take(void);
+int os_console_release(void);
+int os_console_put(const struct os_cell *cells, size_t n);
+int os_console_clear(unsigned short cell);
+int os_console_cursor(int x, int y, int visible);
+int os_console_flush(const struct os_console_rect *r);
 
 /* os_recv waiting at most *timeout (relative; ETIMEDOUT). */
 ssize_t os_recv_timeout(pid_t from, void *buf, size_t cap, pid_t *sender, int flags,
