@@ -14,8 +14,9 @@
  * again) and the copy with them.
  *
  * The pixels are 32 bits with the colour fields where fb.h says; a colour
- * is turned into a pixel value once, at fbcon_init (palette[]).  Callers
- * serialize (the console's lock, or interrupts off at boot).
+ * is turned into a pixel value once, at fbcon_init (palette[]).  The
+ * terminal emulator (vt.c) calls put, cursor and scroll_up with interrupts
+ * off, one at a time.
  */
 #include "drivers/fbcon.h"
 #include "drivers/fb.h"
