@@ -29,6 +29,7 @@ cppcheck                  cppcheck
 -                         python3-pyte
 dpkg-source               dpkg-dev
 musl-gcc                  musl-tools
+-                         console-setup-linux
 '
 
 missing=$(echo "$need" | while read -r what pkg; do

@@ -196,7 +196,7 @@ def bochs_command(iso, args_img, workdir):
     return ["bochs", "-q", "-f", str(rc)]
 
 
-def make_args_image(cmdline, ramdisk=None):
+def make_args_image(cmdline, ramdisk=None, video=None):
     """The 512-byte ARGS.img sector that makes GRUB boot with `cmdline`.
 
     GRUB reads it with `source (hd0)0+1`, so it holds one line of GRUB script,
@@ -207,12 +207,18 @@ def make_args_image(cmdline, ramdisk=None):
     With `ramdisk` (bytes), the disk carries that image from its second
     sector on, and a second line, `set ramdisk_file="(hd0)1+N"`, makes GRUB
     load it as the module "ramdisk" instead of the ISO's (conf/grub.cfg).
+    With `video` ("1024x768x32"), `set kvideo=...` makes GRUB leave the
+    machine in that graphics mode (the framebuffer console, /dev/fb0).
     """
     bad = sorted({c for c in cmdline if c in '"$\\' or ord(c) < 0x20 or ord(c) == 0x7f})
     if bad:
         raise ValueError("kernel command line {!r} contains {}: GRUB's quoting cannot "
                          "carry these characters".format(cmdline, ", ".join(map(repr, bad))))
     data = 'set kargs="{}"\n'.format(cmdline).encode("utf-8")
+    if video is not None:
+        if not re.fullmatch(r"\d+x\d+(x\d+)?", video):
+            raise ValueError("video mode {!r} is not WIDTHxHEIGHT[xDEPTH]".format(video))
+        data += "set kvideo={}\n".format(video).encode("utf-8")
     sectors = 0
     if ramdisk is not None:
         sectors = (len(ramdisk) + ARGS_SECTOR_SIZE - 1) // ARGS_SECTOR_SIZE
@@ -448,7 +454,8 @@ class Machine:
     TestFailure.  `close()` kills QEMU; it is safe to call more than once.
     `timeout` is the test's limit in seconds of QEMU time, `stall` and `idle`
     replace STALL_LIMIT and IDLE_WINDOW (all unscaled; see "Time").
-    `ramdisk` (bytes) replaces the ISO's ramdisk image (see make_args_image).
+    `ramdisk` (bytes) replaces the ISO's ramdisk image, `video` sets a
+    graphics mode (see make_args_image).
     """
 
     # Live machines, so that an interrupted run can kill every QEMU.
@@ -456,7 +463,8 @@ class Machine:
     _live_lock = threading.Lock()
 
     def __init__(self, cmdline="", *, mem=DEFAULT_MEM, cpu=DEFAULT_CPU, qemu_args=(),
-                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None, ramdisk=None):
+                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None, ramdisk=None,
+                 video=None):
         self.cmdline = cmdline
         self.emulator = emulator       # "qemu", or "bochs" (see bochs_command)
         self.mem = mem
@@ -474,7 +482,7 @@ class Machine:
         self.boot_time = 0.0           # QEMU time before the kernel's first line
         self.test_time = 0.0           # QEMU time since
         self.expectations = 0          # expect* calls made; a test must make one
-        self._args_image = make_args_image(cmdline, ramdisk)
+        self._args_image = make_args_image(cmdline, ramdisk, video)
         self._cond = threading.Condition()
         self._lines = []               # complete, cleaned lines
         self._partial = b""            # the unfinished last line, raw
@@ -940,6 +948,7 @@ class Test:
     stall: float = None
     idle: float = None
     ramdisk: object = None
+    video: str = None
 
     @property
     def name(self):
@@ -954,7 +963,7 @@ REGISTRY = []   # every registered test, in registration (file) order
 
 
 def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
-         qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None):
+         qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None, video=None):
     """Register the decorated function `f(machine)` as a test of `stage`.
 
     `cmdline` is the kernel command line (for example "test=kfree_reuse"),
@@ -967,13 +976,14 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     STALL_LIMIT and IDLE_WINDOW for a kernel that computes or sleeps
     silently for longer on purpose.  `ramdisk`, a function returning bytes,
     gives the image GRUB loads as the module "ramdisk" instead of the ISO's
-    (called when the test starts, after the build).
+    (called when the test starts, after the build).  `video`
+    ("1024x768x32") boots in that graphics mode (make_args_image).
     """
-    make_args_image(cmdline)  # refuse a bad command line when the script loads
+    make_args_image(cmdline, video=video)  # refuse a bad command line when the script loads
 
     def register(func):
         REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
-                             tuple(qemu_args), emulator, stall, idle, ramdisk))
+                             tuple(qemu_args), emulator, stall, idle, ramdisk, video))
         return func
     return register
 
@@ -1120,7 +1130,7 @@ def run_test(t, log_name=None, hangs=None):
         else:
             machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
                               timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
-                              ramdisk=t.ramdisk() if t.ramdisk else None)
+                              ramdisk=t.ramdisk() if t.ramdisk else None, video=t.video)
             machine.start()
         t.func(machine)
         if machine.expectations == 0:

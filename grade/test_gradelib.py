@@ -331,6 +331,14 @@ class ArgsImageTest(unittest.TestCase):
                          .ljust(512, b"\0"))
         self.assertEqual(image[512:], (b"FAT" * 200).ljust(1024, b"\0"))
 
+    def test_video_mode_line(self):
+        image = gradelib.make_args_image("monitor", video="640x480x32")
+        self.assertEqual(image, b'set kargs="monitor"\nset kvideo=640x480x32\n'
+                         .ljust(512, b"\0"))
+        for bad in ("text; boot", "640x480x", "big"):
+            with self.assertRaises(ValueError, msg=repr(bad)):
+                gradelib.make_args_image("", video=bad)
+
     def test_qemu_command_attaches_the_image(self):
         cmd = gradelib.qemu_command("os.iso", "/tmp/a,b/ARGS.img", cpu="qemu64", mem="4G",
                                     extra=["-icount", "shift=0"])

@@ -23,6 +23,8 @@
 #include "debug/ksym.h"
 #include "debug/panic.h"
 #include "drivers/console.h"
+#include "drivers/fb.h"
+#include "drivers/fbcon.h"
 #include "drivers/serial.h"
 #include "lib/kprintf.h"
 #include "mm/devmem.h"
@@ -53,6 +55,8 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_init();
 	devmem_init(); /* the ramdisk's pages, for the FAT server */
 	vm_init();
+	fb_init();     /* the framebuffer, if GRUB set a graphics mode: /dev/fb0 */
+	fbcon_start(); /* the console on the framebuffer, if there is one */
 	heap_init();
 	gdt_init();           /* kernel and user segments */
 	tss_init();           /* IST stacks (from kstack_alloc), RSP0, ltr */

@@ -43,6 +43,9 @@ struct tag_framebuffer {
 	uint64_t addr;
 	uint32_t pitch, width, height;
 	uint8_t bpp, type;
+	uint16_t reserved;
+	/* type 1 (RGB): the colour fields' positions and sizes */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
 struct boot_info boot_info;
@@ -103,6 +106,15 @@ static void parse_framebuffer(const struct tag_framebuffer *t)
 	boot_info.fb.height = t->height;
 	boot_info.fb.bpp = t->bpp;
 	boot_info.fb.type = t->type;
+	if (t->type == MB2_FB_RGB &&
+	    t->tag.size >= __builtin_offsetof(struct tag_framebuffer, blue_size) + 1) {
+		boot_info.fb.red_pos = t->red_pos;
+		boot_info.fb.red_size = t->red_size;
+		boot_info.fb.green_pos = t->green_pos;
+		boot_info.fb.green_size = t->green_size;
+		boot_info.fb.blue_pos = t->blue_pos;
+		boot_info.fb.blue_size = t->blue_size;
+	}
 }
 
 static void parse_cmdline(const char *line)
@@ -181,8 +193,9 @@ void multiboot_print_summary(void)
 			m->end - m->start);
 	}
 	if (boot_info.fb.addr)
-		kprintf("framebuffer: %ux%u, %u bpp at %lx\n", boot_info.fb.width,
-			boot_info.fb.height, boot_info.fb.bpp, boot_info.fb.addr);
+		kprintf("framebuffer: %ux%u, %u bpp, type %u at %lx\n", boot_info.fb.width,
+			boot_info.fb.height, boot_info.fb.bpp, boot_info.fb.type,
+			boot_info.fb.addr);
 }
 
 const struct boot_module *multiboot_find_module(const char *name)

@@ -39,10 +39,17 @@ struct boot_module {
  * cut with a message.) */
 #define CMDLINE_MAX 1024
 
+/* Framebuffer types (multiboot2 spec 3.6.12). */
+#define MB2_FB_INDEXED  0
+#define MB2_FB_RGB      1
+#define MB2_FB_EGA_TEXT 2
+
 struct boot_framebuffer {
 	uint64_t addr; /* physical; 0 if there is none */
 	uint32_t pitch, width, height;
 	uint8_t bpp, type;
+	/* MB2_FB_RGB: where each colour's bits are in a pixel, from bit 0 */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
 struct boot_info {

@@ -230,6 +230,11 @@ struct file_ops {
 	 * ready now; if pt is not NULL, also register the caller on the wait
 	 * queues whose wake-up may change them (poll_wait(pt, wq)). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* Devices that mmap(2) maps: the physical address of [offset, offset
+	 * + len) of the device in *phys (page aligned), and whether to map it
+	 * uncached; 0 or -errno (-EINVAL for a range past the device). */
+	int (*mmap_phys)(struct file *f, uint64_t offset, uint64_t len, uint64_t *phys,
+			 bool *nocache);
 	/* A stream (a terminal): no position, so lseek, pread64 and pwrite64
 	 * are -ESPIPE. */
 	bool stream;

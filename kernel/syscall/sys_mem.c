@@ -1,11 +1,13 @@
 /*
- * Memory system calls: brk, mmap and munmap (anonymous memory only until
- * there are files to map, private or shared), mprotect, madvise.  The address-space work is in
+ * Memory system calls: brk, mmap and munmap (anonymous memory, private or
+ * shared, and devices such as /dev/fb0), mprotect, madvise.  The address-space work is in
  * mm/uvm.c; here are the argument checks, in the order Linux makes them,
  * so that a program sees the same errno on both.
  */
 #include "syscall/syscall.h"
 #include <errno.h>
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
 #include "mm/uvm.h"
 #include "proc/proc.h"
 
@@ -38,6 +40,46 @@ int64_t sys_brk(uptr_t addr)
 	return (int64_t)uvm_brk(current_uvm(), addr);
 }
 
+/*
+ * mmap(2) of a file: only devices with pages of their own (file_ops's
+ * mmap_phys: /dev/fb0) can be mapped, shared with the device whether
+ * MAP_SHARED or MAP_PRIVATE, where there is room (an address hint and
+ * MAP_FIXED are not supported: EINVAL).  The checks and errnos are
+ * Linux's: a file that cannot be mapped is ENODEV, one not open for
+ * reading (or, shared and writable, for writing) EACCES.
+ */
+static int64_t mmap_file(struct uvm *uvm, size_t len, int prot, int flags, int fd, int64_t offset)
+{
+	struct file *f = fd_get(fd);
+	unsigned mode;
+	uint64_t phys;
+	bool nocache;
+	int64_t ret;
+
+	if (!f)
+		return -EBADF;
+	mode = f->flags & O_ACCMODE;
+	if (len == 0 || (flags & MAP_TYPE) < MAP_SHARED ||
+	    (flags & MAP_TYPE) > MAP_SHARED_VALIDATE || (prot & ~PROT_MASK) || offset < 0)
+		ret = -EINVAL;
+	else if (!f->ops || !f->ops->mmap_phys)
+		ret = -ENODEV;
+	else if (mode == O_WRONLY ||
+		 ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & UVM_WRITE) && mode != O_RDWR))
+		ret = -EACCES;
+	else if (len > USER_END)
+		ret = -ENOMEM;
+	else if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+		ret = -EINVAL;
+	else
+		ret = f->ops->mmap_phys(f, (uint64_t)offset, ALIGN_UP(len, PAGE_SIZE), &phys,
+					&nocache);
+	if (ret == 0)
+		ret = uvm_map_device(uvm, phys, len, (unsigned)prot, nocache);
+	file_put(f);
+	return ret;
+}
+
 int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)
 {
 	struct uvm *uvm = current_uvm();
@@ -47,7 +89,7 @@ int64_t sys_mmap(uptr_t addr, size_t len, int prot, int flags, int fd, int64_t o
 	if (offset % PAGE_SIZE)
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
-		return fd >= 0 && fd < 3 ? -ENODEV : -EBADF; /* no mappable files yet */
+		return mmap_file(uvm, len, prot, flags, fd, offset);
 	if (len == 0)
 		return -EINVAL;
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&

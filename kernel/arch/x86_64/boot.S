@@ -40,6 +40,15 @@ mb2_header:
 	.long 0                                 /* architecture: i386 */
 	.long mb2_header_end - mb2_header
 	.long -(MB2_HEADER_MAGIC + (mb2_header_end - mb2_header))
+	/* Framebuffer request (Multiboot2 spec 3.1.10), optional (flags bit 0)
+	 * so that a loader in text mode still boots us; width, height and depth
+	 * 0: no preference.  With it GRUB sets the mode grub.cfg's gfxpayload
+	 * names ("text" by default, "1024x768x32" with VIDEO=fb) and passes it
+	 * in the framebuffer tag (drivers/fb.c). */
+	.balign 8
+	.short 5, 1
+	.long 20
+	.long 0, 0, 0
 	.balign 8                               /* end tag */
 	.short 0, 0
 	.long 8
