@@ -3,6 +3,8 @@
  *
  *     fatfs --image PHYS:SIZE MOUNTPOINT   serve it over FUSE at MOUNTPOINT
  *     fatfs --image PHYS:SIZE --check      walk it and test writes (check.c)
+ *     fatfs --blk DRIVER MOUNTPOINT        serve the disk of a block driver
+ *     fatfs --blk DRIVER --check
  *
  * PHYS:SIZE is the image's physical range (hex or decimal, as the kernel
  * prints the GRUB module "ramdisk").  The kernel starts the server at boot
@@ -16,6 +18,12 @@
  * with status 1 and the library's reason:
  *
  *     fatfs: ramdisk refused: <reason>
+ *
+ * With --blk the volume is a disk instead, which a block driver serves
+ * (DRIVER: its pid, or a program such as `ata` to start, see blk.c): the
+ * server reads it into memory and writes each change back before it
+ * replies.  init mounts the second IDE disk so at /mnt (etc/inittab:
+ * `fatfs --blk ata /mnt`); a refused disk reads "fatfs: disk refused: ...".
  *
  * The FAT logic is the library's (fat.h, built and tested on the host too);
  * the server adds the FUSE side (ops.c), the nodeid table that keeps
@@ -59,9 +67,28 @@ static int parse_range(const char *s, uint64_t *phys, uint64_t *size)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fatfs --image PHYS:SIZE MOUNTPOINT\n"
-			"       fatfs --image PHYS:SIZE --check\n");
+	fprintf(stderr, "usage: fatfs --image PHYS:SIZE MOUNTPOINT|--check\n"
+			"       fatfs --blk DRIVER MOUNTPOINT|--check\n");
 	return 2;
+}
+
+/* Read the disk of the block driver DRIVER and mount it: 0, or 1 (said why). */
+static int server_mount_blk(const char *driver)
+{
+	uint8_t *image;
+	size_t size;
+
+	if (blk_open(driver, &image, &size) != 0)
+		return 1;
+	if (fat_mount(&volume, image, size, server_clock, NULL) != 0) {
+		printf("fatfs: disk refused: %s\n", volume.error);
+		return 1;
+	}
+	volume.dirty = blk_dirty;
+	printf("fatfs: FAT%d volume on the disk of pid %d: %u clusters of %u bytes, %u free\n",
+	       volume.type, blk_driver(), volume.clusters, volume.cluster_size,
+	       volume.free_clusters);
+	return 0;
 }
 
 /* Map the image and mount it: 0, or 1 (said why). */
@@ -91,9 +118,14 @@ int main(int argc, char *argv[])
 
 	/* Line by line, so the console shows each line as it is printed. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 4 || strcmp(argv[1], "--image") != 0 || parse_range(argv[2], &phys, &size))
+	if (argc != 4)
 		return usage();
-	err = server_mount(phys, size);
+	if (strcmp(argv[1], "--blk") == 0)
+		err = server_mount_blk(argv[2]);
+	else if (strcmp(argv[1], "--image") == 0 && parse_range(argv[2], &phys, &size) == 0)
+		err = server_mount(phys, size);
+	else
+		return usage();
 	if (err)
 		return err;
 	if (strcmp(argv[3], "--check") == 0)

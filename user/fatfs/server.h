@@ -18,6 +18,19 @@ uint32_t server_crc32(uint32_t crc, const void *buf, size_t len);
  * returns the number of failed checks. */
 int check_run(struct fat_volume *v);
 
+/*
+ * blk.c: the volume on a disk, through a block driver (<os/blk.h>).
+ * blk_open finds or starts DRIVER (a pid, or a program to start) and reads
+ * the disk into memory: 0 with *image and *size set, or 1 (said why).
+ * blk_dirty is the library's fat_volume.dirty hook; blk_commit writes the
+ * dirty sectors back and flushes: 0, or a negative errno (0 at once when
+ * there is no disk).  blk_driver is the driver's pid.
+ */
+int blk_open(const char *driver, uint8_t **image, size_t *size);
+void blk_dirty(void *arg, uint64_t off, size_t len);
+int blk_commit(void);
+int blk_driver(void);
+
 /* ops.c: serve v over FUSE at mountpoint until unmounted; 0 or -1 (said
  * why on stderr). */
 int serve_run(struct fat_volume *v, const char *mountpoint, int argc, char *argv[]);
