@@ -13,7 +13,7 @@
  *     physmap: len 0: EINVAL
  *     ...
  *
- * A process without the right (devmem= on the kernel command line) gets
+ * A process without the right (drivers= on the kernel command line) gets
  * EPERM for every call, which it prints the same way.  The grader
  * (grade/stage_ramdisk.py) knows which errno each case must give.
  */

@@ -10,7 +10,7 @@
  *
  * PHYS:SIZE being the ramdisk module's physical range, which devmem_init
  * registered as device memory; the server has the right to map it
- * (devmem_allowed: fatfs, unless devmem= says otherwise), so it works on
+ * (hwaccess_allowed: fatfs, unless drivers= says otherwise), so it works on
  * the module's own pages.  The server opens /dev/fuse and mounts itself at
  * "/" like any FUSE server; boot waits for that, for the server's exit
  * (a refused image, say), or for ROOTMOUNT_TIMEOUT seconds, whichever

@@ -5,9 +5,10 @@
  * kernel did not allocate: the FAT server works on the ramdisk's pages,
  * which GRUB loaded as a module, and later drivers will map a device's
  * registers (MMIO).  os_physmap(2) maps such pages into the caller, without
- * copying, for a process the kernel gave the right (proc->devmem) and only
- * inside a range registered here (devmem_allowed says which programs get
- * the right: the FAT server, or those the command line names).  A range is a table entry: start and end
+ * copying, for a process the kernel gave the right (proc->hwright,
+ * proc/hwaccess.c: the FAT server, the drivers, or those the command line
+ * names) and only inside a range registered here.  A range is a table
+ * entry: start and end
  * (page aligned), a name for messages, and whether it is RAM.
  *
  * The frames of a range are never the frame allocator's: a GRUB module's
@@ -23,7 +24,6 @@
 #include "mm/devmem.h"
 #include <errno.h>
 #include "arch/x86_64/memlayout.h"
-#include "boot/cmdline.h"
 #include "boot/multiboot.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
@@ -76,24 +76,6 @@ int devmem_register(uint64_t phys, uint64_t len, const char *name)
 	else
 		kprintf("devmem: %s at %lx-%lx may be mapped by drivers\n", name, phys, end);
 	return err;
-}
-
-bool devmem_allowed(const char *name)
-{
-	const char *list = cmdline_get("devmem");
-	size_t n = strlen(name);
-
-	if (!list)
-		return strcmp(name, "fatfs") == 0;
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t len = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (len == n && strncmp(list, name, n) == 0)
-			return true;
-		list += comma ? len + 1 : len;
-	}
-	return false;
 }
 
 const struct devmem_range *devmem_find(uint64_t phys, uint64_t len)

@@ -30,13 +30,6 @@ void devmem_init(void);
  */
 int devmem_register(uint64_t phys, uint64_t len, const char *name);
 
-/*
- * May a new process named name map device memory (proc->devmem)?  Those
- * that devmem=NAME[,NAME...] on the kernel command line names; without
- * devmem=, the FAT server "fatfs" alone.
- */
-bool devmem_allowed(const char *name);
-
 /* The registered range holding all of [phys, phys + len), or NULL. */
 const struct devmem_range *devmem_find(uint64_t phys, uint64_t len);
 

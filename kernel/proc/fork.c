@@ -47,6 +47,7 @@
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/exec.h"
+#include "proc/hwaccess.h"
 #include "proc/proc_internal.h"
 #include "proc/signal.h"
 #include "proc/uthread.h"
@@ -177,6 +178,8 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
 		return err;
 	}
 	proc_switch_image(uvm, path, cmdline, len, entry, sp);
+	/* The right goes with the program; the ports stay, as on Linux. */
+	proc_current()->hwright = hwaccess_allowed(str_basename(path));
 	return 0;
 }
 
@@ -206,7 +209,6 @@ static struct proc *proc_clone_alloc(struct proc *parent, int exit_signal)
 		return NULL;
 	u = proc_first_thread(p);
 	p->trace = parent->trace;
-	p->devmem = parent->devmem;
 	u->fs_base = self->fs_base;
 	u->gs_base = self->gs_base;
 	u->sigmask = self->sigmask;
@@ -262,7 +264,7 @@ int proc_clone(uint64_t flags, uint64_t newsp, uptr_t ptid, uptr_t ctid, uint64_
 		return -ENOMEM;
 	p->uvm_borrowed = vm;
 	p->uvm = vm ? parent->uvm : uvm_clone(parent->uvm);
-	if (!p->uvm || proc_copy_files(p, parent) != 0) {
+	if (!p->uvm || proc_copy_files(p, parent) != 0 || hwaccess_fork(p, parent) != 0) {
 		proc_free(p);
 		return -ENOMEM;
 	}

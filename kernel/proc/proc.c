@@ -37,11 +37,11 @@
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
-#include "mm/devmem.h"
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/exec.h"
+#include "proc/hwaccess.h"
 #include "proc/oom.h"
 #include "proc/proc_internal.h"
 #include "proc/signal.h"
@@ -132,6 +132,7 @@ static void proc_switch_in(struct uthread *u)
 	wrmsr(MSR_FS_BASE, u->fs_base);
 	wrmsr(MSR_GS_BASE, u->gs_base);
 	fpu_restore(&u->fpu);
+	hwaccess_switch_in(u->proc);
 }
 
 void proc_context_switch(struct thread *prev, struct thread *next)
@@ -266,6 +267,7 @@ void proc_free(struct proc *p)
 		uthread_free(proc_first_thread(p));
 	if (!p->uvm_borrowed)
 		uvm_destroy(p->uvm);
+	hwaccess_exit(p);
 	fdtable_destroy(p->fds);
 	inode_put(p->cwd_inode);
 	kfree(p->cwd);
@@ -349,7 +351,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 		return NULL;
 	}
 	p->trace = trace_wanted(p->name);
-	p->devmem = devmem_allowed(p->name);
+	p->hwright = hwaccess_allowed(p->name);
 	p->kernel_started = true;
 	p->uvm = uvm_create();
 	*err = p->uvm ? proc_set_cmdline(p, argv) : -ENOMEM;
@@ -413,7 +415,8 @@ void proc_finish(struct uthread *u)
 	/* Every descriptor closes now, not when the parent collects it. */
 	p->fds = NULL;
 	fdtable_destroy(fds);
-	msg_exit(p); /* its messages go, its blocked senders wake */
+	msg_exit(p);      /* its messages go, its blocked senders wake */
+	hwaccess_exit(p); /* its ports and IRQs: a dead driver holds none */
 	inode_put(p->cwd_inode);
 	p->cwd_inode = NULL;
 	proc_reparent_children(p);

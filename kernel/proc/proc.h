@@ -149,7 +149,9 @@ struct proc {
 	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
 	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */
 	int msg_to_pid;               /* ... and whose it is */
-	bool devmem;                  /* may map device memory (os_physmap, syscall/sys_dev.c) */
+	bool hwright;                 /* may touch hardware (proc/hwaccess.c) */
+	unsigned iopl;                /* iopl(2)'s level: 3 allows every port */
+	struct iobitmap *iobitmap;    /* ioperm(2)'s ports, or NULL: none */
 	struct fdtable *fds;          /* NULL once it has exited */
 	char *cwd;                    /* the current directory, canonical (kmalloc'd) */
 	struct inode *cwd_inode;      /* ... and its inode, held */

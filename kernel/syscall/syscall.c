@@ -136,6 +136,8 @@ static const struct syscall_desc linux_calls[] = {
 	[SYS_utimensat] = CALL(utimensat, 4, RET_INT, ARG_INT, ARG_STR, ARG_PTR, ARG_HEX),
 	[SYS_dup3] = CALL(dup3, 3, RET_INT, ARG_INT, ARG_INT, ARG_HEX),
 	[SYS_pipe2] = CALL(pipe2, 2, RET_INT, ARG_PTR, ARG_HEX),
+	[SYS_iopl] = CALL(iopl, 1, RET_INT, ARG_INT),
+	[SYS_ioperm] = CALL(ioperm, 3, RET_INT, ARG_HEX, ARG_LONG, ARG_INT),
 	[SYS_renameat2] = CALL(renameat2, 5, RET_INT, ARG_INT, ARG_STR, ARG_INT, ARG_STR, ARG_HEX),
 };
 

@@ -112,6 +112,8 @@ struct proc;
 #define SYS_setrlimit       160
 #define SYS_mount           165
 #define SYS_umount2         166
+#define SYS_iopl            172
+#define SYS_ioperm          173
 #define SYS_gettid          186
 #define SYS_futex           202
 #define SYS_tkill           200
@@ -324,6 +326,8 @@ int64_t sys_os_msgfd(int flags);
 
 /* sys_dev.c */
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
+int64_t sys_ioperm(uint64_t from, uint64_t num, int on);
+int64_t sys_iopl(unsigned level);
 
 /* sys_time.c */
 int64_t sys_clock_gettime(int clock, uptr_t ts);

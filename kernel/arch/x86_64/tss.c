@@ -5,13 +5,24 @@
  * per thread, installs the TSS descriptor in the GDT at GDT_TSS and loads
  * the task register with `ltr`.
  *
- * The I/O permission bitmap offset points past the end of the TSS: no
- * bitmap, so user mode may use no I/O port (stage drivers adds a bitmap
- * for ioperm()).  `ltr` marks the descriptor busy (type 0x9 -> 0xb).
+ * `ltr` marks the descriptor busy (type 0x9 -> 0xb).
+ *
+ * The I/O permission bitmap (Intel SDM Vol. 1, 19.5.2 "I/O Permission Bit
+ * Map"): at CPL 3 (above IOPL, which is always 0 here) an in or out of
+ * port p is allowed only if bit p of the bitmap at iomap_base is clear,
+ * and every bit of a multi-byte access must be; a bit beyond the TSS limit
+ * counts as set.  The bitmap lives right after the TSS, inside the
+ * descriptor's limit, with the terminating 0xff byte the SDM asks for (the
+ * CPU reads two bytes at a time).  A process that used ioperm(2) or
+ * iopl(2) has its own bitmap (proc/hwaccess.c), copied here when it is
+ * switched in; for everyone else iomap_base points past the limit, so no
+ * port is theirs.  Only the first `iomap_dirty` bytes may differ from 0xff:
+ * a copy restores the tail the previous bitmap used.
  */
 #include "arch/x86_64/tss.h"
 #include "arch/x86_64/gdt.h"
 #include "debug/panic.h"
+#include "lib/string.h"
 #include "mm/kstack.h"
 
 struct tss {
@@ -26,7 +37,17 @@ struct tss {
 
 _Static_assert(sizeof(struct tss) == 104, "the 64-bit TSS is 104 bytes");
 
-static struct tss cpu_tss __attribute__((aligned(16)));
+/* The TSS and its I/O bitmap, as the descriptor's limit covers them. */
+struct tss_area {
+	struct tss tss;
+	uint8_t iomap[TSS_IOMAP_BYTES + 1]; /* bit set = port denied; then 0xff */
+} PACKED;
+
+/* iomap_base for "no bitmap": past the limit. */
+#define IOMAP_NONE sizeof(struct tss_area)
+
+static struct tss_area cpu_tss __attribute__((aligned(16)));
+static size_t iomap_dirty; /* bytes of cpu_tss.iomap that may not be 0xff */
 static bool loaded;
 
 extern char boot_stack_top64[];
@@ -45,10 +66,11 @@ void tss_init(void)
 
 		if (!top)
 			panic("tss_init: no memory for the %s stack", ist_owners[i]);
-		cpu_tss.ist[i - 1] = top;
+		cpu_tss.tss.ist[i - 1] = top;
 	}
-	cpu_tss.rsp[0] = (uint64_t)boot_stack_top64;
-	cpu_tss.iomap_base = sizeof(cpu_tss);
+	cpu_tss.tss.rsp[0] = (uint64_t)boot_stack_top64;
+	memset(cpu_tss.iomap, 0xff, sizeof(cpu_tss.iomap));
+	cpu_tss.tss.iomap_base = IOMAP_NONE;
 	gdt_set_tss((uint64_t)&cpu_tss, sizeof(cpu_tss) - 1);
 	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 	loaded = true;
@@ -65,15 +87,33 @@ bool tss_loaded(void)
 
 void tss_set_kernel_stack(uint64_t rsp0)
 {
-	cpu_tss.rsp[0] = rsp0;
+	cpu_tss.tss.rsp[0] = rsp0;
 }
 
 uint64_t tss_kernel_stack(void)
 {
-	return cpu_tss.rsp[0];
+	return cpu_tss.tss.rsp[0];
 }
 
 uint64_t tss_ist_top(int ist)
 {
-	return ist >= 1 && ist <= 7 ? cpu_tss.ist[ist - 1] : 0;
+	return ist >= 1 && ist <= 7 ? cpu_tss.tss.ist[ist - 1] : 0;
+}
+
+void tss_set_io_bitmap(const uint8_t *bits, size_t len)
+{
+	if (!bits) {
+		cpu_tss.tss.iomap_base = IOMAP_NONE;
+		return;
+	}
+	memcpy(cpu_tss.iomap, bits, len);
+	if (iomap_dirty > len)
+		memset(cpu_tss.iomap + len, 0xff, iomap_dirty - len);
+	iomap_dirty = len;
+	cpu_tss.tss.iomap_base = __builtin_offsetof(struct tss_area, iomap);
+}
+
+void tss_use_io_bitmap(bool on)
+{
+	cpu_tss.tss.iomap_base = on ? __builtin_offsetof(struct tss_area, iomap) : IOMAP_NONE;
 }

@@ -27,6 +27,18 @@ bool tss_loaded(void);
 void tss_set_kernel_stack(uint64_t rsp0);
 /* The current RSP0 (for tests and debugging). */
 uint64_t tss_kernel_stack(void);
+
+/* Bytes of the I/O permission bitmap: a bit for each of the 65536 ports. */
+#define TSS_IOMAP_BYTES (65536 / 8)
+/*
+ * Copy the I/O permission bitmap bits[0..len) (len <= TSS_IOMAP_BYTES; bit
+ * set = port denied, the ports past len denied too) into the TSS and use
+ * it; bits NULL: no bitmap, every port denied in user mode.  Interrupts
+ * off (per-CPU state); proc/hwaccess.c calls it at a switch.
+ */
+void tss_set_io_bitmap(const uint8_t *bits, size_t len);
+/* Use the bitmap last copied (on) or none (off), without copying. */
+void tss_use_io_bitmap(bool on);
 /* The top of IST stack ist (1-7), or 0 if there is none. */
 uint64_t tss_ist_top(int ist);
 
