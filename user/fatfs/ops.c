@@ -47,6 +47,7 @@
 #endif
 
 static struct fuse_session *session;
+static bool disk_lost; /* a write-back failed: the session ends, status 1 */
 
 /* The result of a change, once it is on the disk: err, or the write-back's
  * error (then the server ends after this reply).  Nothing to do on the
@@ -57,6 +58,7 @@ static int durable(int err)
 
 	if (r != 0) {
 		printf("fatfs: the disk is lost (%s): giving up\n", strerror(-r));
+		disk_lost = true;
 		fuse_session_exit(session);
 	}
 	return r ? r : err;
@@ -539,5 +541,5 @@ int serve_run(struct fat_volume *v, const char *mountpoint, int argc, char *argv
 	fuse_session_destroy(se);
 	if (err)
 		printf("fatfs: the session ended: %s\n", strerror(-err));
-	return err ? -1 : 0;
+	return err || disk_lost ? -1 : 0;
 }
