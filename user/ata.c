@@ -21,8 +21,11 @@
  *
  *     ata: primary slave: N sectors of 512 bytes (M MiB), MODEL
  *
- * Then it serves the block protocol of <os/blk.h> to any process that
- * sends it a request, one request at a time, in the order they come:
+ * Then it serves the block protocol of <os/blk.h> to one client, the
+ * first process that sends it a request (the FAT server that started it):
+ * a server keeps the disk in memory, so a second writer would corrupt it.
+ * Others get -EBUSY while that client lives.  One request at a time, in
+ * the order they come:
  * READ SECTORS (0x20), WRITE SECTORS (0x30) and FLUSH CACHE (0xe7), each
  * waited for with a deadline of ATA_TIMEOUT seconds; an error bit, a
  * device fault or the deadline is -EIO.  Each reply goes to the request's
@@ -30,6 +33,7 @@
  */
 #include <errno.h>
 #include <os/blk.h>
+#include <signal.h>
 #include <os/os.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,6 +75,7 @@
 #define LBA28_MAX   (1u << 28)
 
 static uint64_t disk_sectors;
+static pid_t client; /* whom the driver serves; 0 until the first request */
 
 static double ata_now(void)
 {
@@ -253,6 +258,12 @@ static void ata_serve(pid_t from, uint8_t *buf, size_t len)
 	struct blk_msg *rq = (struct blk_msg *)buf;
 	int status = 0;
 
+	if (client != from && (client == 0 || (kill(client, 0) != 0 && errno == ESRCH)))
+		client = from; /* the first client, or the one after it ended */
+	if (len >= BLK_DATA && from != client) {
+		ata_reply(from, rq, -EBUSY);
+		return;
+	}
 	if (len < BLK_DATA) {
 		struct blk_msg bad = { 0 };
 

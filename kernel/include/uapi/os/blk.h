@@ -12,7 +12,8 @@
  * bytes (count * BLK_SECTOR_SIZE of them, at BLK_DATA).  The driver
  * answers each request, in order, with a message to its sender: the same
  * header (op, tag and lba as asked) with status 0 or a negative Linux
- * errno, for BLK_READ followed by the sectors' bytes.
+ * errno, for BLK_READ followed by the sectors' bytes.  A driver serves one
+ * client at a time (the first to ask); others get -EBUSY while it lives.
  *
  *   BLK_INFO   -> sector_size, sectors: the disk's geometry
  *   BLK_READ   lba, count -> the count sectors from lba
