@@ -1,7 +1,8 @@
 /*
  * server.h -- the parts of the FAT server (fatfs) that are not the FAT
  * library: what server.c (start-up), check.c (--check), nodes.c (the
- * nodeid table) and ops.c (the FUSE callbacks) share.  See server.c.
+ * nodeid table), blk.c (the disk behind --blk) and ops.c (the FUSE
+ * callbacks) share.  See server.c.
  */
 #ifndef FATFS_SERVER_H
 #define FATFS_SERVER_H
