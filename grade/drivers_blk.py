@@ -11,7 +11,8 @@ build/disk.img).  The system boots init (`run=/bin/init`), whose ksh takes
 commands over serial, each typed once the prompt is there.
 
 - Read, write, persist: cat and wc of the grader's files, then echo into a
-  new file, mkdir, cp of a multi-cluster file into the new directory, rm.
+  new file, mkdir, cp of a multi-cluster file into the new directory, mv
+  of a file into it under a long name, rm.
   Every change is on the disk when its system call returns (fatfs writes
   the dirty sectors back and flushes before it replies), so QEMU is then
   killed, not shut down: fsck.fat -n must pass on the image and mtype and
@@ -91,6 +92,7 @@ class Disk:
         self.new_name = "new-{}.txt".format(tag)
         self.new_text = words(rng, 6)
         self.dir_name = "Dir{}".format(tag)
+        self.moved_text = words(rng, 4)
 
     def make(self, boot_sector=None):
         """Write the image: mkfs.fat, the files by mcopy, then a boot sector if given."""
@@ -154,7 +156,7 @@ DISK_RW = Disk("rw")
 
 
 @test("drivers", "block driver: /mnt on the second disk reads the grader's files, writes, "
-      "mkdir, cp, rm; fsck.fat -n and mtools agree on the host; a second boot sees it all",
+      "mkdir, cp, mv, rm; fsck.fat -n and mtools agree on the host; a second boot sees it all",
       cmdline=INIT, timeout=120, qemu_args=disk_args("rw"), ramdisk=DISK_RW.make)
 def _(m):
     d = DISK_RW
@@ -166,6 +168,8 @@ def _(m):
     type_line(m, "echo {} > /mnt/{}".format(d.new_text, d.new_name))
     type_line(m, "mkdir /mnt/{}".format(d.dir_name))
     type_line(m, "cp '/mnt/{}' /mnt/{}/copy.txt".format(d.big_name, d.dir_name))
+    type_line(m, "echo {} > /mnt/tmp.txt".format(d.moved_text))
+    type_line(m, "mv /mnt/tmp.txt '/mnt/{}/Moved Name.txt'".format(d.dir_name))
     type_line(m, "rm /mnt/{}".format(d.doomed))
     type_line(m, "echo done-$?")
     m.expect(r"^done-0$")
@@ -177,8 +181,12 @@ def _(m):
     assert d.mtype(d.new_name) == d.new_text + "\n", "{} holds {!r} on the disk".format(
         d.new_name, d.mtype(d.new_name))
     assert d.mtype(d.dir_name + "/copy.txt") == d.big, "the copy differs on the disk"
+    assert d.mtype(d.dir_name + "/Moved Name.txt") == d.moved_text + "\n", \
+        "the renamed file differs on the disk"
     assert d.names() == sorted([d.big_name, d.new_name, d.dir_name]), \
         "the disk's root holds {}".format(d.names())
+    assert d.names(d.dir_name) == sorted(["copy.txt", "Moved Name.txt"]), \
+        "{} holds {} on the disk".format(d.dir_name, d.names(d.dir_name))
 
     with Machine(INIT, qemu_args=disk_args("rw"), timeout=90) as m2:
         booted_with_disk(m2, d)
