@@ -229,18 +229,17 @@ static bool ata_request_ok(const struct blk_msg *rq, size_t len)
 	       rq->count <= disk_sectors - rq->lba && len == BLK_DATA + data;
 }
 
-/* Send the reply to `to`: the header, and count sectors of data for a
- * READ that succeeded.  A reply that long moves its pages (<os/msg.h>),
- * so each has a buffer of its own, gone after the send. */
+/* Send the reply to `to`: the header, and for a READ that was checked
+ * (status 0) the count sectors, read from the disk straight into the
+ * reply.  A reply that long moves its pages (<os/msg.h>), so each has a
+ * buffer of its own, gone after the send. */
 static void ata_reply(pid_t to, const struct blk_msg *rq, int status)
 {
 	struct blk_msg *rp;
-	size_t len = BLK_DATA;
 	bool data = rq->op == BLK_READ && status == 0;
+	size_t size = BLK_DATA + (data ? (size_t)rq->count * BLK_SECTOR_SIZE : 0), len = size;
 
-	if (data)
-		len += (size_t)rq->count * BLK_SECTOR_SIZE;
-	rp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rp = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rp == MAP_FAILED)
 		return; /* the client's wait for a reply ends when it gives up */
 	*rp = *rq;
@@ -253,7 +252,7 @@ static void ata_reply(pid_t to, const struct blk_msg *rq, int status)
 	    (rp->status = ata_transfer(false, rq->lba, rq->count, (uint8_t *)rp + BLK_DATA)) != 0)
 		len = BLK_DATA;
 	os_send(to, rp, len, 0); /* a client that is gone gets nothing */
-	munmap(rp, len);
+	munmap(rp, size);
 }
 
 /* Serve one request of len bytes in buf from `from`. */
