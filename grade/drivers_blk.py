@@ -27,6 +27,7 @@ commands over serial, each typed once the prompt is there.
   EINVAL for bad requests, EBUSY for a second client, writes across a
   request boundary and of the last sector (checked in the image after),
   and the driver's read rate (KiB/s of guest time: a benchmark row).
+- A disk of 20 MiB, more than the server holds in memory: refused.
 - The driver killed (kill -9 of the pid fatfs names): the next change
   fails with EIO, fatfs gives up, later requests on /mnt fail, the kernel
   lives on.
@@ -223,6 +224,30 @@ DISK_BAD = Disk("corrupt")
 def _(m):
     m.expect(AFTER + r"ata: primary slave: \d+ sectors")
     m.expect(AFTER + r"fatfs: disk refused: \S")
+    m.expect(AFTER + r"init: disk \(pid \d+\) exited with status 1$")
+    settle(m)
+    type_line(m, "echo alive")
+    m.expect(r"^alive$")
+
+
+def make_huge():
+    """A disk of HUGE_MIB (sparse: zeros), more than fatfs holds in memory."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    with open(disk_path("huge"), "wb") as img:
+        img.truncate(HUGE_MIB << 20)
+    return None  # gradelib's ramdisk hook: None keeps the ISO's ramdisk
+
+
+HUGE_MIB = 20               # user/fatfs/blk.c holds at most 16 MiB
+
+
+@test("drivers", "block driver: a disk larger than fatfs holds in memory is refused, with "
+      "its size; the shell carries on", cmdline=INIT, timeout=60,
+      qemu_args=disk_args("huge"), ramdisk=make_huge)
+def _(m):
+    m.expect(AFTER + r"ata: primary slave: {} sectors".format(HUGE_MIB << 11))
+    m.expect(AFTER + r"fatfs: the disk's {} MiB are more than the 16 MiB this server holds: "
+             r"refused$".format(HUGE_MIB))
     m.expect(AFTER + r"init: disk \(pid \d+\) exited with status 1$")
     settle(m)
     type_line(m, "echo alive")
