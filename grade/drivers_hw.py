@@ -9,8 +9,9 @@ through ports 0x70/0x71 must be the one this script gave QEMU (-rtc base).
 A port not allowed must fault: the child that touched it dies of SIGSEGV.
 """
 import random
+import re
 
-from gradelib import STATUS_PASS, test
+from gradelib import STATUS_PASS, TestFailure, test
 
 SIGSEGV = "signal 11"
 
@@ -55,7 +56,7 @@ DENIED = [
 def check_lines(m, table):
     """Each line of table in order, with the value it must have."""
     for what, want in table:
-        got = m.expect(r"^hwtest: {}: (.*)$".format(what.replace("+", r"\+"))).group(1)
+        got = m.expect(r"^hwtest: {}: (.*)$".format(re.escape(what))).group(1)
         assert got == want, "hwtest {}: got {}, expected {}".format(what, got, want)
 
 
@@ -76,3 +77,186 @@ def _(m):
     check_lines(m, DENIED)
     m.expect(r"^hwtest: denied: done$")
     m.expect_exit(STATUS_PASS)
+
+
+# IRQs as messages.  Scan code set 1, as QEMU's i8042 sends it with
+# translation on: a key's make code, and its break code (make | 0x80).
+SCANCODES = {"a": 0x1e, "b": 0x30}
+HW_DRIVERS = "drivers=fatfs,hwtest"
+
+
+def irq_message(m, what, count, code):
+    got = m.expect(r"^hwtest: {}: (.*)$".format(what)).group(1)
+    want = "from 0 len 16 irq 1 count {} scancode {:02x}".format(count, code)
+    assert got == want, "hwtest {}: got {!r}, expected {!r}".format(what, got, want)
+
+
+@test("drivers", "IRQ 1 as messages from pid 0: a key press arrives; the line stays "
+      "masked until os_irq_ack; EBUSY for the kernel's lines, EINVAL for bad ones",
+      cmdline=HW_DRIVERS + " run=/bin/hwtest,irq exit panic=exit", timeout=60)
+def _(m):
+    check_lines(m, [
+        ("attach irq 0 (the timer)", "EBUSY"),
+        ("attach irq 4 (COM1)", "EBUSY"),
+        ("attach irq 2 (the cascade)", "EINVAL"),
+        ("attach irq 16", "EINVAL"),
+        ("attach irq 1 flags 1", "EINVAL"),
+        ("ack irq 1 before attach", "EINVAL"),
+        ("attach irq 1", "0"),
+        ("attach irq 1 again", "EBUSY"),
+    ])
+    m.expect(r"^hwtest: irq: press a key$")
+    m.monitor.sendkey("a")
+    irq_message(m, "message 1", 1, SCANCODES["a"])
+    m.expect(r"^hwtest: irq: press another key$")
+    m.monitor.sendkey("b")
+    got = m.expect(r"^hwtest: before ack: (.*)$").group(1)
+    assert got == "ETIMEDOUT", "a message came before os_irq_ack: {}".format(got)
+    irq_message(m, "message 2", 2, SCANCODES["a"] | 0x80)
+    irq_message(m, "message 3", 3, SCANCODES["b"])
+    irq_message(m, "message 4", 4, SCANCODES["b"] | 0x80)
+    m.expect(r"^hwtest: irq: done$")
+    m.expect_exit(STATUS_PASS)
+
+
+@test("drivers", "a driver killed by SIGSEGV: the kernel goes on, its IRQ is freed for "
+      "another process (EBUSY while it lived)",
+      cmdline=HW_DRIVERS + " run=/bin/hwtest,irqcrash exit panic=exit", timeout=60)
+def _(m):
+    check_lines(m, [
+        ("child: attach irq 1", "0"),
+        ("parent: attach irq 1 while the child has it", "EBUSY"),
+        ("child", SIGSEGV),
+        ("parent: attach irq 1 after", "0"),
+    ])
+    m.expect(r"^hwtest: irq: press a key$")
+    m.monitor.sendkey("a")
+    irq_message(m, "message 1", 1, SCANCODES["a"])
+    m.expect(r"^hwtest: irqcrash: done$")
+    m.expect_exit(STATUS_PASS)
+
+
+@test("drivers", "os_serial_read: poll gives 0, a timeout 0 after it, typed bytes "
+      "one by one, raw; EINVAL, EFAULT",
+      cmdline="run=/bin/hwtest,serial exit panic=exit", timeout=60)
+def _(m):
+    check_lines(m, [
+        ("serial_read timeout -2", "EINVAL"),
+        ("poll", "0"),
+        ("timeout 300 ms", "0 after >= 300 ms"),
+    ])
+    m.expect(r"^hwtest: serial: type$")
+    text = "".join(random.choice("xyz\x03\x7f") for _ in range(3))
+    m.send(text)
+    got = m.expect(r"^hwtest: serial: got:(.*)$").group(1)
+    want = "".join(" {:02x}".format(ord(c)) for c in text)
+    assert got == want, "os_serial_read gave{}, typed{} (raw: Ctrl-C and DEL are bytes " \
+        "too)".format(got, want)
+    m.expect(r"^hwtest: serial: type one more$")
+    m.send("q")
+    check_lines(m, [("serial_read to a bad pointer", "EFAULT")])
+    m.expect(r"^hwtest: serial: done$")
+    m.expect_exit(STATUS_PASS)
+
+
+@test("drivers", "/dev/ttyS0: device 4:64, a terminal; writes show, raw reads and "
+      "FIONREAD count the bytes typed",
+      cmdline="run=/bin/hwtest,ttys0 exit panic=exit", timeout=60)
+def _(m):
+    check_lines(m, [("ttyS0", "rdev 4:64 isatty 1")])
+    m.expect(r"^hwtest: ttyS0: written through it$")
+    check_lines(m, [("ttyS0: FIONREAD before", "0")])
+    m.expect(r"^hwtest: ttyS0: type$")
+    word = "".join(random.choice("abcdefgh") for _ in range(4))
+    m.send(word)
+    check_lines(m, [
+        ("ttyS0: FIONREAD", "4"),
+        ("ttyS0: read 4", word),
+        ("ttyS0: FIONREAD after", "0"),
+    ])
+    m.expect(r"^hwtest: ttys0: done$")
+    m.expect_exit(STATUS_PASS)
+
+
+# The PS/2 keyboard driver, started by init from /etc/inittab; keys come
+# from QEMU's keyboard (QMP send-key), output on serial.
+PROMPT = r"ksh:(\S*)\$ $"
+INIT = "run=/bin/init panic=exit"
+
+
+def keyboard_shell(m):
+    """Boot to init's ksh with ps2kbd running; the prompt is there."""
+    m.expect(r"^ps2kbd: ready$")
+    m.expect(PROMPT, partial=True)
+
+
+def random_word(n=6):
+    return "".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n))
+
+
+@test("drivers", "ps2kbd: a command typed on the PS/2 keyboard runs in ksh", cmdline=INIT,
+      timeout=60)
+def _(m):
+    keyboard_shell(m)
+    word = random_word()
+    m.monitor.type_text("echo {}\n".format(word))
+    m.expect(r"^{}$".format(word))
+
+
+@test("drivers", "ps2kbd: Shift, Caps Lock (Shift undoes it for letters)", cmdline=INIT,
+      timeout=60)
+def _(m):
+    keyboard_shell(m)
+    m.monitor.type_text("echo Ab+C_d!\n")
+    m.expect(r"^Ab\+C_d!$")
+    m.expect(PROMPT, partial=True)
+    m.monitor.type_text("echo ")
+    m.monitor.sendkey("caps_lock")
+    m.monitor.type_text("xy1Z")
+    m.monitor.sendkey("caps_lock")
+    m.monitor.type_text("w\n")
+    m.expect(r"^XY1zw$")
+
+
+@test("drivers", "ps2kbd: Ctrl-C on the keyboard interrupts a sleeping program",
+      cmdline=INIT, timeout=60, idle=20)
+def _(m):
+    keyboard_shell(m)
+    m.monitor.type_text("echo go; sleep 1000\n")
+    m.expect(r"^go$")
+    # sleep starts right after "go", with nothing to await: press again
+    # until it is there (ksh at its prompt takes a Ctrl-C as an empty line).
+    for _ in range(5):
+        m.monitor.sendkey("ctrl-c")
+        try:
+            m.expect(r"^\[status 130, SIGINT\]$", timeout=2)
+            break
+        except TestFailure:
+            continue
+    else:
+        raise TestFailure("Ctrl-C on the keyboard did not end `sleep 1000`")
+    word = random_word()
+    m.monitor.type_text("echo {}\n".format(word))
+    m.expect(r"^{}$".format(word))
+
+
+# Keys and the bytes a VT100 sends for them, as the driver must.
+KEYS = [("up", "1b 5b 41"), ("down", "1b 5b 42"), ("right", "1b 5b 43"), ("left", "1b 5b 44"),
+        ("home", "1b 5b 48"), ("end", "1b 5b 46"), ("delete", "1b 5b 33 7e"),
+        ("ctrl-a", "01"), ("shift-a", "41"), ("ret", "0a"), ("backspace", "7f")]
+
+
+@test("drivers", "ps2kbd: arrows, Home, End, Delete as ANSI sequences; Ctrl, Enter, "
+      "Backspace in raw mode", cmdline=INIT, timeout=60)
+def _(m):
+    keyboard_shell(m)
+    m.monitor.type_text("hwtest keys\n")
+    m.expect(r"^hwtest: keys: ready$")
+    keys = random.sample(KEYS, len(KEYS))
+    for key, _ in keys:
+        m.monitor.sendkey(key)
+    m.monitor.sendkey("q")
+    got = m.expect(r"^hwtest: keys:(.*)$").group(1).strip()
+    want = " ".join(seq for _, seq in keys)
+    assert got == want, "keys {} gave {}, expected {}".format(
+        " ".join(k for k, _ in keys), got, want)

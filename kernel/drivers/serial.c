@@ -75,7 +75,8 @@ static void serial_irq(struct trapframe *tf)
 	rx_irqs++;
 	while ((c = serial_try_getc()) >= 0) {
 		rx_irq_bytes++;
-		console_input(c);
+		if (!serial_raw_input((char)c))
+			console_input((char)c);
 	}
 }
 

@@ -25,4 +25,14 @@ bool serial_rx_by_irq(void);
 uint64_t serial_rx_irqs(void);
 uint64_t serial_rx_irq_bytes(void);
 
+/* Raw reading of COM1 (serial_raw.c, os_serial_read).  Interrupt context:
+ * keep c for the raw reader if there is one (true), else false. */
+bool serial_raw_input(char c);
+/* os_serial_read(buf, len, timeout_ms) for the caller: bytes read, 0 on a
+ * timeout, or -EINVAL, -EFAULT, -EINTR, -EBUSY.  May sleep. */
+int64_t serial_raw_read(uint64_t buf, size_t len, int timeout_ms);
+struct proc;
+/* p is ending: it is no longer the raw reader (if it was). */
+void serial_raw_release(struct proc *p);
+
 #endif

@@ -8,7 +8,7 @@
  * ".." and the table in order.  Nothing is created or removed at run time.
  *
  * The kernel's devices:
- *   console, tty  the console's terminal (drivers/tty.h): reads go through
+ *   console, tty, ttyS0  the console's terminal on COM1 (drivers/tty.h): reads go through
  *                 its line discipline (a line at a time in canonical mode,
  *                 edited by the user), writes to the screen and serial,
  *                 ioctls are termios's (TCGETS, TIOCSPGRP, TIOCGWINSZ ...).
@@ -293,6 +293,7 @@ void devfs_init(void)
 {
 	devfs_builtin("console", 0600, &console_fops, DEV(5, 1));
 	devfs_builtin("tty", 0666, &console_fops, DEV(5, 0));
+	devfs_builtin("ttyS0", 0660, &console_fops, DEV(4, 64)); /* COM1: the console's terminal */
 	devfs_builtin("null", 0666, &null_fops, DEV(1, 3));
 	devfs_builtin("zero", 0666, &zero_fops, DEV(1, 5));
 	devfs_builtin("full", 0666, &full_fops, DEV(1, 7));

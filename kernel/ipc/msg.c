@@ -28,9 +28,17 @@
  * mailbox whose process exits and is freed wakes to a mailbox that is
  * still there, marked dead (-ESRCH).  msg_exit frees the queued messages.
  * Everything here changes with interrupts off (one CPU).
+ *
+ * Interrupts as messages (ipc/irqmsg.c).  An interrupt handler may not
+ * allocate or sleep, so an IRQ is not a queued message but a pending bit
+ * of the mailbox, with the line's count: msg_post_irq sets it, a receive
+ * from anyone (OS_MSG_ANY) takes it before the queue, as a struct
+ * os_irq_msg from pid 0.  The line is masked until the driver acks it, so
+ * one bit is enough.
  */
 #include "ipc/msg.h"
 #include <errno.h>
+#include <uapi/os/irq.h>
 #include <uapi/os/msg.h>
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/x86.h"
@@ -65,6 +73,8 @@ struct mailbox {
 	struct waitq recv_wait;    /* receivers: waiting for a message */
 	struct waitq send_wait;    /* senders: waiting for a free slot */
 	struct msg slots[OS_MSG_QUEUE_MAX];
+	uint32_t irq_pending;             /* bit n: IRQ n came, not yet received */
+	uint64_t irq_count[OS_IRQ_LINES]; /* ... its count */
 };
 
 /* ---- mailboxes ------------------------------------------------------------------- */
@@ -504,6 +514,47 @@ int64_t msg_recv(int from, uint64_t buf, size_t cap, uint64_t usender, int flags
 	return msg_mailbox_recv(mb, from, buf, cap, usender, flags, timeout_ns);
 }
 
+void msg_post_irq(struct mailbox *mb, int irq, uint64_t count)
+{
+	uint64_t flags = irq_save();
+
+	mb->irq_pending |= 1u << irq;
+	mb->irq_count[irq] = count;
+	wait_wake_all(&mb->recv_wait);
+	irq_restore(flags);
+}
+
+/* Is an IRQ pending in mb for a receive from `from`?  Interrupts off. */
+static bool msg_irq_ready(struct mailbox *mb, int from)
+{
+	return from == OS_MSG_ANY && mb->irq_pending;
+}
+
+/* Receive the lowest pending IRQ of mb (msg_irq_ready said there is one):
+ * its length, or -EMSGSIZE or -EFAULT with the IRQ still pending.
+ * Called with interrupts off; restores irq, irq_save's flags. */
+static int64_t msg_recv_irq(struct mailbox *mb, uint64_t buf, size_t cap, uint64_t usender,
+			    uint64_t irq_flags)
+{
+	int irq = __builtin_ctz(mb->irq_pending), kernel = 0;
+	struct os_irq_msg body = { (unsigned)irq, 0, mb->irq_count[irq] };
+	int64_t err = 0;
+
+	mb->irq_pending &= ~(1u << irq);
+	irq_restore(irq_flags);
+	if (cap < sizeof(body))
+		err = -EMSGSIZE;
+	else if ((usender && copy_to_user(usender, &kernel, sizeof(kernel))) ||
+		 copy_to_user(buf, &body, sizeof(body)))
+		err = -EFAULT;
+	if (err) {
+		irq_flags = irq_save();
+		mb->irq_pending |= 1u << irq; /* no newer one: the line is masked */
+		irq_restore(irq_flags);
+	}
+	return err ? err : (int64_t)sizeof(body);
+}
+
 int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap, uint64_t usender,
 			 int flags, int64_t timeout_ns)
 {
@@ -516,10 +567,12 @@ int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap,
 	w = (struct msg_waiter){ from_waiters, from, mb };
 	if (from != OS_MSG_ANY)
 		from_waiters = &w;
-	while (!(mp = msg_find(mb, from)) && !err && !mb->dead)
+	while (!msg_irq_ready(mb, from) && !(mp = msg_find(mb, from)) && !err && !mb->dead)
 		err = msg_sender_alive(from) ? msg_wait(&mb->recv_wait, flags, deadline) : -ESRCH;
 	if (from != OS_MSG_ANY)
 		msg_waiter_unlink(&w);
+	if (!err && msg_irq_ready(mb, from))
+		return msg_recv_irq(mb, buf, cap, usender, irq);
 	if (!mp && !err) { /* the mailbox's process is gone: nothing more comes */
 		irq_restore(irq);
 		return 0;
@@ -598,7 +651,7 @@ unsigned msg_mailbox_poll(struct mailbox *mb, struct poll_table *pt)
 	unsigned events = POLLOUT | POLLWRNORM;
 
 	poll_wait(pt, &mb->recv_wait);
-	if (mb->first)
+	if (mb->first || mb->irq_pending)
 		events |= POLLIN | POLLRDNORM;
 	if (mb->dead)
 		events |= POLLHUP;

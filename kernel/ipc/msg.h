@@ -50,6 +50,13 @@ int64_t msg_mailbox_recv(struct mailbox *mb, int from, uint64_t buf, size_t cap,
  * gone, POLLOUT always; registers pt on the queue that changes it. */
 unsigned msg_mailbox_poll(struct mailbox *mb, struct poll_table *pt);
 
+/*
+ * Interrupt context (ipc/irqmsg.c): IRQ irq came for mailbox mb, its
+ * count-th since the attach; a receive from anyone gets it as a struct
+ * os_irq_msg from pid 0.  No allocation; wakes the receivers.
+ */
+void msg_post_irq(struct mailbox *mb, int irq, uint64_t count);
+
 /* p is ending (its fds already gone): free its mailbox's messages, wake
  * its blocked senders and the receivers waiting for its messages (they
  * get -ESRCH).  Called once, by proc_finish. */

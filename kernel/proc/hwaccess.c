@@ -28,6 +28,8 @@
 #include <errno.h>
 #include "arch/x86_64/tss.h"
 #include "boot/cmdline.h"
+#include "drivers/serial.h"
+#include "ipc/irqmsg.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -168,8 +170,11 @@ int hwaccess_fork(struct proc *child, struct proc *parent)
 
 void hwaccess_exit(struct proc *p)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags;
 
+	irqmsg_release(p);
+	serial_raw_release(p);
+	flags = irq_save();
 	if (loaded == p->iobitmap)
 		loaded = NULL;
 	if (proc_current() == p)

@@ -27,10 +27,30 @@
  * >= 5.5 does: EINVAL for ports past 65535 or a level above 3, EPERM for
  * allowing or raising without the right.  A port not allowed faults
  * (#GP): the process gets SIGSEGV.
+ *
+ *     int os_irq_attach(int irq, int flags);
+ *     int os_irq_ack(int irq);
+ *
+ * take an IRQ line, whose interrupts then come as messages from pid 0,
+ * and unmask it after one (ipc/irqmsg.c, <os/irq.h>).
+ *
+ *     ssize_t os_console_input(const void *buf, size_t len);
+ *
+ * puts len bytes into the console's input as if typed on COM1 (through
+ * the terminal's line discipline: echo, editing, Ctrl-C), for a keyboard
+ * driver: len, or EPERM without the right, EFAULT.
+ *
+ *     ssize_t os_serial_read(void *buf, size_t len, int timeout_ms);
+ *
+ * reads COM1 raw, for anyone (drivers/serial_raw.c).
  */
 #include "syscall/syscall.h"
 #include <errno.h>
 #include "mm/devmem.h"
+#include "drivers/console.h"
+#include "drivers/serial.h"
+#include "ipc/irqmsg.h"
+#include "mm/usercopy.h"
 #include "mm/uvm.h"
 #include "proc/hwaccess.h"
 #include "proc/proc.h"
@@ -67,4 +87,37 @@ int64_t sys_ioperm(uint64_t from, uint64_t num, int on)
 int64_t sys_iopl(unsigned level)
 {
 	return hwaccess_iopl(level);
+}
+
+int64_t sys_os_irq_attach(int irq, int flags)
+{
+	return irqmsg_attach(irq, flags);
+}
+
+int64_t sys_os_irq_ack(int irq)
+{
+	return irqmsg_ack(irq);
+}
+
+int64_t sys_os_console_input(uptr_t ubuf, size_t len)
+{
+	char kbuf[64];
+
+	if (!proc_current()->hwright)
+		return -EPERM;
+	for (size_t done = 0; done < len;) {
+		size_t n = MIN(len - done, sizeof(kbuf));
+
+		if (copy_from_user(kbuf, ubuf + done, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			console_input(kbuf[i]);
+		done += n;
+	}
+	return (int64_t)len;
+}
+
+int64_t sys_os_serial_read(uptr_t buf, size_t len, int timeout_ms)
+{
+	return serial_raw_read(buf, len, timeout_ms);
 }

@@ -153,6 +153,12 @@ static const struct syscall_desc os_calls[] = {
 	[SYS_os_msgfd - OS_SYSCALL_FIRST] = CALL(os_msgfd, 1, RET_INT, ARG_HEX),
 	[SYS_os_physmap - OS_SYSCALL_FIRST] =
 		CALL(os_physmap, 3, RET_PTR, ARG_HEX, ARG_LONG, ARG_PROT),
+	[SYS_os_irq_attach - OS_SYSCALL_FIRST] = CALL(os_irq_attach, 2, RET_INT, ARG_INT, ARG_HEX),
+	[SYS_os_irq_ack - OS_SYSCALL_FIRST] = CALL(os_irq_ack, 1, RET_INT, ARG_INT),
+	[SYS_os_console_input - OS_SYSCALL_FIRST] =
+		CALL(os_console_input, 2, RET_INT, ARG_BUF_IN, ARG_LONG),
+	[SYS_os_serial_read - OS_SYSCALL_FIRST] =
+		CALL(os_serial_read, 3, RET_INT, ARG_BUF_OUT, ARG_LONG, ARG_INT),
 };
 
 void syscall_init(void)

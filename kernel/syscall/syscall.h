@@ -328,6 +328,10 @@ int64_t sys_os_msgfd(int flags);
 int64_t sys_os_physmap(uint64_t phys, size_t len, int prot);
 int64_t sys_ioperm(uint64_t from, uint64_t num, int on);
 int64_t sys_iopl(unsigned level);
+int64_t sys_os_irq_attach(int irq, int flags);
+int64_t sys_os_irq_ack(int irq);
+int64_t sys_os_console_input(uptr_t buf, size_t len);
+int64_t sys_os_serial_read(uptr_t buf, size_t len, int timeout_ms);
 
 /* sys_time.c */
 int64_t sys_clock_gettime(int clock, uptr_t ts);

@@ -28,6 +28,44 @@ void irq_register(int irq, irq_handler_t handler)
 	spin_unlock(&irq_lock);
 }
 
+bool irq_register_free(int irq, irq_handler_t handler)
+{
+	bool taken;
+
+	spin_lock(&irq_lock);
+	taken = handlers[irq] != NULL;
+	if (!taken) {
+		handlers[irq] = handler;
+		pic_unmask(irq);
+	}
+	spin_unlock(&irq_lock);
+	return !taken;
+}
+
+void irq_unregister(int irq)
+{
+	spin_lock(&irq_lock);
+	pic_mask(irq);
+	handlers[irq] = NULL;
+	spin_unlock(&irq_lock);
+}
+
+void irq_mask(int irq)
+{
+	uint64_t flags = irq_save();
+
+	pic_mask(irq);
+	irq_restore(flags);
+}
+
+void irq_unmask(int irq)
+{
+	uint64_t flags = irq_save();
+
+	pic_unmask(irq);
+	irq_restore(flags);
+}
+
 void irq_dispatch(struct trapframe *tf)
 {
 	int irq = tf->vector - IRQ_BASE;

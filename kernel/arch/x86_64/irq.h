@@ -20,6 +20,15 @@ typedef void (*irq_handler_t)(struct trapframe *tf);
 
 /* Route irq (0-15) to handler and unmask it; one handler per line. */
 void irq_register(int irq, irq_handler_t handler);
+/* Route irq (0-15) to handler and unmask it if the line has no handler
+ * yet: true; false if it has one (nothing changes).  For lines user-mode
+ * drivers take (ipc/irqmsg.c). */
+bool irq_register_free(int irq, irq_handler_t handler);
+/* Mask irq and take its handler away (a driver let go of the line). */
+void irq_unregister(int irq);
+/* Mask or unmask irq, keeping its handler; any context. */
+void irq_mask(int irq);
+void irq_unmask(int irq);
 /* Called by trap() for vectors IRQ_BASE..IRQ_BASE+15. */
 void irq_dispatch(struct trapframe *tf);
 /* Turn interrupts on (sti) if the PIC is set up; otherwise leave them off. */

@@ -26,6 +26,7 @@ extern "C" {
 #define __NEED_struct_timespec
 #include <bits/alltypes.h>
 
+#include <os/irq.h>
 #include <os/msg.h>
 #include <os/syscall.h>
 
@@ -57,6 +58,38 @@ int os_trace(pid_t pid, int on);
  * did not register as device memory) or ENOMEM.
  */
 void *os_physmap(uint64_t phys, size_t len, int prot);
+
+/*
+ * Interrupts as messages (<os/irq.h>), for a process with the right to
+ * touch hardware (drivers= on the kernel command line).  os_irq_attach
+ * takes IRQ line irq (0-15; flags 0): each interrupt then masks the line
+ * and queues a struct os_irq_msg from pid 0, which os_recv(OS_MSG_ANY)
+ * returns; os_irq_ack(irq) unmasks the line for the next one.  The line is
+ * masked and freed when the process ends.  -1 with errno EPERM (no right),
+ * EINVAL (no such line, flags not 0; for os_irq_ack, a line the caller has
+ * not attached), EBUSY (the kernel or another process has the line).
+ */
+int os_irq_attach(int irq, int flags);
+int os_irq_ack(int irq);
+
+/*
+ * Put the len bytes at buf into the console's input as if they had been
+ * typed on its serial line: the terminal's line discipline echoes and
+ * edits them, Ctrl-C signals (a keyboard driver's keys).  Returns len, or
+ * -1 with errno EPERM (no right) or EFAULT.
+ */
+ssize_t os_console_input(const void *buf, size_t len);
+
+/*
+ * Read up to len bytes typed on the serial port, raw (no echo, no line
+ * editing, no signals), returning as soon as there is one: waiting at most
+ * timeout_ms milliseconds, 0 not at all, -1 for ever.  The first call
+ * makes the caller the port's raw reader until it exits: what is typed
+ * meanwhile is its, not the console's.  Returns the bytes read, 0 when
+ * none came in time, or -1 with errno EINVAL (timeout below -1), EFAULT,
+ * EINTR, EBUSY (another process reads the port raw).
+ */
+ssize_t os_serial_read(void *buf, size_t len, int timeout_ms);
 
 /*
  * Messages by pid (limits and flags in <os/msg.h>).  os_send puts the len

@@ -47,6 +47,13 @@
 /* The caller's mailbox as a descriptor, for poll and read (ipc stage). */
 #define SYS_os_msgfd 1008 /* (flags: O_CLOEXEC, O_NONBLOCK) -> fd */
 
-#define OS_SYSCALL_LAST 1008 /* highest number in use; keep in step */
+/* Interrupts as messages for drivers with the right (<os/irq.h>). */
+#define SYS_os_irq_attach 1009 /* (irq, flags) -> 0: its interrupts come as messages */
+#define SYS_os_irq_ack    1010 /* (irq) -> 0: handled, unmask the line */
+
+/* Bytes into the console's terminal as if typed (the PS/2 keyboard driver). */
+#define SYS_os_console_input 1011 /* (buf, len) -> len */
+
+#define OS_SYSCALL_LAST 1011 /* highest number in use; keep in step */
 
 #endif /* UAPI_OS_SYSCALL_H */
