@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <os/blk.h>
 #include <os/os.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #define BLK_REPLY_SECS 30          /* how long a request may take the driver */
 
 static pid_t blk_pid;      /* the driver; 0 while there is none */
+static bool blk_started;   /* by us, as our child */
 static uint8_t *blk_image; /* the disk's first blk_size bytes */
 static size_t blk_size;
 static uint8_t *blk_dirty_map; /* a byte per sector: written since the last commit */
@@ -145,7 +147,8 @@ int blk_open(const char *driver, uint8_t **image, size_t *size)
 	long pid = strtol(driver, &end, 10);
 	uint64_t sectors;
 
-	blk_pid = *end == '\0' && pid > 0 ? (pid_t)pid : blk_start(driver);
+	blk_started = !(*end == '\0' && pid > 0);
+	blk_pid = blk_started ? blk_start(driver) : (pid_t)pid;
 	blk_reply = aligned_alloc(4096, BLK_MSG_MAX);
 	if (!blk_pid || !blk_reply || blk_info(&sectors))
 		return 1;
@@ -177,6 +180,13 @@ int blk_open(const char *driver, uint8_t **image, size_t *size)
 	*image = blk_image;
 	*size = blk_size;
 	return 0;
+}
+
+void blk_close(void)
+{
+	if (blk_started && blk_pid)
+		kill(blk_pid, SIGKILL);
+	blk_pid = 0;
 }
 
 int blk_driver(void)

@@ -536,6 +536,7 @@ int serve_run(struct fat_volume *v, const char *mountpoint, int argc, char *argv
 		return -1;
 	}
 	printf("fatfs: serving %s\n", mountpoint);
+	server_ready();
 	err = fuse_session_loop(se);
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);

@@ -28,9 +28,15 @@ int check_run(struct fat_volume *v);
  * there is no disk).  blk_driver is the driver's pid.
  */
 int blk_open(const char *driver, uint8_t **image, size_t *size);
+/* Stop the driver if blk_open started it (the volume was refused). */
+void blk_close(void);
 void blk_dirty(void *arg, uint64_t off, size_t len);
 int blk_commit(void);
 int blk_driver(void);
+
+/* server.c: the volume is mounted (with --background the waiting parent
+ * then exits, status 0). */
+void server_ready(void);
 
 /* ops.c: serve v over FUSE at mountpoint until unmounted; 0 or -1 (said
  * why on stderr). */
