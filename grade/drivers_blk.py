@@ -1,7 +1,8 @@
 """Grader tests of stage `drivers` for the block driver (imported by
 stage_drivers.py): user/ata.c, the ATA PIO driver of the second IDE disk,
-and the FAT server on it at /mnt (`fatfs --blk ata /mnt`, user/fatfs/blk.c),
-as /etc/inittab starts them under init.
+and the FAT server on it at /mnt (`fatfs --blk ata /mnt --background`,
+user/fatfs/blk.c), as /etc/inittab starts them under init (a `wait`
+entry: /mnt is mounted before the shell starts).
 
 Each test makes its own disk in build/grade/blk/ with mkfs.fat and mcopy,
 with names and contents drawn here at random (seeded by the test's name,
@@ -42,7 +43,8 @@ from gradelib import REPO_ROOT, Machine, fail, test
 
 WORK = REPO_ROOT / "build" / "grade" / "blk"
 PROMPT = r"ksh:(\S*)\$ $"
-# A line of a server or driver, which may follow a prompt ksh printed first.
+# A line of a server or driver: under init they come before the shell's, but
+# one may follow a prompt ksh printed first (a driver started later).
 AFTER = r"(?:^|\$ )"
 DISK_KIB = 8192             # an 8 MiB FAT16 volume, as `make disk` makes
 INIT = "run=/bin/init"
