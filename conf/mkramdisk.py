@@ -15,7 +15,8 @@ the files (mtools, with no configuration file: `-i IMAGE` names the image):
                     BIG_SIZE bytes made at build time, the first bytes of
                     the SHAKE-256 stream of b"kestrel ramdisk\\n", so a test
                     can compute them without the file
-    /tmp, /mnt      empty directories (the kernel mounts a tmpfs at /tmp)
+    /tmp, /mnt, /hello  empty directories (the kernel mounts a tmpfs at /tmp;
+                    init mounts the second disk at /mnt, hellofs at /hello)
     /var/tmp        an empty directory: scratch space on the FAT volume
                     itself, where the tests of the FAT server write
     EXTRA/          --extra (make RAMDISK_EXTRA=dir), merged last: its files
@@ -65,7 +66,7 @@ VOLUME_ID = "6b657374"      # "kest"
 
 BIG_NAME = "data/Generated Large File.bin"
 BIG_SIZE = 3 * 512 * 1024 + 13       # 1.5 MiB and a bit: no cluster size divides it
-EMPTY_DIRS = ("tmp", "mnt", "var/tmp")
+EMPTY_DIRS = ("tmp", "mnt", "hello", "var/tmp")
 FORBIDDEN = set('"*/:<>?\\|') | {chr(c) for c in range(32)}
 
 ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", LC_ALL="C.UTF-8")

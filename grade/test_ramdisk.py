@@ -114,7 +114,7 @@ def expected_tree(extra=None):
     tree.update(stripped)
     tree["/data"] = None
     tree[BIG] = BIG_DATA
-    tree["/tmp"] = tree["/mnt"] = tree["/var"] = tree["/var/tmp"] = None
+    tree["/tmp"] = tree["/mnt"] = tree["/hello"] = tree["/var"] = tree["/var/tmp"] = None
     for p in sorted(Path(extra).rglob("*")) if extra else ():
         parent, name = place(tree, "/" + p.relative_to(extra).as_posix())
         old = [k for k in tree if k.casefold() == (parent + "/" + name).casefold()]

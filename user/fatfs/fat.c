@@ -284,6 +284,16 @@ void fat_fsinfo_sync(struct fat_volume *v)
 		return;
 	fat_put32(v->image + v->fsinfo_offset + FSI_FREE_COUNT, v->free_clusters);
 	fat_put32(v->image + v->fsinfo_offset + FSI_NXT_FREE, v->next_free);
+	fat_dirty(v, v->image + v->fsinfo_offset + FSI_FREE_COUNT, 8);
+}
+
+void fat_dirty(const struct fat_volume *v, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	/* An entry being built outside the image (fat_new_entry's proto) is no change. */
+	if (v->dirty && b >= v->image && b < v->image + v->size)
+		v->dirty(v->dirty_arg, (uint64_t)(b - v->image), len);
 }
 
 void fat_statfs(struct fat_volume *v, struct fat_statfs *st)

@@ -88,6 +88,15 @@ struct fat_volume {
 		uint32_t first, length;
 	} sound;
 	char error[160]; /* why fat_mount refused the image */
+	/*
+	 * Told of every change: the library calls dirty(dirty_arg, off, len)
+	 * for each byte range [off, off + len) of the image it writes, after
+	 * writing it, so that a server holding the image for a disk knows
+	 * which sectors to write back.  NULL (fat_mount's default): no one
+	 * listens.  Set it after fat_mount.
+	 */
+	void (*dirty)(void *arg, uint64_t off, size_t len);
+	void *dirty_arg;
 };
 
 /* What fat_getattr reports, in the shape of struct stat / fuse_attr. */

@@ -55,6 +55,7 @@ void fat_entry_set_cluster(const struct fat_volume *v, uint8_t *de, uint32_t c)
 {
 	fat_put16(de + DIR_CLUS_HI, v->type == 32 ? (uint16_t)(c >> 16) : 0);
 	fat_put16(de + DIR_CLUS_LO, (uint16_t)c);
+	fat_dirty(v, de, DIR_ENTRY);
 }
 
 /* The root directory's name inside the library. */
@@ -368,8 +369,8 @@ static int fat_free_run(struct fat_volume *v, uint32_t dir, uint32_t need, uint3
 }
 
 /* Write long-name slot ord (1..slots) of units[0..n) with checksum sum into de. */
-static void fat_lfn_write(uint8_t *de, const uint16_t *units, int n, int ord, int slots,
-			  uint8_t sum)
+static void fat_lfn_write(const struct fat_volume *v, uint8_t *de, const uint16_t *units, int n,
+			  int ord, int slots, uint8_t sum)
 {
 	static const uint8_t at[LFN_UNITS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
 
@@ -381,6 +382,7 @@ static void fat_lfn_write(uint8_t *de, const uint16_t *units, int n, int ord, in
 		int u = (ord - 1) * LFN_UNITS + k;
 		fat_put16(de + at[k], u < n ? units[u] : u == n ? 0x0000 : 0xFFFF);
 	}
+	fat_dirty(v, de, DIR_ENTRY);
 }
 
 /*
@@ -411,12 +413,13 @@ int fat_dir_add(struct fat_volume *v, uint32_t dir, const char *name, size_t len
 		if (fat_dir_slot(v, dir, start + k, &de) != 0)
 			return -EIO;
 		if (k + 1 < slots)
-			fat_lfn_write(de, units, n, (int)(slots - 1 - k), (int)slots - 1,
+			fat_lfn_write(v, de, units, n, (int)(slots - 1 - k), (int)slots - 1,
 				      fat_name_checksum(raw));
 	}
 	memcpy(de, proto, DIR_ENTRY);
 	memcpy(de + DIR_NAME, raw, 11);
 	de[DIR_NTRES] = ntres;
+	fat_dirty(v, de, DIR_ENTRY);
 	out->dir = dir;
 	out->first_slot = start;
 	out->slot = start + slots - 1;
@@ -430,8 +433,10 @@ void fat_dir_remove(struct fat_volume *v, const struct fat_loc *loc)
 	uint8_t *de;
 
 	for (uint32_t i = loc->first_slot; i <= loc->slot; i++)
-		if (fat_dir_slot(v, loc->dir, i, &de) == 0)
+		if (fat_dir_slot(v, loc->dir, i, &de) == 0) {
 			de[0] = SLOT_FREE;
+			fat_dirty(v, de, 1);
+		}
 }
 
 /* 1 if dir holds no name but "." and "..", 0 if it does, or -EIO. */

@@ -132,6 +132,8 @@ static int fat_file_copy(struct fat_volume *v, uint32_t first, uint64_t off, siz
 			memcpy(data, from + done, chunk);
 		else
 			memset(data, 0, chunk);
+		if (!to)
+			fat_dirty(v, data, chunk);
 		done += chunk;
 	}
 	return 0;
@@ -311,6 +313,7 @@ static void fat_file_changed(struct fat_volume *v, uint8_t *de, uint32_t size)
 {
 	fat_put32(de + DIR_SIZE, size);
 	de[DIR_ATTR] |= ATTR_ARCHIVE;
+	fat_dirty(v, de, DIR_ENTRY);
 	fat_time_stamp(v, de, STAMP_WRITE | STAMP_ACCESS);
 }
 
@@ -387,6 +390,7 @@ int fat_set_times(struct fat_volume *v, uint64_t id, int64_t atime, int64_t mtim
 		fat_put16(n.de + DIR_WRT_DATE, date);
 		fat_put16(n.de + DIR_WRT_TIME, time);
 	}
+	fat_dirty(v, n.de, DIR_ENTRY);
 	return 0;
 }
 
@@ -401,5 +405,6 @@ int fat_set_mode(struct fat_volume *v, uint64_t id, uint32_t mode)
 		n.de[DIR_ATTR] &= (uint8_t)~ATTR_READ_ONLY;
 	else
 		n.de[DIR_ATTR] |= ATTR_READ_ONLY;
+	fat_dirty(v, n.de, DIR_ENTRY);
 	return 0;
 }

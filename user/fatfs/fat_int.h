@@ -86,6 +86,10 @@ static inline void fat_put32(uint8_t *p, uint32_t x)
 
 /* fat.c */
 void fat_fsinfo_sync(struct fat_volume *v);
+/* Bytes [p, p + len) of the image were just written: tell v->dirty.  Every
+ * write into the image is followed by one of these (bytes outside the
+ * image, such as an entry built on the stack, are ignored). */
+void fat_dirty(const struct fat_volume *v, const void *p, size_t len);
 
 /* fat_table.c: FAT entries and cluster chains. */
 uint32_t fat_entry(struct fat_volume *v, uint32_t n);

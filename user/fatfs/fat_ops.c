@@ -158,6 +158,7 @@ static void fat_dir_dots(struct fat_volume *v, const uint8_t *de, const struct f
 	memcpy(dot + DIR_ENTRY, dot, DIR_ENTRY);
 	memcpy(dot + DIR_ENTRY + DIR_NAME, "..         ", 11);
 	fat_entry_set_cluster(v, dot + DIR_ENTRY, d->de ? d->first : 0);
+	fat_dirty(v, dot, 2 * DIR_ENTRY);
 }
 
 int fat_mkdir(struct fat_volume *v, uint64_t dir, const char *name, uint64_t *id)

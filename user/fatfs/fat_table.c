@@ -99,8 +99,13 @@ static void fat_entry_put(struct fat_volume *v, uint8_t *fat, uint32_t n, uint32
 /* Set entry n in every copy; changes to the FAT invalidate the walk caches. */
 void fat_entry_set(struct fat_volume *v, uint32_t n, uint32_t value)
 {
-	for (uint32_t i = 0; i < v->fat_count; i++)
+	/* Entry n's bytes: FAT12 packs two entries in three bytes. */
+	uint64_t at = v->type == 12 ? n + n / 2 : (uint64_t)n * (uint32_t)(v->type / 8);
+
+	for (uint32_t i = 0; i < v->fat_count; i++) {
 		fat_entry_put(v, fat_copy(v, i), n, value);
+		fat_dirty(v, fat_copy(v, i) + at, v->type == 32 ? 4 : 2);
+	}
 	v->seek.first = 0;
 	v->sound.first = 0;
 }
@@ -232,6 +237,7 @@ static uint32_t fat_alloc(struct fat_volume *v)
 		if (fat_entry(v, c) == 0) {
 			fat_entry_set(v, c, fat_eoc(v));
 			memset(fat_cluster_data(v, c), 0, v->cluster_size);
+			fat_dirty(v, fat_cluster_data(v, c), v->cluster_size);
 			v->free_clusters--;
 			v->next_free = fat_cluster_valid(v, c + 1) ? c + 1 : 2;
 			return c;

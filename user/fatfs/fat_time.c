@@ -101,4 +101,5 @@ void fat_time_stamp(struct fat_volume *v, uint8_t *de, int which)
 	}
 	if (which & STAMP_ACCESS)
 		fat_put16(de + DIR_ACC_DATE, date);
+	fat_dirty(v, de, DIR_ENTRY);
 }

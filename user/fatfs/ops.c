@@ -17,6 +17,12 @@
  * READ replies send the data from the image itself (fat_read_spans,
  * fuse_reply_iov): the kernel copies it straight into its page cache.
  *
+ * On a disk (fatfs --blk, blk.c) a reply means durable: every callback
+ * that may change the volume passes its result through durable(), which
+ * writes the sectors the change dirtied back to the disk first.  If that
+ * fails the disk is lost: the reply is EIO and the server stops, so that
+ * the kernel fails every later request on the mount with EIO.
+ *
  * Errors are the library's negative errnos, replied positive.
  */
 #include <errno.h>
@@ -39,6 +45,24 @@
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE  (1 << 1)
 #endif
+
+static struct fuse_session *session;
+static bool disk_lost; /* a write-back failed: the session ends, status 1 */
+
+/* The result of a change, once it is on the disk: err, or the write-back's
+ * error (then the server ends after this reply).  Nothing to do on the
+ * ramdisk. */
+static int durable(int err)
+{
+	int r = blk_commit();
+
+	if (r != 0) {
+		printf("fatfs: the disk is lost (%s): giving up\n", strerror(-r));
+		disk_lost = true;
+		fuse_session_exit(session);
+	}
+	return r ? r : err;
+}
 
 static struct fat_volume *vol_of(fuse_req_t req)
 {
@@ -182,6 +206,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	if (!err && (((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != 0) ||
 		     ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != 0)))
 		err = -EPERM;
+	err = durable(err);
 	if (err)
 		reply_err(req, err);
 	else
@@ -204,7 +229,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	(void)mode;
 	if (!dir)
 		return;
-	err = fat_mkdir(vol_of(req), dir, name, &id);
+	err = durable(fat_mkdir(vol_of(req), dir, name, &id));
 	if (err)
 		reply_err(req, err);
 	else
@@ -224,7 +249,7 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, boo
 	err = is_dir ? fat_rmdir(v, dir, name) : fat_unlink(v, dir, name);
 	if (!err && id)
 		nodes_gone(id);
-	reply_err(req, err);
+	reply_err(req, durable(err));
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -261,7 +286,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 			nodes_gone(target);
 		nodes_moved(old_id, new_id);
 	}
-	reply_err(req, err);
+	reply_err(req, durable(err));
 }
 
 /* open and opendir: the node must be of the right kind. */
@@ -283,6 +308,7 @@ static void open_node(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		err = fat_truncate(v, fat, 0);
 	if (!err && !want_dir && (fi->flags & O_ACCMODE) != O_WRONLY)
 		err = fat_accessed(v, fat); /* once, not at every READ */
+	err = durable(err);
 	if (err) {
 		reply_err(req, err);
 		return;
@@ -358,6 +384,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 {
 	uint64_t fat = fat_of(req, ino);
 	int64_t n;
+	int err;
 
 	(void)fi;
 	if (!fat)
@@ -367,13 +394,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		return;
 	}
 	n = fat_write(vol_of(req), fat, buf, size, (uint64_t)off);
-	if (n < 0)
-		reply_err(req, n);
+	err = durable(n < 0 ? (int)n : 0);
+	if (err)
+		reply_err(req, err);
 	else
 		fuse_reply_write(req, (size_t)n);
 }
 
-/* flush, release, fsync, releasedir: the volume is memory; nothing to do. */
+/* flush, release, fsync, releasedir: every change is durable at its
+ * reply already; nothing to do. */
 static void op_done(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino, (void)fi;
@@ -458,7 +487,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
 	if (!dir)
 		return;
-	err = fat_create(vol_of(req), dir, name, mode, &id);
+	err = durable(fat_create(vol_of(req), dir, name, mode, &id));
 	if (err)
 		reply_err(req, err);
 	else
@@ -494,6 +523,7 @@ int serve_run(struct fat_volume *v, const char *mountpoint, int argc, char *argv
 	struct fuse_session *se = fuse_session_new(&args, &server_ops, sizeof(server_ops), v);
 	int err;
 
+	session = se;
 	if (!se) {
 		printf("fatfs: cannot make a FUSE session\n");
 		return -1;
@@ -506,10 +536,11 @@ int serve_run(struct fat_volume *v, const char *mountpoint, int argc, char *argv
 		return -1;
 	}
 	printf("fatfs: serving %s\n", mountpoint);
+	server_ready();
 	err = fuse_session_loop(se);
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
 	if (err)
 		printf("fatfs: the session ended: %s\n", strerror(-err));
-	return err ? -1 : 0;
+	return err || disk_lost ? -1 : 0;
 }

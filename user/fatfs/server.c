@@ -3,6 +3,13 @@
  *
  *     fatfs --image PHYS:SIZE MOUNTPOINT   serve it over FUSE at MOUNTPOINT
  *     fatfs --image PHYS:SIZE --check      walk it and test writes (check.c)
+ *     fatfs --blk DRIVER MOUNTPOINT        serve the disk of a block driver
+ *     fatfs --blk DRIVER --check
+ *
+ * With a MOUNTPOINT, a last argument --background makes the server go on
+ * in a child: the command ends once the volume is mounted (status 0) or
+ * refused (the child's status), so that init's `wait` entry has /mnt
+ * mounted, and its messages printed, before the shell starts.
  *
  * PHYS:SIZE is the image's physical range (hex or decimal, as the kernel
  * prints the GRUB module "ramdisk").  The kernel starts the server at boot
@@ -17,21 +24,32 @@
  *
  *     fatfs: ramdisk refused: <reason>
  *
+ * With --blk the volume is a disk instead, which a block driver serves
+ * (DRIVER: its pid, or a program such as `ata` to start, see blk.c): the
+ * server reads it into memory and writes each change back before it
+ * replies.  init mounts the second IDE disk so at /mnt (etc/inittab:
+ * `fatfs --blk ata /mnt --background`); a refused disk reads "fatfs: disk
+ * refused: ...".
+ *
  * The FAT logic is the library's (fat.h, built and tested on the host too);
  * the server adds the FUSE side (ops.c), the nodeid table that keeps
  * nodeids stable across renames (nodes.c) and the check mode of the
  * ramdisk stage (check.c), which needs no VFS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <os/os.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "server.h"
 
 static struct fat_volume volume;
+static int ready_fd = -1; /* --background: the pipe to the waiting parent */
 
 static int64_t server_clock(void *arg)
 {
@@ -59,9 +77,31 @@ static int parse_range(const char *s, uint64_t *phys, uint64_t *size)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: fatfs --image PHYS:SIZE MOUNTPOINT\n"
-			"       fatfs --image PHYS:SIZE --check\n");
+	fprintf(stderr, "usage: fatfs --image PHYS:SIZE MOUNTPOINT|--check\n"
+			"       fatfs --blk DRIVER MOUNTPOINT [--background] | --check\n");
 	return 2;
+}
+
+/* Read the disk of the block driver DRIVER and mount it: 0, or 1 (said why). */
+static int server_mount_blk(const char *driver)
+{
+	uint8_t *image;
+	size_t size;
+
+	if (blk_open(driver, &image, &size) != 0) {
+		blk_close();
+		return 1;
+	}
+	if (fat_mount(&volume, image, size, server_clock, NULL) != 0) {
+		printf("fatfs: disk refused: %s\n", volume.error);
+		blk_close();
+		return 1;
+	}
+	volume.dirty = blk_dirty;
+	printf("fatfs: FAT%d volume on the disk of pid %d: %u clusters of %u bytes, %u free\n",
+	       volume.type, blk_driver(), volume.clusters, volume.cluster_size,
+	       volume.free_clusters);
+	return 0;
 }
 
 /* Map the image and mount it: 0, or 1 (said why). */
@@ -84,6 +124,45 @@ static int server_mount(uint64_t phys, uint64_t size)
 	return 0;
 }
 
+/*
+ * --background: fork; the child returns and serves, the parent waits for a
+ * byte on a pipe (server_ready: exit 0) or for the child's end (its
+ * status).  The pipe is close-on-exec, so the driver the child starts does
+ * not hold it open.
+ */
+static void server_background(void)
+{
+	int fds[2], status;
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		printf("fatfs: cannot go to the background: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		ready_fd = fds[1];
+		return;
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) == 1)
+		_exit(0);
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	_exit(1);
+}
+
+void server_ready(void)
+{
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "", 1) != 1)
+			printf("fatfs: cannot tell the parent: %s\n", strerror(errno));
+		close(ready_fd);
+		ready_fd = -1;
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	uint64_t phys, size;
@@ -91,9 +170,18 @@ int main(int argc, char *argv[])
 
 	/* Line by line, so the console shows each line as it is printed. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 4 || strcmp(argv[1], "--image") != 0 || parse_range(argv[2], &phys, &size))
+	if (argc == 5 && strcmp(argv[4], "--background") == 0 && strcmp(argv[3], "--check") != 0) {
+		server_background();
+		argc = 4;
+	}
+	if (argc != 4)
 		return usage();
-	err = server_mount(phys, size);
+	if (strcmp(argv[1], "--blk") == 0)
+		err = server_mount_blk(argv[2]);
+	else if (strcmp(argv[1], "--image") == 0 && parse_range(argv[2], &phys, &size) == 0)
+		err = server_mount(phys, size);
+	else
+		return usage();
 	if (err)
 		return err;
 	if (strcmp(argv[3], "--check") == 0)

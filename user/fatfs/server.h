@@ -1,7 +1,8 @@
 /*
  * server.h -- the parts of the FAT server (fatfs) that are not the FAT
  * library: what server.c (start-up), check.c (--check), nodes.c (the
- * nodeid table) and ops.c (the FUSE callbacks) share.  See server.c.
+ * nodeid table), blk.c (the disk behind --blk) and ops.c (the FUSE
+ * callbacks) share.  See server.c.
  */
 #ifndef FATFS_SERVER_H
 #define FATFS_SERVER_H
@@ -17,6 +18,25 @@ uint32_t server_crc32(uint32_t crc, const void *buf, size_t len);
 /* check.c: walk the volume and test writes, printing what it finds;
  * returns the number of failed checks. */
 int check_run(struct fat_volume *v);
+
+/*
+ * blk.c: the volume on a disk, through a block driver (<os/blk.h>).
+ * blk_open finds or starts DRIVER (a pid, or a program to start) and reads
+ * the disk into memory: 0 with *image and *size set, or 1 (said why).
+ * blk_dirty is the library's fat_volume.dirty hook; blk_commit writes the
+ * dirty sectors back and flushes: 0, or a negative errno (0 at once when
+ * there is no disk).  blk_driver is the driver's pid.
+ */
+int blk_open(const char *driver, uint8_t **image, size_t *size);
+/* Stop the driver if blk_open started it (the volume was refused). */
+void blk_close(void);
+void blk_dirty(void *arg, uint64_t off, size_t len);
+int blk_commit(void);
+int blk_driver(void);
+
+/* server.c: the volume is mounted (with --background the waiting parent
+ * then exits, status 0). */
+void server_ready(void);
 
 /* ops.c: serve v over FUSE at mountpoint until unmounted; 0 or -1 (said
  * why on stderr). */

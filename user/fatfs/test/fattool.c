@@ -5,7 +5,11 @@
  *
  * reads IMAGE into memory, mounts it with fat_mount, runs the commands of
  * the script (one per line, fields separated by tabs, paths absolute in the
- * volume), and writes the image back if a command changed it.  Each command
+ * volume), and writes the image back if a command changed it: only the
+ * 512-byte sectors the library said it wrote (fat_volume.dirty), over the
+ * file's old bytes, as fatfs --blk writes a disk back.  So every check of
+ * the written image (fsck.fat, mtools) also checks that the library
+ * reports each change it makes.  Each command
  * prints one line "ok ..." or "err N" (N a negative errno), or several for
  * listings; a mount refusal prints "refused: <reason>" and exits 2.  The
  * clock is a counter set by the "time" command, so every run is repeatable.
@@ -43,6 +47,28 @@
 static struct fat_volume vol;
 static int64_t now = 1704067200; /* 2024-01-01 00:00:00 */
 static int changed;
+static uint8_t *disk;         /* the file's bytes, as a disk would still hold them */
+static uint8_t *dirty_sector; /* one byte per 512-byte sector: written since */
+
+#define TOOL_SECTOR 512
+
+static void tool_dirty(void *arg, uint64_t off, size_t len)
+{
+	(void)arg;
+	for (uint64_t s = off / TOOL_SECTOR; s <= (off + len - 1) / TOOL_SECTOR; s++)
+		dirty_sector[s] = 1;
+}
+
+/* The disk after the write-back of the dirty sectors of image. */
+static void tool_write_back(const uint8_t *image, size_t size)
+{
+	for (size_t s = 0; s * TOOL_SECTOR < size; s++) {
+		size_t at = s * TOOL_SECTOR, n = size - at < TOOL_SECTOR ? size - at : TOOL_SECTOR;
+
+		if (dirty_sector[s])
+			memcpy(disk + at, image + at, n);
+	}
+}
 
 static int64_t tool_clock(void *arg)
 {
@@ -405,6 +431,14 @@ int main(int argc, char **argv)
 		free(image);
 		return 2;
 	}
+	disk = malloc(size + 1);
+	dirty_sector = calloc(size / TOOL_SECTOR + 1, 1);
+	if (!disk || !dirty_sector) {
+		perror("fattool");
+		return 1;
+	}
+	memcpy(disk, image, size);
+	vol.dirty = tool_dirty;
 	printf("mounted FAT%d\n", vol.type);
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -418,7 +452,10 @@ int main(int argc, char **argv)
 			tool_status(r);
 		fflush(stdout);
 	}
-	r = changed ? tool_spit(argv[1], image, size) : 0;
+	tool_write_back(image, size);
+	r = changed ? tool_spit(argv[1], disk, size) : 0;
 	free(image);
+	free(disk);
+	free(dirty_sector);
 	return r < 0 ? 1 : 0;
 }
