@@ -97,6 +97,7 @@ static void kbd_send(const char *s, size_t n)
 /* A make or break code after 0xe0. */
 static void kbd_extended(unsigned char code)
 {
+	/* BEGIN STAGE drivers: right Ctrl, or on a make code the key's sequence from extended[] */
 	if ((code & ~SC_RELEASE) == SC_LCTRL) { /* right Ctrl */
 		kbd.ctrl = !(code & SC_RELEASE);
 		return;
@@ -106,11 +107,15 @@ static void kbd_extended(unsigned char code)
 	for (size_t i = 0; i < sizeof(extended) / sizeof(extended[0]); i++)
 		if (extended[i].code == code)
 			kbd_send(extended[i].seq, strlen(extended[i].seq));
+	/* STUB
+	(void)code, (void)extended;
+	END STAGE drivers */
 }
 
 /* The character of make code code with the current modifiers, or 0. */
 static char kbd_char(unsigned char code)
 {
+	/* BEGIN STAGE drivers: plain[] or shifted[]; Caps Lock for letters only; Ctrl makes a control code */
 	bool shift = kbd.lshift || kbd.rshift;
 	char c;
 
@@ -125,10 +130,15 @@ static char kbd_char(unsigned char code)
 	    ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '[' || c == '\\' || c == ']'))
 		c &= 0x1f; /* Ctrl-C is ETX, Ctrl-[ ESC */
 	return c;
+	/* STUB
+	(void)code, (void)plain, (void)shifted;
+	return 0;
+	END STAGE drivers */
 }
 
 static void kbd_scancode(unsigned char code)
 {
+	/* BEGIN STAGE drivers: 0xe0 prefix, the modifiers' make and break codes, else a character */
 	bool up = code & SC_RELEASE;
 	char c;
 
@@ -158,6 +168,9 @@ static void kbd_scancode(unsigned char code)
 	}
 	if (!up && (c = kbd_char(code)) != 0)
 		kbd_send(&c, 1);
+	/* STUB
+	(void)code, (void)kbd, (void)kbd_extended, (void)kbd_char, (void)kbd_send;
+	END STAGE drivers */
 }
 
 /* Wait until the controller will take a byte, then write it. */

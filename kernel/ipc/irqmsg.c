@@ -49,11 +49,16 @@ static void irqmsg_interrupt(struct trapframe *tf)
 	int irq = (int)tf->vector - IRQ_BASE;
 	struct irq_line *l = &lines[irq];
 
+	/* BEGIN STAGE drivers: mask the line until the ack, then post the interrupt to the owner */
 	irq_mask(irq);
 	if (!l->owner)
 		return;
 	l->masked = true;
 	msg_post_irq(l->mb, irq, ++l->count, tsc);
+	/* STUB
+	(void)l;
+	(void)tsc;
+	END STAGE drivers */
 }
 
 int irqmsg_attach(int irq, int flags)
@@ -93,8 +98,10 @@ int irqmsg_ack(int irq)
 	if (lines[irq].owner != p)
 		err = -EINVAL;
 	else if (lines[irq].masked) {
+		/* BEGIN STAGE drivers: the interrupt is handled: the line may interrupt again */
 		lines[irq].masked = false;
 		irq_unmask(irq);
+		/* END STAGE drivers */
 	}
 	irq_restore(flags);
 	return err;

@@ -88,6 +88,7 @@ void hwaccess_switch_in(struct proc *p)
 {
 	const struct iobitmap *b = hwaccess_bitmap_of(p);
 
+	/* BEGIN STAGE drivers: no bitmap: none in the TSS; the one there: use it; else copy it in */
 	if (!b) {
 		tss_use_io_bitmap(false);
 		return;
@@ -98,6 +99,10 @@ void hwaccess_switch_in(struct proc *p)
 	}
 	tss_set_io_bitmap(b->bits, b->len);
 	loaded = b;
+	/* STUB
+	(void)b;
+	tss_use_io_bitmap(false);
+	END STAGE drivers */
 }
 
 /* After a change of the caller's bitmap or level: the TSS follows. */
@@ -134,6 +139,7 @@ int hwaccess_ioperm(uint64_t from, uint64_t num, int on)
 		return 0; /* nothing was allowed */
 	if (!b && !(b = p->iobitmap = hwaccess_bitmap_new()))
 		return -ENOMEM;
+	/* BEGIN STAGE drivers: clear (on) or set the bits of ports [from, from + num); len covers them */
 	for (uint64_t port = from; port < from + num; port++) {
 		if (on)
 			b->bits[port / 8] &= (uint8_t) ~(1u << (port % 8));
@@ -142,6 +148,9 @@ int hwaccess_ioperm(uint64_t from, uint64_t num, int on)
 	}
 	if (on && (from + num + 7) / 8 > b->len)
 		b->len = (from + num + 7) / 8;
+	/* STUB
+	return -ENOSYS;
+	END STAGE drivers */
 	hwaccess_reload(p);
 	return 0;
 }
