@@ -22,7 +22,6 @@
  *     sum of the distances in x and y); with no safe move it goes on and
  *     dies.  It stops after DEMO_MOVES moves, or when the board is full.
  */
-#include <errno.h>
 #include <os/os.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,8 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
+
+#include "xyterm.h"
 
 #define DEMO_MOVES 2000
 #define TICK_MS    120
@@ -273,36 +273,22 @@ static int snake_read_keys(int ms)
 
 int main(int argc, char **argv)
 {
-	struct os_console_info info;
-	struct termios saved, raw;
+	struct xyterm xt;
 	bool demo = argc > 1 && strcmp(argv[1], "-demo") == 0;
 	unsigned seed = demo && argc > 2 ? strtoul(argv[2], NULL, 0) : (unsigned)getpid();
-	int tty;
 
-	if (os_console_info(&info) != 0 || os_console_take() != 0) {
-		fprintf(stderr, "snake: cannot take the console: %s\n", strerror(errno));
+	if (xyterm_begin(&xt, "snake") != 0)
 		return 1;
-	}
 	signal(SIGINT, snake_on_sigint);
-	tty = tcgetattr(0, &saved) == 0;
-	if (tty) {
-		raw = saved;
-		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		tcsetattr(0, TCSANOW, &raw);
-	}
-	game.cols = info.cols;
-	game.rows = info.rows;
+	game.cols = xt.info.cols;
+	game.rows = xt.info.rows;
 	snake_start(seed);
 	while (!game.over && !quit && !(demo && game.moves >= DEMO_MOVES)) {
 		int dir = snake_read_keys(demo ? 0 : TICK_MS);
 
 		snake_step(demo ? snake_demo_dir() : dir);
 	}
-	if (tty)
-		tcsetattr(0, TCSANOW, &saved);
-	os_console_release();
+	xyterm_end(&xt);
 	printf("snake: score %d length %d moves %d (%s)\n", game.score, game.len, game.moves,
 	       game.over ? "dead" : "done");
 	return 0;

@@ -16,7 +16,6 @@
  * nice, rss) and cmdline.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <os/os.h>
 #include <poll.h>
@@ -25,8 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
+
+#include "xyterm.h"
 
 #define MAX_PROCS 256
 
@@ -42,7 +42,7 @@ struct proc_line {
 	char name[64];
 };
 
-static struct os_console_info info;
+static struct xyterm xt; /* the screen taken, the terminal's settings */
 static unsigned short grid[OS_CONSOLE_MAX_ROWS][OS_CONSOLE_MAX_COLS];
 static volatile sig_atomic_t quit;
 
@@ -64,7 +64,7 @@ static int top_text(int x, int y, unsigned short attr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	for (const char *s = buf; *s && x < info.cols; s++, x++)
+	for (const char *s = buf; *s && x < xt.info.cols; s++, x++)
 		grid[y][x] = attr | (unsigned char)*s;
 	return x;
 }
@@ -74,7 +74,7 @@ static void top_row(int y, unsigned short attr, const char *text)
 {
 	int x = top_text(0, y, attr, "%s", text);
 
-	while (x < info.cols)
+	while (x < xt.info.cols)
 		grid[y][x++] = attr | ' ';
 }
 
@@ -83,8 +83,8 @@ static void top_show(void)
 	static struct os_cell cells[OS_CONSOLE_MAX_COLS * OS_CONSOLE_MAX_ROWS];
 	size_t n = 0;
 
-	for (int y = 0; y < info.rows; y++)
-		for (int x = 0; x < info.cols; x++)
+	for (int y = 0; y < xt.info.rows; y++)
+		for (int x = 0; x < xt.info.cols; x++)
 			cells[n++] = (struct os_cell){ x, y, grid[y][x] };
 	os_console_put(cells, n);
 	os_console_flush(NULL);
@@ -177,7 +177,7 @@ static void top_frame(int frame, int frames)
 	char mem[1024], up[64], line[256];
 	int n = top_procs(procs);
 
-	for (int y = 0; y < info.rows; y++)
+	for (int y = 0; y < xt.info.rows; y++)
 		top_row(y, TEXT, "");
 	top_read("/proc/meminfo", mem, sizeof(mem));
 	top_read("/proc/uptime", up, sizeof(up));
@@ -191,7 +191,7 @@ static void top_frame(int frame, int frames)
 	else
 		top_text(0, 2, TEXT, "refresh %d; q or Ctrl-C quits", frame);
 	top_row(4, HEADING, "  PID  PPID S PRI  NI     RSS COMMAND");
-	for (int i = 0; i < n && 5 + i < info.rows; i++) {
+	for (int i = 0; i < n && 5 + i < xt.info.rows; i++) {
 		struct proc_line *p = &procs[i];
 		int y = 5 + i;
 
@@ -214,8 +214,7 @@ static void top_wait(int ms)
 
 int main(int argc, char **argv)
 {
-	struct termios saved, raw;
-	int frames = 0, delay = 1000, opt, tty;
+	int frames = 0, delay = 1000, opt;
 
 	while ((opt = getopt(argc, argv, "n:d:")) != -1) {
 		if (opt == 'n')
@@ -227,27 +226,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (os_console_info(&info) != 0 || os_console_take() != 0) {
-		fprintf(stderr, "top: cannot take the console: %s\n", strerror(errno));
+	if (xyterm_begin(&xt, "top") != 0)
 		return 1;
-	}
 	signal(SIGINT, top_on_sigint);
-	tty = tcgetattr(0, &saved) == 0;
-	if (tty) {
-		raw = saved;
-		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		tcsetattr(0, TCSANOW, &raw);
-	}
 	for (int frame = 1; !quit; frame++) {
 		top_frame(frame, frames);
 		if (frames > 0 && frame >= frames)
 			break;
 		top_wait(delay);
 	}
-	if (tty)
-		tcsetattr(0, TCSANOW, &saved);
-	os_console_release();
+	xyterm_end(&xt);
 	return 0;
 }
