@@ -113,7 +113,6 @@ class Disk:
         if boot_sector is not None:
             with open(self.path, "r+b") as img:
                 img.write(boot_sector)
-        return None  # gradelib's ramdisk hook: None keeps the ISO's ramdisk
 
     def mtype(self, path):
         return tool("mtype", "-i", str(self.path), "::/" + path).stdout
@@ -160,7 +159,7 @@ DISK_RW = Disk("rw")
 
 @test("drivers", "block driver: /mnt on the second disk reads the grader's files, writes, "
       "mkdir, cp, mv, rm; fsck.fat -n and mtools agree on the host; a second boot sees it all",
-      cmdline=INIT, timeout=120, qemu_args=disk_args("rw"), ramdisk=DISK_RW.make)
+      cmdline=INIT, timeout=120, qemu_args=disk_args("rw"), setup=DISK_RW.make)
 def _(m):
     d = DISK_RW
     booted_with_disk(m, d)
@@ -222,7 +221,7 @@ DISK_BAD = Disk("corrupt")
 @test("drivers", "block driver: a disk with a corrupt boot sector is refused with a reason; "
       "the kernel and the shell carry on", cmdline=INIT, timeout=60,
       qemu_args=disk_args("corrupt"),
-      ramdisk=lambda: DISK_BAD.make(random.Random("corrupt").randbytes(512)))
+      setup=lambda: DISK_BAD.make(random.Random("corrupt").randbytes(512)))
 def _(m):
     m.expect(AFTER + r"ata: primary slave: \d+ sectors")
     m.expect(AFTER + r"fatfs: disk refused: \S")
@@ -237,7 +236,6 @@ def make_huge():
     WORK.mkdir(parents=True, exist_ok=True)
     with open(disk_path("huge"), "wb") as img:
         img.truncate(HUGE_MIB << 20)
-    return None  # gradelib's ramdisk hook: None keeps the ISO's ramdisk
 
 
 HUGE_MIB = 20               # user/fatfs/blk.c holds at most 16 MiB
@@ -245,7 +243,7 @@ HUGE_MIB = 20               # user/fatfs/blk.c holds at most 16 MiB
 
 @test("drivers", "block driver: a disk larger than fatfs holds in memory is refused, with "
       "its size; the shell carries on", cmdline=INIT, timeout=60,
-      qemu_args=disk_args("huge"), ramdisk=make_huge)
+      qemu_args=disk_args("huge"), setup=make_huge)
 def _(m):
     m.expect(AFTER + r"ata: primary slave: {} sectors".format(HUGE_MIB << 11))
     m.expect(AFTER + r"fatfs: the disk's {} MiB are more than the 16 MiB this server holds: "
@@ -261,7 +259,7 @@ DISK_KILL = Disk("kill")
 
 @test("drivers", "block driver: killing ata makes the next change fail with EIO, fatfs gives "
       "up, /mnt fails, the kernel lives on", cmdline=INIT, timeout=90,
-      qemu_args=disk_args("kill"), ramdisk=DISK_KILL.make)
+      qemu_args=disk_args("kill"), setup=DISK_KILL.make)
 def _(m):
     d = DISK_KILL
     booted_with_disk(m, d)
@@ -300,13 +298,12 @@ def make_raw():
     WORK.mkdir(parents=True, exist_ok=True)
     disk_path("raw").write_bytes(b"".join(pattern_sector(RAW_SEED, n)
                                           for n in range(RAW_SECTORS)))
-    return None  # gradelib's ramdisk hook: None keeps the ISO's ramdisk
 
 
 @test("drivers", "block driver: the protocol from a client (blktest): every sector read, "
       "EINVAL and EBUSY, writes reach the image, the read rate",
       cmdline="run=blktest,ata,{} exit".format(RAW_SEED), timeout=90,
-      qemu_args=disk_args("raw"), ramdisk=make_raw)
+      qemu_args=disk_args("raw"), setup=make_raw)
 def _(m):
     m.expect(r"^ata: primary slave: {} sectors of 512 bytes".format(RAW_SECTORS))
     m.expect(r"^blktest: info {} sectors of 512 bytes$".format(RAW_SECTORS))

@@ -949,6 +949,7 @@ class Test:
     idle: float = None
     ramdisk: object = None
     video: str = None
+    setup: object = None
 
     @property
     def name(self):
@@ -963,7 +964,8 @@ REGISTRY = []   # every registered test, in registration (file) order
 
 
 def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
-         qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None, video=None):
+         qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None, video=None,
+         setup=None):
     """Register the decorated function `f(machine)` as a test of `stage`.
 
     `cmdline` is the kernel command line (for example "test=kfree_reuse"),
@@ -978,12 +980,14 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     gives the image GRUB loads as the module "ramdisk" instead of the ISO's
     (called when the test starts, after the build).  `video`
     ("1024x768x32") boots in that graphics mode (make_args_image).
+    `setup`, a function of no arguments, is called when the test starts,
+    before QEMU: to write the files its qemu_args name (a disk image).
     """
     make_args_image(cmdline, video=video)  # refuse a bad command line when the script loads
 
     def register(func):
         REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
-                             tuple(qemu_args), emulator, stall, idle, ramdisk, video))
+                             tuple(qemu_args), emulator, stall, idle, ramdisk, video, setup))
         return func
     return register
 
@@ -1128,6 +1132,8 @@ def run_test(t, log_name=None, hangs=None):
         if t.emulator == "host":
             machine = HostRun(t.timeout)
         else:
+            if t.setup:
+                t.setup()
             machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
                               timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
                               ramdisk=t.ramdisk() if t.ramdisk else None, video=t.video)
