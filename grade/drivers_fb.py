@@ -210,8 +210,7 @@ def fb_text_mode(m):
     w, h, _ = m.monitor.screendump()
     if (w, h) != (720, 400):
         fail("the screen is {}x{}: expected VGA text mode's 720x400".format(w, h))
-    vga = m.monitor.pmemsave(0xb8000, 80 * 25 * 2)
-    text = [bytes(vga[r * 160:(r + 1) * 160:2]).decode("cp437").rstrip() for r in range(25)]
+    text = [row.rstrip() for row in m.monitor.vga_rows()]
     if "fbdemo: /dev/fb0: No such file or directory" not in text:
         fail("the VGA text screen does not show fbdemo's line; it shows {!r}".format(text))
 

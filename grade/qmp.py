@@ -7,6 +7,7 @@ directory; `m.monitor` is a Monitor on it, connected at first use:
     m.monitor.type_text("ls /\\n")        # a string, key by key (US layout)
     w, h, rgb = m.monitor.screendump()   # the screen as PPM pixels
     vga = m.monitor.pmemsave(0xb8000, 4000)  # guest physical memory
+    rows = m.monitor.vga_rows()          # the VGA text screen's characters
 
 The protocol is JSON objects, one per line: QEMU greets, the client sends
 `qmp_capabilities`, then each command gets one reply; asynchronous events
@@ -20,6 +21,7 @@ from pathlib import Path
 
 CONNECT_TIMEOUT = 10.0   # seconds for QEMU to open the socket
 REPLY_TIMEOUT = 60.0     # seconds for one command's reply
+VGA_TEXT, VGA_COLS, VGA_ROWS = 0xb8000, 80, 25   # the VGA text buffer
 
 # Characters typed with a plain key (QEMU's qcode names, US layout) ...
 PLAIN_KEYS = {" ": "spc", "\n": "ret", "\t": "tab", "\b": "backspace", "-": "minus",
@@ -153,6 +155,13 @@ class Monitor:
     def pmemsave(self, addr, size):
         """size bytes of guest physical memory from addr."""
         return self._to_file("pmemsave", ".bin", val=addr, size=size)
+
+    def vga_rows(self):
+        """The characters of the VGA text screen (80x25 at 0xb8000, a character
+        and an attribute byte a cell) as 25 strings, decoded as code page 437."""
+        cells = self.pmemsave(VGA_TEXT, VGA_COLS * VGA_ROWS * 2)
+        row = 2 * VGA_COLS
+        return [cells[r * row:(r + 1) * row:2].decode("cp437") for r in range(VGA_ROWS)]
 
     def close(self):
         if self._sock is not None:

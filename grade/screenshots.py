@@ -46,15 +46,9 @@ def shot_fbdemo(m):
     drivers_fb.poll_screen(m, drivers_fb.DEMO_MODE, drivers_fb.check_demo(drivers_fb.DEMO_MODE))
 
 
-def vga_text(m):
-    """The characters of the VGA text screen, a row of 80 a line."""
-    cells = m.monitor.pmemsave(0xb8000, 80 * 25 * 2)
-    return "\n".join(bytes(cells[r * 160:(r + 1) * 160:2]).decode("cp437") for r in range(25))
-
-
 def wait_vga(m, needle):
     deadline = time.monotonic() + 60 * gradelib.timeout_scale()
-    while needle not in vga_text(m):
+    while not any(needle in row for row in m.monitor.vga_rows()):
         if time.monotonic() > deadline:
             raise gradelib.TestFailure("the screen never showed {!r}".format(needle))
         time.sleep(0.2)
