@@ -1,6 +1,7 @@
 """pictures: the documentation's pictures, drawn from a traced run.
 
     /usr/bin/python3 conf/pictures.py [--out docs]      (make pictures)
+    /usr/bin/python3 conf/pictures.py --timeline LOG PNG (make qemu-trace)
 
 Two pictures, each from the kernel's own output in QEMU (booted through the
 grading library, with -icount so that a run repeats):
@@ -81,7 +82,7 @@ def turns(events):
     return out
 
 
-def draw_timeline(lines, out):
+def draw_timeline(lines, out, what="test=sched_priority"):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -109,8 +110,8 @@ def draw_timeline(lines, out):
     ax.set_yticklabels(["{} (tid {})".format(names[t], t) for t in tids])
     ax.invert_yaxis()
     ax.set_xlabel("milliseconds (TSC, fitted to the 100 Hz timer ticks)")
-    ax.set_title("test=sched_priority: turns on the CPU, coloured by priority "
-                 "(0 high, 8 idle); ^ wake-up, | preempted")
+    ax.set_title("{}: turns on the CPU, coloured by priority (0 high, 8 idle); "
+                 "^ wake-up, | preempted".format(what))
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 8))
     fig.colorbar(sm, ax=ax, label="priority")
     fig.tight_layout()
@@ -196,7 +197,15 @@ def kernel_output(cmdline, qemu_args=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Draw the documentation's pictures.")
     parser.add_argument("--out", default=str(ROOT / "docs"))
+    parser.add_argument("--timeline", nargs=2, metavar=("LOG", "PNG"),
+                        help="draw the timeline of a saved run's output instead (make qemu-trace)")
     args = parser.parse_args(argv)
+    if args.timeline:
+        log, png = args.timeline
+        lines = Path(log).read_text(errors="replace").replace("\r", "").splitlines()
+        draw_timeline(lines, png, what=Path(log).name)
+        print("pictures: wrote {}".format(png))
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     draw_timeline(kernel_output("schedtrace test=sched_priority"), out / "sched-timeline.png")
