@@ -5,14 +5,15 @@ IDT, the GDT, the TSS, the text and data of the image, the direct map, a
 kernel stack, the top page of the address space) fault from user mode and
 are refused as system-call buffers; its own mappings are never writable and
 executable at once; another process's memory is reachable only through a
-MAP_SHARED mapping both opted into.  The addresses come from kernel.elf and
+MAP_SHARED mapping both opted into.  And the graders' own integrity: a
+success line a program prints is not the kernel's (gradelib's nonce).  The addresses come from kernel.elf and
 the kernel's headers, and each child's death must be the kernel's report
 of a user-mode page fault at exactly that address.
 """
 import re
 import subprocess
 
-from gradelib import REPO_ROOT, test
+from gradelib import REPO_ROOT, TestFailure, fail, test
 from kelf import PAGE_SIZE, PHYS_MAP_BASE, address, header_define
 
 PID = r"\(pid (\d+)\)"
@@ -85,3 +86,19 @@ def _(m):
              r"/proc/PID/mem absent$")
     m.expect(r"^isolate: peer: 8 checks, 0 failed$")
     m.expect(r"^proc: isolate {} exited with status 0$".format(PID))
+
+
+@test("forkexec", "grader integrity: a PASS line a program prints lacks the run's nonce and fails",
+      cmdline="run=/bin/ksh,-c,'echo ktest: banner: PASS' exit")
+def _(m):
+    # The program's line reads exactly like the runner's, and the run then
+    # ends with status 33 (its last program exited with 0); only the nonce
+    # from fw_cfg tells them apart.
+    try:
+        m.expect_pass("banner")
+    except TestFailure as e:
+        if "forged" not in str(e):
+            raise
+    else:
+        fail("a PASS line printed by ksh was taken for the kernel's test runner's")
+    m.expect_exit(33)

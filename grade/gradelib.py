@@ -109,6 +109,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -145,6 +146,9 @@ QEMU_FLAGS = (REPO_ROOT / "conf" / "qemu-flags").read_text().split() + [
 ]
 DEFAULT_CPU = "max"
 DEFAULT_MEM = "128M"
+
+# The fw_cfg file that carries a run's nonce (Machine.nonce, expect_pass).
+NONCE_FILE = "opt/kestrel/nonce"
 
 # QEMU exit statuses chosen by the kernel: isa-debug-exit value v -> (v << 1) | 1.
 STATUS_PASS = 33   # 0x10: ktest passed
@@ -471,6 +475,9 @@ class Machine:
         self.cpu = cpu
         self.qemu_args = list(qemu_args)
         self.iso = Path(iso)
+        # A secret of this run, handed to the kernel through QEMU's fw_cfg
+        # (kernel/boot/fwcfg.c) and echoed only in its PASS lines.
+        self.nonce = secrets.token_hex(8)
         self.scale = timeout_scale()
         # The limits, scaled (see "Time"): QEMU time for the test and the boot,
         # CPU time for a spinning kernel, wall time for an idle one and the ceiling.
@@ -522,7 +529,9 @@ class Machine:
             sock = Path(self._tmpdir) / "qmp.sock"
             self.monitor = qmp.Monitor(sock)
             self.command = qemu_command(self.iso, args_img, self.cpu, self.mem, self.qemu_args
-                                        + ["-qmp", "unix:{},server=on,wait=off".format(sock)])
+                                        + ["-qmp", "unix:{},server=on,wait=off".format(sock),
+                                           "-fw_cfg", "name={},string={}".format(NONCE_FILE,
+                                                                               self.nonce)])
         try:
             self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -716,16 +725,25 @@ class Machine:
         return self._await_line(pattern, pattern.search, timeout, partial)
 
     def expect_pass(self, name):
-        """Wait for `ktest: NAME: PASS` and for QEMU to exit with status 33.
+        """Wait for `ktest: NAME: PASS nonce=N` and for QEMU to exit with status 33.
 
-        Bochs has no isa-debug-exit device (the kernel shuts it down through
-        its shutdown port instead), so under Bochs the line alone decides."""
-        pattern = re.compile(r"^ktest: {}: (PASS|FAIL\b.*)$".format(re.escape(name)))
+        N must be this run's nonce, which only the kernel's test runner
+        prints (it reads it from fw_cfg): a PASS line without it, printed by
+        a program or by any other code, is a forgery and fails the test.
+        Bochs has neither fw_cfg nor the isa-debug-exit device (the kernel
+        shuts it down through its shutdown port instead), so under Bochs
+        the line alone decides."""
+        pattern = re.compile(r"^ktest: {}: (PASS(?: nonce=(\S+))?|FAIL\b.*)$".format(
+            re.escape(name)))
         match = self._await_line(pattern, pattern.search, None, False)
-        if match.group(1) != "PASS":
-            raise TestFailure("kernel self-test failed: " + match.group(0),
-                              "ktest: {}: PASS".format(name))
+        want = "ktest: {}: PASS nonce=<this run's>".format(name)
+        if not match.group(1).startswith("PASS"):
+            raise TestFailure("kernel self-test failed: " + match.group(0), want)
         if self.emulator == "qemu":
+            if match.group(2) != self.nonce:
+                raise TestFailure("a forged success line: {!r} lacks this run's nonce (only "
+                                  "kernel/test/ktest.c's runner prints it)".format(
+                                      match.group(0)), want)
             self.expect_exit(STATUS_PASS)
         return match
 

@@ -1,13 +1,13 @@
 /*
  * Running programs from the filesystem or from GRUB modules (see run.h).
  */
-#include "debug/schedtrace.h"
 #include "proc/run.h"
 #include <errno.h>
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/memlayout.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
+#include "debug/schedtrace.h"
 #include "fs/rootmount.h"
 #include "fs/vfs.h"
 #include "lib/kprintf.h"

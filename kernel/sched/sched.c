@@ -18,7 +18,6 @@
  * called directly only by a thread that gives up the CPU (blocks, sleeps,
  * exits, yields).
  */
-#include "debug/schedtrace.h"
 #include "sched/sched.h"
 #include <errno.h>
 #include "arch/x86_64/switch.h"
@@ -26,6 +25,7 @@
 #include "arch/x86_64/tss.h"
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
+#include "debug/schedtrace.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
