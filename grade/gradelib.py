@@ -1055,20 +1055,29 @@ def handout_stage(root=REPO_ROOT):
 
 
 def load_stage_scripts(stages):
-    """Import grade/stage_<name>.py for each stage that has one (tests register)."""
+    """Import grade/stage_<name>.py for each stage that has one (tests register),
+    then the instructor's hidden tests of the stage, labs/<name>/hidden/*.py,
+    which handouts leave out (grade/handout.py)."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     running = Path(main_file).resolve() if main_file else None
     for stage in stages:
         path = stage_script(stage)
-        if not path.exists() or path.resolve() == running:
-            continue
         name = "stage_" + stage
-        if name in sys.modules:
-            continue
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        if path.exists() and path.resolve() == running:
+            sys.modules.setdefault(name, sys.modules["__main__"])  # for the hidden tests
+        elif path.exists() and name not in sys.modules:
+            import_file(name, path)
+        for hidden in sorted((REPO_ROOT / "labs" / stage / "hidden").glob("*.py")):
+            if "hidden_{}_{}".format(stage, hidden.stem) not in sys.modules:
+                import_file("hidden_{}_{}".format(stage, hidden.stem), hidden)
+
+
+def import_file(name, path):
+    """Import the Python file at path as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
 
 
 # --------------------------------------------------------------------------

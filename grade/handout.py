@@ -290,6 +290,8 @@ def generate(root, stage, outdir, stages):
     # The planted bugs of this and later stages (labs/S/mutants, see
     # check_graders.py) are patches against the solution: they stay out.
     hidden = {Path("labs", s, "mutants") for s in stages[stages.index(stage):]}
+    # The instructor's hidden tests (labs/S/hidden/) are never handed out.
+    hidden |= {Path("labs", s, "hidden") for s in stages}
     files = [f for f in tracked_files(root) if not hidden & set(f.parents)]
     contents = transform_tree(root, files, stages, stage)
     prepare_outdir(outdir, root)

@@ -263,6 +263,8 @@ class GenerateTest(unittest.TestCase):
             "README.md": "/* BEGIN STAGE heap */ stays\n",
             "build/os.iso": "not copied",
             "tools/run.sh": "#!/bin/sh\n",
+            "labs/boot/hidden/extra.py": "# an instructor's hidden test\n",
+            "labs/boot/README.md": "what to hand in\n",
         }
         for name, text in files.items():
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -280,6 +282,9 @@ class GenerateTest(unittest.TestCase):
         self.assertEqual((self.out / "README.md").read_text(), "/* BEGIN STAGE heap */ stays\n")
         self.assertFalse((self.out / "build").exists())
         self.assertTrue(os.access(self.out / "tools/run.sh", os.X_OK))
+        # Hidden tests stay out of every student tree, even of a later stage.
+        self.assertFalse((self.out / "labs/boot/hidden").exists())
+        self.assertTrue((self.out / "labs/boot/README.md").exists())
 
     def test_replaces_an_earlier_handout_only(self):
         handout.generate(self.root, "heap", self.out, STAGES)
