@@ -210,7 +210,7 @@ def _(m):
     assert abs(int(stat[23]) * 4 - int(rss.group(1))) <= 16, \
         "/proc/self/stat: rss {} pages, status says VmRSS {} kB".format(stat[23], rss.group(1))
     own = line_value(m, "fstest: ls /proc/{}: ".format(fstest)).split()
-    assert own == [".", "..", "cmdline", "stat", "status", "task"], \
+    assert own == [".", "..", "cmdline", "maps", "stat", "status", "task"], \
         "ls /proc/{}: {}".format(fstest, " ".join(own))
     cmdline = line_value(m, "fstest: cmdline ")
     assert cmdline == r"fstest\0one\0two\0", \
