@@ -9,6 +9,7 @@ The tests are in four modules, one per part of the stage:
   drivers_hw.py       hardware rights: ioperm/iopl, IRQs as messages, the
                       PS/2 keyboard driver, serial input calls
   drivers_blk.py      the ATA block driver and the FAT server on /mnt
+  drivers_usb.py      the USB keyboard driver on a UHCI controller
 """
 from gradelib import main
 
@@ -16,10 +17,11 @@ import drivers_blk
 import drivers_console
 import drivers_fb
 import drivers_hw
+import drivers_usb
 
 # The modules of this stage's tests, which register them with gradelib as
 # they load (named here so that pyflakes sees them used).
-TEST_MODULES = [drivers_blk, drivers_console, drivers_fb, drivers_hw]
+TEST_MODULES = [drivers_blk, drivers_console, drivers_fb, drivers_hw, drivers_usb]
 
 if __name__ == "__main__":
     main(["drivers"])
