@@ -10,6 +10,7 @@ PS/2 keyboard, whose driver runs too).
 """
 import random
 import re
+import time
 
 from gradelib import STATUS_PASS, TestFailure, test
 from qmp import key_combo
@@ -62,3 +63,164 @@ def _(m):
     word = random_word()
     usb_type(m, "echo {}\n".format(word))
     m.expect(r"^{}$".format(word))
+
+
+@test("drivers", "usbkbd: both Shifts, Caps Lock (Shift undoes it for letters), Ctrl-C "
+      "interrupts a sleeping program", cmdline=INIT, qemu_args=USB, timeout=60, idle=20)
+def _(m):
+    usb_shell(m)
+    usb_type(m, "echo A")          # left Shift
+    usb_combo(m, ["shift_r", "b"])
+    usb_combo(m, ["shift_r", "equal"])
+    usb_type(m, "C_d!\n")
+    m.expect(r"^AB\+C_d!$")
+    m.expect(PROMPT, partial=True)
+    usb_type(m, "echo ")
+    usb_combo(m, ["caps_lock"])
+    usb_type(m, "xy1Z")
+    usb_combo(m, ["caps_lock"])
+    usb_type(m, "w; sleep 1000\n")
+    m.expect(r"^XY1zw$")
+    # sleep starts right after the echo, with nothing to await: press
+    # again until it is there (ksh at its prompt takes Ctrl-C as a line).
+    for _ in range(5):
+        usb_combo(m, ["ctrl", "c"])
+        try:
+            m.expect(r"^\[status 130, SIGINT\]$", timeout=2)
+            break
+        except TestFailure:
+            continue
+    else:
+        raise TestFailure("Ctrl-C on the USB keyboard did not end `sleep 1000`")
+
+
+# Keys and the bytes a VT100 sends for them (the PS/2 driver's table, with
+# the keypad's too).
+KEYS = [(["up"], "1b 5b 41"), (["down"], "1b 5b 42"), (["right"], "1b 5b 43"),
+        (["left"], "1b 5b 44"), (["home"], "1b 5b 48"), (["end"], "1b 5b 46"),
+        (["delete"], "1b 5b 33 7e"), (["pgup"], "1b 5b 35 7e"), (["ctrl", "a"], "01"),
+        (["ctrl_r", "b"], "02"), (["shift", "a"], "41"), (["ret"], "0a"),
+        (["backspace"], "7f"), (["kp_enter"], "0a"), (["kp_add"], "2b")]
+
+
+def key_bytes(m):
+    """The next byte usbtest keys got, as two hex digits."""
+    return m.expect(r"^usbtest: key: ([0-9a-f]{2})$").group(1)
+
+
+@test("drivers", "usbkbd: arrows, Home, End, Delete, Page Up as ANSI sequences; Ctrl, "
+      "Enter, Backspace, keypad in raw mode", cmdline=INIT, qemu_args=USB, timeout=60)
+def _(m):
+    usb_shell(m)
+    usb_type(m, "usbtest keys\n")
+    m.expect(r"^usbtest: keys: ready$")
+    # One key at a time, awaiting its bytes: QEMU's usb-kbd queues only 16
+    # key events (hw/input/hid.c), so a burst would lose some.
+    for combo, seq in random.sample(KEYS, len(KEYS)):
+        usb_combo(m, combo)
+        got = " ".join(key_bytes(m) for _ in seq.split())
+        assert got == seq, "{} gave {}, expected {}".format("-".join(combo), got, seq)
+    usb_combo(m, ["q"])
+    m.expect(r"^usbtest: keys: done$")
+
+
+@test("drivers", "usbkbd: a held key repeats (the driver's own repeat: a USB keyboard "
+      "reports a held key once) and stops when released", cmdline=INIT, qemu_args=USB,
+      timeout=60)
+def _(m):
+    usb_shell(m)
+    usb_type(m, "usbtest keys\n")
+    m.expect(r"^usbtest: keys: ready$")
+    usb_keys(m, ["x"], True)
+    for i in range(8):
+        got = key_bytes(m)
+        assert got == "78", "key {} of a held x: {}".format(i + 1, got)
+    usb_keys(m, ["x"], False)
+    # Nothing to await here but silence: a second is two repeat delays
+    # and thirty repeats at the driver's rate.
+    time.sleep(1.0)
+    usb_combo(m, ["q"])
+    after = 0
+    while m.expect(r"^usbtest: (key: 78|keys: done)$").group(1) != "keys: done":
+        after += 1
+    # A repeat or two may have been on its way when the key went up.
+    assert after <= 3, "{} repeats of x after its release".format(after)
+
+
+@test("drivers", "usbkbd: without a UHCI controller it says so and exits 0; with one but "
+      "no keyboard it says that", cmdline=INIT, qemu_args=("-device", "piix3-usb-uhci"),
+      timeout=60)
+def _(m):
+    m.expect(r"^usbkbd: no keyboard$")
+    m.expect(r"^init: usbkbd \(pid \d+\) exited with status 0$")
+    m.expect(PROMPT, partial=True)
+
+
+@test("drivers", "usbkbd: without a UHCI controller it says so and exits 0",
+      cmdline=INIT, timeout=60)
+def _(m):
+    m.expect(r"^usbkbd: no UHCI controller$")
+    m.expect(r"^init: usbkbd \(pid \d+\) exited with status 0$")
+    m.expect(PROMPT, partial=True)
+
+
+@test("drivers", "usbkbd: killed with SIGKILL, the kernel goes on; started again it "
+      "enumerates the keyboard and its keys work", cmdline=INIT, qemu_args=USB, timeout=60)
+def _(m):
+    usb_shell(m)
+    m.send("ps\n")
+    pid = m.expect(r"^\s*(\d+)\s.*usbkbd").group(1)
+    m.expect(PROMPT, partial=True)
+    m.send("kill -9 {}; echo killed\n".format(pid))
+    m.expect(r"^killed$")
+    m.expect(r"init: reaped orphan pid {}$".format(pid))
+    m.send("usbkbd --background\n")
+    m.expect(KEYBOARD)
+    m.expect(r"^usbkbd: ready \((irq \d+|polling)\)$")
+    m.expect(PROMPT, partial=True)
+    word = random_word()
+    usb_type(m, "echo {}\n".format(word))
+    m.expect(r"^{}$".format(word))
+
+
+def pattern(seed, n):
+    """user/usbtest.c's bytes for seed."""
+    return bytes(((seed * 2654435761 + i * 40503) % (1 << 32)) >> 7 & 0xff for i in range(n))
+
+
+DMA_SEED = random.randrange(1, 1 << 30)
+
+
+@test("drivers", "os_dma_alloc: EINVAL, EFAULT; contiguous pages below 4 GiB holding what "
+      "was written (read from physical memory); freed by munmap and exit",
+      cmdline="drivers=fatfs,usbtest run=/bin/usbtest,dma,{} exit panic=exit".format(DMA_SEED),
+      timeout=60)
+def _(m):
+    for what, want in [("len 0", "EINVAL"), ("len 2 MiB", "EINVAL"),
+                       ("bad phys pointer", "EFAULT")]:
+        got = m.expect(r"^usbtest: {}: (.*)$".format(re.escape(what))).group(1)
+        assert got == want, "usbtest {}: got {}, expected {}".format(what, got, want)
+    phys = int(m.expect(r"^usbtest: alloc: at (0x[0-9a-f]+)$").group(1), 16)
+    m.expect(r"^usbtest: read it, then type a line$")
+    assert phys % 4096 == 0 and phys + 3 * 4096 <= 1 << 32, "phys {:#x}".format(phys)
+    got = m.monitor.pmemsave(phys, 3 * 4096)
+    want = pattern(DMA_SEED, 3 * 4096)
+    if got != want:
+        bad = next(i for i in range(len(want)) if got[i] != want[i])
+        raise TestFailure("physical memory at {:#x} + {:#x} differs from what the program "
+                          "wrote there (not one contiguous run at that address)".format(
+                              phys, bad))
+    m.send("\n")
+    for what in ("munmap", "exit"):
+        got = m.expect(r"^usbtest: free after {}: (-?\d+) kB less$".format(what)).group(1)
+        assert got == "0", "{} kB fewer free after a DMA allocation and its {}".format(
+            got, what)
+    m.expect(r"^usbtest: dma: done$")
+    m.expect_exit(STATUS_PASS)
+
+
+@test("drivers", "os_dma_alloc without the right: EPERM",
+      cmdline="drivers=fatfs run=/bin/usbtest,denied exit panic=exit", timeout=40)
+def _(m):
+    m.expect(r"^usbtest: denied: EPERM$")
+    m.expect_exit(STATUS_PASS)
