@@ -1,5 +1,5 @@
 """Grader tests of stage `drivers` for the USB keyboard (imported by
-stage_drivers.py): user/usbkbd.c on QEMU's PIIX3 UHCI controller with a
+stage_drivers.py): user/usbkbd/ on QEMU's PIIX3 UHCI controller with a
 usb-kbd device.
 
 The keyboard goes on a port this script picks at random, and the driver
@@ -147,8 +147,7 @@ def _(m):
     assert after <= 3, "{} repeats of x after its release".format(after)
 
 
-@test("drivers", "usbkbd: without a UHCI controller it says so and exits 0; with one but "
-      "no keyboard it says that", cmdline=INIT, qemu_args=("-device", "piix3-usb-uhci"),
+@test("drivers", "usbkbd: a UHCI controller without a keyboard: it says so and exits 0", cmdline=INIT, qemu_args=("-device", "piix3-usb-uhci"),
       timeout=60)
 def _(m):
     m.expect(r"^usbkbd: no keyboard$")

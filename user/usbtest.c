@@ -33,8 +33,11 @@
 
 static const char *errno_name(int e)
 {
-	return e == EPERM ? "EPERM" : e == EINVAL ? "EINVAL" : e == EFAULT ? "EFAULT"
-			     : e == ENOMEM ? "ENOMEM" : strerror(e);
+	return e == EPERM    ? "EPERM"
+	       : e == EINVAL ? "EINVAL"
+	       : e == EFAULT ? "EFAULT"
+	       : e == ENOMEM ? "ENOMEM"
+			     : strerror(e);
 }
 
 /* What os_dma_alloc(len, phys) gives: "ok" (and unmaps it) or the error. */

@@ -47,12 +47,12 @@
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
-#define DMA_MAX       (1024 * 1024) /* bytes one call may take */
-#define DMA_LIMIT     0x100000000ull /* devices with 32-bit addresses */
-#define PCI_ADDRESS   0xcf8
-#define PCI_DATA      0xcfc
-#define PCI_COMMAND   0x04 /* 16 bits; then the 16-bit status */
-#define PCI_HEADER    0x0c /* byte 2: header type, bit 7 multi-function */
+#define DMA_MAX            (1024 * 1024)  /* bytes one call may take */
+#define DMA_LIMIT          0x100000000ull /* devices with 32-bit addresses */
+#define PCI_ADDRESS        0xcf8
+#define PCI_DATA           0xcfc
+#define PCI_COMMAND        0x04 /* 16 bits; then the 16-bit status */
+#define PCI_HEADER         0x0c /* byte 2: header type, bit 7 multi-function */
 #define PCI_CMD_BUS_MASTER 0x4
 
 static uint32_t dma_pci_read(int dev, int fn, int reg)

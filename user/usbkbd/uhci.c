@@ -1,5 +1,6 @@
 /*
- * usbkbd: a USB keyboard driver, in userspace, on a UHCI host controller.
+ * usbkbd's host controller side: UHCI, and the USB requests that set up
+ * the keyboard (the story of the driver is in hid.c; usbkbd.h the calls).
  *
  * The controller.  UHCI (Intel's Universal Host Controller Interface,
  * revision 1.1; QEMU's piix3-usb-uhci) is a PCI function of class 0x0c
@@ -32,41 +33,17 @@
  * HID class requests SET_PROTOCOL (boot) and SET_IDLE (a report only when
  * something changes; HID 1.11, 7.2).  It prints
  *   usbkbd: keyboard VVVV:PPPP on port N, address 1, endpoint E
- *   usbkbd: ready (irq I) | usbkbd: ready (polling)
- *
- * Waiting.  The driver attaches the controller's PCI interrupt line
- * (configuration register 0x3c) with os_irq_attach and asks for an
- * interrupt when a TD with IOC completes; if the line cannot be had it
- * polls every 10 ms.  Either way it sleeps in os_recv with a timeout, so
- * that key repeat runs on time.
- *
- * Reports (HID 1.11, appendix B.1): 8 bytes, the modifier bits (Ctrl,
- * Shift, Alt, GUI, left then right), a reserved byte and up to 6 usage
- * codes of the keys held.  A code that was not in the previous report was
- * just pressed: its character (with Shift, Caps Lock, Ctrl), or for the
- * arrows and editing keys the ANSI sequence a VT100 sends, goes to the
- * console with os_console_input, as user/ps2kbd.c does.  A USB keyboard
- * does not repeat by itself: the host does.  The newest key held repeats
- * after 500 ms, 30 times a second, until released.
- *
- * Started by init (conf/ramdisk/etc/inittab) as `usbkbd --background`:
- * the driver is a child, and the command ends when it is ready (status 0)
- * or has ended (its status), so that init's `wait` entry has every line
- * of it printed before the shell starts.  The driver runs until killed.
  */
 #include <err.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <time.h>
-#include <os/irq.h>
 #include <os/os.h>
+#include "usbkbd.h"
 
 /* PCI configuration space, mechanism #1. */
 #define PCI_ADDRESS 0xcf8
@@ -80,13 +57,13 @@
 #define CMD_MASTER  0x4
 
 /* UHCI registers, offsets from BAR 4 (UHCI 1.1, 2.1). */
-#define USBCMD    0x00
-#define USBSTS    0x02
-#define USBINTR   0x04
-#define FRNUM     0x06
-#define FRBASEADD 0x08
-#define SOFMOD    0x0c
-#define PORTSC    0x10 /* two ports, 2 bytes each */
+#define USBCMD     0x00
+#define USBSTS     0x02
+#define USBINTR    0x04
+#define FRNUM      0x06
+#define FRBASEADD  0x08
+#define SOFMOD     0x0c
+#define PORTSC     0x10 /* two ports, 2 bytes each */
 #define UHCI_NREGS 0x20
 
 #define USBCMD_RS      0x01 /* run */
@@ -112,8 +89,6 @@
 /* TD status bits (UHCI 1.1, 3.2.2) and PIDs. */
 #define TD_ACTIVE 0x00800000u
 #define TD_ERRORS 0x007e0000u /* stalled, buffer, babble, NAK, CRC/timeout, bitstuff */
-#define TD_STALL  0x00400000u
-#define TD_NAK    0x00080000u
 #define TD_IOC    0x01000000u
 #define TD_LS     0x04000000u
 #define TD_CERR3  0x18000000u /* retry a failing packet three times */
@@ -258,9 +233,12 @@ static bool uhci_port_reset(int n)
 static void td_fill(struct uhci_td *td, int pid, int addr, int ep, int toggle, int len,
 		    const volatile void *buf)
 {
+	/* MaxLen is the length less one, 0x7ff for none (UHCI 1.1, 3.2.3). */
+	uint32_t maxlen = len ? (uint32_t)len - 1 : 0x7ff;
+
+	td->token = maxlen << 21 | (uint32_t)toggle << 19 | (uint32_t)ep << 15 |
+		    (uint32_t)addr << 8 | (uint32_t)pid;
 	td->status = TD_ACTIVE | TD_CERR3 | hc.ls;
-	td->token = (uint32_t)((len ? len - 1 : 0x7ff) << 21 | toggle << 19 | ep << 15 |
-			       addr << 8 | pid);
 	td->buffer = buf ? uhci_phys(buf) : 0;
 	td->link = LINK_END;
 }
@@ -382,7 +360,7 @@ static int usb_enumerate(void)
 }
 
 /* Ask the keyboard's endpoint for the next report. */
-static void kbd_arm(void)
+static void uhci_kbd_arm(void)
 {
 	struct uhci_mem *m = hc.mem;
 
@@ -390,159 +368,6 @@ static void kbd_arm(void)
 	m->td[0].status |= TD_IOC;
 	__sync_synchronize();
 	m->qh_kbd.element = uhci_phys(&m->td[0]);
-}
-
-/* Keys: HID usage codes (HID Usage Tables 1.12, chapter 10) 0x04-0x38 to
- * characters, without and with Shift. */
-#define KEY_FIRST 0x04
-static const char plain[] = "abcdefghijklmnopqrstuvwxyz1234567890\r\x1b\x7f\t -=[]\\#;'`,./";
-static const char shifted[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!@#$%^&*()\r\x1b\x7f\t _+{}|~:\"~<>?";
-
-#define KEY_CAPSLOCK 0x39
-
-static const struct {
-	uint8_t code;
-	const char *seq;
-} special[] = {
-	{ 0x52, "\x1b[A" },  /* up */
-	{ 0x51, "\x1b[B" },  /* down */
-	{ 0x4f, "\x1b[C" },  /* right */
-	{ 0x50, "\x1b[D" },  /* left */
-	{ 0x4a, "\x1b[H" },  /* Home */
-	{ 0x4d, "\x1b[F" },  /* End */
-	{ 0x49, "\x1b[2~" }, /* Insert */
-	{ 0x4c, "\x1b[3~" }, /* Delete */
-	{ 0x4b, "\x1b[5~" }, /* Page Up */
-	{ 0x4e, "\x1b[6~" }, /* Page Down */
-	{ 0x58, "\r" },      /* keypad Enter */
-	{ 0x54, "/" },       /* keypad / */
-	{ 0x55, "*" },       /* keypad * */
-	{ 0x56, "-" },       /* keypad - */
-	{ 0x57, "+" },       /* keypad + */
-};
-
-#define MOD_CTRL  0x11 /* left and right */
-#define MOD_SHIFT 0x22
-
-#define REPEAT_DELAY_MS 500
-#define REPEAT_MS       33
-
-static struct {
-	uint8_t last[8];       /* the previous report */
-	bool caps;
-	uint8_t held;          /* the key that repeats, or 0 */
-	struct timespec next;  /* when it repeats */
-} kbd;
-
-static void kbd_send(const char *s, size_t n)
-{
-	if (os_console_input(s, n) < 0)
-		warn("os_console_input");
-}
-
-/* Send what key code, pressed with modifiers mods, types. */
-static void kbd_key(uint8_t code, uint8_t mods)
-{
-	bool shift = mods & MOD_SHIFT;
-	char c;
-
-	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
-		if (special[i].code == code) {
-			kbd_send(special[i].seq, strlen(special[i].seq));
-			return;
-		}
-	if (code < KEY_FIRST || code >= KEY_FIRST + sizeof(plain) - 1)
-		return;
-	if (code < KEY_FIRST + 26 && kbd.caps)
-		shift = !shift; /* Caps Lock: letters only, Shift undoes it */
-	c = (shift ? shifted : plain)[code - KEY_FIRST];
-	if ((mods & MOD_CTRL) &&
-	    ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '[' || c == '\\' || c == ']'))
-		c &= 0x1f; /* Ctrl-C is ETX, Ctrl-[ ESC */
-	kbd_send(&c, 1);
-}
-
-static void kbd_after(struct timespec *t, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-	t->tv_nsec += ms * 1000000;
-	t->tv_sec += t->tv_nsec / 1000000000;
-	t->tv_nsec %= 1000000000;
-}
-
-/* A boot report: the keys in it and not in the last one were pressed. */
-static void kbd_report(const uint8_t *r)
-{
-	bool held = false;
-
-	for (int i = 2; i < 8; i++) {
-		uint8_t code = r[i];
-
-		if (code < KEY_FIRST || memchr(kbd.last + 2, code, 6))
-			continue; /* none, an error code (1-3), or still held */
-		if (code == KEY_CAPSLOCK) {
-			kbd.caps = !kbd.caps;
-			continue;
-		}
-		kbd_key(code, r[0]);
-		kbd.held = code;
-		kbd_after(&kbd.next, REPEAT_DELAY_MS);
-	}
-	for (int i = 2; i < 8; i++)
-		held |= kbd.held && r[i] == kbd.held;
-	if (!held)
-		kbd.held = 0;
-	memcpy(kbd.last, r, sizeof(kbd.last));
-}
-
-/* Milliseconds until the held key repeats (repeating it if that is now),
- * at most max. */
-static long kbd_repeat(long max)
-{
-	struct timespec now;
-	long ms;
-
-	if (!kbd.held)
-		return max;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (kbd.next.tv_sec - now.tv_sec) * 1000 + (kbd.next.tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0) {
-		kbd_key(kbd.held, kbd.last[0]);
-		kbd_after(&kbd.next, REPEAT_MS);
-		ms = REPEAT_MS;
-	}
-	return ms < max ? ms : max;
-}
-
-/* The keyboard's TD is done: take its report, ask for the next. */
-static void kbd_poll(void)
-{
-	struct uhci_td *td = &hc.mem->td[0];
-
-	if (td->status & TD_ACTIVE)
-		return;
-	if (td->status & TD_ERRORS)
-		warnx("report: status %08x", td->status);
-	else if (((td->status + 1) & 0x7ff) >= 3)
-		kbd_report(hc.mem->report);
-	hc.toggle ^= 1;
-	kbd_arm();
-}
-
-/* Wait for an interrupt, the poll period or the next key repeat. */
-static void kbd_wait(void)
-{
-	struct os_irq_msg msg;
-	long ms = kbd_repeat(hc.irq >= 0 ? 1000 : 10);
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
-	pid_t from;
-
-	if (os_recv_timeout(OS_MSG_ANY, &msg, sizeof(msg), &from, 0, &t) >= 0 && from == 0) {
-		outw(inw(hc.io + USBSTS), hc.io + USBSTS); /* the line goes down */
-		kbd_poll();
-		os_irq_ack(hc.irq);
-	}
-	kbd_poll();
 }
 
 static bool usb_find_keyboard(void)
@@ -553,57 +378,12 @@ static bool usb_find_keyboard(void)
 	return false;
 }
 
-static int ready_fd = -1; /* --background: the pipe to the waiting parent */
-
-/* Go on in a child; the parent ends when it is ready or gone. */
-static void usbkbd_background(void)
+int usb_keyboard_open(void)
 {
-	int fds[2], status;
-	pid_t pid;
-	char c;
-
-	if (pipe(fds) != 0 || (pid = fork()) < 0)
-		err(1, "--background");
-	if (pid == 0) {
-		close(fds[0]);
-		ready_fd = fds[1];
-		return;
-	}
-	close(fds[1]);
-	if (read(fds[0], &c, 1) == 1)
-		_exit(0);
-	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	_exit(1);
-}
-
-static void usbkbd_ready(void)
-{
-	if (hc.irq >= 0)
-		printf("usbkbd: ready (irq %d)\n", hc.irq);
-	else
-		printf("usbkbd: ready (polling)\n");
-	fflush(stdout);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "", 1) != 1)
-			warn("--background");
-		close(ready_fd);
-	}
-}
-
-int main(int argc, char *argv[])
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "--background") == 0)
-		usbkbd_background();
-	else if (argc != 1)
-		errx(2, "usage: usbkbd [--background]");
 	if (ioperm(PCI_ADDRESS, 8, 1) != 0)
 		err(1, "ioperm");
-	if (!pci_find_uhci()) {
-		printf("usbkbd: no UHCI controller\n");
-		return 0;
-	}
+	if (!pci_find_uhci())
+		return USB_NO_CONTROLLER;
 	if (ioperm(hc.io, UHCI_NREGS, 1) != 0)
 		err(1, "ioperm");
 	if ((hc.mem = os_dma_alloc(sizeof(*hc.mem), &hc.phys)) == MAP_FAILED)
@@ -612,12 +392,30 @@ int main(int argc, char *argv[])
 		hc.irq = -1;
 	if (uhci_init() != 0)
 		errx(1, "the controller does not start");
-	if (!usb_find_keyboard()) {
-		printf("usbkbd: no keyboard\n");
-		return 0;
-	}
-	kbd_arm();
-	usbkbd_ready();
-	for (;;)
-		kbd_wait();
+	if (!usb_find_keyboard())
+		return USB_NO_KEYBOARD;
+	uhci_kbd_arm();
+	return hc.irq;
+}
+
+bool usb_keyboard_report(uint8_t report[8])
+{
+	struct uhci_td *td = &hc.mem->td[0];
+	bool got = false;
+
+	if (td->status & TD_ACTIVE)
+		return false;
+	if (td->status & TD_ERRORS)
+		warnx("report: status %08x", td->status);
+	else if ((got = ((td->status + 1) & 0x7ff) >= 3))
+		memcpy(report, hc.mem->report, 8);
+	hc.toggle ^= 1;
+	uhci_kbd_arm();
+	return got;
+}
+
+void usb_interrupt_done(void)
+{
+	outw(inw(hc.io + USBSTS), hc.io + USBSTS); /* the line goes down */
+	os_irq_ack(hc.irq);
 }
