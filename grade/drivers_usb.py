@@ -163,16 +163,26 @@ def _(m):
     m.expect(PROMPT, partial=True)
 
 
-@test("drivers", "usbkbd: killed with SIGKILL, the kernel goes on; started again it "
-      "enumerates the keyboard and its keys work", cmdline=INIT, qemu_args=USB, timeout=60)
+def bus_master(m, want):
+    m.send("usbtest pci\n")
+    got = m.expect(r"^usbtest: uhci bus master: (.*)$").group(1)
+    assert got == want, "the UHCI controller's bus mastering is {}, expected {}".format(
+        got, want)
+
+
+@test("drivers", "usbkbd: killed with SIGKILL, the kernel turns its controller's bus "
+      "mastering off and goes on; started again it enumerates the keyboard and its keys work",
+      cmdline="drivers=fatfs,ps2kbd,ata,usbkbd,usbtest " + INIT, qemu_args=USB, timeout=60)
 def _(m):
     usb_shell(m)
+    bus_master(m, "on")
     m.send("ps\n")
     pid = m.expect(r"^\s*(\d+)\s.*usbkbd").group(1)
     m.expect(PROMPT, partial=True)
     m.send("kill -9 {}; echo killed\n".format(pid))
     m.expect(r"^killed$")
     m.expect(r"init: reaped orphan pid {}$".format(pid))
+    bus_master(m, "off")
     m.send("usbkbd --background\n")
     m.expect(KEYBOARD)
     m.expect(r"^usbkbd: ready \((irq \d+|polling)\)$")

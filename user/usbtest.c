@@ -6,6 +6,8 @@
  *     usbtest keys         the terminal in raw mode: a line "usbtest: key: XX"
  *                          for each byte typed, until q, then "usbtest: keys:
  *                          done" (a grader can await each key before the next)
+ *     usbtest pci          with the right: "usbtest: uhci bus master: on|off"
+ *                          (the UHCI controller's PCI command register, bit 2)
  *     usbtest dma SEED     with the right (drivers=...,usbtest):
  *
  * The bad calls first (EINVAL for len 0 and above 1 MiB, EFAULT for a bad
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -132,6 +135,27 @@ static void dma(unsigned long seed)
 	printf("usbtest: dma: done\n");
 }
 
+/* Is bus mastering on in the first UHCI function of bus 0? */
+static void pci(void)
+{
+	if (ioperm(0xcf8, 8, 1) != 0) {
+		printf("usbtest: ioperm: %s\n", errno_name(errno));
+		return;
+	}
+	for (unsigned dev = 0; dev < 32; dev++)
+		for (unsigned fn = 0; fn < 8; fn++) {
+			unsigned addr = 0x80000000u | dev << 11 | fn << 8;
+
+			outl(addr | 0x08, 0xcf8); /* class, subclass, prog-if */
+			if (inl(0xcfc) >> 8 != 0x0c0300)
+				continue;
+			outl(addr | 0x04, 0xcf8);
+			printf("usbtest: uhci bus master: %s\n", inl(0xcfc) & 0x4 ? "on" : "off");
+			return;
+		}
+	printf("usbtest: uhci bus master: no controller\n");
+}
+
 static void keys(void)
 {
 	struct termios saved, t;
@@ -159,12 +183,14 @@ int main(int argc, char *argv[])
 
 	if (argc == 2 && strcmp(argv[1], "denied") == 0)
 		printf("usbtest: denied: %s\n", try_alloc(4096, &phys));
+	else if (argc == 2 && strcmp(argv[1], "pci") == 0)
+		pci();
 	else if (argc == 2 && strcmp(argv[1], "keys") == 0)
 		keys();
 	else if (argc == 3 && strcmp(argv[1], "dma") == 0)
 		dma(strtoul(argv[2], NULL, 0));
 	else {
-		fprintf(stderr, "usage: usbtest denied|keys|dma SEED\n");
+		fprintf(stderr, "usage: usbtest denied|pci|keys|dma SEED\n");
 		return 2;
 	}
 	return 0;

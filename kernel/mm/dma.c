@@ -29,8 +29,12 @@
  * (dma_stop, from exit and exec), the kernel turns bus mastering off in
  * the PCI command register of every function on bus 0 (QEMU's pc machine
  * has one bus): the kernel itself does no DMA, and a device without bus
- * mastering cannot reach memory (PCI Local Bus 3.0, 6.2.2).  A driver that
- * munmaps memory its device still uses has the same bug as in any kernel.
+ * mastering cannot reach memory (PCI Local Bus 3.0, 6.2.2).  That is a
+ * blunt rule: with two DMA drivers, the end of one stops the other's
+ * device too; a kernel that knew which device each driver owns (a PCI
+ * call instead of raw configuration ports) could stop only that one.  A
+ * driver that munmaps memory its device still uses has the same bug as in
+ * any kernel.
  *
  * PCI configuration space is reached through mechanism #1, ports
  * 0xcf8 (address) and 0xcfc (data), which drivers use through ioperm(2);
