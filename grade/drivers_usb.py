@@ -12,7 +12,7 @@ import random
 import re
 import time
 
-from gradelib import STATUS_PASS, TestFailure, test
+from gradelib import STATUS_PASS, TestFailure, test, timeout_scale
 from qmp import key_combo
 
 PORT = random.choice([1, 2])
@@ -40,9 +40,27 @@ def usb_combo(m, keys):
     usb_keys(m, list(reversed(keys)), False)
 
 
+ECHO_TIMEOUT = 10.0   # seconds for a typed character to show
+
+
 def usb_type(m, text):
+    """Type text on the USB keyboard, each character once the last has
+    echoed: QEMU's usb-kbd holds only 16 key events (hw/input/hid.c,
+    QUEUE_LENGTH) and drops what comes when they are full, so a burst
+    typed faster than the guest reads it would lose keys."""
     for ch in text:
-        usb_combo(m, key_combo(ch))
+        usb_press(m, key_combo(ch))
+
+
+def usb_press(m, keys):
+    """Type the combination keys, then wait for the terminal's echo."""
+    before = len(m.raw_output)
+    usb_combo(m, keys)
+    deadline = time.monotonic() + ECHO_TIMEOUT * timeout_scale()
+    while len(m.raw_output) == before:
+        if time.monotonic() > deadline or m.status is not None:
+            raise TestFailure("{} typed on the USB keyboard did not echo".format("-".join(keys)))
+        time.sleep(0.01)
 
 
 def usb_shell(m):
@@ -70,8 +88,8 @@ def _(m):
 def _(m):
     usb_shell(m)
     usb_type(m, "echo A")          # left Shift
-    usb_combo(m, ["shift_r", "b"])
-    usb_combo(m, ["shift_r", "equal"])
+    usb_press(m, ["shift_r", "b"])
+    usb_press(m, ["shift_r", "equal"])
     usb_type(m, "C_d!\n")
     m.expect(r"^AB\+C_d!$")
     m.expect(PROMPT, partial=True)

@@ -52,9 +52,14 @@
 #define PCI_COMMAND 0x04
 #define PCI_BAR4    0x20
 #define PCI_IRQLINE 0x3c
-#define PCI_LEGSUP  0xc0 /* UHCI: legacy support (BIOS keyboard emulation) */
-#define CMD_IO      0x1
-#define CMD_MASTER  0x4
+/* UHCI's legacy support (PIIX3 datasheet, 2.3.13): the BIOS's keyboard
+ * emulation and its status bits (written 1 to clear), and bit 13, which
+ * routes the controller's interrupt to its PCI line. */
+#define PCI_LEGSUP   0xc0
+#define LEGSUP_CLEAR 0x8f00
+#define LEGSUP_PIRQ  0x2000
+#define CMD_IO       0x1
+#define CMD_MASTER   0x4
 
 /* UHCI registers, offsets from BAR 4 (UHCI 1.1, 2.1). */
 #define USBCMD     0x00
@@ -98,7 +103,7 @@
 
 struct uhci_td {
 	volatile uint32_t link, status, token, buffer;
-	uint32_t unused[4]; /* the driver's; TDs are 16-byte aligned anyway */
+	uint32_t unused[4]; /* the software's (UHCI 1.1, 3.2): 32 bytes keep TDs aligned */
 };
 
 struct uhci_qh {
@@ -163,7 +168,8 @@ static bool pci_find_uhci(void)
 				continue;
 			hc.io = pci_read(bus, dev, fn, PCI_BAR4) & 0xffe0;
 			hc.irq = pci_read(bus, dev, fn, PCI_IRQLINE) & 0xff;
-			pci_write16(bus, dev, fn, PCI_LEGSUP, 0x8f00); /* off; clear its status */
+			pci_write16(bus, dev, fn, PCI_LEGSUP, LEGSUP_CLEAR);
+			pci_write16(bus, dev, fn, PCI_LEGSUP, LEGSUP_PIRQ); /* emulation off */
 			pci_write16(bus, dev, fn, PCI_COMMAND,
 				    (pci_read(bus, dev, fn, PCI_COMMAND) & 0xffff) | CMD_IO |
 					    CMD_MASTER);
@@ -336,6 +342,8 @@ static int usb_enumerate(void)
 	if (usb_get_descriptor(0, DESC_DEVICE, 8) < 8)
 		return warnx("no device descriptor"), -1;
 	hc.maxpkt = d[7];
+	if (hc.maxpkt != 8 && hc.maxpkt != 16 && hc.maxpkt != 32 && hc.maxpkt != 64)
+		return warnx("control packets of %d bytes", hc.maxpkt), -1; /* USB 2.0, 9.6.1 */
 	if (usb_control(0, 0x00, 5 /* SET_ADDRESS */, 1, 0, 0) < 0)
 		return warnx("SET_ADDRESS failed"), -1;
 	msleep(10); /* USB 2.0, 9.2.6.3: 2 ms of recovery */
@@ -405,11 +413,14 @@ bool usb_keyboard_report(uint8_t report[8])
 
 	if (td->status & TD_ACTIVE)
 		return false;
-	if (td->status & TD_ERRORS)
-		warnx("report: status %08x", td->status);
-	else if ((got = ((td->status + 1) & 0x7ff) >= 3))
-		memcpy(report, hc.mem->report, 8);
-	hc.toggle ^= 1;
+	if (td->status & TD_ERRORS) {
+		warnx("report: status %08x", td->status); /* the same toggle again */
+	} else {
+		got = ((td->status + 1) & 0x7ff) >= 3;
+		if (got)
+			memcpy(report, hc.mem->report, 8);
+		hc.toggle ^= 1; /* a packet went through: DATA0, DATA1, ... */
+	}
 	uhci_kbd_arm();
 	return got;
 }
