@@ -154,15 +154,15 @@ def _(m):
         got = key_bytes(m)
         assert got == "78", "key {} of a held x: {}".format(i + 1, got)
     usb_keys(m, ["x"], False)
-    # Nothing to await here but silence: a second is two repeat delays
-    # and thirty repeats at the driver's rate.
-    time.sleep(1.0)
+    # Nothing to await here but silence: 1.5 s is three repeat delays and
+    # forty-five repeats at the driver's rate.
+    time.sleep(1.5)
     usb_combo(m, ["q"])
     after = 0
     while m.expect(r"^usbtest: (key: 78|keys: done)$").group(1) != "keys: done":
         after += 1
-    # A repeat or two may have been on its way when the key went up.
-    assert after <= 3, "{} repeats of x after its release".format(after)
+    # A few repeats may have been on their way when the key went up.
+    assert after <= 5, "{} repeats of x after its release".format(after)
 
 
 @test("drivers", "usbkbd: a UHCI controller without a keyboard: it says so and exits 0", cmdline=INIT, qemu_args=("-device", "piix3-usb-uhci"),
