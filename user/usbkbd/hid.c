@@ -11,16 +11,18 @@
  * (configuration register 0x3c) with os_irq_attach and asks for an
  * interrupt when a TD with IOC completes; if the line cannot be had it
  * polls every 10 ms.  Either way it sleeps in os_recv with a timeout, so
- * that key repeat runs on time.
+ * that key repeat runs on time (and, with the line, a look every second
+ * in case an interrupt was missed).
  *
  * Reports (HID 1.11, appendix B.1): 8 bytes, the modifier bits (Ctrl,
  * Shift, Alt, GUI, left then right), a reserved byte and up to 6 usage
  * codes of the keys held.  A code that was not in the previous report was
  * just pressed: its character (with Shift, Caps Lock, Ctrl), or for the
  * arrows and editing keys the ANSI sequence a VT100 sends, goes to the
- * console with os_console_input, as user/ps2kbd.c does.  A USB keyboard
- * does not repeat by itself: the host does.  The newest key held repeats
- * after 500 ms, 30 times a second, until released.
+ * console with os_console_input, as user/ps2kbd.c does (the sequences
+ * are the same; the tables are not shared, since usage codes are not scan
+ * codes).  A USB keyboard does not repeat by itself: the host does.  The
+ * newest key held repeats after 500 ms, 30 times a second, until released.
  *
  * Started by init (conf/ramdisk/etc/inittab) as `usbkbd --background`:
  * the driver is a child, and the command ends when it is ready (status 0)
