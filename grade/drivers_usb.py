@@ -91,14 +91,16 @@ def _(m):
     usb_press(m, ["shift_r", "b"])
     usb_press(m, ["shift_r", "equal"])
     usb_type(m, "C_d!\n")
-    m.expect(r"^AB\+C_d!$")
+    got = m.expect(r"^A..C.d!$").group(0)
+    assert got == "AB+C_d!", "typed AB+C_d! (B and + with right Shift), got {}".format(got)
     m.expect(PROMPT, partial=True)
     usb_type(m, "echo ")
     usb_combo(m, ["caps_lock"])
     usb_type(m, "xy1Z")
     usb_combo(m, ["caps_lock"])
     usb_type(m, "w; sleep 1000\n")
-    m.expect(r"^XY1zw$")
+    got = m.expect(r"^\w\w1\ww$").group(0)
+    assert got == "XY1zw", "typed xy1Z with Caps Lock, then w: got {}".format(got)
     # sleep starts right after the echo, with nothing to await: press
     # again until it is there (ksh at its prompt takes Ctrl-C as a line).
     for _ in range(5):
