@@ -37,9 +37,11 @@
  * any kernel.
  *
  * PCI configuration space is reached through mechanism #1, ports
- * 0xcf8 (address) and 0xcfc (data), which drivers use through ioperm(2);
- * the kernel's own accesses here run with interrupts off, so that no
- * driver's address write comes between the two.
+ * 0xcf8 (address) and 0xcfc (data), which drivers use through ioperm(2).
+ * The kernel's own accesses run with interrupts off, so that no driver
+ * comes between an address and its data, and put the address register
+ * back as they found it: a driver preempted between its two accesses
+ * reads the register it asked for.
  */
 #include "mm/dma.h"
 #include <errno.h>
@@ -86,11 +88,13 @@ static void dma_pci_stop(int dev, int fn)
 void dma_stop(struct proc *p)
 {
 	uint64_t flags;
+	uint32_t address;
 
 	if (!p->dma_used)
 		return;
 	p->dma_used = false;
 	flags = irq_save();
+	address = inl(PCI_ADDRESS);
 	for (int dev = 0; dev < 32; dev++) {
 		if ((dma_pci_read(dev, 0, 0) & 0xffff) == 0xffff)
 			continue; /* no device: vendor 0xffff */
@@ -99,6 +103,7 @@ void dma_stop(struct proc *p)
 		for (int fn = 0; fn < nfn; fn++)
 			dma_pci_stop(dev, fn);
 	}
+	outl(PCI_ADDRESS, address);
 	irq_restore(flags);
 }
 
