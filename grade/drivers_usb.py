@@ -15,13 +15,17 @@ import time
 from gradelib import STATUS_PASS, TestFailure, test, timeout_scale
 from qmp import key_combo
 
+# The keyboard on one port, QEMU's usb-mouse (also 0627:0001, but no boot
+# keyboard interface) on the other: the driver must pass the mouse by.
 PORT = random.choice([1, 2])
 # The usb-kbd is bound to the VGA card (given an id for that: the same card
 # as the default -vga std), so input-send-event naming that display reaches
 # the USB keyboard alone; events without a display (send-key) go to the
 # unbound PS/2 keyboard (QEMU's ui/input.c, qemu_input_find_handler).
 USB = ("-vga", "none", "-device", "VGA,id=vga", "-device", "piix3-usb-uhci,id=uhci",
-       "-device", "usb-kbd,id=usbkbd,bus=uhci.0,port={},display=vga".format(PORT))
+       "-device", "usb-kbd,id=usbkbd,bus=uhci.0,port={},display=vga".format(PORT),
+       "-device", "usb-mouse,bus=uhci.0,port={}".format(3 - PORT))
+MOUSE = r"^usbkbd: port {}: 0627:0001 is not a boot keyboard$".format(3 - PORT)
 KEYBOARD = r"^usbkbd: keyboard 0627:0001 on port {}, address 1, endpoint 1$".format(PORT)
 # ps2kbd is left without the right (it ends at its ioperm): what is typed
 # can only come through usbkbd.
@@ -68,6 +72,8 @@ def usb_press(m, keys):
 
 def usb_shell(m):
     """Boot to init's ksh with usbkbd ready; the prompt is there."""
+    if PORT == 2:
+        m.expect(MOUSE)   # enumerated first, and refused
     m.expect(KEYBOARD)
     m.expect(r"^usbkbd: ready \((irq \d+|polling)\)$")
     m.expect(PROMPT, partial=True)
@@ -77,8 +83,8 @@ def random_word(n=6):
     return "".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n))
 
 
-@test("drivers", "usbkbd: enumerates QEMU's USB keyboard on its UHCI port; a command typed "
-      "on it runs in ksh", cmdline=INIT, qemu_args=USB, timeout=60)
+@test("drivers", "usbkbd: enumerates QEMU's USB keyboard on its UHCI port (a mouse on the "
+      "other is passed by); a command typed on it runs in ksh", cmdline=INIT, qemu_args=USB, timeout=60)
 def _(m):
     usb_shell(m)
     word = random_word()

@@ -300,15 +300,24 @@ static int usb_control(int addr, uint8_t type, uint8_t req, uint16_t value, uint
 	return got;
 }
 
-#define GET_DESCRIPTOR 6
-#define DESC_DEVICE    1
-#define DESC_CONFIG    2
-#define DESC_INTERFACE 4
-#define DESC_ENDPOINT  5
+/* Requests (USB 2.0, 9.4; HID 1.11, 7.2): bmRequestType, then bRequest. */
+#define REQ_OUT           0x00 /* host to device, standard, to the device */
+#define REQ_IN            0x80 /* device to host */
+#define REQ_CLASS_IFACE   0x21 /* host to device, class, to an interface */
+#define GET_DESCRIPTOR    6
+#define SET_ADDRESS       5
+#define SET_CONFIGURATION 9
+#define HID_SET_IDLE      0x0a
+#define HID_SET_PROTOCOL  0x0b
+#define HID_BOOT_PROTOCOL 0
+#define DESC_DEVICE       1
+#define DESC_CONFIG       2
+#define DESC_INTERFACE    4
+#define DESC_ENDPOINT     5
 
 static int usb_get_descriptor(int addr, int type, uint16_t len)
 {
-	return usb_control(addr, 0x80, GET_DESCRIPTOR, (uint16_t)(type << 8), 0, len);
+	return usb_control(addr, REQ_IN, GET_DESCRIPTOR, (uint16_t)(type << 8), 0, len);
 }
 
 /* Find a boot keyboard's interface and interrupt IN endpoint in the
@@ -332,6 +341,12 @@ static int usb_parse_config(const uint8_t *d, int len)
 	return -1;
 }
 
+static int usb_fail(const char *why)
+{
+	warnx("%s", why);
+	return -1;
+}
+
 /* Enumerate the device on hc.port as address 1; 0 or -1 (said why). */
 static int usb_enumerate(void)
 {
@@ -340,30 +355,33 @@ static int usb_enumerate(void)
 
 	hc.maxpkt = 8;
 	if (usb_get_descriptor(0, DESC_DEVICE, 8) < 8)
-		return warnx("no device descriptor"), -1;
-	hc.maxpkt = d[7];
+		return usb_fail("no device descriptor");
+	hc.maxpkt = d[7]; /* USB 2.0, 9.6.1: 8, 16, 32 or 64 */
 	if (hc.maxpkt != 8 && hc.maxpkt != 16 && hc.maxpkt != 32 && hc.maxpkt != 64)
-		return warnx("control packets of %d bytes", hc.maxpkt), -1; /* USB 2.0, 9.6.1 */
-	if (usb_control(0, 0x00, 5 /* SET_ADDRESS */, 1, 0, 0) < 0)
-		return warnx("SET_ADDRESS failed"), -1;
+		return usb_fail("a bad control packet size");
+	if (usb_control(0, REQ_OUT, SET_ADDRESS, 1, 0, 0) < 0)
+		return usb_fail("SET_ADDRESS refused");
 	msleep(10); /* USB 2.0, 9.2.6.3: 2 ms of recovery */
 	if (usb_get_descriptor(1, DESC_DEVICE, 18) < 18)
-		return warnx("no device descriptor at address 1"), -1;
+		return usb_fail("no device descriptor at address 1");
 	vendor = d[8] | d[9] << 8;
 	product = d[10] | d[11] << 8;
 	if (usb_get_descriptor(1, DESC_CONFIG, 9) < 9)
-		return warnx("no configuration descriptor"), -1;
+		return usb_fail("no configuration descriptor");
 	len = d[2] | d[3] << 8;
 	len = len > DATA_MAX ? DATA_MAX : len;
 	if ((len = usb_get_descriptor(1, DESC_CONFIG, (uint16_t)len)) < 9 ||
-	    (config = usb_parse_config(d, len)) < 0)
-		return warnx("%04x:%04x is not a boot keyboard", vendor, product), -1;
+	    (config = usb_parse_config(d, len)) < 0) {
+		warnx("port %d: %04x:%04x is not a boot keyboard", hc.port + 1, vendor, product);
+		return -1;
+	}
 	printf("usbkbd: keyboard %04x:%04x on port %d, address 1, endpoint %d\n", vendor, product,
 	       hc.port + 1, hc.ep);
-	if (usb_control(1, 0x00, 9 /* SET_CONFIGURATION */, (uint16_t)config, 0, 0) < 0 ||
-	    usb_control(1, 0x21, 0x0b /* SET_PROTOCOL */, 0 /* boot */, hc.iface, 0) < 0 ||
-	    usb_control(1, 0x21, 0x0a /* SET_IDLE */, 0, hc.iface, 0) < 0)
-		return warnx("configuration refused"), -1;
+	if (usb_control(1, REQ_OUT, SET_CONFIGURATION, (uint16_t)config, 0, 0) < 0 ||
+	    usb_control(1, REQ_CLASS_IFACE, HID_SET_PROTOCOL, HID_BOOT_PROTOCOL, hc.iface, 0) < 0 ||
+	    usb_control(1, REQ_CLASS_IFACE, HID_SET_IDLE, 0 /* report on change only */, hc.iface,
+			0) < 0)
+		return usb_fail("configuration refused");
 	return 0;
 }
 
@@ -378,11 +396,17 @@ static void uhci_kbd_arm(void)
 	m->qh_kbd.element = uhci_phys(&m->td[0]);
 }
 
+/* The first port with a boot keyboard; a port with something else is
+ * disabled again, so that the next device may take address 1 too. */
 static bool usb_find_keyboard(void)
 {
-	for (hc.port = 0; hc.port < 2; hc.port++)
-		if (uhci_port_reset(hc.port) && usb_enumerate() == 0)
+	for (hc.port = 0; hc.port < 2; hc.port++) {
+		if (!uhci_port_reset(hc.port))
+			continue;
+		if (usb_enumerate() == 0)
 			return true;
+		outw(0, hc.io + PORTSC + 2 * hc.port);
+	}
 	return false;
 }
 
