@@ -28,6 +28,7 @@ end
 
 # Helpers written with GDB's Python API (kernel-aware commands).
 source conf/gdb_helpers.py
+source conf/gdb_kstate.py
 
 # Stop at the first C function; `continue` to boot.  Software breakpoints are
 # fine from here on because the kernel is already in memory; before the

@@ -27,6 +27,7 @@ clang-format-14           clang-format-14
 cppcheck                  cppcheck
 -                         python3-pyflakes
 -                         python3-pyte
+-                         python3-matplotlib
 dpkg-source               dpkg-dev
 musl-gcc                  musl-tools
 -                         console-setup-linux

@@ -6,3 +6,6 @@ STAGES := boot paging heap tss interrupts scheduler syscalls ramdisk fuse forkex
 # Stages being built: graded by `make grade` and `make test`, but with no
 # handout or stage markers yet, so `make check-handouts` leaves them out.
 STAGES_NEXT :=
+
+# The stages up to and including forkexec: before init (fork and exec) works.
+STAGES_BEFORE_INIT := $(shell printf '%s\n' $(STAGES) | sed '/^forkexec$$/q')

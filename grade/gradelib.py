@@ -969,6 +969,8 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     """Register the decorated function `f(machine)` as a test of `stage`.
 
     `cmdline` is the kernel command line (for example "test=kfree_reuse"),
+    or a function returning it, called when the test starts (for a command
+    line made of facts from the build, such as kernel addresses),
     `timeout` the time limit in seconds of QEMU time from the kernel's first
     line (scaled by GRADE_TIMEOUT_SCALE; see "Time"), `mem`/`cpu` QEMU's
     -m/-cpu and `qemu_args` extra QEMU arguments such as
@@ -983,7 +985,8 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     `setup`, a function of no arguments, is called when the test starts,
     before QEMU: to write the files its qemu_args name (a disk image).
     """
-    make_args_image(cmdline, video=video)  # refuse a bad command line when the script loads
+    if not callable(cmdline):
+        make_args_image(cmdline, video=video)  # refuse a bad command line when the script loads
 
     def register(func):
         REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
@@ -1134,7 +1137,8 @@ def run_test(t, log_name=None, hangs=None):
         else:
             if t.setup:
                 t.setup()
-            machine = Machine(t.cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
+            cmdline = t.cmdline() if callable(t.cmdline) else t.cmdline
+            machine = Machine(cmdline, mem=t.mem, cpu=t.cpu, qemu_args=t.qemu_args,
                               timeout=t.timeout, emulator=t.emulator, stall=stall, idle=idle,
                               ramdisk=t.ramdisk() if t.ramdisk else None, video=t.video)
             machine.start()

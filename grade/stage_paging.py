@@ -156,6 +156,21 @@ def _(m):
     m.expect_pass("vm_perms")
 
 
+
+@test("paging", "W^X: no kernel page is writable and executable or user-accessible",
+      cmdline="test=vm_wx")
+def _(m):
+    found = m.expect(r"^vm_wx: (\d+) kernel mappings: (\d+) writable and executable, "
+                     r"(\d+) user-accessible$")
+    leaves, wx, user = (int(g) for g in found.groups())
+    # Every page of the image is mapped with 4 KiB pages (but the boot
+    # stack's guard), plus the direct map: the walk must have seen them.
+    least = image_bytes() // PAGE_SIZE
+    assert leaves >= least, "the walk saw {} mappings, fewer than the image's {} pages".format(
+        leaves, least)
+    assert wx == 0 and user == 0, found.group(0)
+    m.expect_pass("vm_wx")
+
 def check_page_sizes(m, mem, giant):
     """The direct map covers at least 4 GiB and all RAM, with 1 GiB pages iff
     the CPU has them; the kernel image is mapped with 4 KiB pages, all but

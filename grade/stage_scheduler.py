@@ -158,6 +158,46 @@ def _(m):
     m.expect_pass("sched_priority")
 
 
+@test(STAGE, "schedtrace: the traced switches form one unbroken chain; punctual preempts spin-low",
+      cmdline="schedtrace test=sched_priority", timeout=120, qemu_args=ICOUNT)
+def _(m):
+    count, dropped = (int(g) for g in m.expect(
+        r"^schedtrace: hz 100 events (\d+) dropped (\d+)$").groups())
+    names, events = {}, []
+    while True:
+        line = m.expect(r"^schedtrace: ").string
+        if line == "schedtrace: end":
+            break
+        thread = re.match(r"^schedtrace: thread (\d+) (\d+) (.+)$", line)
+        if thread:
+            names[int(thread.group(1))] = thread.group(3)
+            continue
+        event = re.match(r"^schedtrace: (\d+) (\d+) (?:switch (\d+) [RBSX] (\d+) \d+|"
+                         r"wake (\d+) \d+)$", line)
+        if not event:
+            fail("not a schedtrace line: " + line)
+        events.append([int(g) if g else None for g in event.groups()])
+    m.expect_pass("sched_priority")
+    if dropped != 0 or len(events) != count:
+        fail("the header says {} events ({} dropped), {} were printed".format(
+            count, dropped, len(events)))
+    for want in ("waiter-high", "waiter-low", "spin-low", "punctual"):
+        if want not in names.values():
+            fail("no thread {} in the trace (threads: {})".format(want, names))
+    tsc = [e[0] for e in events]
+    ticks = [e[1] for e in events]
+    if tsc != sorted(tsc) or ticks != sorted(ticks):
+        fail("the events are not in time order")
+    switches = [(e[2], e[3]) for e in events if e[2] is not None]
+    for (_, to), (frm, _) in zip(switches, switches[1:]):
+        if frm != to:
+            fail("a switch away from {} follows a switch to {}: the chain is broken".format(
+                names.get(frm, frm), names.get(to, to)))
+    tid = {name: t for t, name in names.items()}
+    if (tid["spin-low"], tid["punctual"]) not in switches:
+        fail("the trace never shows punctual (priority 2) taking the CPU from spin-low")
+
+
 @test(STAGE, "sleeping for N ticks takes N ticks; sleepers wake by deadline",
       cmdline="test=sched_sleep ticks={}".format(SLEEP_TICKS), timeout=90, qemu_args=ICOUNT)
 def _(m):

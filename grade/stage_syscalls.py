@@ -16,6 +16,11 @@ import subprocess
 
 from gradelib import REPO_ROOT, fail, main, test
 
+import syscalls_gdb
+
+# The module of this stage's GDB tests, which registers them as it loads.
+TEST_MODULES = [syscalls_gdb]
+
 USER = REPO_ROOT / "build" / "user"
 KERNEL_ELF = REPO_ROOT / "build" / "kernel.elf"
 USER_END = 0x0000800000000000

@@ -21,6 +21,7 @@
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
 #include "debug/ksym.h"
+#include "debug/schedtrace.h"
 #include "debug/panic.h"
 #include "drivers/console.h"
 #include "drivers/fb.h"
@@ -58,6 +59,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	fb_init();     /* the framebuffer, if GRUB set a graphics mode: /dev/fb0 */
 	fbcon_start(); /* the console on the framebuffer, if there is one */
 	heap_init();
+	schedtrace_init();    /* `schedtrace`: record the scheduler's switches */
 	gdt_init();           /* kernel and user segments */
 	tss_init();           /* IST stacks (from kstack_alloc), RSP0, ltr */
 	idt_init();           /* again: the double fault, NMI and #MC gates now use IST */

@@ -12,15 +12,20 @@
 #   $(MUSL_ORIG)              Debian's musl source package, fetched once by
 #                             libc/fetch-musl-source.sh (apt-get source) into
 #                             $(BUILD)/download/musl/, which `make clean` keeps
-#   $(MUSL_TREE)/.prepared    a fresh tree: the orig tarball, Debian's patches,
+#   $(MUSL_TREE)/.unpacked    a fresh tree: the orig tarball, Debian's patches,
 #                             then ours (libc/patches/*.patch), then our added
-#                             files (libc/src, libc/include, and the headers
-#                             shared with the kernel, kernel/include/uapi/os)
+#                             headers (libc/include, and the headers shared
+#                             with the kernel, kernel/include/uapi/os)
 #   $(MUSL_TREE)/config.mak   musl's ./configure
+#   $(MUSL_TREE)/.prepared    our added sources (libc/src) copied in
 #   $(LIBC_STAMP)             musl's make, then make install into $(SYSROOT)
 #
-# Any change to an input in libc/ (or to the uapi headers, or to the configure
-# flags) makes a fresh tree and a full musl build, about half a minute; when
+# A change to a patch, a header, the list of inputs or the configure flags
+# makes a fresh tree and a full musl build, about half a minute: musl's
+# objects do not depend on the public headers, so nothing less is safe.  A
+# change to a source in libc/src only recompiles that file: the sources are
+# copied with their timestamps, and musl's make rebuilds the objects older
+# than their source (a handout's stubbed libc/src/os/chan.c, say).  When
 # nothing changed, `make libc` does nothing.
 #
 # User programs: user/NAME.c, user/cmd/NAME.c (the utilities) and
@@ -92,6 +97,8 @@ libc_env := env -i PATH="$$PATH"
 # musl builds src/*/*.c (and src/*/x86_64/*.[csS]) and installs include/*.h
 # and include/*/*.h, so additions follow the same layout.
 libc_patches := $(sort $(wildcard libc/patches/*.patch))
+libc_sources := $(wildcard libc/src/*/*.[csS] libc/src/*/x86_64/*.[csS])
+libc_headers := $(wildcard libc/include/*.h libc/include/*/*.h)
 libc_added := $(wildcard libc/src/*/*.[csS] libc/src/*/x86_64/*.[csS] \
 	libc/include/*.h libc/include/*/*.h)
 libc_uapi := $(wildcard kernel/include/uapi/os/*.h)
@@ -129,8 +136,8 @@ $(MUSL_ORIG): | $(DEPS_STAMP)
 # stale builds happen.  Debian's patch tarball unpacks into debian/ inside the
 # tree, as dpkg-source would; quilt's series file lists the patches in order,
 # each optionally followed by its -pN.
-$(MUSL_TREE)/.prepared: $(MUSL_ORIG) $(LIBC_MANIFEST) $(libc_patches) \
-		$(libc_added) $(libc_uapi)
+$(MUSL_TREE)/.unpacked: $(MUSL_ORIG) $(LIBC_MANIFEST) $(libc_patches) \
+		$(libc_headers) $(libc_uapi)
 	$(libc_say) MUSL "unpack $(notdir $(MUSL_ORIG))"
 	$(Q)rm -rf $(MUSL_TREE)
 	$(Q)tar -xzf $(MUSL_ORIG) -C $(LIBC_BUILD)
@@ -148,19 +155,25 @@ $(MUSL_TREE)/.prepared: $(MUSL_ORIG) $(LIBC_MANIFEST) $(libc_patches) \
 		printf '  %-7s %s\n' PATCH "$$p"; \
 		patch -s -d $(MUSL_TREE) -p1 --no-backup-if-mismatch <$$p || exit 1; \
 	done
-	$(libc_say) MUSL "add libc/src libc/include kernel/include/uapi/os"
-	$(Q)[ ! -d libc/src ] || cp -R libc/src/. $(MUSL_TREE)/src/
+	$(libc_say) MUSL "add libc/include kernel/include/uapi/os"
 	$(Q)[ ! -d libc/include ] || cp -R libc/include/. $(MUSL_TREE)/include/
 	$(Q)mkdir -p $(MUSL_TREE)/include/os
 	$(Q)[ -z "$(libc_uapi)" ] || cp $(libc_uapi) $(MUSL_TREE)/include/os/
 	$(Q)touch $@
 
-$(MUSL_TREE)/config.mak: $(MUSL_TREE)/.prepared
+$(MUSL_TREE)/config.mak: $(MUSL_TREE)/.unpacked
 	$(libc_say) MUSL configure
 	$(Q)$(call libc_quiet,cd $(MUSL_TREE) && $(libc_env) ./configure $(MUSL_CONFIGURE_FLAGS),$(MUSL_TREE)/configure.log)
 
+# cp -p keeps each source's time: musl's make then recompiles just the
+# sources newer than their objects.
+$(MUSL_TREE)/.prepared: $(MUSL_TREE)/config.mak $(libc_sources)
+	$(libc_say) MUSL "add libc/src"
+	$(Q)[ ! -d libc/src ] || cp -R -p libc/src/. $(MUSL_TREE)/src/
+	$(Q)touch $@
+
 # The sysroot is emptied first so that nothing stale survives an install.
-$(LIBC_STAMP): $(MUSL_TREE)/config.mak
+$(LIBC_STAMP): $(MUSL_TREE)/.prepared
 	$(libc_say) MUSL "build (log in $(MUSL_TREE)/build.log)"
 	$(Q)$(call libc_quiet,$(libc_env) make -C $(MUSL_TREE) $(MUSL_JOBS),$(MUSL_TREE)/build.log)
 	$(libc_say) MUSL "install $(SYSROOT)"

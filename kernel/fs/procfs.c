@@ -13,6 +13,9 @@
  *   /proc/<pid>/cmdline  the arguments, each ended by a NUL
  *   /proc/<pid>/stat     the one line ps(1) reads: Linux's 52 fields, those
  *                        kestrel does not keep 0
+ *   /proc/<pid>/maps     the areas of its address space, in Linux's format
+ *                        ("start-end rwxp offset 00:00 0 [heap]"); no area
+ *                        is backed by a file, so offset and inode are 0
  *   /proc/<pid>/task/<tid>/status, stat  the same for each thread of the
  *                        process: its own tid (Pid), state and priority
  *   /proc/self           the calling process's <pid> directory
@@ -29,7 +32,7 @@
  * The root lists ".", "..", meminfo, mounts, self, uptime and one
  * directory per process.  Inode numbers: the root 1, meminfo 2, mounts 3,
  * uptime 5; process pid's directory is pid << 4, its status (pid << 4) +
- * 1, cmdline + 2, stat + 3, task + 4; thread tid's directory (tid << 4)
+ * 1, cmdline + 2, stat + 3, task + 4, maps + 5; thread tid's directory (tid << 4)
  * + 8, its status + 9, stat + 11 (a tid names one thread, whichever
  * process it is in).
  *
@@ -65,8 +68,10 @@
 #define PID_CMDLINE 2
 #define PID_STAT    3
 #define PID_TASK    4
-#define TID_DIR     8 /* + PID_STATUS, PID_STAT: a thread's files */
-#define NFIXED      6 /* ".", "..", meminfo, mounts, self, uptime */
+#define PID_MAPS    5
+#define MAPS_MAX    24 /* areas listed: TEXT_MAX holds that many lines */
+#define TID_DIR     8  /* + PID_STATUS, PID_STAT: a thread's files */
+#define NFIXED      6  /* ".", "..", meminfo, mounts, self, uptime */
 #define TEXT_MAX    2048
 #define PIDS_MAX    256
 
@@ -229,7 +234,29 @@ static size_t proc_text(const struct proc *p, const struct thread *t, int which,
 	return len;
 }
 
-/* The text of file ino: /proc/<pid>/status, cmdline or stat, or a
+/* /proc/<pid>/maps of process p: as Linux's show_map_vma, a label is
+ * padded to column 73.  Interrupts off. */
+static size_t maps_text(struct proc *p, char *buf)
+{
+	struct uvm_area a[MAPS_MAX];
+	int n = p->uvm ? uvm_areas(p->uvm, a, MAPS_MAX) : 0;
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t start = len;
+
+		TEXT_ADD(buf, &len, "%08lx-%08lx %c%c%c%c 00000000 00:00 0 ", a[i].start, a[i].end,
+			 a[i].prot & UVM_READ ? 'r' : '-', a[i].prot & UVM_WRITE ? 'w' : '-',
+			 a[i].prot & UVM_EXEC ? 'x' : '-', a[i].shared ? 's' : 'p');
+		if (*a[i].label)
+			TEXT_ADD(buf, &len, "%*s%s",
+				 (int)(len - start < 73 ? 73 - (len - start) : 0), "", a[i].label);
+		TEXT_ADD(buf, &len, "\n");
+	}
+	return len;
+}
+
+/* The text of file ino: /proc/<pid>/status, cmdline, stat or maps, or a
  * thread's; -ESRCH if the process or thread is gone. */
 static int64_t pid_text(uint64_t ino, char *buf)
 {
@@ -243,6 +270,8 @@ static int64_t pid_text(uint64_t ino, char *buf)
 		len = -ESRCH;
 	else if (which == PID_CMDLINE)
 		len = (int64_t)MIN(p->cmdline_len, (size_t)TEXT_MAX);
+	else if (which == PID_MAPS)
+		len = (int64_t)maps_text(p, buf);
 	else
 		len = (int64_t)proc_text(p, t, which, buf);
 	if (p && which == PID_CMDLINE)
@@ -354,6 +383,8 @@ static int procfs_lookup_file(struct inode *dir, const char *name, struct inode 
 		return procfs_inode(dir->fs, base + sub + PID_STAT, S_IFREG | 0444, out);
 	if (strcmp(name, "task") == 0 && !sub)
 		return procfs_inode(dir->fs, base + PID_TASK, S_IFDIR | 0555, out);
+	if (strcmp(name, "maps") == 0 && !sub)
+		return procfs_inode(dir->fs, base + PID_MAPS, S_IFREG | 0444, out);
 	return -ENOENT;
 }
 
@@ -420,7 +451,9 @@ static int procfs_root_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fi
 
 static int procfs_pid_readdir(struct file *f, uint64_t *pos, vfs_filldir_fn *fill, void *ctx)
 {
-	static const char *const names[] = { ".", "..", "status", "cmdline", "stat", "task" };
+	static const char *const names[] = {
+		".", "..", "status", "cmdline", "stat", "task", "maps"
+	};
 	uint64_t base = f->inode->ino & ~15ull;
 
 	for (; *pos < ARRAY_SIZE(names); (*pos)++) {

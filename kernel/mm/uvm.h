@@ -76,6 +76,17 @@ struct uvm {
 	uint64_t data_pages;     /* pages of private writable areas but the stack: RLIMIT_DATA */
 };
 
+/* One area of an address space as /proc/<pid>/maps shows it. */
+struct uvm_area {
+	uint64_t start, end; /* page aligned */
+	unsigned prot;       /* UVM_READ | UVM_WRITE | UVM_EXEC */
+	bool shared;         /* MAP_SHARED */
+	const char *label;   /* "[heap]", "[stack]", "[device]" or "" */
+};
+
+/* The first max areas of uvm in address order, into out: how many. */
+int uvm_areas(struct uvm *uvm, struct uvm_area *out, int max);
+
 /* A zeroed frame for a user page: frame_alloc, and while it finds none and
  * the OOM killer (proc/oom.h) freed memory, again.  0 if none is left. */
 uint64_t uvm_frame_alloc(void);

@@ -303,3 +303,29 @@ uint64_t shm_frame(struct shm *shm, uint64_t i)
 		shm->frames[i] = uvm_frame_alloc();
 	return shm->frames[i];
 }
+
+static const char *area_label(const struct uvm *uvm, const struct vma *v)
+{
+	if (v->flags & VMA_STACK)
+		return "[stack]";
+	if (v->flags & VMA_DEVICE)
+		return "[device]";
+	if (v->start < uvm->brk && v->end > uvm->heap_start)
+		return "[heap]";
+	return "";
+}
+
+int uvm_areas(struct uvm *uvm, struct uvm_area *out, int max)
+{
+	int n = 0;
+
+	list_for_each(node, &uvm->vmas) {
+		const struct vma *v = vma_of(node);
+
+		if (n == max)
+			break;
+		out[n++] = (struct uvm_area){ v->start, v->end, v->prot,
+					      (v->flags & VMA_SHARED) != 0, area_label(uvm, v) };
+	}
+	return n;
+}

@@ -1,6 +1,7 @@
 /*
  * Running programs from the filesystem or from GRUB modules (see run.h).
  */
+#include "debug/schedtrace.h"
 #include "proc/run.h"
 #include <errno.h>
 #include "arch/x86_64/machine.h"
@@ -261,6 +262,7 @@ void run_cmdline(void)
 	for (int i = 0; groups[i]; i++)
 		status = run_group(groups[i]);
 	if (cmdline_has("exit")) {
+		schedtrace_dump();
 		kprintf("run: done, last status %d: exiting\n", status);
 		machine_exit(status == 0 ? MACHINE_EXIT_PASS : MACHINE_EXIT_FAIL);
 	}

@@ -18,6 +18,7 @@
  * called directly only by a thread that gives up the CPU (blocks, sleeps,
  * exits, yields).
  */
+#include "debug/schedtrace.h"
 #include "sched/sched.h"
 #include <errno.h>
 #include "arch/x86_64/switch.h"
@@ -118,6 +119,7 @@ void sched_make_ready(struct thread *t)
 	t->slice_left = SCHED_SLICE_TICKS;
 	t->ready_since = timer_ticks();
 	runq_push_back(t);
+	schedtrace_wake(t);
 	if (current && (current == idle || t->eff_prio < current->eff_prio))
 		need_resched = true;
 }
@@ -160,6 +162,7 @@ void schedule(void)
 		stats.preemptions++;
 	stats.switches++;
 	next->switches++;
+	schedtrace_switch(prev, next);
 	current = next;
 	/* Interrupts from user mode will enter on next's stack (stage syscalls). */
 	tss_set_kernel_stack(next->kstack_top);

@@ -3,6 +3,7 @@
  * section; the linker script brackets that section with __ktests_start and
  * __ktests_end, so the runner finds every test without a central table.
  */
+#include "debug/schedtrace.h"
 #include "test/ktest.h"
 #include "arch/x86_64/machine.h"
 #include "debug/panic.h"
@@ -36,6 +37,7 @@ void ktest_run(const char *name)
 		panic_set_exit(true);
 		kprintf("ktest: %s: running\n", name);
 		t->run();
+		schedtrace_dump();
 		kprintf("ktest: %s: PASS\n", name);
 		machine_exit(MACHINE_EXIT_PASS);
 	}

@@ -331,6 +331,60 @@ KTEST(vm_perms)
 	kprintf("vm_perms: NX %s, CR0.WP on\n", vm_has_nx() ? "on" : "not supported");
 }
 
+/* W^X over the whole kernel half: walk every present entry of the kernel's
+ * tables, with the rights the hierarchy gives a leaf (writable only if
+ * every level says so, executable unless some level says NX).  No page may
+ * be both, none may be user-accessible, and the user half of the kernel's
+ * PML4 is empty (no identity map).  The first few offenders are named. */
+struct wx_walk {
+	uint64_t leaves, wx, user;
+};
+
+static void wx_visit(struct wx_walk *w, const pte_t *table, int level, uint64_t va, uint64_t rights)
+{
+	static const int shift[] = { 0, 12, 21, 30, 39 };
+
+	for (int i = 0; i < 512; i++) {
+		pte_t e = table[i];
+		uint64_t at = va | ((uint64_t)i << shift[level]);
+		/* W and U must be set at every level; NX at any level wins. */
+		uint64_t r = (rights & e & (PTE_W | PTE_U)) | ((rights | e) & PTE_NX);
+
+		if (level == 4 && i < 256) {
+			if (e & PTE_P)
+				ktest_fail("PML4 entry %d of the user half is present", i);
+			continue;
+		}
+		if (!(e & PTE_P))
+			continue;
+		if (level == 4)
+			at |= 0xffff000000000000ull; /* sign extension of bit 47 */
+		if (level > 1 && !(e & PTE_PS)) {
+			wx_visit(w, phys_to_virt(e & PTE_ADDR), level - 1, at, r);
+			continue;
+		}
+		w->leaves++;
+		if ((r & PTE_W) && !(r & PTE_NX) && w->wx++ < 4)
+			kprintf("vm_wx: 0x%lx is writable and executable\n", at);
+		if ((r & PTE_U) && w->user++ < 4)
+			kprintf("vm_wx: 0x%lx is user-accessible\n", at);
+	}
+}
+
+KTEST(vm_wx)
+{
+	struct wx_walk w = { 0, 0, 0 };
+
+	if (!vm_has_nx()) {
+		kprintf("vm_wx: no NX: every page is executable, W^X cannot hold\n");
+		return;
+	}
+	wx_visit(&w, vm_kernel_root(), 4, 0, PTE_W | PTE_U);
+	kprintf("vm_wx: %lu kernel mappings: %lu writable and executable, %lu user-accessible\n",
+		w.leaves, w.wx, w.user);
+	KTEST_ASSERT(w.leaves > 0 && w.wx == 0 && w.user == 0);
+}
+
 /* Walk the tables and report the page sizes of the direct map and the image. */
 KTEST(vm_page_sizes)
 {
