@@ -1,7 +1,7 @@
 """Grader of stage `drivers`: the console for programs, the framebuffer,
 serial input, and drivers in userspace.
 
-The tests are in four modules, one per part of the stage:
+The tests are in modules, one per part of the stage:
 
   drivers_console.py  the terminal emulator (ANSI escapes on the VGA text
                       screen and passed through to serial) and x,y mode
@@ -11,6 +11,7 @@ The tests are in four modules, one per part of the stage:
   drivers_blk.py      the ATA block driver and the FAT server on /mnt
   drivers_soak.py     a mixed workload on /mnt, checked on the host (and
                       `make soak`, the long run)
+  drivers_usb.py      the USB keyboard driver on a UHCI controller
 """
 from gradelib import main
 
@@ -19,10 +20,12 @@ import drivers_console
 import drivers_fb
 import drivers_hw
 import drivers_soak
+import drivers_usb
 
 # The modules of this stage's tests, which register them with gradelib as
 # they load (named here so that pyflakes sees them used).
-TEST_MODULES = [drivers_blk, drivers_console, drivers_fb, drivers_hw, drivers_soak]
+TEST_MODULES = [drivers_blk, drivers_console, drivers_fb, drivers_hw, drivers_soak,
+                drivers_usb]
 
 if __name__ == "__main__":
     main(["drivers"])

@@ -1,7 +1,7 @@
 /*
  * The system-call side of an address space (see uvm.h): brk(2), mmap(2)
  * of anonymous memory, private or shared, of device memory
- * (os_physmap), munmap(2).  Each only adds or removes areas (vma.h); the
+ * (os_physmap) and of DMA memory (os_dma_alloc, mm/dma.c), munmap(2).  Each only adds or removes areas (vma.h); the
  * pages come on first touch (uvm.c).  New mappings go top-down from
  * USER_MMAP_TOP, each just below the previous one if there is room
  * (find_free), as Linux places them.
@@ -168,6 +168,52 @@ int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot
 		return -ENOMEM;
 	}
 	return va;
+}
+
+/* The object's frames, all mapped now, uncached: the area's pages hold a
+ * reference each, the object one more, so munmap, exit and fork treat them
+ * as any shared page's (uvm.c), and the last reference frees them. */
+static int map_dma_pages(struct uvm *uvm, uint64_t va, uint64_t pa, uint64_t len)
+{
+	unsigned flags = uvm_vm_flags(UVM_READ | UVM_WRITE) | VM_SHARED | VM_NOCACHE;
+
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		int err = vm_map(uvm_root(uvm), va + off, pa + off, PAGE_SIZE, flags);
+
+		if (err)
+			return err == -EEXIST ? -ENOMEM : err;
+		frame_ref(pa + off);
+		uvm->pages++;
+	}
+	return 0;
+}
+
+int64_t uvm_map_dma(struct uvm *uvm, uint64_t pa, uint64_t len)
+{
+	struct shm *shm = NULL;
+	uint64_t va = 0;
+	int err = uvm_may_add(uvm, len, false);
+
+	if (!err && !(va = find_free(uvm, len, uvm->mmap_next)))
+		err = -ENOMEM;
+	if (!err && !(shm = shm_create(len / PAGE_SIZE)))
+		err = -ENOMEM;
+	if (!err && (err = vma_add(uvm, va, va + len, UVM_READ | UVM_WRITE, VMA_SHARED, shm, 0)))
+		kfree(shm);
+	if (err) {
+		frame_free_contig(pa, len / PAGE_SIZE);
+		return err;
+	}
+	/* The object takes the allocation's references. */
+	for (uint64_t i = 0; i < shm->npages; i++)
+		shm->frames[i] = pa + i * PAGE_SIZE;
+	err = map_dma_pages(uvm, va, pa, len);
+	if (err) {
+		uvm_unmap(uvm, va, len); /* the pages, the area, then the object */
+		return err;
+	}
+	uvm->mmap_next = va;
+	return (int64_t)va;
 }
 
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len)

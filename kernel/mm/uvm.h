@@ -189,6 +189,11 @@ int64_t uvm_mmap(struct uvm *uvm, uint64_t addr, uint64_t len, unsigned prot, un
  * -ENOMEM (no room, or no frame for a page table).
  */
 int64_t uvm_map_device(struct uvm *uvm, uint64_t pa, uint64_t len, unsigned prot, bool nocache);
+/* The contiguous frames [pa, pa + len) (len whole pages, from
+ * frame_alloc_contig, whose references it takes, freeing them on failure)
+ * as a read-write shared area, mapped at once and uncached: os_dma_alloc.
+ * The address, or -ENOMEM. */
+int64_t uvm_map_dma(struct uvm *uvm, uint64_t pa, uint64_t len);
 /* munmap(2).  0 or -EINVAL. */
 int uvm_munmap(struct uvm *uvm, uint64_t addr, uint64_t len);
 

@@ -43,6 +43,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
 #include "mm/usercopy.h"
 #include "mm/uvm.h"
@@ -177,6 +178,7 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
 		uvm_destroy(uvm);
 		return err;
 	}
+	dma_stop(proc_current()); /* the old image's DMA frames go */
 	proc_switch_image(uvm, path, cmdline, len, entry, sp);
 	/* The right goes with the program; the ports stay, as on Linux. */
 	proc_current()->hwright = hwaccess_allowed(str_basename(path));

@@ -25,8 +25,9 @@
  * process, with interrupts off around the TSS update, so no lock is needed.
  *
  * When a process ends, hwaccess_exit gives back all the hardware it held:
- * its IRQ lines (ipc/irqmsg.c, masked and freed), the raw serial reader's
- * place (drivers/serial_raw.c) and its ports.
+ * its devices' bus mastering if it had DMA memory (mm/dma.c), its IRQ
+ * lines (ipc/irqmsg.c, masked and freed), the raw serial reader's place
+ * (drivers/serial_raw.c) and its ports.
  */
 #include "proc/hwaccess.h"
 #include <errno.h>
@@ -36,10 +37,11 @@
 #include "ipc/irqmsg.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "mm/dma.h"
 #include "mm/heap.h"
 #include "proc/proc.h"
 
-#define HW_DRIVERS_DEFAULT "fatfs,ps2kbd,ata"
+#define HW_DRIVERS_DEFAULT "fatfs,ps2kbd,ata,usbkbd"
 #define HW_PORTS           65536
 
 struct iobitmap {
@@ -185,6 +187,7 @@ void hwaccess_exit(struct proc *p)
 {
 	uint64_t flags;
 
+	dma_stop(p); /* before its DMA frames are freed */
 	irqmsg_release(p);
 	serial_raw_release(p);
 	flags = irq_save();

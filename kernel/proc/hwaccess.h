@@ -13,7 +13,7 @@ struct proc;
 /*
  * May a process starting the program name touch hardware?  Those that
  * drivers=NAME[,NAME...] on the kernel command line names (devmem= when
- * there is no drivers=); without either, fatfs, ps2kbd and ata.
+ * there is no drivers=); without either, fatfs, ps2kbd, ata and usbkbd.
  */
 bool hwaccess_allowed(const char *name);
 

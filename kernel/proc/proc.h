@@ -150,6 +150,7 @@ struct proc {
 	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */
 	int msg_to_pid;               /* ... and whose it is */
 	bool hwright;                 /* may touch hardware (proc/hwaccess.c) */
+	bool dma_used;                /* has called os_dma_alloc (mm/dma.c) */
 	unsigned iopl;                /* iopl(2)'s level: 3 allows every port */
 	struct iobitmap *iobitmap;    /* ioperm(2)'s ports, or NULL: none */
 	struct fdtable *fds;          /* NULL once it has exited */

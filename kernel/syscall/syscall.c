@@ -161,6 +161,7 @@ static const struct syscall_desc os_calls[] = {
 		CALL(os_console_input, 2, RET_INT, ARG_BUF_IN, ARG_LONG),
 	[SYS_os_serial_read - OS_SYSCALL_FIRST] =
 		CALL(os_serial_read, 3, RET_INT, ARG_BUF_OUT, ARG_LONG, ARG_INT),
+	[SYS_os_dma_alloc - OS_SYSCALL_FIRST] = CALL(os_dma_alloc, 2, RET_PTR, ARG_LONG, ARG_PTR),
 };
 
 void syscall_init(void)

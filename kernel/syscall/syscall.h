@@ -332,6 +332,8 @@ int64_t sys_os_irq_attach(int irq, int flags);
 int64_t sys_os_irq_ack(int irq);
 int64_t sys_os_console_input(uptr_t buf, size_t len);
 int64_t sys_os_serial_read(uptr_t buf, size_t len, int timeout_ms);
+/* mm/dma.c */
+int64_t sys_os_dma_alloc(size_t len, uptr_t phys);
 /* drivers/xy.c */
 int64_t sys_os_console_xy(int op, uint64_t a, uint64_t b, uint64_t c);
 

@@ -61,6 +61,18 @@ int os_trace(pid_t pid, int on);
 void *os_physmap(uint64_t phys, size_t len, int prot);
 
 /*
+ * DMA memory for a driver whose device reads and writes memory itself:
+ * len bytes (rounded up to pages, at most 1 MiB) of zeroed, physically
+ * contiguous memory below 4 GiB, mapped read-write and uncached.  Stores
+ * the physical address of its first byte (what the device is told) at
+ * *phys and returns the virtual one.  munmap or exit frees it; before a
+ * process that allocated DMA memory exits or execs, the kernel turns off
+ * bus mastering on every PCI device.  MAP_FAILED with errno EPERM (no
+ * right), EINVAL (len 0 or above 1 MiB), ENOMEM, EFAULT (bad phys).
+ */
+void *os_dma_alloc(size_t len, uint64_t *phys);
+
+/*
  * Interrupts as messages (<os/irq.h>), for a process with the right to
  * touch hardware (drivers= on the kernel command line).  os_irq_attach
  * takes IRQ line irq (0-15; flags 0): each interrupt then masks the line

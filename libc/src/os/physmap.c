@@ -1,5 +1,5 @@
 /*
- * Driver memory: wrapper for SYS_os_physmap.
+ * Driver memory: wrappers for SYS_os_physmap and SYS_os_dma_alloc.
  *
  * Built inside musl's tree as src/os/physmap.c; see priority.c for the
  * syscall() convention.  The kernel returns an address or -errno; musl's
@@ -11,4 +11,9 @@
 void *os_physmap(uint64_t phys, size_t len, int prot)
 {
 	return (void *)syscall(SYS_os_physmap, phys, len, prot);
+}
+
+void *os_dma_alloc(size_t len, uint64_t *phys)
+{
+	return (void *)syscall(SYS_os_dma_alloc, len, phys);
 }

@@ -54,6 +54,10 @@
 /* Bytes into the console's terminal as if typed (the PS/2 keyboard driver). */
 #define SYS_os_console_input 1011 /* (buf, len) -> len */
 
-#define OS_SYSCALL_LAST 1011 /* highest number in use; keep in step */
+/* DMA memory for a driver with the right: contiguous frames below 4 GiB,
+ * mapped uncached; their physical address through the pointer. */
+#define SYS_os_dma_alloc 1012 /* (len, &phys) -> address */
+
+#define OS_SYSCALL_LAST 1012 /* highest number in use; keep in step */
 
 #endif /* UAPI_OS_SYSCALL_H */
