@@ -9,8 +9,65 @@
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
 
+#ifdef KDEBUG
+/*
+ * The debug build's view of this CPU (see spinlock.h): the lock taken last
+ * (the others held chain from it through .outer), how many are held, and
+ * how many irq_save sections are open in the running thread.  Kept outside
+ * the functions' stage code, so a student's spinlocks are checked too.
+ */
+static spinlock_t *spin_innermost;
+static int spin_held;
+static int irq_depth;
+
+void spin_assert_held(const spinlock_t *lock)
+{
+	if (!lock->held)
+		panic("spinlock '%s': not held, but this code needs it", lock->name);
+}
+
+int spin_held_count(void)
+{
+	return spin_held;
+}
+
+int irq_save_depth(void)
+{
+	return irq_depth;
+}
+
+void irq_save_depth_set(int depth)
+{
+	irq_depth = depth;
+}
+
+/* After the acquire, with interrupts off: nothing can come in between. */
+static void spin_debug_acquire(spinlock_t *lock)
+{
+	lock->outer = spin_innermost;
+	spin_innermost = lock;
+	spin_held++;
+}
+
+/* spinlock.h's rule: locks are released in the reverse order of acquiring
+ * them (else each restores the other's interrupt flag). */
+static void spin_debug_release(spinlock_t *lock)
+{
+	if (!lock->held)
+		return; /* spin_unlock panics: released but not held */
+	if (spin_innermost != lock)
+		panic("spinlock '%s': released while '%s', taken after it, is held", lock->name,
+		      spin_innermost ? spin_innermost->name : "?");
+	spin_innermost = lock->outer;
+	spin_held--;
+}
+#endif
+
 uint64_t irq_save(void)
 {
+#ifdef KDEBUG
+	irq_depth++;
+#endif
 	/* BEGIN STAGE interrupts: read RFLAGS, then disable interrupts */
 	uint64_t flags = read_rflags();
 
@@ -23,6 +80,11 @@ uint64_t irq_save(void)
 
 void irq_restore(uint64_t flags)
 {
+#ifdef KDEBUG
+	/* Not below 0: restoring flags read without irq_save is allowed. */
+	if (irq_depth > 0)
+		irq_depth--;
+#endif
 	/* BEGIN STAGE interrupts: re-enable interrupts only if IF was set in flags */
 	if (flags & RFLAGS_IF)
 		sti();
@@ -48,10 +110,16 @@ void spin_lock(spinlock_t *lock)
 	/* STUB
 	(void)lock;
 	END STAGE interrupts */
+#ifdef KDEBUG
+	spin_debug_acquire(lock);
+#endif
 }
 
 void spin_unlock(spinlock_t *lock)
 {
+#ifdef KDEBUG
+	spin_debug_release(lock);
+#endif
 	/* BEGIN STAGE interrupts: check held, clear it, restore the saved flags */
 	uint64_t flags = lock->flags;
 

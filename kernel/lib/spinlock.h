@@ -28,10 +28,13 @@ void irq_restore(uint64_t flags);
 /* Are interrupts enabled on this CPU right now? */
 bool irq_enabled(void);
 
-typedef struct {
+typedef struct spinlock {
 	const char *name; /* for the panic message */
 	bool held;
 	uint64_t flags; /* RFLAGS before spin_lock, restored by spin_unlock */
+#ifdef KDEBUG
+	struct spinlock *outer; /* the lock taken before this one, still held */
+#endif
 } spinlock_t;
 
 /* clang-format off */
@@ -42,5 +45,40 @@ typedef struct {
 void spin_lock(spinlock_t *lock);
 /* Release the lock and restore the interrupt flag spin_lock() saw. */
 void spin_unlock(spinlock_t *lock);
+
+/*
+ * The debug build's bookkeeping (make KDEBUG=1, lib/assert.h); without
+ * KDEBUG these do nothing and cost nothing.
+ *
+ * spin_assert_held: a function that needs the caller to hold lock says so.
+ * spin_held_count: spinlocks held on this CPU (the scheduler checks that a
+ * thread going to sleep holds none).  irq_save_depth: irq_save() sections
+ * (spinlocks included) open in the running thread, outermost first: a thread
+ * that sleeps inside one of its own would break that section's atomicity.
+ * The scheduler saves and restores it per thread (irq_save_depth_set).
+ */
+#ifdef KDEBUG
+void spin_assert_held(const spinlock_t *lock);
+int spin_held_count(void);
+int irq_save_depth(void);
+void irq_save_depth_set(int depth);
+#else
+static inline void spin_assert_held(const spinlock_t *lock)
+{
+	(void)lock;
+}
+static inline int spin_held_count(void)
+{
+	return 0;
+}
+static inline int irq_save_depth(void)
+{
+	return 0;
+}
+static inline void irq_save_depth_set(int depth)
+{
+	(void)depth;
+}
+#endif
 
 #endif

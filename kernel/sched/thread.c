@@ -78,6 +78,7 @@ static NORETURN void thread_entry(void)
 	struct thread *t = sched_current();
 
 	thread_reap_detached();
+	irq_save_depth_set(0); /* KDEBUG: a new thread has no section open */
 	sti();
 	t->fn(t->arg);
 	thread_exit(0);
