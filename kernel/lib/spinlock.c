@@ -13,12 +13,12 @@
 /*
  * The debug build's view of this CPU (see spinlock.h): the lock taken last
  * (the others held chain from it through .outer), how many are held, and
- * how many irq_save sections are open in the running thread.  Kept outside
+ * the irq_save sections open in the running thread.  Kept outside
  * the functions' stage code, so a student's spinlocks are checked too.
  */
 static spinlock_t *spin_innermost;
 static int spin_held;
-static int irq_depth;
+static struct irq_sections sections;
 
 void spin_assert_held(const spinlock_t *lock)
 {
@@ -31,14 +31,51 @@ int spin_held_count(void)
 	return spin_held;
 }
 
-int irq_save_depth(void)
+bool irq_sections_may_sleep(void)
 {
-	return irq_depth;
+	/* The section that turned interrupts off is the innermost one that
+	 * found them on; those inside it found them off. */
+	for (int i = MIN(sections.depth, 64) - 1; i >= 0; i--)
+		if (sections.found_on >> i & 1)
+			return i == sections.depth - 1 || (sections.may_sleep >> i & 1);
+	return true; /* off since before any section: not ours to judge */
 }
 
-void irq_save_depth_set(int depth)
+void irq_section_may_sleep(void)
 {
-	irq_depth = depth;
+	int i = sections.depth - 1;
+
+	if (i >= 0 && i < 64)
+		sections.may_sleep |= 1ull << i;
+}
+
+void irq_sections_get(struct irq_sections *s)
+{
+	*s = sections;
+}
+
+void irq_sections_set(const struct irq_sections *s)
+{
+	sections = *s;
+}
+
+/* Before irq_save's own code: an interrupt in between nests its sections
+ * above this one and closes them again. */
+static void irq_debug_open(bool on)
+{
+	if (sections.depth < 64) {
+		sections.found_on &= ~(1ull << sections.depth);
+		sections.found_on |= (uint64_t)on << sections.depth;
+		sections.may_sleep &= ~(1ull << sections.depth);
+	}
+	sections.depth++;
+}
+
+static void irq_debug_close(void)
+{
+	/* Not below 0: restoring flags read without irq_save is allowed. */
+	if (sections.depth > 0)
+		sections.depth--;
 }
 
 /* After the acquire, with interrupts off: nothing can come in between. */
@@ -66,7 +103,7 @@ static void spin_debug_release(spinlock_t *lock)
 uint64_t irq_save(void)
 {
 #ifdef KDEBUG
-	irq_depth++;
+	irq_debug_open(read_rflags() & RFLAGS_IF);
 #endif
 	/* BEGIN STAGE interrupts: read RFLAGS, then disable interrupts */
 	uint64_t flags = read_rflags();
@@ -81,9 +118,7 @@ uint64_t irq_save(void)
 void irq_restore(uint64_t flags)
 {
 #ifdef KDEBUG
-	/* Not below 0: restoring flags read without irq_save is allowed. */
-	if (irq_depth > 0)
-		irq_depth--;
+	irq_debug_close();
 #endif
 	/* BEGIN STAGE interrupts: re-enable interrupts only if IF was set in flags */
 	if (flags & RFLAGS_IF)

@@ -52,16 +52,32 @@ void spin_unlock(spinlock_t *lock);
  *
  * spin_assert_held: a function that needs the caller to hold lock says so.
  * spin_held_count: spinlocks held on this CPU (the scheduler checks that a
- * thread going to sleep holds none).  irq_save_depth: irq_save() sections
- * (spinlocks included) open in the running thread, outermost first: a thread
- * that sleeps inside one of its own would break that section's atomicity.
- * The scheduler saves and restores it per thread (irq_save_depth_set).
+ * thread giving up the CPU holds none).  irq_sections_may_sleep: may the
+ * running thread sleep, as far as its open irq_save() sections (spinlocks
+ * included) go?  wait_event and thread_sleep turn interrupts off to sleep,
+ * and that is fine when their own section is the one that turned them off;
+ * when an outer section did, the sleep breaks that section's atomicity:
+ * the caller slept with interrupts off.  (A section that turned them back
+ * on with sti() ends that: what counts is what each section found.)  A
+ * section meant to span a sleep, as a condition variable's lock is (its
+ * state checked and the wait begun with no interrupt in between, the
+ * section given up while asleep), says so with irq_section_may_sleep().
+ * The open sections are the running thread's: the scheduler keeps each
+ * thread's (struct irq_sections) across a switch.
  */
+struct irq_sections {
+	int depth;          /* irq_save sections open */
+	uint64_t found_on;  /* bit i: section i (0 outermost) found interrupts on */
+	uint64_t may_sleep; /* bit i: section i said irq_section_may_sleep() */
+};
+
 #ifdef KDEBUG
 void spin_assert_held(const spinlock_t *lock);
 int spin_held_count(void);
-int irq_save_depth(void);
-void irq_save_depth_set(int depth);
+bool irq_sections_may_sleep(void);
+void irq_section_may_sleep(void);
+void irq_sections_get(struct irq_sections *s);
+void irq_sections_set(const struct irq_sections *s);
 #else
 static inline void spin_assert_held(const spinlock_t *lock)
 {
@@ -71,13 +87,20 @@ static inline int spin_held_count(void)
 {
 	return 0;
 }
-static inline int irq_save_depth(void)
+static inline bool irq_sections_may_sleep(void)
 {
-	return 0;
+	return true;
 }
-static inline void irq_save_depth_set(int depth)
+static inline void irq_section_may_sleep(void)
 {
-	(void)depth;
+}
+static inline void irq_sections_get(struct irq_sections *s)
+{
+	(void)s;
+}
+static inline void irq_sections_set(const struct irq_sections *s)
+{
+	(void)s;
 }
 #endif
 

@@ -167,18 +167,18 @@ static void sched_check_queues(void)
 }
 
 /* prev gives up the CPU: it may hold no spinlock, and a thread going to
- * sleep must not be inside an interrupts-off section of its own (besides
- * its wait's: wait_event and thread_sleep turn them off to sleep). */
+ * sleep may not do so inside a section its caller turned interrupts off
+ * in (lib/spinlock.h: irq_sections_may_sleep). */
 static void sched_check_switch(const struct thread *prev)
 {
 	if (spin_held_count() != 0)
 		panic("schedule: thread '%s' gives up the CPU holding %d spinlock(s)", prev->name,
 		      spin_held_count());
 	if ((prev->state == THREAD_BLOCKED || prev->state == THREAD_SLEEPING) &&
-	    irq_save_depth() > 1)
-		panic("schedule: thread '%s' sleeps with interrupts off (%d irq_save "
-		      "sections open)",
-		      prev->name, irq_save_depth());
+	    !irq_sections_may_sleep())
+		panic("schedule: thread '%s' sleeps in a section its caller entered with "
+		      "interrupts off",
+		      prev->name);
 	if (prev->state != THREAD_EXITED) /* a detached one is on dead_threads */
 		KASSERT(!list_node_linked(&prev->run_node));
 }
@@ -201,7 +201,7 @@ static void requeue(struct thread *prev)
 void schedule(void)
 {
 	struct thread *prev = current, *next;
-	int irq_depth;
+	struct irq_sections sections;
 
 	if (irq_enabled())
 		panic("schedule: called with interrupts on");
@@ -231,9 +231,9 @@ void schedule(void)
 	/* Interrupts from user mode will enter on next's stack (stage syscalls). */
 	tss_set_kernel_stack(next->kstack_top);
 	proc_context_switch(prev, next); /* address space, FS base, SSE, syscall stack */
-	irq_depth = irq_save_depth();    /* KDEBUG: each thread's own count */
+	irq_sections_get(&sections);     /* KDEBUG: each thread's own */
 	context_switch(&prev->rsp, next->rsp);
-	irq_save_depth_set(irq_depth);
+	irq_sections_set(&sections);
 
 	/* prev runs again here, chosen by some later schedule(). */
 	thread_reap_detached();
@@ -254,7 +254,7 @@ void sched_yield(void)
 	if (active) {
 		/* A yield inside the caller's own interrupts-off section (or
 		 * with a spinlock held) would end that section's atomicity. */
-		KASSERT(spin_held_count() == 0 && irq_save_depth() <= 1);
+		KASSERT(spin_held_count() == 0 && irq_sections_may_sleep());
 		current->slice_left = 0; /* to the back of the queue */
 		schedule();
 	}
