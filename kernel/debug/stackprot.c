@@ -10,8 +10,8 @@
  *
  * Until stackprot_init runs, the guard is STACKPROT_LINK_GUARD: the early
  * functions store and check that value, which is fine since each returns
- * before the change.  This file itself is compiled like the rest; neither
- * function here has an array, so neither gets a canary.
+ * before the change.  __stack_chk_fail itself has no canary (it runs
+ * because one was found broken, and never returns).
  */
 #include "debug/stackprot.h"
 #include "arch/x86_64/x86.h"
@@ -22,7 +22,7 @@
 
 uint64_t __stack_chk_guard = STACKPROT_LINK_GUARD;
 
-NORETURN void __stack_chk_fail(void);
+STACKPROT_OFF NORETURN void __stack_chk_fail(void);
 
 /* A 64-bit random number from RDRAND, or 0 if the CPU has none to give. */
 static uint64_t stackprot_rdrand(void)
@@ -54,7 +54,7 @@ void stackprot_init(void)
 	__stack_chk_guard = x ? x : STACKPROT_LINK_GUARD;
 }
 
-void __stack_chk_fail(void)
+STACKPROT_OFF void __stack_chk_fail(void)
 {
 	/* The call is the failing function's last instruction when the
 	 * compiler knows it does not return: at - 1 is inside the function. */

@@ -16,11 +16,12 @@
  *                    corrupted while linked)
  *   lib/spinlock.c   locks released in the reverse order of acquiring;
  *                    the count of spinlocks held, for the scheduler
- *   sched/sched.c    no sleep or yield with a spinlock held or inside a
- *                    section that turned interrupts off; the scheduler's
- *                    data touched only with interrupts off; at every
- *                    schedule(), each ready thread on exactly one run
- *                    queue, that of its effective priority
+ *   sched/sched.c    no sleep or yield with a spinlock held, or inside a
+ *                    section its caller turned interrupts off in (unless
+ *                    that section says irq_section_may_sleep); run queues
+ *                    touched only with interrupts off; at every schedule(),
+ *                    each ready thread on exactly one run queue, that of
+ *                    its effective priority
  *
  * panic() (debug/panic.h) stays for the checks of every build; its
  * assert() is for invariants cheap enough to check always.
