@@ -24,6 +24,8 @@ bochs                     bochs
 gdb                       gdb
 python3                   python3
 clang-format-14           clang-format-14
+clang                     clang
+-                         libclang-rt-14-dev
 cppcheck                  cppcheck
 -                         python3-pyflakes
 -                         python3-pyte

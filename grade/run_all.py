@@ -1,7 +1,8 @@
 """`make test`: everything a change must pass, with one verdict at the end.
 
 Runs, in order, the host unit tests (grade/test_*.py), every stage's grader on
-the full solution, a sample of the planted bugs of labs/*/mutants (each must
+the full solution, a sample of them on a debug build with the kernel's
+invariant checks (grade/kdebug.py), a sample of the planted bugs of labs/*/mutants (each must
 fail its stage's grader; `make check-graders` checks them all), the handout
 check (every stage's handout builds, a sample of the stage before's grader
 passes on it and its own grader does not; `make check-handouts` runs the
@@ -61,6 +62,7 @@ def main():
         ("host unit tests", [sys.executable, "-m", "unittest", "discover", "-s", "grade",
                              "-p", "test_*.py"]),
         ("graders", [sys.executable, "grade/grade.py", "--no-build"]),
+        ("graders on a KDEBUG=1 build (a sample)", [sys.executable, "grade/kdebug.py"]),
         ("graders against planted bugs (a sample)",
          [sys.executable, "grade/check_graders.py", "--no-build", "--quick"]),
         ("handout check (the stage before's grader sampled)",

@@ -124,6 +124,19 @@ def _(m):
             "0x{:x} is not {}+0x{:x} in build/kernel.elf".format(addr, name, offset)
 
 
+@test("boot", "the stack protector catches a buffer overrun and names the function",
+      cmdline="test=stack_smash")
+def _(m):
+    wrote = m.expect(r"^stack_smash: writing (\d+) bytes into a buffer of (\d+)$")
+    assert int(wrote.group(1)) > int(wrote.group(2)), "the test does not overrun its buffer"
+    p = m.expect_panic(r"^panic: stack smashing detected in (\S+) \((\S+)\+0x([0-9a-f]+)\)")
+    assert p.group(1) == p.group(2) == "stackprot_victim", \
+        "the report names {}, expected stackprot_victim".format(p.group(1))
+    start, size = symbol("stackprot_victim")
+    assert int(p.group(3), 16) < size, \
+        "stackprot_victim+0x{} is past the function's {} bytes".format(p.group(3), size)
+
+
 def function_at(addr):
     """"name+0xOFF" for addr, from nm's symbols of build/kernel.elf."""
     for name, (start, size) in symbols().items():

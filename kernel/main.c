@@ -23,6 +23,7 @@
 #include "debug/ksym.h"
 #include "debug/schedtrace.h"
 #include "debug/panic.h"
+#include "debug/stackprot.h"
 #include "drivers/console.h"
 #include "drivers/fb.h"
 #include "drivers/fbcon.h"
@@ -39,10 +40,12 @@
 #include "sched/sched.h"
 #include "test/ktest.h"
 
-void kmain(uint32_t magic, uint64_t mbi_phys)
+/* No canary: this frame lives on across the guard's change, and never returns. */
+STACKPROT_OFF void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	const char *test;
 
+	stackprot_init(); /* first: see stackprot.h */
 	console_init();
 	kprintf("kestrel: x86_64 teaching kernel booting\n");
 	if (magic != MB2_BOOT_MAGIC)

@@ -388,6 +388,7 @@ int pipe_open(struct inode *ino, struct file *f)
 	int err = pipe_count_in(ino, f, &fresh);
 	int waited = 0;
 
+	irq_section_may_sleep(); /* fifo_wait_partner's wait gives this section up */
 	/* pipe(2)'s ends are made together: nothing to wait for. */
 	if (!err && ino->fs != pipefs)
 		waited = fifo_wait_partner(ino->pipe, f);

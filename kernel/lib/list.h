@@ -9,12 +9,23 @@
  *
  * A node that is on no list points to itself (list_node_init, and
  * list_remove leaves it so), so list_node_linked() tells whether it is on
- * a list; removing an unlinked node does nothing.
+ * a list; removing an unlinked node does nothing.  A node may be inserted
+ * without list_node_init (its links are overwritten), but then
+ * list_node_linked() means nothing until it has been on a list.
+ *
+ * The debug build (make KDEBUG=1, lib/assert.h) checks the links at every
+ * insert and removal, as Linux's CONFIG_DEBUG_LIST does: the neighbours of
+ * the place point at each other (a node freed or reused while still
+ * linked, or a list written over, shows there instead of as a loop much
+ * later), and a node is not inserted next to itself (added twice).  An
+ * uninitialized node cannot be told from a linked one, so a node added
+ * twice far apart is caught when its old neighbours are next touched.
  */
 #ifndef LIB_LIST_H
 #define LIB_LIST_H
 
 #include <types.h>
+#include "lib/assert.h"
 
 #ifndef container_of
 /* The struct of type `type` whose member `member` is at `ptr`. */
@@ -57,6 +68,8 @@ static inline bool list_empty(const struct list *l)
 static inline void list_insert_between(struct list_node *n, struct list_node *prev,
 				       struct list_node *next)
 {
+	KASSERT(n != prev && n != next); /* not added twice in a row */
+	KASSERT(prev->next == next && next->prev == prev);
 	n->prev = prev;
 	n->next = next;
 	prev->next = n;
@@ -81,6 +94,7 @@ static inline void list_push_front(struct list *l, struct list_node *n)
 
 static inline void list_remove(struct list_node *n)
 {
+	KASSERT(n->prev->next == n && n->next->prev == n);
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
 	list_node_init(n);

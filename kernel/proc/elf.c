@@ -34,7 +34,7 @@ struct elf_file {
 	const uint8_t *data;
 	size_t size;
 	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph; /* eh->e_phnum entries (possibly unaligned in memory) */
+	const Elf64_Phdr *ph; /* eh->e_phnum entries, aligned (check_header) */
 };
 
 static int refuse(const struct elf_file *f, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -89,6 +89,11 @@ static int check_header(struct elf_file *f)
 	if (eh->e_phnum == 0 || eh->e_phnum > ELF_MAX_PHNUM)
 		return refuse(f, "%u program headers (1 to %d allowed)", eh->e_phnum,
 			      ELF_MAX_PHNUM);
+	/* The headers are read in place, as Elf64_Phdr: C needs them aligned
+	 * (every linker puts them at an offset of 8 bytes' alignment). */
+	if (eh->e_phoff % _Alignof(Elf64_Phdr) != 0)
+		return refuse(f, "program headers at offset 0x%lx are not %zu-byte aligned",
+			      eh->e_phoff, _Alignof(Elf64_Phdr));
 	if (!in_file(f, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
 		return refuse(f, "program headers at offset 0x%lx lie past the end of the file",
 			      eh->e_phoff);
@@ -226,16 +231,19 @@ static int load_segment(struct uvm *uvm, const struct elf_file *f, const Elf64_P
 	uint64_t start = ALIGN_DOWN(ph->p_vaddr, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(ph->p_vaddr + ph->p_memsz, PAGE_SIZE);
 	unsigned prot = segment_prot(ph);
+	/* Segments come in address order without overlapping (check_load), so
+	 * only the first page can be the previous segment's: share it. */
+	int err = uvm_protect_add(uvm, start, prot);
 
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		/* A page the previous segment already mapped: share it. */
-		int err = uvm_protect_add(uvm, va, prot);
-
-		if (err == -EFAULT)
-			err = uvm_map(uvm, va, PAGE_SIZE, prot);
-		if (err)
-			return err;
-	}
+	if (err == 0)
+		start += PAGE_SIZE;
+	else if (err != -EFAULT)
+		return err;
+	/* The rest in one area: uvm_map refuses one larger than memory at
+	 * once, where page by page a huge p_memsz kept the kernel busy. */
+	err = uvm_map(uvm, start, end - start, prot);
+	if (err)
+		return err;
 	/* Fresh pages are zero, so the rest up to p_memsz (.bss) is too. */
 	return uvm_write(uvm, ph->p_vaddr, f->data + ph->p_offset, ph->p_filesz);
 	/* STUB

@@ -17,6 +17,12 @@
  * sched_preempt() is the one place that acts on it.  schedule() itself is
  * called directly only by a thread that gives up the CPU (blocks, sleeps,
  * exits, yields).
+ *
+ * The debug build (make KDEBUG=1, lib/assert.h) checks at every schedule()
+ * that the queues agree with the threads (sched_check_queues) and that a
+ * thread giving up the CPU holds no spinlock and, if it goes to sleep,
+ * sleeps inside no interrupts-off section but its wait's own
+ * (sched_check_switch); every run-queue change asserts interrupts are off.
  */
 #include "sched/sched.h"
 #include <errno.h>
@@ -26,6 +32,7 @@
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
 #include "debug/schedtrace.h"
+#include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -67,18 +74,21 @@ bool sched_active(void)
 
 static void runq_push_back(struct thread *t)
 {
+	KASSERT(!irq_enabled());
 	list_push_back(&runq[t->eff_prio], &t->run_node);
 	ready_mask |= 1u << t->eff_prio;
 }
 
 static void runq_push_front(struct thread *t)
 {
+	KASSERT(!irq_enabled());
 	list_push_front(&runq[t->eff_prio], &t->run_node);
 	ready_mask |= 1u << t->eff_prio;
 }
 
 static void runq_remove(struct thread *t)
 {
+	KASSERT(!irq_enabled());
 	list_remove(&t->run_node);
 	if (list_empty(&runq[t->eff_prio]))
 		ready_mask &= ~(1u << t->eff_prio);
@@ -114,6 +124,7 @@ static struct thread *sched_pick_next(void)
 
 void sched_make_ready(struct thread *t)
 {
+	KASSERT(!list_node_linked(&t->run_node)); /* not queued already */
 	t->state = THREAD_READY;
 	t->eff_prio = t->prio;
 	t->slice_left = SCHED_SLICE_TICKS;
@@ -123,6 +134,57 @@ void sched_make_ready(struct thread *t)
 	if (current && (current == idle || t->eff_prio < current->eff_prio))
 		need_resched = true;
 }
+
+#ifdef KDEBUG
+static void count_ready(struct thread *t, void *arg)
+{
+	if (t->state == THREAD_READY && t != idle)
+		(*(size_t *)arg)++;
+}
+
+/*
+ * Each READY thread (but idle) is on exactly one run queue, that of its
+ * effective priority; nothing else is on one; ready_mask says which are
+ * not empty.  Every queued thread is READY at its level and the count of
+ * queued nodes is the count of READY threads, so none is missing or on two
+ * (a node has one pair of links).  O(threads), at every switch.
+ */
+static void sched_check_queues(void)
+{
+	size_t queued = 0, ready = 0;
+
+	for (int level = 0; level < SCHED_PRIO_LEVELS; level++) {
+		KASSERT(!(ready_mask & (1u << level)) == list_empty(&runq[level]));
+		list_for_each(n, &runq[level]) {
+			struct thread *t = list_entry(n, struct thread, run_node);
+
+			KASSERT(t->state == THREAD_READY && t->eff_prio == level);
+			KASSERT(t != current && t != idle);
+			KASSERT(++queued <= (size_t)1 << 20); /* not a loop */
+		}
+	}
+	KASSERT(ready_mask >> SCHED_PRIO_LEVELS == 0);
+	thread_for_each(count_ready, &ready);
+	KASSERT(ready == queued);
+}
+
+/* prev gives up the CPU: it may hold no spinlock, and a thread going to
+ * sleep may not do so inside a section its caller turned interrupts off
+ * in (lib/spinlock.h: irq_sections_may_sleep). */
+static void sched_check_switch(const struct thread *prev)
+{
+	if (spin_held_count() != 0)
+		panic("schedule: thread '%s' gives up the CPU holding %d spinlock(s)", prev->name,
+		      spin_held_count());
+	if ((prev->state == THREAD_BLOCKED || prev->state == THREAD_SLEEPING) &&
+	    !irq_sections_may_sleep())
+		panic("schedule: thread '%s' sleeps in a section its caller entered with "
+		      "interrupts off",
+		      prev->name);
+	if (prev->state != THREAD_EXITED) /* a detached one is on dead_threads */
+		KASSERT(!list_node_linked(&prev->run_node));
+}
+#endif
 
 /* Put the running thread prev back on its run queue (see "Round robin"). */
 static void requeue(struct thread *prev)
@@ -141,9 +203,14 @@ static void requeue(struct thread *prev)
 void schedule(void)
 {
 	struct thread *prev = current, *next;
+	struct irq_sections sections;
 
 	if (irq_enabled())
 		panic("schedule: called with interrupts on");
+#ifdef KDEBUG
+	sched_check_switch(prev);
+	sched_check_queues();
+#endif
 	if (prev->state != THREAD_RUNNING)
 		prev->eff_prio = prev->prio; /* gave up the CPU: no more boost */
 	else if (prev != idle)
@@ -167,7 +234,9 @@ void schedule(void)
 	/* Interrupts from user mode will enter on next's stack (stage syscalls). */
 	tss_set_kernel_stack(next->kstack_top);
 	proc_context_switch(prev, next); /* address space, FS base, SSE, syscall stack */
+	irq_sections_get(&sections);     /* KDEBUG: each thread's own */
 	context_switch(&prev->rsp, next->rsp);
+	irq_sections_set(&sections);
 
 	/* prev runs again here, chosen by some later schedule(). */
 	thread_reap_detached();
@@ -186,6 +255,9 @@ void sched_yield(void)
 	uint64_t flags = irq_save();
 
 	if (active) {
+		/* A yield inside the caller's own interrupts-off section (or
+		 * with a spinlock held) would end that section's atomicity. */
+		KASSERT(spin_held_count() == 0 && irq_sections_may_sleep());
 		current->slice_left = 0; /* to the back of the queue */
 		schedule();
 	}

@@ -78,6 +78,7 @@ static NORETURN void thread_entry(void)
 	struct thread *t = sched_current();
 
 	thread_reap_detached();
+	irq_sections_set(&(struct irq_sections){ 0 }); /* KDEBUG: none open yet */
 	sti();
 	t->fn(t->arg);
 	thread_exit(0);

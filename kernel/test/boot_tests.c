@@ -6,6 +6,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "boot/multiboot.h"
 #include "debug/panic.h"
+#include "debug/stackprot.h"
 #include "drivers/console.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -243,4 +244,35 @@ KTEST(echo)
 	kprintf("echo: type a line\n");
 	console_readline(line, sizeof(line));
 	kprintf("echo: got \"%s\"\n", line);
+}
+
+/*
+ * The stack protector: stackprot_victim writes past the end of its buffer,
+ * over the canary above it, and returns; the check on its way out must
+ * panic naming it.  The length comes through a volatile so that the
+ * compiler cannot see the overflow (and refuse to build it).
+ */
+static volatile size_t stackprot_overrun = 8;
+
+NOINLINE void stackprot_victim(void);
+
+void stackprot_victim(void)
+{
+	char buf[16];
+
+	kprintf("stack_smash: writing %zu bytes into a buffer of %zu\n",
+		sizeof(buf) + stackprot_overrun, sizeof(buf));
+	// cppcheck-suppress bufferAccessOutOfBounds ; the overrun is the test
+	memset(buf, 'A', sizeof(buf) + stackprot_overrun);
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+KTEST(stack_smash)
+{
+	extern uint64_t __stack_chk_guard;
+
+	KTEST_ASSERT(__stack_chk_guard != STACKPROT_LINK_GUARD);
+	KTEST_ASSERT((__stack_chk_guard & 0xff) == 0);
+	stackprot_victim();
+	ktest_fail("stackprot_victim returned: its canary was not checked");
 }
