@@ -1394,6 +1394,9 @@ def write_json(path, results, seconds):
             "max_score": r.test.points,
             "output": _result_text(r),
             "status": "passed" if r.passed else "failed",
+            # An instructor's hidden test (labs/*/hidden/) shows once grades are published.
+            "visibility": "after_published" if r.test.func.__module__.startswith("hidden_")
+            else "visible",
         } for r in results],
     }
     Path(path).write_text(json.dumps(doc, indent=2) + "\n")

@@ -6,6 +6,8 @@ fewer points), and a tree that does not build (no points).  Also what `make
 handin` puts in an archive.  Needs the built tree (make)."""
 
 import csv
+import json
+import zipfile
 import shutil
 import sys
 import tarfile
@@ -15,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402
 import grade_class  # noqa: E402
+import gradescope  # noqa: E402
 import handin  # noqa: E402
 import handout  # noqa: E402
 
@@ -45,6 +48,32 @@ class HandinTest(unittest.TestCase):
         self.assertFalse(any(n.startswith("build/") for n in names))
         self.assertEqual(info["graders"], handin.graders_digest(ROOT))
         self.assertEqual(int(info["files"]), len(names) - 1)
+
+
+class GradescopeTest(unittest.TestCase):
+
+    def test_results_shape(self):
+        ok = {"score": 2, "tests": [{"name": "a", "score": 1, "max_score": 1, "output": "",
+                                     "status": "passed", "visibility": "visible"},
+                                    {"name": "b", "score": 1, "max_score": 1, "output": "x"}]}
+        self.assertEqual(gradescope.validate(ok), [])
+        bad = {"score": "2", "tests": [{"name": "a", "score": 3, "max_score": 1, "output": "",
+                                        "visibility": "sometimes"}]}
+        self.assertEqual(len(gradescope.validate(bad)), 3)
+        failed = gradescope.to_gradescope({"status": "does not build"}, {"build": ["error"]})
+        self.assertEqual(gradescope.validate(failed), [])
+        self.assertEqual(failed["score"], 0)
+
+    def test_package(self):
+        out = gradescope.package("heap", WORK / "gradescope-heap.zip")
+        with zipfile.ZipFile(out) as z:
+            names = set(z.namelist())
+            mode = z.getinfo("run_autograder").external_attr >> 16
+            run = z.read("run_autograder").decode()
+        self.assertTrue({"setup.sh", "run_autograder", "grade/grade.py", "kernel/main.c",
+                         "labs/heap/hidden/small_memory.py"} <= names)
+        self.assertTrue(mode & 0o100, "run_autograder is not executable")
+        self.assertIn("gradescope.py run heap", run)
 
 
 @unittest.skipUnless(BUILT, "needs the built tree (make)")
@@ -87,6 +116,12 @@ class GradeClassTest(unittest.TestCase):
             table = list(csv.DictReader(f))
         self.assertEqual(sorted(r["student"] for r in table), sorted(by))
         self.assertTrue((WORK / "out" / "stubbed.json").exists())
+        # Each, as Gradescope's results.json, has the documented shape.
+        for name, row in by.items():
+            doc = json.loads((WORK / "out" / "{}.json".format(name)).read_text())
+            result = gradescope.to_gradescope(row, doc)
+            self.assertEqual(gradescope.validate(result), [], name)
+            self.assertEqual(result["score"], row["score"])
 
 
 if __name__ == "__main__":
