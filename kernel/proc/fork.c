@@ -425,6 +425,10 @@ static bool adopt_child(struct proc *c, void *arg)
 		return true;
 	if (a->reaper) {
 		c->parent = a->reaper;
+		/* Its clone exit signal was for the parent that is gone: the
+		 * reaper gets SIGCHLD (Linux's reparent_leader: "we don't want
+		 * people slaying init"), not a SIGHUP that would end it. */
+		c->exit_signal = SIGCHLD;
 		a->zombies |= c->state == PROC_ZOMBIE;
 	} else if (c->state != PROC_ZOMBIE) {
 		c->parent = NULL;
