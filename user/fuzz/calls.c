@@ -39,7 +39,7 @@ static const int implemented[] = {
 	SYS_rt_sigprocmask, SYS_rt_sigreturn | ONLY_FORKING | RARE,
 	SYS_rt_sigpending, SYS_rt_sigsuspend | ONLY_FORKING | RARE,
 	SYS_pause | ONLY_FORKING | RARE, SYS_sigaltstack,
-	SYS_alarm | ONLY_FORKING, SYS_setitimer | ONLY_FORKING, SYS_getitimer,
+	SYS_alarm | ONLY_FORKING | RARE, SYS_setitimer | ONLY_FORKING | RARE, SYS_getitimer,
 	SYS_kill | ONLY_FORKING, SYS_tkill | ONLY_FORKING, SYS_tgkill | ONLY_FORKING,
 	SYS_clone | ONLY_FORKING, SYS_setpgid | ONLY_FORKING, SYS_getpgid,
 	SYS_getpgrp, SYS_setsid | ONLY_FORKING, SYS_getsid,
@@ -125,6 +125,14 @@ static uint64_t safe_pid(void)
 	default:
 		return (uint64_t)syscall(SYS_getpid) + 1 + gen_next() % 4;
 	}
+}
+
+/* A signal that mostly leaves the child alive, so pieces run to their end. */
+static uint64_t mild_signal(uint64_t sig)
+{
+	static const uint64_t mild[] = { 0, SIGCHLD, SIGURG, SIGWINCH, SIGCONT };
+
+	return gen_next() % 8 ? mild[gen_next() % 5] : sig;
 }
 
 static int steer_sleep(uint64_t *ts)
@@ -221,13 +229,16 @@ static int steer_proc(long n, uint64_t a[6])
 {
 	switch (n) {
 	case SYS_kill:
-		a[0] = safe_pid();
-		return 0;
 	case SYS_tkill:
 		a[0] = safe_pid();
+		a[1] = mild_signal(a[1]);
 		return 0;
 	case SYS_tgkill:
 		a[0] = a[1] = safe_pid();
+		a[2] = mild_signal(a[2]);
+		return 0;
+	case SYS_clone: /* the exit signal goes to us */
+		a[0] = (a[0] & ~0xfful) | mild_signal(a[0] & 0xff);
 		return 0;
 	case SYS_execve:
 		if (gen_next() % 2)

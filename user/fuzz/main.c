@@ -30,7 +30,7 @@
  * makes only the calls it can survive (the mode of stage syscalls, which
  * has no fork).  It prints
  *
- *     fuzz: seed S piece P                  (with -f, as each piece starts)
+ *     fuzz: seed S piece P                  (as each piece starts)
  *     fuzz: P pieces, X ended by signals, B waiting and killed     (with -f)
  *     fuzz: errnos HEX                      (bit e: errno e was returned)
  *     fuzz: seed S, N calls, M failed, K distinct errnos
@@ -155,6 +155,7 @@ static void run_piece(uint64_t p, uint64_t end)
 static void run_alone(uint64_t first, uint64_t end)
 {
 	for (uint64_t p = first; p * FUZZ_PIECE < end; p++, pieces++) {
+		printf("fuzz: seed %lu piece %lu\n", seed, p); /* where a hang or panic was */
 		for (int fd = FIRST_OWN_FD; fd <= LAST_OWN_FD; fd++)
 			close(fd);
 		munmap((void *)SANDBOX, SANDBOX_SIZE);
@@ -235,6 +236,17 @@ static void watch(pid_t pid)
 		print_call(" ended its process", &shared->ring[(shared->started - 1) % FUZZ_RING]);
 }
 
+/* The child's children, ours now that it has ended (the kernel makes the
+ * program it started their reaper), and clone(CLONE_PARENT)'s: each exits
+ * at once, so wait for them, that the memory counters find none alive. */
+static void reap_adopted(void)
+{
+	int left = DEATH_TICKS;
+
+	while (waitpid(-1, NULL, 0) > 0 || (errno == EINTR && --left > 0))
+		;
+}
+
 static void run_forking(uint64_t first, uint64_t end)
 {
 	struct sigaction sa;
@@ -257,8 +269,7 @@ static void run_forking(uint64_t first, uint64_t end)
 			break;
 		}
 		watch(pid);
-		while (waitpid(-1, NULL, WNOHANG) > 0) /* clone(CLONE_PARENT)'s */
-			;
+		reap_adopted();
 		gen_cleanup_files();
 	}
 	start_timer(0);
