@@ -60,7 +60,8 @@ static void watchdog_report(const struct thread *t, const struct trapframe *tf)
 		const char *name = syscall_linux_name(utf->error);
 
 		kprintf(" in system call %lu %s(%lx, %lx, %lx, %lx, %lx, %lx)", utf->error,
-			name ? name : "?", utf->rdi, utf->rsi, utf->rdx, utf->r10, utf->r8, utf->r9);
+			name ? name : "?", utf->rdi, utf->rsi, utf->rdx, utf->r10, utf->r8,
+			utf->r9);
 	}
 	kprintf("\nwatchdog: at rip 0x%lx <%s+0x%lx>\n", tf->rip, fn ? fn : "?", fn ? off : 0);
 	backtrace_print(0, tf->rbp);

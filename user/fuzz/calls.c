@@ -16,8 +16,11 @@
  * the copy would wait for typing, as on Linux) or replaced, and never
  * closed; descriptors keep O_NONBLOCK; sleeps are short and poll and
  * select never wait; mount and umount2 get no real path (an unmounted /
- * would end the run); a forked child (fork, vfork, clone) exits at once,
- * in main.c's assembly, before it touches the stack.
+ * would end the run); signals, messages and priorities go only to the
+ * fuzzer's own processes or to nobody (a message to the filesystem
+ * server, which never reads any, stays queued: memory the counters would
+ * miss); a forked child (fork, vfork, clone) exits at once, in main.c's
+ * assembly, before it touches the stack.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -111,8 +114,9 @@ static const struct {
 	long sec, nsec;
 } short_sleep = { 0, 1000 }, no_wait = { 0, 0 };
 
-/* A pid for kill: ourselves, a child, or nobody; never 0 or -1, which
- * reach the parent, the filesystem server and everyone else. */
+/* A pid for kill, messages and priorities: ourselves, a child, or nobody;
+ * never 0 or -1, which reach the parent, the filesystem server and
+ * everyone else, nor the server's or the kernel's. */
 static uint64_t safe_pid(void)
 {
 	static const uint64_t nobody[] = { 99999, (uint64_t)-99999, 0x7fffffff, 0x80000000 };
@@ -202,8 +206,10 @@ static int steer_wait(long n, uint64_t a[6])
 		if (!fuzz_forking)
 			a[2] |= 1; /* WNOHANG: no children, but be sure */
 		return 0;
-	case 1003: /* os_send, os_recv: a short timeout */
-	case 1004:
+	case 1003:             /* os_send, os_recv: a short timeout; */
+	case 1004:             /* messages to ourselves (a server that never reads */
+		if (n == 1003) /* holds them until its queue is full) */
+			a[0] = safe_pid();
 		a[n == 1003 ? 4 : 5] = (uint64_t)&short_sleep;
 		return 0;
 	case 1006: /* os_serial_read: never wait for typing */
@@ -232,6 +238,12 @@ static int steer_proc(long n, uint64_t a[6])
 	case SYS_tkill:
 		a[0] = safe_pid();
 		a[1] = mild_signal(a[1]);
+		return 0;
+	case SYS_setpriority: /* ours, not the server's or the kernel's */
+		a[1] = safe_pid();
+		return 0;
+	case 1000: /* os_setpriority(tid, prio) */
+		a[0] = safe_pid();
 		return 0;
 	case SYS_tgkill:
 		a[0] = a[1] = safe_pid();
@@ -273,8 +285,7 @@ int calls_steer(long n, uint64_t a[6])
 {
 	int r;
 
-	if ((r = steer_fd(n, a)) <= 0 || (r = steer_wait(n, a)) <= 0 ||
-	    (r = steer_proc(n, a)) <= 0)
+	if ((r = steer_fd(n, a)) <= 0 || (r = steer_wait(n, a)) <= 0 || (r = steer_proc(n, a)) <= 0)
 		return r;
 	if (!fuzz_forking) {
 		for (unsigned i = 0; i < NIMPLEMENTED; i++)

@@ -17,7 +17,9 @@
  * (clock_gettime, uname, fstat, read...) overwrote the state with what it
  * returned, and a run no longer repeated.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -234,16 +236,31 @@ void gen_setup_files(void)
 	close(fuzz_closed_fd);
 }
 
+/* Remove path and, if it is a directory, what is in it. */
+static void remove_tree(const char *path, int depth)
+{
+	DIR *dir;
+	struct dirent *e;
+	char sub[512];
+
+	if (unlink(path) == 0 || depth > 16 || !(dir = opendir(path)))
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		remove_tree(sub, depth + 1);
+	}
+	closedir(dir);
+	rmdir(path);
+}
+
 /* What the calls may have made in /tmp: gone, so the memory they used
- * comes back between runs. */
+ * comes back between runs.  Directories may have been renamed into each
+ * other (/tmp/fuzz-a/x/x...): whole trees go. */
 void gen_cleanup_files(void)
 {
-	unlink("/tmp/fuzz-d/x");
-	rmdir("/tmp/fuzz-d/x");
-	rmdir("/tmp/fuzz-d");
-	unlink("/tmp/fuzz-d");
-	unlink("/tmp/fuzz-a");
-	rmdir("/tmp/fuzz-a");
-	unlink("/tmp/fuzz-b");
-	rmdir("/tmp/fuzz-b");
+	remove_tree("/tmp/fuzz-a", 0);
+	remove_tree("/tmp/fuzz-b", 0);
+	remove_tree("/tmp/fuzz-d", 0);
 }

@@ -101,8 +101,7 @@ static long raw_fork_syscall(long n, const uint64_t a[6])
 static void print_call(const char *what, const struct fuzz_call *c)
 {
 	printf("fuzz: seed %lu call %lu: %ld(%lx, %lx, %lx, %lx, %lx, %lx)%s\n", seed, c->index,
-	       c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5],
-	       what);
+	       c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4], c->args[5], what);
 	fflush(stdout);
 }
 
