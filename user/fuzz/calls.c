@@ -33,6 +33,11 @@
 #define RARE         0x2000 /* ends or stops the child: 1 time in 16 it is picked */
 #define NR_MASK      0x0fff
 
+/* A thread as pthread_create makes it (it exits at once: main.c), and
+ * the flags it may add: SETTLS, PARENT_SETTID, CHILD_CLEARTID, CHILD_SETTID. */
+#define CLONE_THREAD_FLAGS  0x50f00ul
+#define CLONE_THREAD_EXTRAS 0x1380000ul
+
 /* The numbers, with how they are made in the bits above NR_MASK. */
 /* clang-format off */
 static const int implemented[] = {
@@ -249,8 +254,10 @@ static int steer_proc(long n, uint64_t a[6])
 		a[0] = a[1] = safe_pid();
 		a[2] = mild_signal(a[2]);
 		return 0;
-	case SYS_clone: /* the exit signal goes to us */
+	case SYS_clone: /* the exit signal goes to us; a thread 1 time in 4 */
 		a[0] = (a[0] & ~0xfful) | mild_signal(a[0] & 0xff);
+		if (gen_next() % 4 == 0)
+			a[0] = CLONE_THREAD_FLAGS | (a[0] & CLONE_THREAD_EXTRAS);
 		return 0;
 	case SYS_execve:
 		if (gen_next() % 2)
@@ -279,20 +286,48 @@ static int steer_proc(long n, uint64_t a[6])
 	return 1;
 }
 
+/* Names the calls make stay in /tmp, where the cleanup finds them: the
+ * working directory is /tmp (main.c) and stays in it, and a directory
+ * descriptor of a *at call is mostly AT_FDCWD (a random name under / would
+ * be a file on the FAT volume for good). */
+static int steer_path(long n, uint64_t a[6])
+{
+	switch (n) {
+	case SYS_fchdir:
+		return -1;
+	case SYS_chdir:
+		a[0] = gen_next() % 4 ? (uint64_t) "/tmp/fuzz-d" : gen_bad_pointer();
+		return 0;
+	case SYS_openat:
+	case SYS_mkdirat:
+	case SYS_mknodat:
+	case SYS_newfstatat:
+	case SYS_unlinkat:
+	case SYS_faccessat:
+	case SYS_utimensat:
+		a[0] = gen_next() % 4 ? (uint64_t)AT_FDCWD : a[0];
+		return 0;
+	case SYS_renameat:
+	case SYS_renameat2:
+		a[0] = gen_next() % 4 ? (uint64_t)AT_FDCWD : a[0];
+		a[2] = gen_next() % 4 ? (uint64_t)AT_FDCWD : a[2];
+		return 0;
+	}
+	return 0;
+}
+
 /* Keep the call from ending or stalling the fuzzer (see the top): -1 skips
  * it, 0 makes it with the arguments as they now are. */
 int calls_steer(long n, uint64_t a[6])
 {
 	int r;
 
-	if ((r = steer_fd(n, a)) <= 0 || (r = steer_wait(n, a)) <= 0 || (r = steer_proc(n, a)) <= 0)
-		return r;
 	if (!fuzz_forking) {
 		for (unsigned i = 0; i < NIMPLEMENTED; i++)
 			if ((implemented[i] & NR_MASK) == n && (implemented[i] & ONLY_FORKING))
 				return -1; /* picked as a random number */
-		if (n == SYS_exit || n == SYS_exit_group || n == SYS_rt_sigreturn)
-			return -1;
 	}
-	return 0;
+	if ((r = steer_fd(n, a)) <= 0 || (r = steer_wait(n, a)) <= 0 || (r = steer_proc(n, a)) <= 0)
+		return r;
+	return steer_path(n, a);
 }

@@ -38,6 +38,7 @@ struct fuzz_shared {
 };
 
 extern bool fuzz_forking; /* -f: dangerous calls allowed, in children */
+extern bool fuzz_fat;     /* -F: paths on the FAT server too */
 extern int fuzz_closed_fd;
 
 /* gen.c */

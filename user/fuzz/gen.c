@@ -8,8 +8,12 @@
  * page boundaries; pointers to the program's scratch pages (aligned and
  * misaligned, and buffers that straddle their end into the unmapped page
  * after them), a read-only and a PROT_NONE page, unmapped, kernel-half and
- * non-canonical addresses, paths (in /tmp, where calls may create and
- * remove, or nowhere); open, closed and bad descriptors; random flags.
+ * non-canonical addresses, the sandbox's pages (what the memory calls
+ * mapped there: anonymous, of files, read-only...), paths (in /tmp on
+ * tmpfs and, with -F, in /var/tmp on the FAT server, where calls may
+ * create and remove, or nowhere); open, closed and bad descriptors;
+ * random flags.  (The FUSE name cache keeps entries for a time, so with -F
+ * the kernel's memory counters depend on timing: the graders leave it out.)
  *
  * The scratch pages are a mapping of their own with nothing of ours after
  * them: in .bss they lay just before the generator's state and libc's
@@ -77,15 +81,20 @@ uint64_t gen_value(void)
 
 /* clang-format off */
 static const char *const paths[] = {
+	"/var/tmp/fuzz-f", "/var/tmp/fuzz-e", "/var/tmp/fuzz-e/x", /* with -F only */
 	"/tmp/fuzz-a", "/tmp/fuzz-b", "/tmp/fuzz-d", "/tmp/fuzz-d/x", "/tmp", "/",
 	"/dev/null", "/proc/self/maps", "/nonexistent/x", "", "/tmp/fuzz-a/",
 	"/tmp/../tmp/./fuzz-b", "/tmp/fuzz-d/../fuzz-a",
 };
 /* clang-format on */
 
+#define NFAT_PATHS 3
+
 const char *gen_path(void)
 {
-	return paths[gen_next() % (sizeof(paths) / sizeof(paths[0]))];
+	size_t skip = fuzz_fat ? 0 : NFAT_PATHS;
+
+	return paths[skip + gen_next() % (sizeof(paths) / sizeof(paths[0]) - skip)];
 }
 
 /* A pointer the calls may read or write, or a bad one. */
@@ -107,6 +116,8 @@ uint64_t gen_pointer(void)
 		return gen_value();
 	case 1:
 		return (uint64_t)gen_path();
+	case 2: /* what the memory calls mapped there, if anything */
+		return gen_sandbox_address() + (gen_next() % 2 ? 0 : gen_next() % 4096);
 	default:
 		return PICK(pointers);
 	}
@@ -224,12 +235,16 @@ int gen_setup_memory(bool shared)
  * Before the filesystem exists (stage syscalls) the opens fail: fine. */
 void gen_setup_files(void)
 {
-	int p[2];
+	int p[2], fd;
 
+	chdir("/tmp"); /* relative names: see calls.c */
 	if (pipe2(p, O_NONBLOCK) != 0)
 		p[0] = p[1] = -1;
 	open("/dev/null", O_RDWR);
 	open("/tmp/fuzz-a", O_RDWR | O_CREAT | O_NONBLOCK, 0644);
+	fd = fuzz_fat ? open("/var/tmp/fuzz-f", O_RDWR | O_CREAT, 0644) : -1;
+	if (fd >= 0)                              /* a file of the FAT server's */
+		write(fd, (void *)SCRATCH, 6000); /* something to map */
 	fuzz_closed_fd = open("/dev/null", O_RDONLY);
 	if (fuzz_closed_fd < 0)
 		fuzz_closed_fd = 9;
@@ -257,10 +272,24 @@ static void remove_tree(const char *path, int depth)
 
 /* What the calls may have made in /tmp: gone, so the memory they used
  * comes back between runs.  Directories may have been renamed into each
- * other (/tmp/fuzz-a/x/x...): whole trees go. */
+ * other (/tmp/fuzz-a/x/x...), and a relative name made of whatever bytes
+ * the scratch pages hold is in /tmp too: all of /tmp goes. */
 void gen_cleanup_files(void)
 {
-	remove_tree("/tmp/fuzz-a", 0);
-	remove_tree("/tmp/fuzz-b", 0);
-	remove_tree("/tmp/fuzz-d", 0);
+	DIR *tmp = opendir("/tmp");
+	struct dirent *e;
+	char path[512];
+
+	while (tmp && (e = readdir(tmp)) != NULL) { /* names from scratch bytes too */
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		remove_tree(path, 0);
+	}
+	if (tmp)
+		closedir(tmp);
+	if (fuzz_fat) {
+		remove_tree("/var/tmp/fuzz-f", 0);
+		remove_tree("/var/tmp/fuzz-e", 0);
+	}
 }

@@ -3,12 +3,13 @@
  * the kernel can crash, hang or leak it (in the spirit of trinity and
  * syzkaller, without their coverage feedback).
  *
- *     fuzz [-f] [-v] [-s K] SEED COUNT
+ *     fuzz [-f] [-F] [-v] [-s K] SEED COUNT
  *
  * makes COUNT calls chosen by a generator seeded with SEED, in pieces of
  * FUZZ_PIECE calls, each piece reseeded from SEED and its number (gen.c),
  * so that a run repeats exactly and any call can be made again with the
- * piece it belongs to: `-s K` starts at the piece of call K.  Calls and
+ * piece it belongs to: `-s K` starts at the piece of call K; -F adds
+ * paths on the FAT server (gen.c says why not always).  Calls and
  * arguments come from calls.c and gen.c.  Every result must be a value or
  * -errno in [-4095, -1]; anything else is reported.  Each call is logged
  * before it is made: in a ring the parent reads (below), and on the
@@ -58,6 +59,7 @@
 #define LAST_OWN_FD  63
 
 bool fuzz_forking;
+bool fuzz_fat;
 static bool verbose;
 static uint64_t seed;
 static struct fuzz_shared *const shared = (struct fuzz_shared *)SHARED;
@@ -281,9 +283,11 @@ int main(int argc, char *argv[])
 	uint64_t start = 0, count, failed;
 	int opt, distinct = 0;
 
-	while ((opt = getopt(argc, argv, "fvs:")) != -1) {
+	while ((opt = getopt(argc, argv, "fFvs:")) != -1) {
 		if (opt == 'f')
 			fuzz_forking = true;
+		else if (opt == 'F')
+			fuzz_fat = true;
 		else if (opt == 'v')
 			verbose = true;
 		else if (opt == 's')
@@ -292,7 +296,7 @@ int main(int argc, char *argv[])
 			break;
 	}
 	if (opt != -1 || argc - optind != 2) {
-		printf("usage: fuzz [-f] [-v] [-s K] SEED COUNT\n");
+		printf("usage: fuzz [-f] [-F] [-v] [-s K] SEED COUNT\n");
 		return 2;
 	}
 	seed = strtoul(argv[optind], NULL, 0);
