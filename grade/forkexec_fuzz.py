@@ -33,12 +33,12 @@ def _(m):
     with fuzz_run.naming_the_call(m):
         for prog in PROGRAMS:
             seed = int(prog.split(",")[-2])
-            found = m.expect(r"^fuzz: (\d+) pieces, (\d+) ended by signals, (\d+) waiting and "
-                             r"killed$")
+            found = fuzz_run.expect(m, r"^fuzz: (\d+) pieces, (\d+) ended by signals, (\d+) "
+                                    r"waiting and killed$")
             assert int(found.group(1)) == pieces, \
                 "seed {}: {} pieces ran, not {}".format(seed, found.group(1), pieces)
-            found = m.expect(r"^fuzz: seed {}, (\d+) calls, (\d+) failed, (\d+) distinct "
-                             r"errnos$".format(seed))
+            found = fuzz_run.expect(m, r"^fuzz: seed {}, (\d+) calls, (\d+) failed, (\d+) "
+                                    r"distinct errnos$".format(seed))
             assert found.group(2) == "0", "seed {}: {} calls failed".format(seed, found.group(2))
             assert int(found.group(3)) >= 10, \
                 "seed {}: only {} distinct errnos: the fuzzer is not reaching the checks" \

@@ -78,7 +78,7 @@ def reproduce(seed, piece, iso=gradelib.ISO, timeout=60, forking=True):
     """Make the piece again with -v: the last call it logged, or None."""
     start = piece * PIECE
     m = gradelib.Machine("run=" + fuzz_args(seed, start + PIECE, start, True, forking)
-                         + " exit panic=exit", iso=iso, timeout=timeout, stall=30, idle=30)
+                         + " exit panic=exit", iso=iso, timeout=timeout, stall=10, idle=10)
     try:
         m.start()
         m.expect_exit(gradelib.STATUS_PASS)
@@ -89,6 +89,15 @@ def reproduce(seed, piece, iso=gradelib.ISO, timeout=60, forking=True):
         m.close()
     calls = [line for line in lines if CALL_LINE.match(line)]
     return calls[-1] if calls else None
+
+
+def expect(m, regex):
+    """m.expect(regex), failing at once on a line of a failure (BAD) before it:
+    a stuck child, a bad result, the watchdog."""
+    found = m.expect("(?:{})|{}".format(regex, BAD.pattern))
+    if BAD.search(found.string):
+        raise gradelib.TestFailure("the fuzzer or the kernel reported: " + found.string, regex)
+    return found
 
 
 @contextlib.contextmanager

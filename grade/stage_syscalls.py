@@ -827,8 +827,9 @@ def _(m):
         for seed in FUZZ_SEEDS:
             frames = []
             for _ in range(FUZZ_RUNS):
-                found = m.expect(r"fuzz: seed {}, {} calls, 0 failed, (\d+) distinct errnos$"
-                                 .format(seed, FUZZ_CALLS))
+                found = fuzz_run.expect(
+                    m, r"fuzz: seed {}, {} calls, 0 failed, (\d+) distinct errnos$".format(
+                        seed, FUZZ_CALLS))
                 assert int(found.group(1)) >= 5, \
                     "seed {}: only {} distinct errnos: the fuzzer is not reaching the " \
                     "checks".format(seed, found.group(1))

@@ -24,7 +24,7 @@
  * running: a child that makes no call for a second is killed with SIGKILL
  * (a call that waits for ever is legitimate: pause, a futex, wait4); one
  * that SIGKILL does not end within three seconds more is a kernel bug,
- * reported with the call it is stuck in, and the parent goes on.  A child
+ * reported with the call it is stuck in, and ends the run.  A child
  * ended by a signal is counted, not a failure.  The counters live in a page
  * the parent shares with the children (struct fuzz_shared), so they
  * survive any child's death.  Without -f the fuzzer is one process that
@@ -270,6 +270,8 @@ static void run_forking(uint64_t first, uint64_t end)
 			break;
 		}
 		watch(pid);
+		if (unkillable)
+			break; /* it spins on in the kernel: the run can only go slower */
 		reap_adopted();
 		gen_cleanup_files();
 	}
