@@ -52,11 +52,12 @@ def _(m):
 
 
 # The bugs the fuzzer found, each made again by user/fuzzrepro.c.
-REPROS = ["orphan-signal"]
+REPROS = ["orphan-signal", "vfork-copy"]
 
 
 @test("forkexec", "fuzz: the bugs the fuzzer found stay fixed (orphan-signal: an orphan's "
-      "clone exit signal does not reach its reaper)",
+      "clone exit signal does not reach its reaper; vfork-copy: CLONE_VFORK without CLONE_VM "
+      "wakes the parent)",
       cmdline="run=" + ";".join("fuzzrepro," + r for r in REPROS) + " exit panic=exit")
 def _(m):
     for name in REPROS:

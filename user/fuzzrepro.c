@@ -10,7 +10,14 @@
  *                 adopts it, and must get SIGCHLD when it ends, as on
  *                 Linux, not a SIGHUP that kills it (fuzz -f -s 4000 11
  *                 4111 before the generator's clone steering).
+ * vfork-copy      clone(CLONE_VFORK | SIGCHLD) without CLONE_VM: the child
+ *                 has a copy of the memory, the parent waits for its exit
+ *                 or exec, and must wake when it exits (it waited for
+ *                 ever, not even SIGKILL could end it: fuzz -f -F -s 4
+ *                 5016 5, clone(0x4011, ...)).
  */
+#define _GNU_SOURCE /* CLONE_VFORK */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,11 +47,24 @@ static int orphan_signal(void)
 	return 0; /* reached only if its end did not kill us */
 }
 
+static int vfork_copy(void)
+{
+	long pid = syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+	int status;
+
+	if (pid == 0)
+		_exit(7);
+	if (pid < 0 || waitpid((pid_t)pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 7 ? 0 : -1;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
 } repros[] = {
 	{ "orphan-signal", orphan_signal },
+	{ "vfork-copy", vfork_copy },
 };
 
 int main(int argc, char *argv[])
