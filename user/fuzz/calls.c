@@ -30,7 +30,7 @@
 #include "fuzz.h"
 
 #define ONLY_FORKING 0x1000 /* made only with -f */
-#define RARE         0x2000 /* ends or stops the child: 1 time in 16 it is picked */
+#define RARE         0x2000 /* ends or stops the child: 1 time in 64 it is picked */
 #define NR_MASK      0x0fff
 
 /* A thread as pthread_create makes it (it exits at once: main.c), and
@@ -86,7 +86,7 @@ long calls_pick(void)
 			return (long)(gen_next() % 1100);
 		if ((implemented[i] & ONLY_FORKING) && !fuzz_forking)
 			continue;
-		if ((implemented[i] & RARE) && gen_next() % 16 != 0)
+		if ((implemented[i] & RARE) && gen_next() % 64 != 0)
 			continue;
 		return implemented[i] & NR_MASK;
 	}
