@@ -38,12 +38,13 @@ BAD = re.compile(r"FAILED|returned -?\d+$|^watchdog: |^panic: |^fuzz: (fork|wait
 
 
 FAT = False  # --fat: fuzz -F, paths on the FAT server too (no memory check)
+THREADS = False  # --threads: fuzz -t, a thread in each child races the calls
 
 
 def fuzz_args(seed, calls, start=None, verbose=False, forking=True):
     """`fuzz,-f,...` for run= on the kernel command line."""
     words = ["fuzz"] + (["-f"] if forking else []) + (["-F"] if FAT else []) + \
-        (["-v"] if verbose else [])
+        (["-t"] if THREADS and forking else []) + (["-v"] if verbose else [])
     if start is not None:
         words += ["-s", str(start)]
     return ",".join(words + [str(seed), str(calls)])
@@ -157,9 +158,12 @@ def main():
     ap.add_argument("--fat", action="store_true",
                     help="paths on the FAT server too (fuzz -F); no memory check: the FUSE "
                     "name cache keeps entries for a time")
+    ap.add_argument("--threads", action="store_true",
+                    help="a thread in each child races the calls (fuzz -t): runs do not "
+                    "repeat exactly")
     args = ap.parse_args()
-    global FAT
-    FAT = args.fat
+    global FAT, THREADS
+    FAT, THREADS = args.fat, args.threads
 
     per_seed = min(args.per_seed, args.calls)
     seeds = list(range(args.seed, args.seed + max(1, -(-args.calls // per_seed))))

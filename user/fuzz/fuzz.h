@@ -39,6 +39,7 @@ struct fuzz_shared {
 
 extern bool fuzz_forking; /* -f: dangerous calls allowed, in children */
 extern bool fuzz_fat;     /* -F: paths on the FAT server too */
+extern bool fuzz_chaos;   /* -t: a thread in each child changes what the calls use */
 extern int fuzz_closed_fd;
 
 /* gen.c */
@@ -55,6 +56,9 @@ int gen_setup_memory(bool shared);
 void gen_setup_files(void);
 void gen_cleanup_files(void);
 const char *gen_path(void);
+
+/* chaos.c */
+void chaos_start(uint64_t seed);
 
 /* calls.c */
 long calls_pick(void);

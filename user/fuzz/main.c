@@ -3,13 +3,14 @@
  * the kernel can crash, hang or leak it (in the spirit of trinity and
  * syzkaller, without their coverage feedback).
  *
- *     fuzz [-f] [-F] [-v] [-s K] SEED COUNT
+ *     fuzz [-f] [-F] [-t] [-v] [-s K] SEED COUNT
  *
  * makes COUNT calls chosen by a generator seeded with SEED, in pieces of
  * FUZZ_PIECE calls, each piece reseeded from SEED and its number (gen.c),
  * so that a run repeats exactly and any call can be made again with the
  * piece it belongs to: `-s K` starts at the piece of call K; -F adds
- * paths on the FAT server (gen.c says why not always).  Calls and
+ * paths on the FAT server (gen.c says why not always), -t (with -f) a
+ * thread in each child that races the calls (chaos.c).  Calls and
  * arguments come from calls.c and gen.c.  Every result must be a value or
  * -errno in [-4095, -1]; anything else is reported.  Each call is logged
  * before it is made: in a ring the parent reads (below), and on the
@@ -60,6 +61,7 @@
 
 bool fuzz_forking;
 bool fuzz_fat;
+bool fuzz_chaos;
 static bool verbose;
 static uint64_t seed;
 static struct fuzz_shared *const shared = (struct fuzz_shared *)SHARED;
@@ -188,6 +190,8 @@ static void child(uint64_t p, uint64_t end)
 	start_timer(0);
 	signal(SIGALRM, SIG_DFL);
 	gen_setup_files();
+	if (fuzz_chaos)
+		chaos_start(seed * 31 + p);
 	run_piece(p, end);
 	_exit(0);
 }
@@ -285,11 +289,13 @@ int main(int argc, char *argv[])
 	uint64_t start = 0, count, failed;
 	int opt, distinct = 0;
 
-	while ((opt = getopt(argc, argv, "fFvs:")) != -1) {
+	while ((opt = getopt(argc, argv, "fFtvs:")) != -1) {
 		if (opt == 'f')
 			fuzz_forking = true;
 		else if (opt == 'F')
 			fuzz_fat = true;
+		else if (opt == 't')
+			fuzz_chaos = true;
 		else if (opt == 'v')
 			verbose = true;
 		else if (opt == 's')
@@ -298,7 +304,7 @@ int main(int argc, char *argv[])
 			break;
 	}
 	if (opt != -1 || argc - optind != 2) {
-		printf("usage: fuzz [-f] [-F] [-v] [-s K] SEED COUNT\n");
+		printf("usage: fuzz [-f] [-F] [-t] [-v] [-s K] SEED COUNT\n");
 		return 2;
 	}
 	seed = strtoul(argv[optind], NULL, 0);
