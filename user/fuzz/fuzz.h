@@ -44,6 +44,7 @@ extern int fuzz_closed_fd;
 
 /* gen.c */
 void gen_seed(uint64_t seed, uint64_t piece);
+void gen_fill_scratch(void);
 uint64_t gen_next(void);
 uint64_t gen_value(void);
 uint64_t gen_pointer(void);

@@ -54,6 +54,31 @@ static uint64_t pick(const uint64_t *values, size_t n)
 }
 #define PICK(a) pick((a), sizeof(a) / sizeof((a)[0]))
 
+/* The scratch pages at a piece's start: words a structure argument may
+ * hold (an iovec, a timespec, a pollfd, a sigaction...): pointers of the
+ * pools, small lengths and counts, anything. */
+void gen_fill_scratch(void)
+{
+	uint64_t *w = (uint64_t *)SCRATCH;
+
+	for (size_t i = 0; i < SCRATCH_SIZE / 8; i++) {
+		switch (gen_next() % 4) {
+		case 0:
+			w[i] = gen_pointer();
+			break;
+		case 1:
+			w[i] = gen_next() % 4096;
+			break;
+		case 2:
+			w[i] = gen_next() % 16;
+			break;
+		default:
+			w[i] = gen_value();
+			break;
+		}
+	}
+}
+
 /* Anything at all, weighted towards what kernels get wrong. */
 uint64_t gen_value(void)
 {

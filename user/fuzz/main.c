@@ -141,6 +141,7 @@ static void run_piece(uint64_t p, uint64_t end)
 	uint64_t k = p * FUZZ_PIECE;
 
 	gen_seed(seed, p);
+	gen_fill_scratch();
 	while (k < end && k < (p + 1) * FUZZ_PIECE) {
 		long n = calls_pick();
 		uint64_t a[6];
