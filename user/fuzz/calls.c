@@ -20,7 +20,10 @@
  * fuzzer's own processes or to nobody (a message to the filesystem
  * server, which never reads any, stays queued: memory the counters would
  * miss); a forked child (fork, vfork, clone) exits at once, in main.c's
- * assembly, before it touches the stack.
+ * assembly, before it touches the stack.  With -f, half the sigactions
+ * install a handler that returns (and a restorer that makes the
+ * rt_sigreturn), and half the sigaltstacks put the stack on the pools'
+ * pages, good or bad: signals are delivered and come back.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -136,6 +139,59 @@ static uint64_t safe_pid(void)
 	}
 }
 
+/* A handler that returns, and a restorer that makes the rt_sigreturn: so
+ * signals are delivered, on alternate stacks good and bad, and come back. */
+static void fuzz_handler(int sig)
+{
+	(void)sig;
+}
+
+void fuzz_restorer(void);
+__asm__(".text\n"
+	"fuzz_restorer:\n\t"
+	"movl $15, %eax\n\t" /* SYS_rt_sigreturn */
+	"syscall\n");
+
+#define SCRATCH_SIGACTION (SCRATCH + 2048)
+#define SCRATCH_STACK_T   (SCRATCH + 3072)
+
+/* rt_sigaction with a handler that works half the time (with -f). */
+static void steer_sigaction(uint64_t a[6])
+{
+	static const uint64_t flags[] = { 0x08000000, 0x10000000, 4, 0x40000000, 0x80000000 };
+	uint64_t *act = (uint64_t *)SCRATCH_SIGACTION;
+	const uint64_t handlers[] = { (uint64_t)fuzz_handler, 0, 1, gen_pointer() };
+
+	if (gen_next() % 2)
+		return;
+	act[0] = handlers[gen_next() % 4];
+	act[1] = 0x04000000; /* SA_RESTORER */
+	for (int i = 0; i < 5; i++)
+		act[1] |= gen_next() % 2 ? flags[i] : 0;
+	act[2] = (uint64_t)fuzz_restorer;
+	act[3] = gen_next() & gen_next();
+	a[1] = SCRATCH_SIGACTION;
+	a[3] = 8; /* the size of a sigset */
+}
+
+/* sigaltstack on the pools' memory: scratch, straddling its end, read-only,
+ * PROT_NONE, the sandbox. */
+static void steer_sigaltstack(uint64_t a[6])
+{
+	static const uint64_t sps[] = { SCRATCH, SCRATCH + SCRATCH_SIZE - 4096,
+					RDONLY,  NOACCESS,
+					SANDBOX, SCRATCH + 1 };
+	static const uint64_t sizes[] = { 2048, 4096, 8192, 65536, 1 };
+	uint64_t *ss = (uint64_t *)SCRATCH_STACK_T;
+
+	if (gen_next() % 2)
+		return;
+	ss[0] = sps[gen_next() % 6];
+	ss[1] = gen_next() % 4 ? 0 : 2; /* SS_DISABLE */
+	ss[2] = sizes[gen_next() % 5];
+	a[0] = SCRATCH_STACK_T;
+}
+
 /* A signal that mostly leaves the child alive, so pieces run to their end. */
 static uint64_t mild_signal(uint64_t sig)
 {
@@ -243,6 +299,13 @@ static int steer_proc(long n, uint64_t a[6])
 	case SYS_tkill:
 		a[0] = safe_pid();
 		a[1] = mild_signal(a[1]);
+		return 0;
+	case SYS_rt_sigaction:
+		a[0] = mild_signal(a[0]);
+		steer_sigaction(a);
+		return 0;
+	case SYS_sigaltstack:
+		steer_sigaltstack(a);
 		return 0;
 	case SYS_setpriority: /* ours, not the server's or the kernel's */
 		a[1] = safe_pid();
