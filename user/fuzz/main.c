@@ -5,7 +5,9 @@
  *
  *     fuzz [-f] [-F] [-t] [-v] [-s K] SEED COUNT
  *
- * makes COUNT calls chosen by a generator seeded with SEED, in pieces of
+ * makes calls 0 to COUNT - 1 (with -f a child that ends early, by exit or
+ * a signal, skips the rest of its piece), chosen by a generator seeded with
+ * SEED, in pieces of
  * FUZZ_PIECE calls, each piece reseeded from SEED and its number (gen.c),
  * so that a run repeats exactly and any call can be made again with the
  * piece it belongs to: `-s K` starts at the piece of call K; -F adds
