@@ -7,10 +7,10 @@
  *
  * makes calls 0 to COUNT - 1 (with -f a child that ends early, by exit or
  * a signal, skips the rest of its piece), chosen by a generator seeded with
- * SEED, in pieces of
- * FUZZ_PIECE calls, each piece reseeded from SEED and its number (gen.c),
- * so that a run repeats exactly and any call can be made again with the
- * piece it belongs to: `-s K` starts at the piece of call K; -F adds
+ * SEED, in pieces of FUZZ_PIECE calls, each piece reseeded from SEED and
+ * its number (gen.c), so that a run repeats exactly and any call can be
+ * made again with the piece it belongs to: `-s K` starts at the piece of
+ * call K; -F adds
  * paths on the FAT server (gen.c says why not always), -t (with -f) a
  * thread in each child that races the calls (chaos.c).  Calls and
  * arguments come from calls.c and gen.c.  Every result must be a value or
