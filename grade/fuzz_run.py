@@ -194,6 +194,7 @@ def main():
         sys.stdout.flush()
     print("fuzz_run: {} calls in {} boots, {} failures, {} distinct errnos, memory {}".format(
         total, boots, failed, bin(mask).count("1"),
+        "not checked (--fat)" if FAT else
         "back to baseline" if memory_ok else "NOT back to baseline"))
     return 1 if failed else 0
 
