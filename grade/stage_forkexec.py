@@ -13,6 +13,7 @@ garbage and the truncated file.
 from gradelib import main, test
 
 import forkexec_fs
+import forkexec_fuzz
 import forkexec_isolation
 import forkexec_ksh
 import forkexec_memory
@@ -22,8 +23,8 @@ import forkexec_utils
 
 # The modules of this stage's other tests, which register them with
 # gradelib as they load (named here so that pyflakes sees them used).
-TEST_MODULES = [forkexec_fs, forkexec_isolation, forkexec_ksh, forkexec_memory, forkexec_signals, forkexec_tty,
-                forkexec_utils]
+TEST_MODULES = [forkexec_fs, forkexec_fuzz, forkexec_isolation, forkexec_ksh, forkexec_memory,
+                forkexec_signals, forkexec_tty, forkexec_utils]
 
 PID = r"\(pid (\d+)\)"
 SIGSEGV, SIGILL, SIGFPE = 11, 4, 8

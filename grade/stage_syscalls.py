@@ -16,6 +16,7 @@ import subprocess
 
 from gradelib import REPO_ROOT, fail, main, test
 
+import fuzz_run
 import syscalls_gdb
 
 # The module of this stage's GDB tests, which registers them as it loads.
@@ -817,27 +818,46 @@ def _(m):
 # free or kept by the heap (a leak shows there).
 FUZZ_SEEDS = [11, 12]
 FUZZ_CALLS = 8000
+FUZZ_RUNS = 3   # the first run warms caches (it may add a heap block to the second): the
+#               last two must agree
 
 
 @test("syscalls", "fuzz: seeded random system calls get values or errnos, memory comes back",
-      cmdline="run=" + ";".join("fuzz,{},{}".format(seed, FUZZ_CALLS)
-                                for seed in FUZZ_SEEDS for _ in range(2))
+      cmdline="run=" + ";".join(fuzz_run.fuzz_args(seed, FUZZ_CALLS, forking=False)
+                                for seed in FUZZ_SEEDS for _ in range(FUZZ_RUNS))
               + " exit panic=exit", timeout=120, idle=15)   # its nanosleeps idle for seconds
 def _(m):
-    for seed in FUZZ_SEEDS:
-        frames = []
-        for _ in range(2):
-            found = m.expect(r"fuzz: seed {}, {} calls, 0 failed, (\d+) distinct errnos$".format(
-                seed, FUZZ_CALLS))
-            assert int(found.group(1)) >= 5, \
-                "seed {}: only {} distinct errnos: the fuzzer is not reaching the checks".format(
-                    seed, found.group(1))
-            expect_exit_line(m, "fuzz")
-            frames.append(expect_frames(m))
-        assert frames[0] == frames[1], (
-            "seed {}: {} frames free or in the heap after one run, {} after the same calls "
-            "again".format(seed, frames[0], frames[1]))
-    m.expect_exit(33)
+    with fuzz_run.naming_the_call(m, forking=False):
+        for seed in FUZZ_SEEDS:
+            frames = []
+            for _ in range(FUZZ_RUNS):
+                found = fuzz_run.expect(
+                    m, r"fuzz: seed {}, {} calls, 0 failed, (\d+) distinct errnos$".format(
+                        seed, FUZZ_CALLS))
+                assert int(found.group(1)) >= 5, \
+                    "seed {}: only {} distinct errnos: the fuzzer is not reaching the " \
+                    "checks".format(seed, found.group(1))
+                expect_exit_line(m, "fuzz")
+                frames.append(expect_frames(m))
+            assert frames[-2] == frames[-1], (
+                "seed {}: {} frames free or in the heap after one run, {} after the same "
+                "calls again".format(seed, frames[-2], frames[-1]))
+        m.expect_exit(33)
+
+
+@test("syscalls", "watchdog: 6 s in the kernel without progress is reported once, with the "
+      "function; 6 s in stretches of 1 s is not", cmdline="test=watchdog", timeout=40,
+      stall=20)
+def _(m):
+    m.expect(r"^watchdog test: 6 s in the kernel$")
+    found = m.expect(r"^watchdog: main \(pid 0, tid 0\) stuck in the kernel for 5 s$")
+    m.expect(r"^watchdog: at rip 0x[0-9a-f]+ <(ktest_fn_watchdog|watchdog_spin)\+0x[0-9a-f]+>$")
+    m.expect(r"^watchdog test: as long in stretches of 1 s, sleeping between$")
+    m.expect_pass("watchdog")
+    reports = [line for line in m.output if line.startswith("watchdog: ") and "stuck" in line]
+    assert reports == [found.group(0)], \
+        "the watchdog should report the one stretch of 6 s once, it printed:\n" + \
+        "\n".join(reports)
 
 
 # ---- the debugger: kbt from a system call into the user program -------------

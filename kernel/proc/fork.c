@@ -16,7 +16,8 @@
  * (uvm_borrowed: it must not free it) on a stack of its own that the
  * caller passed, and the parent sleeps in proc_clone until the child has
  * exec'd or exited (proc_vfork_release), so the two never run in one
- * address space at once.  CLONE_THREAD makes a thread instead: that is
+ * address space at once.  CLONE_VFORK without CLONE_VM (a copy, as fork's)
+ * makes the parent wait just the same, as on Linux.  CLONE_THREAD makes a thread instead: that is
  * uthread_clone (uthread.c).  A fork-like clone also takes the TID flags
  * glibc's fork uses: CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID,
  * CLONE_PARENT_SETTID, and CLONE_SETTLS.
@@ -135,10 +136,9 @@ static void proc_switch_image(struct uvm *uvm, const char *path, char *cmdline, 
 	proc_reset_user_state(p, uthread_current());
 	strlcpy(p->name, str_basename(path), sizeof(p->name));
 	irq_restore(flags);
-	if (borrowed)
-		proc_vfork_release(p);
-	else
+	if (!borrowed)
 		uvm_destroy(old);
+	proc_vfork_release(p); /* CLONE_VFORK without CLONE_VM waits for us too */
 	kfree(p->cmdline);
 	p->cmdline = cmdline;
 	p->cmdline_len = len;
@@ -427,6 +427,10 @@ static bool adopt_child(struct proc *c, void *arg)
 		return true;
 	if (a->reaper) {
 		c->parent = a->reaper;
+		/* Its clone exit signal was for the parent that is gone: the
+		 * reaper gets SIGCHLD (Linux's reparent_leader: "we don't want
+		 * people slaying init"), not a SIGHUP that would end it. */
+		c->exit_signal = SIGCHLD;
 		a->zombies |= c->state == PROC_ZOMBIE;
 	} else if (c->state != PROC_ZOMBIE) {
 		c->parent = NULL;

@@ -428,10 +428,9 @@ void proc_finish(struct uthread *u)
 	uvm_activate(NULL);
 	p->uvm = NULL;
 	irq_restore(flags);
-	if (p->uvm_borrowed)
-		proc_vfork_release(p); /* the address space was the parent's */
-	else
+	if (!p->uvm_borrowed) /* else the address space was the parent's */
 		uvm_destroy(uvm);
+	proc_vfork_release(p); /* a vfork child wakes its parent, CLONE_VM or not */
 	uthread_free(u);
 
 	cli();         /* thread_exit switches away for good */

@@ -32,6 +32,7 @@
 #include "arch/x86_64/x86.h"
 #include "debug/panic.h"
 #include "debug/schedtrace.h"
+#include "debug/watchdog.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -316,12 +317,12 @@ void sched_tick(struct trapframe *tf)
 {
 	uint64_t now = timer_ticks();
 
-	(void)tf;
 	stats.ticks++;
 	alarm_expire(now); /* sleepers due now become ready first */
 	if (aging)
 		sched_age(now);
 	sched_account(current);
+	watchdog_tick(tf);
 }
 
 /* ---- the idle thread ------------------------------------------------------ */

@@ -68,6 +68,10 @@ struct thread {
 	struct list_node all_node; /* in the list of all threads */
 
 	struct uthread *owner; /* the user thread it is (proc/proc.h), or NULL */
+
+	/* The soft-lockup watchdog (debug/watchdog.c). */
+	uint64_t wd_mark;  /* its progress counter at the last check */
+	unsigned wd_ticks; /* ticks in the kernel since it last moved */
 };
 
 /*
