@@ -24,7 +24,10 @@
  * candidates; without failseed= the Nth, 2Nth, ... fail, with it each
  * fails when a xorshift64* generator, seeded with S, draws a multiple of
  * N.  Both kinds share the generator, so a run is repeatable as long as
- * the programs make the same calls in the same order.
+ * the programs make the same calls in the same order (under QEMU's
+ * -icount, where the timer is too).  With failonce only the Nth fails:
+ * boots with N = 1, 2, 3 ... fail each allocation of a program in turn,
+ * one at a time, which tells which failure did the damage.
  *
  * Frames and the OOM killer.  A user page that finds no frame calls the
  * OOM killer, which would kill the biggest process for a failure that was
@@ -43,6 +46,7 @@
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "proc/proc.h"
 
 struct failinject_kind {
@@ -56,6 +60,7 @@ struct failinject_kind {
 static struct failinject_kind slab = { "kmalloc", "failslab", 0, 0, 0 };
 static struct failinject_kind frames = { "frames", "failframe", 0, 0, 0 };
 static bool seeded;
+static bool once;    /* failonce: only the Nth candidate fails */
 static uint64_t rng; /* xorshift64* state; never 0 */
 
 /* The next number of the xorshift64* generator (Vigna, 2016). */
@@ -83,12 +88,17 @@ void failinject_init(void)
 	failinject_read(&frames);
 	if (!slab.every && !frames.every)
 		return;
+	once = cmdline_has("failonce");
 	seeded = seed != NULL;
 	rng = seeded ? str_to_u64(seed, NULL) : 0;
 	rng = rng ? rng : 1;
 	kprintf("failinject: 1 in %lu kmallocs and 1 in %lu frame allocations fail (0: none), %s, "
 		"in %s\n",
-		slab.every, frames.every, seeded ? "at random" : "every Nth", procs ? procs : "every user process");
+		slab.every, frames.every,
+		once     ? "the Nth only"
+		: seeded ? "at random"
+			 : "every Nth",
+		procs ? procs : "every user process");
 }
 
 bool failinject_wanted(const char *name, bool spawned)
@@ -124,7 +134,12 @@ static bool failinject_decide(struct failinject_kind *k)
 	bool fail;
 
 	k->candidates++;
-	fail = seeded ? failinject_random() % k->every == 0 : k->candidates % k->every == 0;
+	if (once)
+		fail = k->candidates == k->every;
+	else if (seeded)
+		fail = failinject_random() % k->every == 0;
+	else
+		fail = k->candidates % k->every == 0;
 	k->failed += fail;
 	irq_restore(flags);
 	return fail;
@@ -163,6 +178,7 @@ void failinject_print_stats(void)
 	s = slab;
 	f = frames;
 	irq_restore(flags);
-	kprintf("failinject: kmalloc %lu of %lu failed, frames %lu of %lu failed\n", s.failed,
-		s.candidates, f.failed, f.candidates);
+	kprintf("failinject: kmalloc %lu of %lu failed, frames %lu of %lu failed, heap check %s\n",
+		s.failed, s.candidates, f.failed, f.candidates,
+		heap_check() == 0 ? "ok" : "FAILED");
 }

@@ -9,6 +9,7 @@
  *     failseed=S     instead: each fails at random, with probability 1/N,
  *                    from a generator seeded with S (the same S, the same
  *                    failures for the same calls)
+ *     failonce       instead: only the Nth fails
  *     failprocs=A,B  the targets: a process that execs A or B (by the
  *                    basename of the program: what a shell runs) and
  *                    every process it forks afterwards; without it,
@@ -43,8 +44,10 @@ bool failinject_frame_hit(void);
  * run=ksh,-c,PROG.  A target stays one across exec. */
 bool failinject_wanted(const char *name, bool spawned);
 
-/* Print "failinject: kmalloc A of B failed, frames C of D failed" (the
- * allocations that were asked about, and those refused), if it is on. */
+/* If it is on, check the heap (heap_check) and print "failinject: kmalloc
+ * A of B failed, frames C of D failed, heap check ok" (the allocations
+ * that were asked about, those refused, and whether the heap's pages,
+ * blocks and counts still add up; heap_check names what does not). */
 void failinject_print_stats(void);
 
 #endif
