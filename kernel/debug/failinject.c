@@ -12,9 +12,9 @@
  * boot, and failing the FAT server would take "/" away from everyone, so
  * an allocation is a candidate only if the running thread is a user
  * thread (its system call or page fault is in the kernel) of a target
- * process (proc->failinject: set by proc_spawn, set by execve when the
- * new program is named in failprocs=, copied by fork); without
- * failprocs=, every user process is one.  Kernel threads (the
+ * process (proc->failinject: set by execve when the new program is
+ * named in failprocs=, copied by fork; without failprocs=, set by
+ * proc_spawn too, and every user process is one).  Kernel threads (the
  * executor, the idle thread, kmain starting programs) are never refused;
  * neither are interrupt handlers on a kernel thread.  (An interrupt that
  * arrives during a target's system call runs on that thread: the timer,
@@ -35,7 +35,10 @@
  * (uthread->failinject_hit, reset by every frame allocation the thread
  * makes), and oom_reclaim asks failinject_frame_hit first: for an
  * injected failure it kills nobody and returns false, and the caller
- * fails with -ENOMEM as it would with no victim left.
+ * fails with -ENOMEM as it would with no victim left.  (A frame refused
+ * while a system call copies to or from a user page not yet there ends
+ * the copy: that call fails with -EFAULT, as Linux's does when such a
+ * fault cannot be resolved.)
  *
  * The counters run under irq_save (a thread may be preempted between two
  * allocations); failinject_print_stats shows them (run.c prints them
@@ -50,15 +53,14 @@
 #include "proc/proc.h"
 
 struct failinject_kind {
-	const char *name;    /* "kmalloc", "frames" */
 	const char *option;  /* its command-line key */
 	uint64_t every;      /* N: 0 when off */
 	uint64_t candidates; /* allocations a target asked for */
 	uint64_t failed;     /* ... and were refused */
 };
 
-static struct failinject_kind slab = { "kmalloc", "failslab", 0, 0, 0 };
-static struct failinject_kind frames = { "frames", "failframe", 0, 0, 0 };
+static struct failinject_kind slab = { "failslab", 0, 0, 0 };
+static struct failinject_kind frames = { "failframe", 0, 0, 0 };
 static bool seeded;
 static bool once;    /* failonce: only the Nth candidate fails */
 static uint64_t rng; /* xorshift64* state; never 0 */
