@@ -29,6 +29,7 @@ must exit with status 0, and `hello` after them must run.  QEMU runs under
 from gradelib import test
 
 ICOUNT = ("-icount", "shift=0,align=off,sleep=off")
+# Each test takes 13 to 25 s of QEMU time on an idle host; the limits leave room for a busy one.
 CLEAN = "ksh,-c,'kill -9 -1;rm -rf /tmp/fifotest-d'"
 MEMORY_RE = r"^run: (\d+) frames free, (\d+) heap blocks in use$"
 PAGES_RE = r"^run: the heap holds (\d+) pages$"
@@ -109,7 +110,7 @@ MEMORY = ["threadtest,segv", "clonetest", "threadproc,exec,fork,exitgroup", "sig
 
 @test("ipc", "fault injection: every 29th kmalloc fails in fork, exec, pipes, spawn, threads "
       "and messages: no panic, no leak, the heap intact, the system still works",
-      cmdline=failinject_cmdline("failslab=29", PROCS), qemu_args=ICOUNT, timeout=60)
+      cmdline=failinject_cmdline("failslab=29", PROCS), qemu_args=ICOUNT, timeout=120)
 def _(m):
     check_failinject(m, PROCS, slab=True, frames=False)
 
@@ -117,7 +118,7 @@ def _(m):
 @test("ipc", "fault injection: frame allocations fail at random (1 in 40) in the same "
       "programs: ENOMEM to the caller, no OOM kill, no leak",
       cmdline=failinject_cmdline("failframe=40 failseed=3", PROCS), qemu_args=ICOUNT,
-      timeout=60)
+      timeout=120)
 def _(m):
     check_failinject(m, PROCS, slab=False, frames=True)
     assert not [line for line in m.output if line.startswith("oom: ")], \
@@ -127,20 +128,20 @@ def _(m):
 @test("ipc", "fault injection: kmalloc and frames fail at random in files, a FUSE server and "
       "its client, and tmpfs: no panic, no leak",
       cmdline=failinject_cmdline("failslab=40 failframe=40 failseed=7", FILES),
-      qemu_args=ICOUNT, timeout=60)
+      qemu_args=ICOUNT, timeout=120)
 def _(m):
     check_failinject(m, FILES, slab=True, frames=True)
 
 
 @test("ipc", "fault injection: every 17th kmalloc fails in threads, clone, signals and shared "
       "memory: no panic, no leak",
-      cmdline=failinject_cmdline("failslab=17", MEMORY), qemu_args=ICOUNT, timeout=90)
+      cmdline=failinject_cmdline("failslab=17", MEMORY), qemu_args=ICOUNT, timeout=120)
 def _(m):
     check_failinject(m, MEMORY, slab=True, frames=False)
 
 
 @test("ipc", "fault injection: every 90th frame allocation fails in threads, clone, signals "
       "and shared memory: no panic, no leak",
-      cmdline=failinject_cmdline("failframe=90", MEMORY), qemu_args=ICOUNT, timeout=90)
+      cmdline=failinject_cmdline("failframe=90", MEMORY), qemu_args=ICOUNT, timeout=120)
 def _(m):
     check_failinject(m, MEMORY, slab=False, frames=True)
