@@ -21,10 +21,11 @@ import ipc_channels
 import ipc_files
 import ipc_signals
 import kelf
+import robust_failinject
 
 # The modules of this stage's other tests, which register them with
 # gradelib as they load (named here so that pyflakes sees them used).
-TEST_MODULES = [ipc_channels, ipc_files, ipc_signals]
+TEST_MODULES = [ipc_channels, ipc_files, ipc_signals, robust_failinject]
 
 PID = r"\(pid (\d+)\)"
 QUEUE_MAX = kelf.header_define("kernel/include/uapi/os/msg.h", "OS_MSG_QUEUE_MAX")

@@ -20,6 +20,7 @@
 #include "arch/x86_64/tss.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
+#include "debug/failinject.h"
 #include "debug/ksym.h"
 #include "debug/schedtrace.h"
 #include "debug/panic.h"
@@ -77,7 +78,8 @@ STACKPROT_OFF void kmain(uint32_t magic, uint64_t mbi_phys)
 	frame_print_stats();
 	if (cmdline_has("mem"))
 		memmap_show();
-	proc_init(); /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
+	proc_init();       /* user mode: SSE, SMEP/SMAP, the SYSCALL entry */
+	failinject_init(); /* failslab=, failframe=: for user processes only */
 
 	test = cmdline_get("test");
 	if (test)

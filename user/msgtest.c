@@ -113,7 +113,8 @@ static const char *test_pingpong(void)
 {
 	static char medium[MEDIUM], back[MEDIUM];
 	pid_t child = fork(), from = 0;
-	int n, sent_ok = 1;
+	int n, sent_ok = 1, status;
+	const char *why = NULL;
 
 	if (child == 0) {
 		for (int i = 0; i < ROUNDS; i++) {
@@ -126,6 +127,8 @@ static const char *test_pingpong(void)
 			_exit(1);
 		_exit(0);
 	}
+	if (child < 0)
+		return "fork failed";
 	for (int i = 0; i < ROUNDS && sent_ok; i++) {
 		sent_ok = os_send(child, &i, sizeof(i), 0) == 0 &&
 			  os_recv(child, &n, sizeof(n), &from, 0) == sizeof(n) && n == i;
@@ -135,8 +138,14 @@ static const char *test_pingpong(void)
 	if (sent_ok &&
 	    (os_send(child, medium, MEDIUM, 0) != 0 ||
 	     os_recv(child, back, MEDIUM, NULL, 0) != MEDIUM || memcmp(medium, back, MEDIUM) != 0))
-		return "a 3000-byte message did not come back the same";
-	if (child_status(child) != 0 || !sent_ok)
+		why = "a 3000-byte message did not come back the same";
+	/* A failed round leaves the child waiting for a message for ever. */
+	if (why || !sent_ok)
+		kill(child, SIGKILL);
+	status = child_status(child);
+	if (why)
+		return why;
+	if (status != 0 || !sent_ok)
 		return os_send(1, &n, 0, 0) < 0 && errno == ENOSYS ? "no os_send (ENOSYS)"
 								   : "a round trip failed";
 	printf("msgtest: pingpong: %d round trips, by pid and to the parent, sender %s\n", ROUNDS,

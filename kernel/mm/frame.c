@@ -47,6 +47,7 @@
 #include "mm/frame.h"
 #include "arch/x86_64/memlayout.h"
 #include "boot/multiboot.h"
+#include "debug/failinject.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -268,9 +269,11 @@ static uint64_t find_free_run(uint64_t n, uint64_t step)
 
 uint64_t frame_alloc_uninit(void)
 {
-	uint64_t flags = mm_lock();
-	uint64_t i;
+	uint64_t flags, i;
 
+	if (failinject_frame())
+		return 0; /* refused on purpose: debug/failinject.h */
+	flags = mm_lock();
 	/* BEGIN STAGE paging: take the lowest free frame, move the hint past it */
 	i = find_free_run(1, 1);
 	hint = i;
@@ -344,7 +347,7 @@ uint64_t frame_alloc_contig(size_t n, uint64_t align)
 	uint64_t step = align / PAGE_SIZE;
 	uint64_t flags, start;
 
-	if (n == 0 || n > nframes || step == 0 || (step & (step - 1)) != 0)
+	if (n == 0 || n > nframes || step == 0 || (step & (step - 1)) != 0 || failinject_frame())
 		return 0;
 	flags = mm_lock();
 	start = find_free_run(n, step);

@@ -47,6 +47,7 @@
  */
 #include "mm/heap.h"
 #include "arch/x86_64/memlayout.h"
+#include "debug/failinject.h"
 #include "debug/ksym.h"
 #include "debug/panic.h"
 #include "lib/kprintf.h"
@@ -364,9 +365,12 @@ void heap_init(void)
 /* kmalloc for the call site `site`. */
 static void *heap_alloc(size_t size, uint64_t site)
 {
-	uint64_t lock = mm_lock();
+	uint64_t lock;
 	struct heap_obj *o = NULL;
 
+	if (failinject_kmalloc())
+		return NULL; /* refused on purpose: debug/failinject.h */
+	lock = mm_lock();
 	if (size <= HEAP_SMALL_MAX) {
 		o = slot_alloc(class_for(size));
 		if (o)

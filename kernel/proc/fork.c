@@ -41,6 +41,7 @@
 #include <errno.h>
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/x86.h"
+#include "debug/failinject.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
@@ -182,6 +183,7 @@ int proc_exec(const char *path, const char *const argv[], const char *const envp
 	proc_switch_image(uvm, path, cmdline, len, entry, sp);
 	/* The right goes with the program; the ports stay, as on Linux. */
 	proc_current()->hwright = hwaccess_allowed(str_basename(path));
+	proc_current()->failinject |= failinject_wanted(str_basename(path), false);
 	return 0;
 }
 
@@ -211,6 +213,7 @@ static struct proc *proc_clone_alloc(struct proc *parent, int exit_signal)
 		return NULL;
 	u = proc_first_thread(p);
 	p->trace = parent->trace;
+	p->failinject = parent->failinject;
 	u->fs_base = self->fs_base;
 	u->gs_base = self->gs_base;
 	u->sigmask = self->sigmask;

@@ -18,11 +18,15 @@
  * path asks twice, trap.c's user_fault_resolved then proc_user_fault, and
  * a second victim would die for nothing).
  *
+ * A frame allocation that fault injection refused (failframe=, see
+ * debug/failinject.c) kills nobody either: the caller fails with -ENOMEM.
+ *
  * Before any killing, the page cache gives back clean pages (all of its
  * pages are: writes go through), up to OOM_CACHE_PAGES at a time: a file
  * read again costs a READ, which is better than a killed process.
  */
 #include "proc/oom.h"
+#include "debug/failinject.h"
 #include "fs/pcache.h"
 #include "lib/kprintf.h"
 #include "lib/wait.h"
@@ -71,7 +75,8 @@ bool oom_reclaim(void)
 	bool gone;
 	int pid;
 
-	if (me && signal_kill_pending(me)) {
+	/* A failure injected on purpose is no shortage: nobody dies for it. */
+	if ((me && signal_kill_pending(me)) || failinject_frame_hit()) {
 		irq_restore(flags);
 		return false;
 	}

@@ -31,6 +31,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/usermode.h"
 #include "arch/x86_64/x86.h"
+#include "debug/failinject.h"
 #include "drivers/xy.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
@@ -352,6 +353,7 @@ struct proc *proc_spawn(const char *name, const void *image, size_t size, const 
 		return NULL;
 	}
 	p->trace = trace_wanted(p->name);
+	p->failinject = failinject_wanted(p->name, true);
 	p->hwright = hwaccess_allowed(p->name);
 	p->kernel_started = true;
 	p->uvm = uvm_create();

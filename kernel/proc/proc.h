@@ -112,6 +112,7 @@ struct uthread {
 	struct altstack altstack; /* sigaltstack(2) (proc/sigframe.c) */
 	struct faultinfo fault;   /* for the sigcontext of the next handler */
 	bool zapped;              /* its process is ending: it must end too */
+	bool failinject_hit;      /* its last frame allocation was refused on purpose */
 };
 
 struct proc {
@@ -145,6 +146,7 @@ struct proc {
 	struct proc *vfork_parent;    /* ... which sleeps until we exec or exit */
 	struct proc *vfork_child;     /* the vfork child we wait for, or NULL */
 	bool trace;                   /* print its system calls (syscall/trace.c) */
+	bool failinject;              /* its allocations may be refused (debug/failinject.h) */
 	uint64_t syscalls;            /* system calls made, by all its threads */
 	struct mailbox *mbox;         /* its messages (ipc/msg.c), or NULL: none sent yet */
 	struct mailbox *msg_to;       /* ... the mailbox it sent to last, held */

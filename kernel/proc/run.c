@@ -7,6 +7,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot.h"
+#include "debug/failinject.h"
 #include "debug/schedtrace.h"
 #include "fs/rootmount.h"
 #include "fs/vfs.h"
@@ -189,6 +190,7 @@ static void print_memory(void)
 	/* Pages the heap keeps for its size classes, used or not: frames free
 	 * plus these stay the same from run to run unless memory leaks. */
 	kprintf("run: the heap holds %lu pages\n", hs.pages);
+	failinject_print_stats();
 }
 
 int run_program(const char *const argv[])

@@ -185,8 +185,14 @@ static int rename_check(const char *from, const char *to, unsigned int flags)
 
 	if (err)
 		return err;
-	if (vfs_lookup(to, &dst) != 0)
-		dst = NULL;
+	/* Only a target that is not there may go unchecked: one that could
+	 * not be looked up (-ENOMEM) must not be replaced unseen. */
+	err = vfs_lookup(to, &dst);
+	if (err && err != -ENOENT) {
+		inode_put(src);
+		return err;
+	}
+	err = 0; /* dst stays NULL: no target */
 	if (strcmp(from, "/") == 0 || strcmp(to, "/") == 0 || dir_is_mount_point(from) ||
 	    dir_is_mount_point(to))
 		err = -EBUSY;
