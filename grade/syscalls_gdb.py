@@ -41,7 +41,7 @@ def parse_ranges(text, regex):
 
 
 @test("syscalls", "GDB: kps, krq, kvm, kfiles show hello's process, queues, areas and files; "
-      "ktf decodes a user page fault", cmdline="run=/bin/hello;/bin/faults,null exit",
+      "ktf decodes a user page fault", cmdline="run=hello;faults,null exit",
       qemu_args=kgdb.stub_args(PORT), timeout=kgdb.TIMEOUT)
 def _(m):
     out = kgdb.session(m, PORT, ["break sys_exit_group", "continue", "kps", "krq", "kvm",
