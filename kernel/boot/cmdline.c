@@ -90,3 +90,18 @@ bool cmdline_has(const char *key)
 {
 	return cmdline_get(key) != NULL;
 }
+
+bool cmdline_list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (*list) {
+		const char *comma = strchr(list, ',');
+		size_t len = comma ? (size_t)(comma - list) : strlen(list);
+
+		if (len == n && strncmp(list, word, n) == 0)
+			return true;
+		list += comma ? len + 1 : len;
+	}
+	return false;
+}

@@ -9,5 +9,8 @@ void cmdline_init(const char *line);
  * For a bare `key` the value is "". */
 const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
+/* Is word one of the comma-separated words of list (a value such as
+ * drivers=fatfs,ata)? */
+bool cmdline_list_has(const char *list, const char *word);
 
 #endif

@@ -106,19 +106,10 @@ void failinject_init(void)
 bool failinject_wanted(const char *name, bool spawned)
 {
 	const char *list = cmdline_get("failprocs");
-	size_t n = strlen(name);
 
 	if (!list || spawned)
 		return !list;
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t len = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (len == n && strncmp(list, name, n) == 0)
-			return true;
-		list += comma ? len + 1 : len;
-	}
-	return false;
+	return cmdline_list_has(list, name);
 }
 
 /* The user thread whose allocation this is, if it may be refused. */

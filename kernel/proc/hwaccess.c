@@ -55,29 +55,13 @@ static const struct iobitmap all_ports = { .len = TSS_IOMAP_BYTES };
 /* The bitmap in the TSS now (NULL: none copied yet, or it was freed). */
 static const struct iobitmap *loaded;
 
-/* Is name one of the comma-separated words of list? */
-static bool hwaccess_listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	while (*list) {
-		const char *comma = strchr(list, ',');
-		size_t len = comma ? (size_t)(comma - list) : strlen(list);
-
-		if (len == n && strncmp(list, name, n) == 0)
-			return true;
-		list += comma ? len + 1 : len;
-	}
-	return false;
-}
-
 bool hwaccess_allowed(const char *name)
 {
 	const char *list = cmdline_get("drivers");
 
 	if (!list)
 		list = cmdline_get("devmem");
-	return hwaccess_listed(list ? list : HW_DRIVERS_DEFAULT, name);
+	return cmdline_list_has(list ? list : HW_DRIVERS_DEFAULT, name);
 }
 
 /* The bitmap p's ports are checked against now, or NULL for none. */
