@@ -222,23 +222,28 @@ def _(m):
     m.expect(r"^XY1zw$")
 
 
+def interrupt_sleep(m, press_ctrl_c, keyboard):
+    """Press Ctrl-C (press_ctrl_c()) until ksh reports `sleep 1000` ended by
+    SIGINT.  The sleep starts right after the line before it, with nothing to
+    await, so press again until it is there (ksh at its prompt takes a
+    Ctrl-C as an empty line)."""
+    for _ in range(5):
+        press_ctrl_c()
+        try:
+            m.expect(r"^\[status 130, SIGINT\]$", timeout=2)
+            return
+        except TestFailure:
+            continue
+    raise TestFailure("Ctrl-C on the {} did not end `sleep 1000`".format(keyboard))
+
+
 @test("drivers", "ps2kbd: Ctrl-C on the keyboard interrupts a sleeping program",
       cmdline=INIT, timeout=60, idle=20)
 def _(m):
     keyboard_shell(m)
     m.monitor.type_text("echo go; sleep 1000\n")
     m.expect(r"^go$")
-    # sleep starts right after "go", with nothing to await: press again
-    # until it is there (ksh at its prompt takes a Ctrl-C as an empty line).
-    for _ in range(5):
-        m.monitor.sendkey("ctrl-c")
-        try:
-            m.expect(r"^\[status 130, SIGINT\]$", timeout=2)
-            break
-        except TestFailure:
-            continue
-    else:
-        raise TestFailure("Ctrl-C on the keyboard did not end `sleep 1000`")
+    interrupt_sleep(m, lambda: m.monitor.sendkey("ctrl-c"), "keyboard")
     word = random_word()
     m.monitor.type_text("echo {}\n".format(word))
     m.expect(r"^{}$".format(word))
