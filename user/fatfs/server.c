@@ -43,13 +43,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../background.h"
 #include "server.h"
 
 static struct fat_volume volume;
-static int ready_fd = -1; /* --background: the pipe to the waiting parent */
 
 static int64_t server_clock(void *arg)
 {
@@ -124,43 +123,10 @@ static int server_mount(uint64_t phys, uint64_t size)
 	return 0;
 }
 
-/*
- * --background: fork; the child returns and serves, the parent waits for a
- * byte on a pipe (server_ready: exit 0) or for the child's end (its
- * status).  The pipe is close-on-exec, so the driver the child starts does
- * not hold it open.
- */
-static void server_background(void)
-{
-	int fds[2], status;
-	pid_t pid;
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		printf("fatfs: cannot go to the background: %s\n", strerror(errno));
-		exit(1);
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		ready_fd = fds[1];
-		return;
-	}
-	close(fds[1]);
-	if (read(fds[0], &c, 1) == 1)
-		_exit(0);
-	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	_exit(1);
-}
-
 void server_ready(void)
 {
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "", 1) != 1)
-			printf("fatfs: cannot tell the parent: %s\n", strerror(errno));
-		close(ready_fd);
-		ready_fd = -1;
-	}
+	if (background_ready() != 0)
+		printf("fatfs: cannot tell the parent: %s\n", strerror(errno));
 }
 
 int main(int argc, char *argv[])
@@ -171,7 +137,11 @@ int main(int argc, char *argv[])
 	/* Line by line, so the console shows each line as it is printed. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 5 && strcmp(argv[4], "--background") == 0 && strcmp(argv[3], "--check") != 0) {
-		server_background();
+		/* The pipe is close-on-exec, so the driver started later does not hold it. */
+		if (background_start() != 0) {
+			printf("fatfs: cannot go to the background: %s\n", strerror(errno));
+			exit(1);
+		}
 		argc = 4;
 	}
 	if (argc != 4)

@@ -34,11 +34,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <os/irq.h>
 #include <os/os.h>
+#include "../background.h"
 #include "usbkbd.h"
 
 /* Keys: HID usage codes (HID Usage Tables 1.12, chapter 10) 0x04-0x38 to
@@ -163,30 +163,6 @@ static long kbd_repeat(long max)
 	return ms < max ? ms : max;
 }
 
-static int ready_fd = -1; /* --background: the pipe to the waiting parent */
-
-/* Go on in a child; the parent ends when it is ready or gone. */
-static void usbkbd_background(void)
-{
-	int fds[2], status;
-	pid_t pid;
-	char c;
-
-	if (pipe(fds) != 0 || (pid = fork()) < 0)
-		err(1, "--background");
-	if (pid == 0) {
-		close(fds[0]);
-		ready_fd = fds[1];
-		return;
-	}
-	close(fds[1]);
-	if (read(fds[0], &c, 1) == 1)
-		_exit(0);
-	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	_exit(1);
-}
-
 /* The keyboard reports to the driver: say so, and end the parent. */
 static void usbkbd_ready(int irq)
 {
@@ -195,11 +171,8 @@ static void usbkbd_ready(int irq)
 	else
 		printf("usbkbd: ready (polling)\n");
 	fflush(stdout);
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "", 1) != 1)
-			warn("--background");
-		close(ready_fd);
-	}
+	if (background_ready() != 0)
+		warn("--background");
 }
 
 static void kbd_poll(void)
@@ -230,10 +203,12 @@ int main(int argc, char *argv[])
 	int irq;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "--background") == 0)
-		usbkbd_background();
-	else if (argc != 1)
+	if (argc == 2 && strcmp(argv[1], "--background") == 0) {
+		if (background_start() != 0)
+			err(1, "--background");
+	} else if (argc != 1) {
 		errx(2, "usage: usbkbd [--background]");
+	}
 	irq = usb_keyboard_open();
 	if (irq == USB_NO_CONTROLLER || irq == USB_NO_KEYBOARD) {
 		printf("usbkbd: no %s\n", irq == USB_NO_KEYBOARD ? "keyboard" : "UHCI controller");
