@@ -269,6 +269,9 @@ def _(m):
     type_line(m, "echo x > /mnt/after.txt")
     m.expect(AFTER + r"fatfs: the disk is lost \(I/O error\): giving up$")
     m.expect(r"^ksh: /mnt/after.txt: I/O error$")
+    # fatfs exits, and init reaps it and then the killed ata, whose parent it
+    # was; its lines may follow a prompt, so a fresh one is awaited after them.
+    m.expect(AFTER + r"init: reaped orphan pid {}$".format(ata))
     settle(m, 2)
     type_line(m, "ls /mnt; echo status-$?")
     m.expect(r"^status-[1-9]\d*$")
