@@ -8,7 +8,7 @@
 
 A handout check shows that the stubs fail a stage's grader; this shows that a
 *wrong* solution fails it too.  Each stage keeps planted bugs, "mutants", as
-small patches against the solution in labs/STAGE/mutants/NN-name.patch
+small patches against the solution in labs/NN-STAGE/mutants/NN-name.patch
 (labs/README.md describes the format).  For each selected mutant this script
 
   1. makes a copy of the tree in build/mutants/STAGE/NAME/: the sources as
@@ -64,9 +64,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradelib
+import labs
 
 ROOT = gradelib.REPO_ROOT
-LABS = ROOT / "labs"
 WORK = ROOT / "build" / "mutants"
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed$", re.M)
 RESULT_RE = re.compile(r"^(\S.*?)  (OK|FAIL)(?: .*)?$", re.M)  # gradelib.result_line
@@ -146,7 +146,7 @@ def read_mutant(stage, path, need_diff=True):
 def find_mutants(stages, need_diff=True):
     mutants = []
     for stage in stages:
-        for path in sorted((LABS / stage / "mutants").glob("*.patch")):
+        for path in sorted((labs.lab_dir(stage) / "mutants").glob("*.patch")):
             mutants.append(read_mutant(stage, path, need_diff))
     return mutants
 
@@ -390,7 +390,7 @@ def check_all(mutants, jobs, full):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="Apply each planted bug (labs/STAGE/mutants/*.patch) to a copy of the "
+        description="Apply each planted bug (labs/NN-STAGE/mutants/*.patch) to a copy of the "
                     "tree, build it, and check that the stage's grader fails it.")
     parser.add_argument("stages", nargs="*", metavar="STAGE",
                         help="stages whose mutants to check (default: all)")

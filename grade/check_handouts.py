@@ -3,7 +3,7 @@
 
     python3 grade/check_handouts.py [STAGE ...] [-j N]
 
-For each stage (all of `conf/stages.mk` by default, in order) it
+For each stage (all of labs/ by default, in order) it
 
   1. writes the handout to `build/handout/STAGE/` with handout.py,
   2. builds it once with `make -s -C build/handout/STAGE iso`,
@@ -77,17 +77,29 @@ def share_downloads(tree):
     os.symlink(downloads, tree / "build" / "download")
 
 
+LIBC_INPUTS = ("libc", "kernel/include/uapi/os")   # what the C library is built from
+
+
 def share_libc(tree):
-    """Give the handout a copy of the main tree's built C library instead of
-    building musl again (half a minute per handout).  The handout generator
-    keeps the timestamps of the files it does not change, so make finds the
-    copy up to date, or recompiles the libc/src files the stubs changed (see
+    """Give the tree (a handout, a release clone, a submission) a copy of the
+    main tree's built C library instead of building musl again (half a minute
+    to a minute).  Each input of the library that is byte for byte the main
+    tree's gets the main tree's timestamp (the handout generator keeps them
+    already; a git clone or an unpacked archive does not), so make finds the
+    copy up to date, or recompiles the libc/src files that differ (see
     libc/libc.mk); a changed header or patch makes it build its own."""
-    main_build = gradelib.REPO_ROOT / "build"
-    if not (main_build / "sysroot" / ".stamp").exists():
+    main = gradelib.REPO_ROOT
+    if not (main / "build" / "sysroot" / ".stamp").exists():
         return
     for part in ("libc", "sysroot"):
-        shutil.copytree(main_build / part, tree / "build" / part, symlinks=True)
+        shutil.copytree(main / "build" / part, tree / "build" / part, symlinks=True)
+    for folder in LIBC_INPUTS:
+        for path in sorted((tree / folder).rglob("*")):
+            source = main / path.relative_to(tree)
+            if path.is_file() and not path.is_symlink() and source.is_file() \
+                    and path.read_bytes() == source.read_bytes():
+                stat = source.stat()
+                os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def run(command, cwd=None):
@@ -157,7 +169,7 @@ def main(argv=None):
         description="Check that each stage's handout builds, passes the grader of the stage "
                     "before (with --all-earlier: of every earlier stage) and fails its own.")
     parser.add_argument("stages", nargs="*", metavar="STAGE",
-                        help="stages to check (default: all, from conf/stages.mk)")
+                        help="stages to check (default: all, from labs/)")
     parser.add_argument("-j", "--jobs", type=int, default=gradelib.default_jobs(),
                         help="tests each grader runs at once (default: the number of CPUs)")
     parser.add_argument("--all-earlier", action="store_true",

@@ -5,7 +5,7 @@
                            [--json F] [--junit F] [--repeat N]
                            [--under-load N] [--no-build]
 
-The stage list and its order come from `conf/stages.mk`.  For each selected
+The stage list and its order come from `labs/` (grade/labs.py).  For each selected
 stage that has a grading script `grade/stage_<name>.py`, the script is
 imported (which registers its tests with gradelib), the ISO is built once with
 `make -s iso` (unless --no-build), and the tests run in parallel, one QEMU

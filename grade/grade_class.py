@@ -16,18 +16,25 @@ the student's HANDIN (or .handout-stage) names.
 
 OUTDIR (default build/class/) gets class.csv, one line a student:
 
-    student,stage,score,max,passed,failed,status,graders
-    alice,heap,12,12,12,0,graded,same
+    student,stage,score,max,passed,failed,status,graders,answers
+    alice,heap,16,16,14,0,graded,same,yes
 
-(status `graded`, `does not build`, `grader error` or `bad archive`;
-graders `same` when the digest in HANDIN matches the instructor's grade/,
-`changed` or `unknown` otherwise), and NAME.json with every test's
+(status `graded`, `does not build`, `grader error`, `bad archive` or `too
+large`; graders `same` when the digest in HANDIN matches the instructor's
+grade/, `changed` or `unknown` otherwise; answers `yes` when the tree has
+answers/STAGE.md, the lab README's written part, to grade by hand), and NAME.json with every test's
 result (grade.py's Gradescope-style JSON) and the build's last lines when it
 failed.  -j N grades N submissions at once (each with 2 // N QEMUs, at
 least one); -k TEXT grades only the tests whose name contains TEXT.
+
+A submission cannot take the machine with it: its archive may unpack to at
+most MAX_TREE_BYTES, and the build and the grader run in a process group of
+their own (killed whole at the time limit) with limits on CPU time a
+process, the size of a file it writes and core dumps.
 """
 import argparse
 import concurrent.futures
+import contextlib
 import csv
 import json
 import os
@@ -37,13 +44,21 @@ import sys
 import tarfile
 from pathlib import Path
 
+import check_handouts
 import handin
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISTINE = ("grade", "labs", "conf/stages.mk")
 BUILD_TIMEOUT = 900
 GRADE_TIMEOUT = 3600
-FIELDS = ["student", "stage", "score", "max", "passed", "failed", "status", "graders"]
+MAX_TREE_BYTES = 256 << 20     # a handin of sources is a few MiB
+MAX_FILE_BYTES = 2 << 30       # the largest file a build or test writes (disk images)
+FIELDS = ["student", "stage", "score", "max", "passed", "failed", "status", "graders",
+          "answers"]
+
+
+class TooLarge(Exception):
+    """A submission that unpacks to more than MAX_TREE_BYTES."""
 
 
 def unpack(entry, tree):
@@ -55,6 +70,8 @@ def unpack(entry, tree):
                         ignore=shutil.ignore_patterns("build", ".git", "__pycache__"))
     else:
         with tarfile.open(entry) as tar:
+            if sum(m.size for m in tar.getmembers()) > MAX_TREE_BYTES:
+                raise TooLarge("unpacks to more than {} MiB".format(MAX_TREE_BYTES >> 20))
             for member in tar.getmembers():
                 if member.name.startswith("/") or ".." in Path(member.name).parts \
                         or not (member.isfile() or member.isdir()):
@@ -79,24 +96,28 @@ def install_pristine(tree):
                 shutil.copy2(ROOT / name, tree / name)
 
 
-def share_build(tree):
-    """The instructor's download and C library, as the handout check shares them."""
-    build = tree / "build"
-    build.mkdir(parents=True, exist_ok=True)
-    if (ROOT / "build" / "download").is_dir():
-        os.symlink(ROOT / "build" / "download", build / "download")
-    if (ROOT / "build" / "sysroot" / ".stamp").exists():
-        for part in ("libc", "sysroot"):
-            shutil.copytree(ROOT / "build" / part, build / part, symlinks=True)
+def limited(command, cpu_seconds):
+    """The command under the limits a submission's commands run with (util-linux's
+    prlimit: preexec_fn is not safe in the threads that grade submissions)."""
+    return ["prlimit", "--cpu={}".format(cpu_seconds), "--fsize={}".format(MAX_FILE_BYTES),
+            "--core=0", "--"] + command
 
 
 def run(command, cwd, timeout):
+    """Run a command of the submission's tree: (status, output); -1 at the time limit,
+    when its whole process group (make's compilers, the grader's QEMUs) is killed."""
+    proc = subprocess.Popen(limited(command, timeout), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", start_new_session=True)
     try:
-        proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace", timeout=timeout)
-        return proc.returncode, proc.stdout
-    except subprocess.TimeoutExpired as e:
-        return -1, (e.stdout or "") if isinstance(e.stdout, str) else "timed out"
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, _ = proc.communicate()
+        return -1, out + "\ntimed out after {} s".format(timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)   # whatever it left running
 
 
 def grade_one(entry, stage_arg, workdir, qemus, only=None):
@@ -104,20 +125,26 @@ def grade_one(entry, stage_arg, workdir, qemus, only=None):
     name = entry.name[:-len(".tar.gz")] if entry.name.endswith(".tar.gz") else entry.stem
     tree = workdir / name
     row = dict(student=name, stage=stage_arg or "", score=0, max=0, passed=0, failed=0,
-               status="graded", graders="unknown")
+               status="graded", graders="unknown", answers="no")
     doc = {"student": name}
     try:
         info = unpack(entry, tree)
+    except TooLarge as e:
+        row["status"] = "too large"
+        doc["error"] = str(e)
+        return row, doc
     except (OSError, ValueError, tarfile.TarError) as e:
         row["status"] = "bad archive"
         doc["error"] = str(e)
         return row, doc
     stage = stage_arg or info.get("stage") or handin.tree_stage(tree)
     row["stage"] = stage
+    row["answers"] = "yes" if handin.answers_file(tree, stage).is_file() else "no"
     if "graders" in info:
         row["graders"] = "same" if info["graders"] == handin.graders_digest(ROOT) else "changed"
     install_pristine(tree)
-    share_build(tree)
+    check_handouts.share_downloads(tree)   # the instructor's musl source and built C library
+    check_handouts.share_libc(tree)
     status, out = run(["make", "-s", "-j{}".format(qemus), "iso"], tree, BUILD_TIMEOUT)
     if status != 0:
         row["status"] = "does not build"

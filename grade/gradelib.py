@@ -122,13 +122,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import labs
 import qmp
 
 GRADE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = GRADE_DIR.parent
 ISO = REPO_ROOT / "build" / "os.iso"
 LOG_DIR = REPO_ROOT / "build" / "grade"
-STAGES_MK = REPO_ROOT / "conf" / "stages.mk"
 HANDOUT_STAMP = ".handout-stage"
 
 # --------------------------------------------------------------------------
@@ -981,7 +981,7 @@ class Test:
 REGISTRY = []   # every registered test, in registration (file) order
 
 
-def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
+def test(stage, title, cmdline="", timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
          qemu_args=(), emulator="qemu", stall=None, idle=None, ramdisk=None, video=None,
          setup=None):
     """Register the decorated function `f(machine)` as a test of `stage`.
@@ -1002,12 +1002,13 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
     ("1024x768x32") boots in that graphics mode (make_args_image).
     `setup`, a function of no arguments, is called when the test starts,
     before QEMU: to write the files its qemu_args name (a disk image).
+    A test is worth 1 point unless its lab's lab.toml weighs it ([points]).
     """
     if not callable(cmdline):
         make_args_image(cmdline, video=video)  # refuse a bad command line when the script loads
 
     def register(func):
-        REGISTRY.append(Test(stage, title, func, cmdline, points, timeout, mem, cpu,
+        REGISTRY.append(Test(stage, title, func, cmdline, 1, timeout, mem, cpu,
                              tuple(qemu_args), emulator, stall, idle, ramdisk, video, setup))
         return func
     return register
@@ -1017,28 +1018,14 @@ def test(stage, title, cmdline="", points=1, timeout=20, mem=DEFAULT_MEM, cpu=DE
 # Stages and stage scripts
 # --------------------------------------------------------------------------
 
-def read_stages(path=STAGES_MK, variable="STAGES"):
-    """The stage names, in order, from the `STAGES := ...` line of conf/stages.mk.
-
-    variable="STAGES_NEXT" reads the stages being built: graded, but with
-    no handout yet (an empty list if the line is missing)."""
-    try:
-        text = Path(path).read_text()
-    except OSError as e:
-        die("cannot read the stage list: {}".format(e))
-    text = text.replace("\\\n", " ")   # make's line continuations
-    for line in text.splitlines():
-        match = re.match(r"\s*{}\s*:{{0,2}}=(.*)".format(variable), line.split("#", 1)[0])
-        if match:
-            return match.group(1).split()
-    if variable != "STAGES":
-        return []
-    die("{}: no `STAGES := ...` line".format(path))
+def read_stages(root=REPO_ROOT):
+    """The course's stage names, in order, from labs/NN-STAGE/ (grade/labs.py)."""
+    return labs.stages(root)
 
 
-def graded_stages(path=STAGES_MK):
-    """The stages graders know: the course's, then those being built."""
-    return read_stages(path) + read_stages(path, "STAGES_NEXT")
+def graded_stages(root=REPO_ROOT):
+    """The stages graders know: the course's, then those being built (drafts)."""
+    return labs.stages(root, drafts=True)
 
 
 def stage_script(stage, root=REPO_ROOT):
@@ -1056,8 +1043,10 @@ def handout_stage(root=REPO_ROOT):
 
 def load_stage_scripts(stages):
     """Import grade/stage_<name>.py for each stage that has one (tests register),
-    then the instructor's hidden tests of the stage, labs/<name>/hidden/*.py,
-    which handouts leave out (grade/handout.py)."""
+    then the instructor's hidden tests of the stage, labs/NN-<name>/hidden/*.py,
+    which handouts leave out (grade/handout.py), and weigh the tests by the
+    labs' [points] tables (in a handout tree, whose hidden tests are gone, a
+    table's entry that matches nothing is let be)."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     running = Path(main_file).resolve() if main_file else None
     for stage in stages:
@@ -1067,9 +1056,10 @@ def load_stage_scripts(stages):
             sys.modules.setdefault(name, sys.modules["__main__"])  # for the hidden tests
         elif path.exists() and name not in sys.modules:
             import_file(name, path)
-        for hidden in sorted((REPO_ROOT / "labs" / stage / "hidden").glob("*.py")):
+        for hidden in sorted((labs.lab_dir(stage) / "hidden").glob("*.py")):
             if "hidden_{}_{}".format(stage, hidden.stem) not in sys.modules:
                 import_file("hidden_{}_{}".format(stage, hidden.stem), hidden)
+    labs.weigh([t for t in REGISTRY if t.stage in stages], strict=handout_stage() is None)
 
 
 def import_file(name, path):

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import grade_class
 import handin
+import labs
 
 ROOT = Path(__file__).resolve().parent.parent
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -93,6 +94,11 @@ def package(stage, out):
     return out
 
 
+def title(stage):
+    """ (the stage's title from its lab.toml), or nothing for a stage labs/ lacks."""
+    return " ({})".format(labs.config(stage)["title"]) if stage in labs.labs() else ""
+
+
 def to_gradescope(row, doc):
     """Gradescope's results.json from grade_class's row and document."""
     if row["status"] != "graded":
@@ -100,7 +106,8 @@ def to_gradescope(row, doc):
         return {"score": 0, "output": "{}:\n{}".format(row["status"], "\n".join(lines)),
                 "tests": []}
     return {"score": doc["score"], "execution_time": doc.get("execution_time", 0),
-            "output": "stage {}: {}/{} points".format(row["stage"], row["score"], row["max"]),
+            "output": "stage {}{}: {}/{} points".format(row["stage"], title(row["stage"]),
+                                                       row["score"], row["max"]),
             "tests": doc["tests"]}
 
 

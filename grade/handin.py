@@ -11,6 +11,7 @@ and .git/), and a file HANDIN with
     stage: heap
     graders: <sha256 of grade/ as the student tested with it>
     files: <how many>
+    answers: yes     (answers/STAGE.md, the written part: see labs/NN-STAGE/README.md)
 
 The instructor's class grader (grade/grade_class.py) reads the stage from
 it, and reports when the graders the student ran differ from the pristine
@@ -60,6 +61,11 @@ def tree_stage(root):
         return "full"
 
 
+def answers_file(root, stage):
+    """Where a student writes the answers to the handout's Questions."""
+    return Path(root) / "answers" / "{}.md".format(stage)
+
+
 def read_handin(text):
     """{key: value} of a HANDIN file."""
     return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
@@ -68,8 +74,10 @@ def read_handin(text):
 def make_archive(root, out):
     root = Path(root)
     files = source_files(root)
-    info = "stage: {}\ngraders: {}\nfiles: {}\n".format(tree_stage(root), graders_digest(root),
-                                                         len(files))
+    stage = tree_stage(root)
+    answers = "yes" if answers_file(root, stage).is_file() else "no"
+    info = "stage: {}\ngraders: {}\nfiles: {}\nanswers: {}\n".format(
+        stage, graders_digest(root), len(files), answers)
     with tarfile.open(out, "w:gz") as tar:
         for name in files:
             tar.add(root / name, arcname=name, recursive=False)
@@ -88,6 +96,9 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     info = make_archive(ROOT, out)
     sys.stdout.write(info)
+    if "answers: no" in info:
+        print("handin: note: no {} (the answers to the handout's Questions)".format(
+            answers_file(ROOT, tree_stage(ROOT)).relative_to(ROOT)))
     print("handin: wrote {} ({} bytes)".format(out, out.stat().st_size))
 
 

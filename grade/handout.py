@@ -29,7 +29,7 @@ followed by the stub lines each commented out as `# line`, and last a line
 
 The handout of stage S
 ----------------------
-The stage order comes from `conf/stages.mk`.  A block of a stage before S
+The stage order comes from `labs/` (grade/labs.py).  A block of a stage before S
 keeps its solution; its marker lines and stub disappear.  A block of S or a
 later stage becomes one line `/* TODO(stage heap): hint */` (`# TODO(...)` in
 Python and make files; "your code here" without a hint) at the indentation of
@@ -37,7 +37,7 @@ its BEGIN line, followed by the stub lines as written (uncommented in Python
 and make files).  Other files are copied unchanged.  The files copied are the
 ones git tracks (`git ls-files`), or, outside a git checkout, the whole tree
 except `build/` and `.git/`, leaving out the planted bugs of S and later
-stages (`labs/STAGE/mutants/`).  OUTDIR gets a `.handout-stage` file naming S;
+stages (`labs/NN-STAGE/mutants/`).  OUTDIR gets a `.handout-stage` file naming S;
 an existing OUTDIR is replaced only if it holds such a file.
 
 Errors -- a marker of an unknown stage, an END that does not close the open
@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradelib
+import labs
 
 C_SUFFIXES = {".c", ".h", ".S", ".ld"}
 HASH_SUFFIXES = {".py", ".mk"}
@@ -287,11 +288,12 @@ def generate(root, stage, outdir, stages):
         raise SystemExit("unknown stage '{}' (stages: {})".format(stage, " ".join(stages)))
     root, outdir = Path(root), Path(outdir)
     # Transform everything before writing anything, so an error leaves no tree.
-    # The planted bugs of this and later stages (labs/S/mutants, see
+    # The planted bugs of this and later stages (labs/NN-S/mutants, see
     # check_graders.py) are patches against the solution: they stay out.
-    hidden = {Path("labs", s, "mutants") for s in stages[stages.index(stage):]}
-    # The instructor's hidden tests (labs/S/hidden/) are never handed out.
-    hidden |= {Path("labs", s, "hidden") for s in stages}
+    folders = {s: labs.lab_dir(s, root).relative_to(root) for s in stages}
+    hidden = {folders[s] / "mutants" for s in stages[stages.index(stage):]}
+    # The instructor's hidden tests (labs/NN-S/hidden/) are never handed out.
+    hidden |= {folders[s] / "hidden" for s in stages}
     files = [f for f in tracked_files(root) if not hidden & set(f.parents)]
     contents = transform_tree(root, files, stages, stage)
     prepare_outdir(outdir, root)

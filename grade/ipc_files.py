@@ -21,6 +21,7 @@ import zlib
 from gradelib import test
 
 import kelf
+import labs
 
 ICOUNT = ("-icount", "shift=0,align=off,sleep=off")
 TICK_MS = 1000 // kelf.header_define("kernel/arch/x86_64/timer.h", "TIMER_HZ")
@@ -38,165 +39,11 @@ CHECK = re.compile(r"^fifotest: (\w+): (.+?): (?:expected (.+?), got (.+) (ok|FA
                    r"(ok|FAILED.*))$")
 SUMMARY = r"^fifotest: (\d+) passed, (\d+) failed$"
 
-# Linux's answers, group by group.
-OPEN = {
-    "stat of a new FIFO": "S_IFIFO size 0",
-    "its permissions": "600",
-    "O_WRONLY|O_NONBLOCK with no reader": "ENXIO",
-    "O_RDONLY|O_NONBLOCK with no writer": "0",
-    "poll of it before any writer came": "0",
-    "read with no writer (end of file)": "0",
-    "O_WRONLY|O_NONBLOCK with a reader": "0",
-    "read of an empty FIFO with a writer": "EAGAIN",
-    "write 3 bytes": "3",
-    "poll with bytes waiting": "POLLIN",
-    "read them": "abc",
-    "poll once the writer closed": "POLLHUP",
-    "a write to a full FIFO": "EAGAIN",
-    "poll of the full FIFO's writer": "0",
-    "poll after a page was read": "POLLOUT",
-    "a write with no reader left": "EPIPE",
-    "poll of a writer with no reader": "POLLOUT|POLLERR",
-    "the waiting reader reads": "w",
-    "the waiting writer writes": "1",
-    "the other end's process": "exit 0",
-    "a signal during a blocked open": "EINTR",
-    "the handler ran": "1",
-    "after it, O_WRONLY|O_NONBLOCK finds no reader": "ENXIO",
-    "O_RDWR with nobody else": "0",
-    "O_RDWR writes": "3",
-    "read after the last close and a new open": "EAGAIN",
-    "O_RDWR reads its own write": "1",
-    "unlink while open": "0",
-    "an unlinked FIFO still carries bytes": "1",
-    "mkfifo of an existing name": "EEXIST",
-}
-MKNOD = {
-    "mknod S_IFIFO": "0",
-    "it is a FIFO": "FIFO",
-    "mknod over it": "EEXIST",
-    "mknodat S_IFIFO": "0",
-    "mknodat's is a FIFO": "FIFO",
-    "mknod S_IFREG": "0",
-    "it is a regular file": "regular",
-    "mknod of type 0 (regular)": "0",
-    "type 0 made a regular file": "regular",
-    "mknod S_IFDIR": "EPERM",
-    "mknod of no type": "EINVAL",
-    "mknod in a missing directory": "ENOENT",
-}
-POLL = {
-    "an empty pipe's read end": "0",
-    "an empty pipe's write end": "POLLOUT",
-    "a pipe with a byte in it": "POLLIN",
-    "the byte, and no writer left": "POLLIN|POLLHUP",
-    "no byte, no writer": "POLLHUP",
-    "POLLHUP asked or not": "POLLHUP",
-    "a pipe with no reader left": "POLLOUT|POLLERR",
-    "POLLERR asked or not": "POLLERR",
-    "/dev/null": "POLLIN|POLLOUT",
-    "a regular file in /tmp": "POLLIN|POLLOUT",
-    "only what was asked": "POLLOUT",
-    "a descriptor that is not open": "POLLNVAL",
-    "/dev/null, fd -1, fd not open: how many": "2",
-    "... and their revents": "POLLIN 0 POLLNVAL",
-    "a bad pointer": "EFAULT",
-    "16 entries under RLIMIT_NOFILE 16": "0",
-    "17 entries under RLIMIT_NOFILE 16": "EINVAL",
-    "ppoll with tv_nsec 1e9": "EINVAL",
-    "ppoll with a 4-byte sigset": "EINVAL",
-    "woken by another process's write": "POLLIN",
-    "100 entries of one pipe, woken": "100",
-    "woken by the last writer's exit": "POLLHUP",
-    "a FIFO woken by another process's byte": "POLLIN",
-    "a signal ends the wait": "EINTR",
-    "its handler ran": "1",
-}
-SELECT = {
-    "the set after the timeout": "none",
-    "bits ready": "3",
-    "readable": "p",
-    "writable": "p q",
-    "exceptional": "none",
-    "end of file is readable": "1",
-    "nfds FD_SETSIZE": "1",
-    "tv_usec of 1.5 s": "1",
-    "a descriptor that is not open": "EBADF",
-    "nfds -1": "EINVAL",
-    "tv_usec -1": "EINVAL",
-    "woken by another process's write": "p",
-    "pselect with nothing ready": "0",
-    "pselect leaves its timespec": "0.050000000",
-}
-MASKS = {
-    "ppoll's mask lets a signal end it": "EINTR",
-    "... after the handler": "1 blocked",
-    "ppoll with a blocked signal pending": "EINTR",
-    "ppoll with something ready": "1",
-    "... the old mask back at once": "blocked, pending",
-    "unblocked, it is handled": "3",
-    "pselect's mask lets a signal end it": "EINTR",
-    "... blocked again after the handler": "4 blocked",
-}
-TMPFS = {
-    "/proc/mounts: /tmp": "tmpfs",
-    "statfs /tmp: f_type": "0x1021994",
-    "/tmp's mode": "41777",
-    "its size": str(BIG_BYTES),
-    "its blocks": str(-(-BIG_BYTES // 4096) * 8),
-    "lseek SEEK_END": str(BIG_BYTES),
-    "unlink while open": "0",
-    "its name is gone": "ENOENT",
-    "it still reads": "100",
-    "its nlink": "0",
-    "a byte 10 MiB in": "1",
-    "the holed file's size": str(HOLE_AT + 1),
-    "the holed file's blocks": "8",
-    "the hole reads zeros": "4096",
-    "truncated down then up": "5000 x 3192 zeros",
-    "truncated to 0: blocks": "0",
-    "truncate to -1": "EINVAL",
-    "O_APPEND writes at the end": "2",
-    "mkdir": "0",
-    "mkdir again": "EEXIST",
-    "rename into a subdirectory": "0",
-    "rename over it": "0",
-    "rmdir of a full directory": "ENOTEMPTY",
-    "unlink of a directory": "EISDIR",
-    "rmdir of a file": "ENOTDIR",
-    "rename a directory": "0",
-    "rename a directory into itself": "EINVAL",
-    "nlink of a directory with one subdirectory": "3",
-    "open a directory for writing": "EISDIR",
-    "O_CREAT|O_EXCL of an existing file": "EEXIST",
-    "a relative name in the cwd": "0",
-    "getcwd": "/tmp/fifotest-d/sub2",
-    "rmdir once empty": "0",
-    "files removed as readdir lists them": "100",
-    "then the directory is empty": "0",
-    "a program copied into /tmp runs": "exit 0",
-}
-MOUNT = {
-    "a bad option": "EINVAL",
-    "mount -t tmpfs -o size=64k": "0",
-    "/proc/mounts": "tmpfs",
-    "statfs: blocks": "16",
-    "what fits": "65536",
-    "a write past it": "ENOSPC",
-    "umount while a file is open": "EBUSY",
-    "umount": "0",
-    "its file went with it": "ENOENT",
-}
-# kestrel's FAT server and hellofs (Linux's vfat says EPERM too).
-FATFIFO = {
-    "mkfifo on the FAT volume": "EPERM",
-    "nothing was made": "ENOENT",
-    "mknod S_IFREG on the FAT volume": "0",
-    "it is an empty file": "0",
-    "unlink it": "0",
-    "mkfifo where the server has no MKNOD": "ENOSYS",
-    "umount the server": "0",
-}
+# Linux's answers, group by group: labs/11-ipc/fifotest.toml, with the facts of
+# this grader's files filled in.
+FIFOTEST = {group: {check: want.format(big_bytes=BIG_BYTES, big_blocks=-(-BIG_BYTES // 4096) * 8,
+                                       hole_size=HOLE_AT + 1) for check, want in table.items()}
+            for group, table in labs.fixture("ipc", "fifotest").items()}
 
 
 def xorshift32_bytes(seed, n):
@@ -289,7 +136,7 @@ def _(m):
       "came", cmdline="run=fifotest,open exit", timeout=60)
 def _(m):
     expect_passed(m)
-    facts = group_checks(m, "open", OPEN)
+    facts = group_checks(m, "open", FIFOTEST["open"])
     cap = int(fact(facts, r"^capacity (\d+)$").group(1))
     assert cap == PIPE_CAP, "a FIFO holds {} bytes, Linux's {}".format(cap, PIPE_CAP)
     m.expect_exit(33)
@@ -299,7 +146,7 @@ def _(m):
       "directory, EINVAL for no type", cmdline="run=fifotest,mknod exit")
 def _(m):
     expect_passed(m)
-    group_checks(m, "mknod", MKNOD)
+    group_checks(m, "mknod", FIFOTEST["mknod"])
     m.expect_exit(33)
 
 
@@ -308,7 +155,7 @@ def _(m):
       cmdline="run=fifotest,poll exit", timeout=90, qemu_args=ICOUNT)
 def _(m):
     expect_passed(m)
-    facts = group_checks(m, "poll", POLL)
+    facts = group_checks(m, "poll", FIFOTEST["poll"])
     idle_ok(fact(facts, r"^timeout {} ms: (-?\d+) ready after (\d+) ms$".format(IDLE_MS)), "poll")
     m.expect_exit(33)
 
@@ -318,7 +165,7 @@ def _(m):
       cmdline="run=fifotest,select exit", timeout=90, qemu_args=ICOUNT)
 def _(m):
     expect_passed(m)
-    facts = group_checks(m, "select", SELECT)
+    facts = group_checks(m, "select", FIFOTEST["select"])
     found = fact(facts, r"^timeout {} ms: (-?\d+) ready after (\d+) ms, left (\S+)$".format(
         IDLE_MS))
     idle_ok(found, "select")
@@ -335,7 +182,7 @@ def _(m):
       cmdline="run=fifotest,masks exit", timeout=60)
 def _(m):
     expect_passed(m)
-    group_checks(m, "masks", MASKS)
+    group_checks(m, "masks", FIFOTEST["masks"])
     m.expect_exit(33)
 
 
@@ -357,7 +204,7 @@ def _(m):
       "rm -r's way, a program run from /tmp", cmdline="run=fifotest,tmpfs exit", timeout=90)
 def _(m):
     expect_passed(m)
-    facts = group_checks(m, "tmpfs", TMPFS)
+    facts = group_checks(m, "tmpfs", FIFOTEST["tmpfs"])
     wrote = fact(facts, r"^wrote (\d+) bytes: Shmem \+(-?\d+) kB$")
     pages = -(-BIG_BYTES // 4096)
     assert int(wrote.group(1)) == BIG_BYTES, wrote.group(0)
@@ -383,7 +230,7 @@ def _(m):
       cmdline="run=fifotest,mount exit")
 def _(m):
     expect_passed(m)
-    group_checks(m, "mount", MOUNT)
+    group_checks(m, "mount", FIFOTEST["mount"])
     m.expect_exit(33)
 
 
@@ -392,5 +239,5 @@ def _(m):
       cmdline="run=hellofs,/mnt&fifotest,fatfifo,/var/tmp,/mnt exit", timeout=60)
 def _(m):
     expect_passed(m)
-    group_checks(m, "fatfifo", FATFIFO)
+    group_checks(m, "fatfifo", FIFOTEST["fatfifo"])
     m.expect_exit(33)

@@ -3,6 +3,7 @@
 
     python3 grade/release.py DEST                (make release DEST=dir)
     python3 grade/release.py --check DEST        (make check-release DEST=dir)
+    python3 grade/release.py --check --build DEST   (... BUILD=1)
 
 The release is a git repository at DEST with one commit and tag a stage,
 lab-00-boot, lab-01-paging, ..., each a child of the one before, as JOS
@@ -13,8 +14,9 @@ hands out its labs:
     instructor's solution is in the repository, ever.
   * Tag N adds what stage N brings for the student: its handout
     (handouts/NN-STAGE.md), its grader (grade/stage_STAGE.py and the
-    grade/STAGE_*.py modules) and its labs/STAGE/ material (never the
-    mutants or the hidden tests), and `.handout-stage` names it.
+    grade/STAGE_*.py modules) and its labs/NN-STAGE/ folder (lab.toml,
+    which puts the stage in the tree's stage list, README.md and fixtures;
+    never the mutants or the hidden tests), and `.handout-stage` names it.
 
 So a student works on a branch from lab-00-boot and, when stage N is done,
 runs `git merge lab-NN+1-NEXT`: the merge only adds files and changes
@@ -23,7 +25,10 @@ it for every pair of tags on a clone: stage N solved (the instructor's
 solution of the stages up to N written into the marked blocks, as a student
 would) and committed, then tag N+1 merged: no conflict, and the merged code
 is exactly the handout of stage N+1 (stages up to N solved, the rest
-stubbed).  The instructor's tree keeps the solutions.
+stubbed).  The instructor's tree keeps the solutions.  `--build` also
+clones each tag by itself, checks that its stage list (labs/) runs up to its
+own stage, builds it and runs its stage's grader, which must fail it (the
+code is stubs: a grader that passes it grades nothing).
 """
 import argparse
 import re
@@ -33,8 +38,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import check_handouts
 import gradelib
 import handout
+import labs
 
 ROOT = gradelib.REPO_ROOT
 GIT_ID = ["-c", "user.name=kestrel release", "-c", "user.email=release@kestrel.invalid"]
@@ -55,8 +62,9 @@ def stage_of(rel, stages):
     if parts[0] == "handouts":
         m = re.match(r"^\d\d-(\w+)\.md$", parts[-1])
         return m.group(1) if m and m.group(1) in stages else None
-    if parts[0] == "labs" and len(parts) > 2 and parts[1] in stages:
-        return parts[1]
+    if parts[0] == "labs" and len(parts) > 2:
+        m = labs.FOLDER_RE.match(parts[1])
+        return m.group(2) if m and m.group(2) in stages else None
     if parts[0] == "grade" and len(parts) == 2:
         m = re.match(r"^(?:stage_)?([a-z]+)(?:_\w+)?\.py$", parts[1])
         return m.group(1) if m and m.group(1) in stages else None
@@ -137,9 +145,43 @@ def check_release(dest, stages, merges=None):
     return problems
 
 
+def check_builds(dest, stages, which=None):
+    """Each tag (of the stages in `which`, or all) builds on a clone, its stage
+    list is the stages up to its own, and its own stage's grader fails it (the
+    code is stubs); the problems found."""
+    problems = []
+    for stage in which or stages:
+        tag = tag_name(stages, stage)
+        with tempfile.TemporaryDirectory() as tmp:
+            clone = Path(tmp) / tag
+            git(tmp, "clone", "-q", "--branch", tag, str(Path(dest).resolve()), str(clone))
+            listed = labs.stages(clone)
+            if listed != stages[:stages.index(stage) + 1]:
+                problems.append("{}: its stage list is {}".format(tag, " ".join(listed)))
+            check_handouts.share_downloads(clone)
+            check_handouts.share_libc(clone)
+            built = subprocess.run(["make", "-s", "-j2", "iso"], cwd=clone, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if built.returncode != 0:
+                problems.append("{} does not build:\n{}".format(tag, built.stdout[-2000:]))
+                continue
+            graded = subprocess.run([sys.executable, "grade/grade.py", stage, "--no-build", "-x"],
+                                    cwd=clone, text=True, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            if graded.returncode != 1 or not re.search(r"^\d+ passed, [1-9]\d* failed$",
+                                                       graded.stdout, re.M):
+                problems.append("{}: its stage's grader did not fail it (status {}):\n{}".format(
+                    tag, graded.returncode, graded.stdout[-2000:]))
+            else:
+                print("release: {} builds and fails grade.py {} as it should".format(tag, stage))
+    return problems
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Write or check the students' release.")
     parser.add_argument("--check", action="store_true", help="check an existing release")
+    parser.add_argument("--build", action="store_true",
+                        help="with --check: also build each tag and run its stage's grader")
     parser.add_argument("dest")
     args = parser.parse_args(argv)
     stages = gradelib.read_stages()
@@ -148,6 +190,8 @@ def main(argv=None):
             print("release: {}".format(tag))
         return 0
     problems = check_release(args.dest, stages)
+    if args.build:
+        problems += check_builds(args.dest, stages)
     for p in problems:
         print("release: FAILED: " + p)
     print("release: {} merges checked, {} failed".format(len(stages) - 1, len(problems)))

@@ -22,6 +22,7 @@ import re
 import zlib
 
 import fatcheck
+import labs
 from gradelib import REPO_ROOT, main, test
 
 PID = r"\(pid (\d+)\)"
@@ -300,41 +301,7 @@ def _(m):
 # ---- badcall -----------------------------------------------------------------------
 
 # Checks the grader insists on, with the errno Linux gives for them.
-BADCALL_FS_REQUIRED = {
-    "open(NULL, O_RDONLY)": "EFAULT",
-    "open(KTEXT, O_RDONLY)": "EFAULT",
-    "open(end of mapping, O_RDONLY)": "EFAULT",
-    "open(4103 slashes, O_RDONLY)": "ENAMETOOLONG",
-    "openat(AT_FDCWD, KDIRECT, O_RDONLY)": "EFAULT",
-    "stat(NULL, buf)": "EFAULT",
-    "stat(/dev/null, KTEXT)": "EFAULT",
-    "stat(/dev/null, end of mapping)": "EFAULT",
-    "fstat(fd, NONCANON)": "EFAULT",
-    "newfstatat(AT_FDCWD, /dev/null, unmapped, 0)": "EFAULT",
-    "getdents64(/dev fd, KDIRECT, 4096)": "EFAULT",
-    "getdents64(/dev fd, rodata, 64)": "EFAULT",
-    "getcwd(KTEXT, 4096)": "EFAULT",
-    "getcwd(NULL, 0)": "ERANGE",
-    "rename(/dev/null, unmapped)": "EFAULT",
-    "mkdir(end of mapping, 0755)": "EFAULT",
-    "mount(none, NULL, proc, 0, NULL)": "EFAULT",
-    "mount(none, /nonexistent, KTEXT, 0, NULL)": "EFAULT",
-    "umount2(KDIRECT, 0)": "EFAULT",
-    "statfs(/dev/null, USEREND - 8)": "EFAULT",
-    "pread64(/dev/zero fd, KTEXT, 16, 0)": "EFAULT",
-    "pread64(closed, buf, 1, 0)": "EBADF",
-    "lseek(1000, 0, SEEK_SET)": "EBADF",
-    "getdents64(closed, buf, 1024)": "EBADF",
-    "fstat(-1, buf)": "EBADF",
-    "dup2(closed, 40)": "EBADF",
-    "dup2(0, -1)": "EBADF",
-    "fcntl(closed, F_GETFD)": "EBADF",
-    "close(closed)": "EBADF",
-    "openat(1000, \"null\", O_RDONLY)": "EBADF",
-    "newfstatat(closed, \"\", buf, AT_EMPTY_PATH)": "EBADF",
-    "ftruncate(closed, 0)": "EBADF",
-    "fchdir(-1)": "EBADF",
-}
+BADCALL_FS_REQUIRED = labs.fixture("fuse", "badcall")["required"]
 
 
 @test("fuse", "badcall: bad paths, buffers and descriptors in every file system call",

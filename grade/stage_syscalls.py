@@ -17,6 +17,7 @@ import subprocess
 from gradelib import REPO_ROOT, fail, main, test
 
 import fuzz_run
+import labs
 import syscalls_gdb
 
 # The module of this stage's GDB tests, which registers them as it loads.
@@ -224,35 +225,7 @@ def _(m):
 BADCALL_RE = re.compile(r"^badcall: (.+): expected (\S+), got (\S+) (ok|FAILED)$")
 
 # Checks the grader insists on, with the errno Linux gives for them.
-BADCALL_REQUIRED = {
-    "write(1, NULL, 5)": "EFAULT",
-    "write(1, KTEXT, 5)": "EFAULT",
-    "write(1, KDIRECT, 5)": "EFAULT",
-    "write(1, NONCANON, 5)": "EFAULT",
-    "write(1, buf, SIZE_MAX)": "EFAULT",
-    "write(1, end of mapping, 16)": "EFAULT",
-    "write(-1, buf, 1)": "EBADF",
-    "read(0, NULL, 5)": "EFAULT",
-    "read(0, rodata, 5)": "EFAULT",
-    "writev(1, {ok, KTEXT}, 2)": "EFAULT",
-    "writev(1, iov, -1)": "EINVAL",
-    "readv(0, NULL, 1)": "EFAULT",
-    "clock_gettime(1, NULL)": "EFAULT",
-    "clock_gettime(999, &ts)": "EINVAL",
-    "nanosleep({0, 1000000000}, NULL)": "EINVAL",
-    "uname(rodata)": "EFAULT",
-    "ioctl(1, TIOCGWINSZ, NULL)": "EFAULT",
-    "ioctl(1, 0x12345678, buf)": "ENOTTY",
-    "arch_prctl(ARCH_SET_FS, KDIRECT)": "EPERM",
-    "arch_prctl(ARCH_GET_FS, NULL)": "EFAULT",
-    "mmap(NULL, 1 << 47, RW, PRIVATE|ANON)": "ENOMEM",
-    "mmap(0x10001, 4096, RW, PRIVATE|ANON|FIXED)": "EINVAL",
-    "mmap(KDIRECT, 4096, RW, PRIVATE|ANON|FIXED)": "ENOMEM",
-    "munmap(KDIRECT, 4096)": "EINVAL",
-    "syscall 9999": "ENOSYS",
-    "os_trace(999999, 1)": "ESRCH",
-    "os_setpriority(0, 1 << 20)": "EINVAL",
-}
+BADCALL_REQUIRED = labs.fixture("syscalls", "badcall")["required"]
 
 
 @test("syscalls", "badcall: every bad pointer, descriptor and length gets its errno",
@@ -438,29 +411,7 @@ def _(m):
 
 # ---- the loader, usercopy, SMAP, the command line -----------------------------------------
 
-ELF_CASES = {
-    "short": r"file too small",
-    "magic": r"not an ELF file",
-    "class32": r"not a 64-bit ELF file",
-    "bigendian": r"not little-endian",
-    "machine": r"wrong machine 3",
-    "pie": r"position-independent",
-    "relocatable": r"not an executable \(type 1\)",
-    "phentsize": r"program header size 32",
-    "phoff": r"program headers .* past the end of the file",
-    "seg-offset": r"segment \d+: file offset .* past the end of the file",
-    "seg-kernel": r"segment \d+ at 0xffffffff80000000-.* outside the user half",
-    "seg-null": r"segment \d+ at 0x0-.* outside the user half",
-    "seg-huge": r"segment \d+ at .* outside the user half",
-    "seg-filesz": r"file size .* larger than memory size",
-    "seg-align": r"differ modulo the page size",
-    "seg-overlap": r"overlaps",
-    "entry": r"entry point 0x1000 is not in an executable segment",
-    "entry-data": r"entry point .* is not in an executable segment",
-    "interp": r"PT_INTERP",
-    "no-load": r"no loadable",
-    "tls": r"TLS segment .* not inside a loaded segment",
-}
+ELF_CASES = labs.fixture("syscalls", "elf-reject")["reasons"]
 
 
 @test("syscalls", "the ELF loader refuses broken files with a reason, maps nothing",

@@ -10,18 +10,13 @@ descriptor encodings of the Intel SDM (Vol. 3A, "Segment Descriptors",
 import re
 
 import kelf
+import labs
 from gradelib import main, test
 
-# Flat segments (base 0, limit 0xfffff, G=1, P=1, S=1): (type, DPL, flags).
-# Type 0xa code execute/read, 0x2 data read/write; the CPU may have set the
-# accessed bit (type bit 0), so it is ignored.  L = bit 53, D/B = bit 54.
-EXPECTED_SEGMENTS = {
-    0x08: ("kernel code (64-bit)", 0x00af9a000000ffff),
-    0x10: ("kernel data", 0x00cf92000000ffff),
-    0x18: ("user code (32-bit, SYSRET's base)", 0x00cffa000000ffff),
-    0x20: ("user data", 0x00cff2000000ffff),
-    0x28: ("user code (64-bit)", 0x00affa000000ffff),
-}
+# The GDT's segments, each a descriptor as a 64-bit number by its selector:
+# labs/03-tss/gdt.toml.
+EXPECTED_SEGMENTS = {int(sel, 16): (seg["what"], seg["descriptor"])
+                     for sel, seg in labs.fixture("tss", "gdt").items()}
 ACCESSED = 1 << 40
 IST_OWNERS = {1: "ist1-double-fault", 2: "ist2-nmi", 3: "ist3-machine-check"}
 IST_OF_VECTOR = {0: 0, 2: 2, 8: 1, 14: 0, 18: 3, 32: 0}

@@ -6,13 +6,16 @@ fewer points), and a tree that does not build (no points).  Also what `make
 handin` puts in an archive.  Needs the built tree (make)."""
 
 import csv
+import io
 import json
 import zipfile
 import shutil
 import sys
 import tarfile
+import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gradelib  # noqa: E402
@@ -71,9 +74,31 @@ class GradescopeTest(unittest.TestCase):
             mode = z.getinfo("run_autograder").external_attr >> 16
             run = z.read("run_autograder").decode()
         self.assertTrue({"setup.sh", "run_autograder", "grade/grade.py", "kernel/main.c",
-                         "labs/heap/hidden/small_memory.py"} <= names)
+                         "labs/02-heap/hidden/small_memory.py"} <= names)
         self.assertTrue(mode & 0o100, "run_autograder is not executable")
         self.assertIn("gradescope.py run heap", run)
+
+
+class LimitsTest(unittest.TestCase):
+    def test_too_large(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = Path(tmp) / "big.tar.gz"
+            with tarfile.open(archive, "w:gz") as tar:
+                member = tarfile.TarInfo("kernel/big.c")
+                member.size = 4096
+                tar.addfile(member, io.BytesIO(bytes(4096)))
+            with mock.patch.object(grade_class, "MAX_TREE_BYTES", 1024):
+                row, doc = grade_class.grade_one(archive, "boot", Path(tmp) / "trees", 1)
+            self.assertEqual(row["status"], "too large")
+            self.assertFalse((Path(tmp) / "trees" / "big").exists())
+
+    def test_commands_run_limited(self):
+        status, out = grade_class.run(["sh", "-c", "ulimit -t; ulimit -f; ulimit -c"], ROOT, 77)
+        self.assertEqual((status, out.split()), (0, ["77", str(grade_class.MAX_FILE_BYTES // 512),
+                                                     "0"]))
+        status, out = grade_class.run(["sh", "-c", "sleep 30 & sleep 30"], ROOT, 1)
+        self.assertEqual(status, -1)
+        self.assertIn("timed out", out)
 
 
 @unittest.skipUnless(BUILT, "needs the built tree (make)")
@@ -96,6 +121,8 @@ class GradeClassTest(unittest.TestCase):
             .format(boot_points()))
         main_c = self.subs / "broken" / "kernel" / "main.c"
         main_c.write_text(main_c.read_text() + "\n#error this does not build\n")
+        (self.subs / "solved" / "answers").mkdir()
+        (self.subs / "solved" / "answers" / "boot.md").write_text("1. Because ...\n")
         # An archive, as `make handin` makes them, for the solved tree.
         handin.make_archive(self.subs / "solved", self.subs / "solved-archive.tar.gz")
         shutil.rmtree(self.subs / "solved")
@@ -108,6 +135,7 @@ class GradeClassTest(unittest.TestCase):
         self.assertEqual((by["solved-archive"]["status"], by["solved-archive"]["score"]),
                          ("graded", full), by["solved-archive"])
         self.assertEqual(by["solved-archive"]["graders"], "same")
+        self.assertEqual([by[n]["answers"] for n in ("solved-archive", "stubbed")], ["yes", "no"])
         self.assertEqual(by["stubbed"]["status"], "graded")
         self.assertLess(by["stubbed"]["score"], full, "the tampered grader counted")
         self.assertEqual(by["stubbed"]["max"], full)
@@ -122,6 +150,8 @@ class GradeClassTest(unittest.TestCase):
             result = gradescope.to_gradescope(row, doc)
             self.assertEqual(gradescope.validate(result), [], name)
             self.assertEqual(result["score"], row["score"])
+            if row["status"] == "graded":
+                self.assertIn("stage boot (Booting", result["output"])
 
 
 if __name__ == "__main__":

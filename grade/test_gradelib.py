@@ -6,7 +6,7 @@ They cover what can go wrong quietly: the stage-marker transformation of
 handout.py (several stages, stubs, hints, indentation, both comment styles,
 every marker error with its file:line), the handout tree written to disk, the
 512-byte ARGS.img sector that carries the kernel command line to GRUB, the
-serial output cleaning, the parsing of conf/stages.mk, and the Machine's
+serial output cleaning, and the Machine's
 clocks: a fake QEMU (a Python script run through GRADE_QEMU) that computes,
 sleeps, spins or halts shows that a slow but correct machine passes on a host
 kept busy by CPU hogs and that a hung one fails in seconds, with the message
@@ -263,8 +263,13 @@ class GenerateTest(unittest.TestCase):
             "README.md": "/* BEGIN STAGE heap */ stays\n",
             "build/os.iso": "not copied",
             "tools/run.sh": "#!/bin/sh\n",
-            "labs/boot/hidden/extra.py": "# an instructor's hidden test\n",
-            "labs/boot/README.md": "what to hand in\n",
+            "labs/00-boot/lab.toml": 'title = "Boot"\n',
+            "labs/00-boot/hidden/extra.py": "# an instructor's hidden test\n",
+            "labs/00-boot/README.md": "what to hand in\n",
+            "labs/00-boot/mutants/01-bug.patch": "Breaks: boot\n",
+            "labs/01-heap/lab.toml": 'title = "Heap"\n',
+            "labs/01-heap/mutants/01-bug.patch": "Breaks: heap\n",
+            "labs/02-sched/lab.toml": 'title = "Scheduler"\n',
         }
         for name, text in files.items():
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -283,8 +288,11 @@ class GenerateTest(unittest.TestCase):
         self.assertFalse((self.out / "build").exists())
         self.assertTrue(os.access(self.out / "tools/run.sh", os.X_OK))
         # Hidden tests stay out of every student tree, even of a later stage.
-        self.assertFalse((self.out / "labs/boot/hidden").exists())
-        self.assertTrue((self.out / "labs/boot/README.md").exists())
+        self.assertFalse((self.out / "labs/00-boot/hidden").exists())
+        self.assertTrue((self.out / "labs/00-boot/README.md").exists())
+        # The planted bugs of the stages before stay (their code is solved), the rest go.
+        self.assertTrue((self.out / "labs/00-boot/mutants/01-bug.patch").exists())
+        self.assertFalse((self.out / "labs/01-heap/mutants").exists())
 
     def test_replaces_an_earlier_handout_only(self):
         handout.generate(self.root, "heap", self.out, STAGES)
@@ -357,14 +365,6 @@ class HelpersTest(unittest.TestCase):
     def test_clean_line(self):
         raw = b"\x1b[2J\x1b[HWelcome to \x1b[1;32mthe OS\x1b[0m\r"
         self.assertEqual(gradelib.clean_line(raw), "Welcome to the OS")
-
-    def test_read_stages(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".mk", delete=False) as f:
-            f.write("# stages, in order\nOTHER := x\nSTAGES := boot heap \\\n\tsched # last\n")
-        try:
-            self.assertEqual(gradelib.read_stages(f.name), STAGES)
-        finally:
-            os.unlink(f.name)
 
     def test_sample_tests(self):
         tests = [gradelib.Test(stage, str(i), None) for stage, n in (("a", 10), ("b", 3))

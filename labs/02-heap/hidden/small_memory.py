@@ -1,4 +1,4 @@
-"""An instructor's hidden test of stage `heap` (labs/heap/hidden/): graded
+"""An instructor's hidden test of stage `heap` (labs/02-heap/hidden/): graded
 with the stage's own tests, never handed out (grade/handout.py leaves
 labs/*/hidden/ out of every student tree), so a solution tuned to the
 published tests alone can still fail here.
