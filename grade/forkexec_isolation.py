@@ -88,12 +88,12 @@ def _(m):
     m.expect(r"^proc: isolate {} exited with status 0$".format(PID))
 
 
-@test("forkexec", "grader integrity: a PASS line a program prints lacks the run's nonce and fails",
-      cmdline="run=/bin/ksh,-c,'echo ktest: banner: PASS' exit")
-def _(m):
-    # The program's line reads exactly like the runner's, and the run then
-    # ends with status 33 (its last program exited with 0); only the nonce
-    # from fw_cfg tells them apart.
+FORGERY = "run=/bin/ksh,-c,'echo ktest: banner: PASS' exit"
+
+
+def refuse_forgery(m):
+    """The program's line reads exactly like the runner's; only the nonce
+    (from fw_cfg, or from the command line under Bochs) tells them apart."""
     try:
         m.expect_pass("banner")
     except TestFailure as e:
@@ -101,4 +101,16 @@ def _(m):
             raise
     else:
         fail("a PASS line printed by ksh was taken for the kernel's test runner's")
-    m.expect_exit(33)
+
+
+@test("forkexec", "grader integrity: a PASS line a program prints lacks the run's nonce and fails",
+      cmdline=FORGERY)
+def _(m):
+    refuse_forgery(m)
+    m.expect_exit(33)   # the run ends as a passing test's would: status 33
+
+
+@test("forkexec", "grader integrity under Bochs (no fw_cfg): the forged PASS line fails too",
+      cmdline=FORGERY, emulator="bochs", timeout=90)
+def _(m):
+    refuse_forgery(m)

@@ -476,7 +476,8 @@ class Machine:
         self.qemu_args = list(qemu_args)
         self.iso = Path(iso)
         # A secret of this run, handed to the kernel through QEMU's fw_cfg
-        # (kernel/boot/fwcfg.c) and echoed only in its PASS lines.
+        # (kernel/boot/fwcfg.c), or under Bochs as the command line's word
+        # nonce=N, and echoed only in the PASS lines of kernel/test/ktest.c.
         self.nonce = secrets.token_hex(8)
         self.scale = timeout_scale()
         # The limits, scaled (see "Time"): QEMU time for the test and the boot,
@@ -489,7 +490,9 @@ class Machine:
         self.boot_time = 0.0           # QEMU time before the kernel's first line
         self.test_time = 0.0           # QEMU time since
         self.expectations = 0          # expect* calls made; a test must make one
-        self._args_image = make_args_image(cmdline, ramdisk, video)
+        kernel_line = cmdline if emulator == "qemu" else " ".join(
+            filter(None, [cmdline, "nonce=" + self.nonce]))
+        self._args_image = make_args_image(kernel_line, ramdisk, video)
         self._cond = threading.Condition()
         self._lines = []               # complete, cleaned lines
         self._partial = b""            # the unfinished last line, raw
@@ -728,22 +731,22 @@ class Machine:
         """Wait for `ktest: NAME: PASS nonce=N` and for QEMU to exit with status 33.
 
         N must be this run's nonce, which only the kernel's test runner
-        prints (it reads it from fw_cfg): a PASS line without it, printed by
-        a program or by any other code, is a forgery and fails the test.
-        Bochs has neither fw_cfg nor the isa-debug-exit device (the kernel
-        shuts it down through its shutdown port instead), so under Bochs
-        the line alone decides."""
+        prints (it reads it from fw_cfg, or under Bochs from the command
+        line): a PASS line without it, printed by a program or by any other
+        code, is a forgery and fails the test.  Bochs has no isa-debug-exit
+        device (the kernel shuts it down through its shutdown port instead),
+        so there the exit status is not checked."""
         pattern = re.compile(r"^ktest: {}: (PASS(?: nonce=(\S+))?|FAIL\b.*)$".format(
             re.escape(name)))
         match = self._await_line(pattern, pattern.search, None, False)
         want = "ktest: {}: PASS nonce=<this run's>".format(name)
         if not match.group(1).startswith("PASS"):
             raise TestFailure("kernel self-test failed: " + match.group(0), want)
+        if match.group(2) != self.nonce:
+            raise TestFailure("a forged success line: {!r} lacks this run's nonce (only "
+                              "kernel/test/ktest.c's runner prints it)".format(
+                                  match.group(0)), want)
         if self.emulator == "qemu":
-            if match.group(2) != self.nonce:
-                raise TestFailure("a forged success line: {!r} lacks this run's nonce (only "
-                                  "kernel/test/ktest.c's runner prints it)".format(
-                                      match.group(0)), want)
             self.expect_exit(STATUS_PASS)
         return match
 

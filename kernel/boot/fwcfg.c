@@ -9,11 +9,11 @@
  * name=opt/NAME,string=TEXT` on QEMU's command line adds a file (QEMU's
  * docs/specs/fw_cfg.rst).
  *
- * The graders pass their per-run nonce this way (opt/kestrel/nonce): not
- * on the command line, which programs can read from /proc, and the ports
- * need I/O permission that no program is given.  The machine has no
- * fw_cfg under Bochs; then the signature does not match and nothing is
- * read.
+ * The graders pass their per-run nonce this way (opt/kestrel/nonce): the
+ * ports need I/O permission that no program is given.  The machine has no
+ * fw_cfg under Bochs; then the signature does not match, nothing is read,
+ * and the graders put the nonce on the kernel command line instead, which
+ * no program can read either (test/ktest.c).
  */
 #include "boot/fwcfg.h"
 #include "arch/x86_64/x86.h"
