@@ -49,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import gradelib
 import handout
@@ -100,6 +101,36 @@ def share_libc(tree):
                     and path.read_bytes() == source.read_bytes():
                 stat = source.stat()
                 os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def share_build(tree, reference):
+    """Start tree's build from the build of reference, a tree of mostly the same
+    sources (a handout this check built, build/handout/STAGE): a copy of its
+    build/, and reference's timestamps on each of tree's files that is byte
+    for byte reference's.  make then rebuilds only what a differing file
+    feeds (a student's code, a stage's stubs), because every other file is
+    made newer than the copied objects; an unchanged file's object was
+    compiled from the same bytes.  Without such a build it falls back
+    to share_downloads and share_libc.  Returns whether reference served."""
+    reference = Path(reference)
+    if not (reference / "build" / "os.iso").exists():
+        share_downloads(tree)
+        share_libc(tree)
+        return False
+    shutil.copytree(reference / "build", tree / "build", symlinks=True,
+                    ignore=shutil.ignore_patterns("grade"))
+    for path in sorted(tree.rglob("*")):
+        rel = path.relative_to(tree)
+        if rel.parts[0] in ("build", ".git") or path.is_symlink() or not path.is_file():
+            continue
+        source = reference / rel
+        if source.is_file() and not source.is_symlink() \
+                and path.read_bytes() == source.read_bytes():
+            stat = source.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        else:
+            os.utime(path)   # newer than every copied object, whatever time it came with
+    return True
 
 
 def run(command, cwd=None):

@@ -17,13 +17,15 @@ exit status is 0 when every test passed, 1 otherwise, 2 on a usage error.
 
 Time limits count QEMU time from the kernel's first line, not wall-clock
 time, and a kernel that stops making progress fails in seconds as a hang;
-GRADE_TIMEOUT_SCALE multiplies every limit for a slow machine (see "Time" in
-gradelib.py, and `--help`).  `--under-load N` grades twice, idle and with N
+GRADE_TIMEOUT_SCALE multiplies every limit for a slow machine (see
+emuclock.py, and `--help`).  `--under-load N` grades twice, idle and with N
 CPU hogs running, and counts a test as passed when its verdict is the same.
 
-Everything else (the Machine, the runner, the report formats, the environment
-variables GRADE_QEMU and GRADE_TIMEOUT_SCALE) lives in `gradelib.py`; each
-stage script can also be run on its own (`python3 grade/stage_boot.py`).
+Everything else lives in `gradelib.py` (the registry and the runner) and the
+modules it is made of: `machine.py` (the Machine), `emulator.py` (QEMU's and
+Bochs' command lines, GRADE_QEMU), `emuclock.py` (the clocks,
+GRADE_TIMEOUT_SCALE) and `reports.py` (the report formats); each stage script
+can also be run on its own (`python3 grade/stage_boot.py`).
 """
 
 import gradelib

@@ -9,8 +9,10 @@ or a directory (a clone of the student's repository).  Each is unpacked
 into build/class/NAME/, and then, whatever the student did to them, its
 grade/ and labs/ and conf/stages.mk are replaced by the instructor's (so
 the hidden tests in labs/*/hidden/ are graded too, and an edited grader has
-no effect).  The tree is built (`make iso`, starting from a copy of the
-instructor's C library as the handout check does) and graded with
+no effect).  The tree is built (`make iso`, starting from the build of the
+stage's handout if `make check-handouts` left one in build/handout/STAGE,
+so only what the student changed compiles, else from a copy of the
+instructor's C library) and graded with
 `grade/grade.py STAGE --no-build --json`.  The stage is --stage, or the one
 the student's HANDIN (or .handout-stage) names.
 
@@ -143,8 +145,8 @@ def grade_one(entry, stage_arg, workdir, qemus, only=None):
     if "graders" in info:
         row["graders"] = "same" if info["graders"] == handin.graders_digest(ROOT) else "changed"
     install_pristine(tree)
-    check_handouts.share_downloads(tree)   # the instructor's musl source and built C library
-    check_handouts.share_libc(tree)
+    # The build starts from the handout's, if the handout check has built it here.
+    check_handouts.share_build(tree, check_handouts.HANDOUT_DIR / stage)
     status, out = run(["make", "-s", "-j{}".format(qemus), "iso"], tree, BUILD_TIMEOUT)
     if status != 0:
         row["status"] = "does not build"

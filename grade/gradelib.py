@@ -13,74 +13,10 @@ started `Machine` and checks the kernel's serial output with `expect*` calls:
     if __name__ == "__main__":
         gradelib.main(stages=["heap"])
 
-How a test runs
----------------
-* The kernel command line is not in the ISO.  GRUB's grub.cfg runs
-  `source (hd0)0+1`, a GRUB script read from the first sector of an IDE disk,
-  so each Machine writes a 512-byte ARGS.img (`set kargs="..."` padded with
-  NUL bytes) into a temporary directory of its own and attaches it.
-* QEMU runs with `-serial stdio`: the kernel's COM1 output is QEMU's stdout
-  and QEMU's stdin is COM1 input.  A reader thread splits stdout into lines,
-  drops `\\r` and ANSI escape sequences, and appends them to `Machine.output`;
-  `Machine.raw_output` keeps every byte as it came, for tests of the escapes
-  themselves (replayed through a terminal emulator).
-* QEMU also listens on a QMP socket in that directory; `m.monitor` (qmp.py)
-  types on the emulated keyboard (`sendkey`), takes `screendump`s and reads
-  guest memory (`pmemsave`), for tests of the screen and the keyboard.
-* `expect(regex)` waits for the next line matching `regex` (re.search) after
-  the line the previous expectation matched, so a test reads like a script of
-  the output in order.  A `panic: ` line while waiting fails the test at once
-  (except in `expect_panic`), as does QEMU exiting or the time running out.
-* Kernel self-tests end the emulator through the isa-debug-exit device: QEMU's
-  status is (value << 1) | 1, so 33 = ktest PASS, 35 = FAIL, 37 = panic.  Only
-  an explicit success passes: QEMU's own statuses 0 and 1 (reboot, triple
-  fault with -no-reboot, QEMU error) never count as success.
-
-Time
-----
-A busy host must not turn a correct kernel into a failure, and a hung kernel
-must fail in seconds, so no limit counts plain wall-clock time.
-
-* QEMU time.  While QEMU runs, a sampler thread reads every POLL seconds the
-  CPU time it has used (utime + stime of /proc/PID/stat, all threads), its
-  demand (the time its threads ran or waited, runnable, for a CPU:
-  /proc/PID/task/TID/schedstat) and whether a thread of it is runnable right
-  now.  All are taken over the processes QEMU started too, since a
-  GRADE_QEMU wrapper may fork.  A QEMU that computes wants a whole CPU
-  however busy the host is, and QEMU time advances by the CPU time it got; a
-  QEMU whose guest sits in `hlt` wants almost none (under IDLE_DEMAND of one
-  CPU, and runnable in under that share of the samples), and QEMU time
-  advances by wall time, which an idle guest's timers follow.  So QEMU time
-  is about the time the test would take on an idle host: the time QEMU waits
-  for a CPU that other processes hold does not count.
-* Limits.  A test's `timeout=` (default 20) is seconds of QEMU time from the
-  kernel's first line: the first byte on the serial port (under Bochs, the
-  first after Bochs' own banner and debugger prompt).  BIOS and GRUB do not
-  eat into it; they have BOOT_LIMIT of their own.  `expect(timeout=)` limits
-  one wait further, from the wait's start.  A wall-clock ceiling of
-  WALL_FACTOR times these limits is the last resort, for a QEMU that gets no
-  CPU at all.
-* Hangs.  While an `expect*` waits, the kernel is supposed to print: tests
-  send input only after awaiting a prompt, so a kernel that waits for input
-  at a prompt is never inside an expect.  Two checks end a wait early:
-  - spinning: no output while QEMU used STALL_LIMIT CPU seconds (a loop
-    that never ends, or under `-icount ... sleep=off` an idle guest, whose
-    QEMU skips ahead at full speed);
-  - halted: no output for IDLE_WINDOW wall seconds in which QEMU was idle
-    (a kernel halted with interrupts off, a lost wake-up, a deadlock with
-    only the timer ticking).
-  New output, input sent with `send`, and the start of each wait reset
-  both.  The `stall=` and `idle=` of `@test` raise them for a test whose
-  kernel computes or sleeps silently for longer on purpose.  Once a test has
-  failed by a hang, the tests of its stage that start later in the same run
-  get AFTER_HANG times the default budgets (a test's own stall= or idle=
-  stays): a kernel that hangs once mostly hangs in every test, and the
-  student learns so in seconds, not minutes; their failure says so, and
-  `-k` runs one test alone with the full budget.
-* GRADE_TIMEOUT_SCALE multiplies every limit and budget.  A timeout message
-  says which clock ran out; a hang message what kind of hang it saw.  Without
-  schedstat (a host kernel without CONFIG_SCHED_INFO) demand is judged by
-  CPU time and the runnable samples alone.
+The pieces: machine.py (a Machine: one run and its expect calls),
+emulator.py (QEMU's and Bochs' command lines), emuclock.py (the clocks that
+limit time and catch hangs), reports.py (scores, JSON, JUnit) and labs.py
+(the stage list and points).
 
 Environment
 -----------
@@ -98,859 +34,43 @@ line per test in registration order, a score per stage, a total, and a last
 line `N passed, M failed`; it can also write Gradescope-style JSON and JUnit
 XML.  Each test's full output is kept in `build/grade/<test>.log`.
 `--under-load N` grades twice, without and with N CPU hogs running, and
-compares the verdicts: the test of the clocks above on a real kernel.
+compares the verdicts: the test of emuclock.py's clocks on a real kernel.
 """
-
 import argparse
-import collections
 import concurrent.futures
 import contextlib
 import importlib.util
-import json
 import os
 import re
-import secrets
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import emuclock
 import labs
-import qmp
+from emuclock import STALL_LIMIT, timeout_scale
+from emulator import (DEFAULT_CPU, DEFAULT_MEM, ISO, REPO_ROOT, STATUS_PASS, describe_status, die,
+                      make_args_image, qemu_command)
+from machine import HostRun, Machine, TestFailure, clean_line, fail
+from reports import print_scores, print_summary, write_json, write_junit
+
+# What grading scripts use, from here or from the modules gradelib is made of.
+__all__ = ["GRADE_DIR", "REPO_ROOT", "STALL_LIMIT", "STATUS_PASS", "Machine", "TestFailure",
+           "clean_line", "describe_status", "fail", "main", "test", "timeout_scale"]
 
 GRADE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = GRADE_DIR.parent
-ISO = REPO_ROOT / "build" / "os.iso"
 LOG_DIR = REPO_ROOT / "build" / "grade"
 HANDOUT_STAMP = ".handout-stage"
-
-# --------------------------------------------------------------------------
-# QEMU: the one place that says how the kernel is run.
-# --------------------------------------------------------------------------
-
-QEMU_BINARY = "qemu-system-x86_64"
-# Flags every run shares, with `make qemu` and friends too: conf/qemu-flags
-# (TCG, -no-reboot so that a triple fault ends QEMU, and isa-debug-exit so
-# that the kernel chooses QEMU's exit status).  Graders add a serial port on
-# standard input and output and no screen; -cpu and -m come from the test,
-# the ISO and the ARGS.img disk from the Machine.
-QEMU_FLAGS = (REPO_ROOT / "conf" / "qemu-flags").read_text().split() + [
-    "-display", "none", "-monitor", "none", "-serial", "stdio",
-]
-DEFAULT_CPU = "max"
-DEFAULT_MEM = "128M"
-
-# The fw_cfg file that carries a run's nonce (Machine.nonce, expect_pass).
-NONCE_FILE = "opt/kestrel/nonce"
-
-# QEMU exit statuses chosen by the kernel: isa-debug-exit value v -> (v << 1) | 1.
-STATUS_PASS = 33   # 0x10: ktest passed
-STATUS_FAIL = 35   # 0x11: ktest failed
-STATUS_PANIC = 37  # 0x12: panic in a test run
-
-ARGS_SECTOR_SIZE = 512
-
-
-def qemu_binary():
-    """The QEMU command as a list: $GRADE_QEMU if set, else qemu-system-x86_64."""
-    return shlex.split(os.environ.get("GRADE_QEMU", QEMU_BINARY))
-
-
-def qemu_command(iso, args_img, cpu=DEFAULT_CPU, mem=DEFAULT_MEM, extra=()):
-    """The full QEMU command line that boots `iso` with the GRUB script `args_img`."""
-    # In -drive, a comma in the file name is written as two commas.
-    drive = "file={},format=raw,if=ide,index=0".format(str(args_img).replace(",", ",,"))
-    return (qemu_binary() + ["-cpu", cpu, "-m", mem] + QEMU_FLAGS
-            + ["-cdrom", str(iso), "-drive", drive, "-boot", "d"] + list(extra))
-
-
-BOCHSRC = REPO_ROOT / "conf" / "bochsrc"
-
-
-def bochs_command(iso, args_img, workdir):
-    """The Bochs command that boots `iso` like QEMU does, for graders.
-
-    It writes a bochsrc into `workdir` from conf/bochsrc with the paths
-    filled in, COM1 sent to standard output (the pipe the grader reads), no
-    log file, and the VNC display that needs no screen.  Bochs' debugger
-    waits for `c` on standard input, which Machine.start sends.
-    """
-    settings = {
-        "ata0-master": 'type=disk, path="{}", mode=flat, cylinders=1, heads=1, spt=1'
-                       .format(args_img),
-        "ata1-master": 'type=cdrom, path="{}", status=inserted'.format(iso),
-        "com1": "enabled=1, mode=file, dev=/dev/stdout",
-        "display_library": 'rfb, options="timeout=0"',
-        "log": "/dev/null",
-        "panic": "action=fatal",
-    }
-    lines = []
-    for line in BOCHSRC.read_text().splitlines():
-        key = line.split(":", 1)[0].strip()
-        lines.append("{}: {}".format(key, settings[key]) if key in settings else line)
-    rc = Path(workdir) / "bochsrc"
-    rc.write_text("\n".join(lines) + "\n")
-    return ["bochs", "-q", "-f", str(rc)]
-
-
-def make_args_image(cmdline, ramdisk=None, video=None):
-    """The 512-byte ARGS.img sector that makes GRUB boot with `cmdline`.
-
-    GRUB reads it with `source (hd0)0+1`, so it holds one line of GRUB script,
-    `set kargs="CMDLINE"`, padded with NUL bytes.  Inside GRUB's double quotes
-    `"`, `$` and `\\` are special and a newline would end the command, so such
-    command lines are refused rather than quoted.
-
-    With `ramdisk` (bytes), the disk carries that image from its second
-    sector on, and a second line, `set ramdisk_file="(hd0)1+N"`, makes GRUB
-    load it as the module "ramdisk" instead of the ISO's (conf/grub.cfg).
-    With `video` ("1024x768x32"), `set kvideo=...` makes GRUB leave the
-    machine in that graphics mode (the framebuffer console, /dev/fb0).
-    """
-    bad = sorted({c for c in cmdline if c in '"$\\' or ord(c) < 0x20 or ord(c) == 0x7f})
-    if bad:
-        raise ValueError("kernel command line {!r} contains {}: GRUB's quoting cannot "
-                         "carry these characters".format(cmdline, ", ".join(map(repr, bad))))
-    data = 'set kargs="{}"\n'.format(cmdline).encode("utf-8")
-    if video is not None:
-        if not re.fullmatch(r"\d+x\d+(x\d+)?", video):
-            raise ValueError("video mode {!r} is not WIDTHxHEIGHT[xDEPTH]".format(video))
-        data += "set kvideo={}\n".format(video).encode("utf-8")
-    sectors = 0
-    if ramdisk is not None:
-        sectors = (len(ramdisk) + ARGS_SECTOR_SIZE - 1) // ARGS_SECTOR_SIZE
-        data += 'set ramdisk_file="(hd0)1+{}"\n'.format(sectors).encode("utf-8")
-    if len(data) > ARGS_SECTOR_SIZE:
-        raise ValueError("kernel command line is too long ({} bytes; at most {})".format(
-            len(cmdline.encode("utf-8")),
-            ARGS_SECTOR_SIZE - len(data) + len(cmdline.encode("utf-8"))))
-    image = data.ljust(ARGS_SECTOR_SIZE, b"\0")
-    if ramdisk is not None:
-        image += bytes(ramdisk).ljust(sectors * ARGS_SECTOR_SIZE, b"\0")
-    return image
-
-
-def die(message):
-    """Stop with a usage or configuration error (exit status 2)."""
-    print(message, file=sys.stderr)
-    sys.exit(2)
-
-
-def timeout_scale():
-    """The factor GRADE_TIMEOUT_SCALE applies to every time limit."""
-    text = os.environ.get("GRADE_TIMEOUT_SCALE", "1")
-    try:
-        scale = float(text)
-    except ValueError:
-        scale = -1.0
-    if not scale > 0:
-        die("GRADE_TIMEOUT_SCALE={!r}: expected a positive number".format(text))
-    return scale
-
-
-def describe_status(status):
-    """Say in words what a QEMU exit status means."""
-    known = {
-        STATUS_PASS: "ktest PASS",
-        STATUS_FAIL: "ktest FAIL",
-        STATUS_PANIC: "kernel panic",
-        0: "QEMU's own exit: a triple fault, reboot or power-off",
-        1: "a QEMU error, or isa-debug-exit with value 0",
-    }
-    if status is None:
-        return "still running"
-    if status in known:
-        return known[status]
-    if status < 0:
-        return "killed by signal {}".format(-status)
-    if status & 1:
-        return "isa-debug-exit with value {:#x}".format(status >> 1)
-    return "QEMU's own exit status"
-
-
-# --------------------------------------------------------------------------
-# The emulator's clocks (see "Time" above)
-# --------------------------------------------------------------------------
-
-POLL = 0.1            # seconds between two samples of the emulator's clocks
-BOOT_LIMIT = 30       # QEMU time from QEMU's start to the kernel's first line
-STALL_LIMIT = 10      # CPU seconds of QEMU without output while a wait runs
-IDLE_WINDOW = 3       # wall seconds without output and with QEMU idle
-IDLE_DEMAND = 0.25    # QEMU is idle while it wants less than this share of one CPU
-AFTER_HANG = 0.4      # the hang budgets' factor once a test of the stage hung
-WALL_FACTOR = 10      # the wall-clock ceiling, in multiples of the QEMU-time limits
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-SCHEDSTAT = Path("/proc/self/schedstat").exists()
-
-
-@dataclass
-class Sample:
-    """What an emulator had used at one moment (seconds)."""
-    wall: float       # time.monotonic()
-    cpu: float        # CPU time of its processes
-    demand: float     # time its threads ran or waited to run; None without schedstat
-    runnable: bool    # a thread of it was running or runnable (or in disk wait) then
-
-
-def _proc_stat(pid, tid=None):
-    """The fields of /proc/PID/stat (or of thread TID) after the command name, or None."""
-    name = "/proc/{}/stat".format(pid) if tid is None else "/proc/{}/task/{}/stat".format(pid, tid)
-    try:
-        text = Path(name).read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
-def process_tree(root):
-    """`root` and every process descended from it, found by their parent ids."""
-    children = collections.defaultdict(list)
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            fields = _proc_stat(entry.name)
-            if fields:
-                children[int(fields[1])].append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children[pid])
-    return tree
-
-
-class EmulatorClock:
-    """The CPU time and the demand of an emulator and the processes it started.
-
-    CPU time is utime + stime of each process (all its threads).  Demand is
-    the time each thread ran plus the time it waited, runnable, for a CPU
-    (schedstat); the kernel adds a wait only when it ends, so each sample
-    also notes whether a thread is runnable right now: a QEMU starved of CPU
-    is, an idle one mostly is not.  Each process and thread adds what it
-    used since it was last seen, so both totals only grow, also when a child
-    exits.  The process tree is looked up again every `rescan` seconds (a
-    scan of /proc costs a few milliseconds).  Used by one thread at a time.
-    """
-
-    def __init__(self, pid, rescan=1.0):
-        self.root = pid
-        self.rescan = rescan
-        self._tree = [pid]
-        self._scanned = None
-        self._seen = {}
-        self._cpu = 0.0
-        self._demand = 0.0 if SCHEDSTAT else None
-
-    def sample(self):
-        now = time.monotonic()
-        if self._scanned is None or now - self._scanned >= self.rescan:
-            self._tree = process_tree(self.root)
-            self._scanned = now
-        runnable = False
-        for pid in self._tree:
-            fields = _proc_stat(pid)
-            if fields:
-                self._cpu += self._grow(pid, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
-            for tid in _threads(pid):
-                fields = _proc_stat(pid, tid)
-                runnable = runnable or bool(fields and fields[0] in ("R", "D"))
-                if self._demand is not None:
-                    self._demand += self._grow((pid, tid), _schedstat(pid, tid))
-        return Sample(now, self._cpu, self._demand, runnable)
-
-    def _grow(self, key, value):
-        """How much `value` of `key` grew since the last sample."""
-        if value is None:
-            return 0.0
-        grown = value - self._seen.get(key, 0.0)
-        self._seen[key] = value
-        return max(grown, 0.0)
-
-
-def _threads(pid):
-    """The thread ids of process `pid` (none once it is gone)."""
-    try:
-        return os.listdir("/proc/{}/task".format(pid))
-    except OSError:
-        return []
-
-
-def _schedstat(pid, tid):
-    """Seconds thread `tid` ran plus seconds it waited for a CPU, or None."""
-    try:
-        run, wait = Path("/proc/{}/task/{}/schedstat".format(pid, tid)).read_text().split()[:2]
-        return (int(run) + int(wait)) / 1e9
-    except (OSError, ValueError):
-        return None
-
-
-def _idle(samples):
-    """Whether the emulator was idle over `samples` (oldest first).
-
-    Idle: it wanted less than IDLE_DEMAND of one CPU (by schedstat, else by
-    its CPU time), and was runnable in less than that share of the samples."""
-    first, last = samples[0], samples[-1]
-    if last.demand is not None and first.demand is not None:
-        used = last.demand - first.demand
-    else:
-        used = last.cpu - first.cpu
-    runnable = sum(s.runnable for s in samples) / len(samples)
-    return used < IDLE_DEMAND * (last.wall - first.wall) and runnable < IDLE_DEMAND
-
-
-# --------------------------------------------------------------------------
-# Serial output cleaning
-# --------------------------------------------------------------------------
-
-# CSI sequences (ESC [ ... final), OSC strings (ESC ] ... BEL/ST), character
-# set selection (ESC ( B) and the remaining two-byte escapes (ESC 7, ESC c).
-ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][0-~]|[0-~])")
-
-
-def clean_line(raw):
-    """Decode one line of serial output and drop carriage returns and ANSI escapes."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return ANSI_RE.sub("", text).replace("\r", "")
-
-
-# --------------------------------------------------------------------------
-# Machine: one QEMU run
-# --------------------------------------------------------------------------
-
-class TestFailure(Exception):
-    """A test failed; `reason` says why and `expected` what was awaited (if anything).
-
-    `hang` is true when the kernel stopped making progress (see "Time")."""
-
-    def __init__(self, reason, expected=None, hang=False):
-        super().__init__(reason)
-        self.reason = reason
-        self.expected = expected
-        self.hang = hang
-
-
-def fail(reason):
-    """Fail the running test with `reason` (for checks a test makes itself)."""
-    raise TestFailure(reason)
-
-
-def _show(pattern):
-    return "/{}/".format(pattern.pattern)
-
-
-class Machine:
-    """One QEMU running the kernel with a given command line.
-
-    Use it through a test (which receives it started) or directly:
-
-        with Machine("test=banner") as m:
-            m.expect_pass("banner")
-
-    Matching is in order: each expectation looks only at lines after the one
-    the previous expectation matched.  A failed expectation raises
-    TestFailure.  `close()` kills QEMU; it is safe to call more than once.
-    `timeout` is the test's limit in seconds of QEMU time, `stall` and `idle`
-    replace STALL_LIMIT and IDLE_WINDOW (all unscaled; see "Time").
-    `ramdisk` (bytes) replaces the ISO's ramdisk image, `video` sets a
-    graphics mode (see make_args_image).
-    """
-
-    # Live machines, so that an interrupted run can kill every QEMU.
-    _live = set()
-    _live_lock = threading.Lock()
-
-    def __init__(self, cmdline="", *, mem=DEFAULT_MEM, cpu=DEFAULT_CPU, qemu_args=(),
-                 timeout=20, iso=ISO, emulator="qemu", stall=None, idle=None, ramdisk=None,
-                 video=None):
-        self.cmdline = cmdline
-        self.emulator = emulator       # "qemu", or "bochs" (see bochs_command)
-        self.mem = mem
-        self.cpu = cpu
-        self.qemu_args = list(qemu_args)
-        self.iso = Path(iso)
-        # A secret of this run, handed to the kernel through QEMU's fw_cfg
-        # (kernel/boot/fwcfg.c), or under Bochs as the command line's word
-        # nonce=N, and echoed only in the PASS lines of kernel/test/ktest.c.
-        self.nonce = secrets.token_hex(8)
-        self.scale = timeout_scale()
-        # The limits, scaled (see "Time"): QEMU time for the test and the boot,
-        # CPU time for a spinning kernel, wall time for an idle one and the ceiling.
-        self.time_limit = timeout * self.scale
-        self.boot_limit = BOOT_LIMIT * self.scale
-        self.stall_limit = (STALL_LIMIT if stall is None else stall) * self.scale
-        self.idle_window = (IDLE_WINDOW if idle is None else idle) * self.scale
-        self.wall_limit = WALL_FACTOR * (self.boot_limit + self.time_limit)
-        self.boot_time = 0.0           # QEMU time before the kernel's first line
-        self.test_time = 0.0           # QEMU time since
-        self.expectations = 0          # expect* calls made; a test must make one
-        kernel_line = cmdline if emulator == "qemu" else " ".join(
-            filter(None, [cmdline, "nonce=" + self.nonce]))
-        self._args_image = make_args_image(kernel_line, ramdisk, video)
-        self._cond = threading.Condition()
-        self._lines = []               # complete, cleaned lines
-        self._partial = b""            # the unfinished last line, raw
-        self._raw = bytearray()        # all of stdout, as it came
-        self._cursor = 0               # index of the next line to examine
-        self._stderr = []
-        self._status = None            # QEMU's exit status once it has exited
-        self._eof = False              # stdout drained and QEMU reaped
-        self._proc = None
-        self._tmpdir = None
-        self._threads = []
-        self.command = None            # the QEMU command line, once started
-        self.monitor = None            # a qmp.Monitor on QEMU's QMP socket, once started
-        # Bochs prints a banner and its debugger prompt before the kernel.
-        self._preamble = re.compile(r"^<bochs:\d+> ") if emulator == "bochs" else None
-        self._began = False            # the kernel's first byte has arrived
-        self._received = 0             # bytes of output, and
-        self._sent = 0                 # send() calls: progress, with the waits
-        self._clock = None
-        self._started = None           # wall time of QEMU's start
-        self._last = None              # the latest Sample
-        self._progress = None          # (_received, _sent) when the silence began
-        self._quiet_cpu = 0.0          # QEMU's CPU time then
-        self._quiet = collections.deque()  # the samples since, the last idle_window's
-        self._stopped = threading.Event()
-
-    # -- life cycle --------------------------------------------------------
-
-    def start(self):
-        """Write ARGS.img and start QEMU; the clocks start here."""
-        self._tmpdir = tempfile.mkdtemp(prefix="grade-")
-        args_img = Path(self._tmpdir) / "ARGS.img"
-        args_img.write_bytes(self._args_image)
-        if self.emulator == "bochs":
-            self.command = bochs_command(self.iso.resolve(), args_img, self._tmpdir)
-        else:
-            sock = Path(self._tmpdir) / "qmp.sock"
-            self.monitor = qmp.Monitor(sock)
-            self.command = qemu_command(self.iso, args_img, self.cpu, self.mem, self.qemu_args
-                                        + ["-qmp", "unix:{},server=on,wait=off".format(sock),
-                                           "-fw_cfg", "name={},string={}".format(NONCE_FILE,
-                                                                               self.nonce)])
-        try:
-            self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            if self.emulator == "bochs":
-                self._proc.stdin.write(b"c\n")   # leave Bochs' debugger prompt
-                self._proc.stdin.flush()
-        except OSError as e:
-            self.close()
-            raise TestFailure("cannot run QEMU ({}): {} (set GRADE_QEMU to the QEMU "
-                              "command)".format(shlex.join(qemu_binary()), e.strerror or e))
-        with Machine._live_lock:
-            Machine._live.add(self)
-        self._started = time.monotonic()
-        self._clock = EmulatorClock(self._proc.pid, rescan=min(1.0, self.idle_window / 3))
-        self._last = self._clock.sample()
-        self._reset_quiet()
-        for target in (self._read_stdout, self._read_stderr, self._watch):
-            thread = threading.Thread(target=target, daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        return self
-
-    def close(self):
-        """Kill QEMU (if still running) and remove the temporary directory."""
-        self._stopped.set()
-        if self.monitor is not None:
-            self.monitor.close()
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.kill()
-            self._proc.wait()
-            if self._proc.stdin:
-                try:
-                    self._proc.stdin.close()
-                except OSError:
-                    pass
-            for thread in self._threads:
-                thread.join(timeout=5)
-            for pipe in (self._proc.stdout, self._proc.stderr):
-                pipe.close()
-            with Machine._live_lock:
-                Machine._live.discard(self)
-        if self._tmpdir:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
-    @classmethod
-    def kill_all(cls):
-        """Kill every running QEMU (used when the grader is interrupted)."""
-        with cls._live_lock:
-            machines = list(cls._live)
-        for machine in machines:
-            if machine._proc and machine._proc.poll() is None:
-                machine._proc.kill()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
-
-    # -- reader threads ------------------------------------------------------
-
-    def _read_stdout(self):
-        fd = self._proc.stdout.fileno()
-        pending = b""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
-            *complete, pending = (pending + chunk).split(b"\n")
-            with self._cond:
-                lines = [clean_line(raw) for raw in complete]
-                self._lines.extend(lines)
-                self._partial = pending
-                self._raw += chunk
-                self._received += len(chunk)
-                self._note_kernel(lines, pending)
-                self._cond.notify_all()
-        status = self._proc.wait()
-        with self._cond:
-            if pending:
-                self._lines.append(clean_line(pending))
-                self._partial = b""
-            self._status = status
-            self._eof = True
-            self._cond.notify_all()
-
-    def _note_kernel(self, lines, pending):
-        """Notice the kernel's first byte among new output (lock held)."""
-        if self._began:
-            return
-        if self._preamble is None:
-            self._began = True
-            return
-        for i, line in enumerate(lines):
-            if self._preamble.search(line):
-                self._preamble = None
-                self._began = i + 1 < len(lines) or bool(pending)
-                return
-
-    def _read_stderr(self):
-        for raw in self._proc.stderr:
-            self._stderr.append(raw.decode("utf-8", "replace").rstrip())
-
-    # -- the sampler thread: QEMU time and silence ---------------------------
-
-    def _watch(self):
-        """Sample the emulator's clocks every POLL seconds until it exits."""
-        while not self._stopped.wait(POLL):
-            try:
-                sample = self._clock.sample()
-            except (OSError, ValueError, IndexError):
-                continue
-            with self._cond:
-                if self._eof:
-                    return
-                self._advance(sample)
-                self._cond.notify_all()
-
-    def _advance(self, sample):
-        """Move QEMU time on to `sample` and track the silence (lock held)."""
-        last, self._last = self._last, sample
-        idle = _idle([last, sample])
-        step = sample.wall - last.wall if idle else sample.cpu - last.cpu
-        if self._began:
-            self.test_time += step
-        else:
-            self.boot_time += step
-        if self._note_progress():
-            return
-        self._quiet.append(sample)
-        while len(self._quiet) > 1 and self._quiet[1].wall <= sample.wall - self.idle_window:
-            self._quiet.popleft()
-
-    def _note_progress(self):
-        """Restart the silence if there was output or input since (lock held)."""
-        if (self._received, self._sent) == self._progress:
-            return False
-        self._reset_quiet()
-        return True
-
-    def _reset_quiet(self):
-        """Output, input or a new wait: the silence starts again (lock held, or
-        no other thread yet)."""
-        self._progress = (self._received, self._sent)
-        self._quiet_cpu = self._last.cpu
-        self._quiet = collections.deque([self._last])
-
-    def qemu_time(self):
-        """Seconds of QEMU time since QEMU's start (see "Time")."""
-        with self._cond:
-            return self.boot_time + self.test_time
-
-    # -- what the kernel printed --------------------------------------------
-
-    @property
-    def output(self):
-        """All lines printed so far (cleaned), including an unfinished last line."""
-        with self._cond:
-            lines = list(self._lines)
-            if self._partial:
-                lines.append(clean_line(self._partial))
-            return lines
-
-    @property
-    def raw_output(self):
-        """All bytes of serial output so far, uncleaned: escapes, "\\r" and all."""
-        with self._cond:
-            return bytes(self._raw)
-
-    @property
-    def status(self):
-        """QEMU's exit status, or None while it runs."""
-        with self._cond:
-            return self._status
-
-    # -- expectations --------------------------------------------------------
-
-    def expect(self, regex, timeout=None, partial=False):
-        """Wait for the next line matching `regex` (re.search) and return the match.
-
-        `timeout` (seconds of QEMU time, scaled) limits this wait further than
-        the test's time limit.  With `partial=True` the unfinished last line counts too,
-        for a prompt that has no newline yet.
-        """
-        pattern = re.compile(regex)
-        return self._await_line(pattern, pattern.search, timeout, partial)
-
-    def expect_pass(self, name):
-        """Wait for `ktest: NAME: PASS nonce=N` and for QEMU to exit with status 33.
-
-        N must be this run's nonce, which only the kernel's test runner
-        prints (it reads it from fw_cfg, or under Bochs from the command
-        line): a PASS line without it, printed by a program or by any other
-        code, is a forgery and fails the test.  Bochs has no isa-debug-exit
-        device (the kernel shuts it down through its shutdown port instead),
-        so there the exit status is not checked."""
-        pattern = re.compile(r"^ktest: {}: (PASS(?: nonce=(\S+))?|FAIL\b.*)$".format(
-            re.escape(name)))
-        match = self._await_line(pattern, pattern.search, None, False)
-        want = "ktest: {}: PASS nonce=<this run's>".format(name)
-        if not match.group(1).startswith("PASS"):
-            raise TestFailure("kernel self-test failed: " + match.group(0), want)
-        if match.group(2) != self.nonce:
-            raise TestFailure("a forged success line: {!r} lacks this run's nonce (only "
-                              "kernel/test/ktest.c's runner prints it)".format(
-                                  match.group(0)), want)
-        if self.emulator == "qemu":
-            self.expect_exit(STATUS_PASS)
-        return match
-
-    def expect_panic(self, regex=""):
-        """Wait for a `panic: ` line matching `regex`, then QEMU's exit with status 37.
-
-        A panic line that does not match `regex` fails the test.
-        """
-        pattern = re.compile(regex)
-
-        def match_panic(line):
-            if not line.startswith("panic: "):
-                return None
-            match = pattern.search(line)
-            if match is None:
-                self._fail_panic(line, pattern, "kernel panicked, but not as expected: ")
-            return match
-
-        match = self._await_line(pattern, match_panic, None, False, panic_ok=True)
-        self.expect_exit(STATUS_PANIC, panic_ok=True)
-        return match
-
-    def expect_exit(self, status, timeout=None, panic_ok=None):
-        """Wait for QEMU to exit and check that its exit status is `status`."""
-        if panic_ok is None:
-            panic_ok = status == STATUS_PANIC
-        self.expectations += 1
-        want = "QEMU exit status {} ({})".format(status, describe_status(status))
-        with self._cond:
-            wait = self._begin_wait(timeout)
-            while True:
-                self._scan_for_panic(panic_ok, want)
-                if self._eof:
-                    break
-                self._wait(wait, want, want)
-        if self._status != status:
-            raise TestFailure("QEMU exited with status {} ({}), expected {} ({})".format(
-                self._status, describe_status(self._status), status,
-                describe_status(status)) + self._qemu_said(), want)
-
-    def send(self, text):
-        """Type `text` on the serial port; "\\n" is sent as "\\r" (the Enter key)."""
-        with self._cond:
-            self._sent += 1
-        try:
-            self._proc.stdin.write(text.replace("\n", "\r").encode("utf-8"))
-            self._proc.stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            raise TestFailure("could not send {!r}: QEMU has exited (status {}, {})".format(
-                text, self.status, describe_status(self.status)))
-
-    # -- waiting ---------------------------------------------------------
-
-    def _begin_wait(self, timeout):
-        """Start a wait: its own limit if it has one, and a fresh silence (lock held)."""
-        self._reset_quiet()
-        limit = None if timeout is None else timeout * self.scale
-        return limit, self.qemu_time(), time.monotonic()
-
-    def _wait(self, wait, want, expected):
-        """Sleep until output arrives or the clocks move; fail when one runs out (lock held)."""
-        self._note_progress()
-        reason = self._out_of_time(wait, want)
-        hang = self._hang(want)
-        if reason or hang:
-            raise TestFailure(reason or hang, expected, hang=not reason)
-        self._cond.wait(5 * POLL)   # the sampler wakes us every POLL seconds
-
-    def _out_of_time(self, wait, want):
-        """Which clock ran out, in words, or None (lock held)."""
-        limit, start, wall = wait
-        qemu = "QEMU time (its CPU time while it computes, wall time while it idles)"
-        scale = "on a slow machine, raise GRADE_TIMEOUT_SCALE (now {:g})".format(self.scale)
-        now = time.monotonic()
-        if now - self._started >= self.wall_limit or (
-                limit is not None and now - wall >= WALL_FACTOR * limit):
-            ceiling = self.wall_limit if limit is None else min(self.wall_limit,
-                                                                 WALL_FACTOR * limit)
-            return ("timeout: the wall-clock ceiling of {:.0f}s ({} times the limits in QEMU "
-                    "time) passed while waiting for {}, with {:.1f}s of QEMU time used: QEMU "
-                    "hardly gets a CPU on this host; {}".format(
-                        ceiling, WALL_FACTOR, want, self.qemu_time(), scale))
-        if not self._began and self.boot_time >= self.boot_limit:
-            return ("timeout: the kernel printed nothing in {:.1f}s of {} from QEMU's start "
-                    "(BIOS and GRUB) while waiting for {}; {}".format(
-                        self.boot_limit, qemu, want, scale))
-        if self.test_time >= self.time_limit:
-            return ("timeout: the test's time limit of {:.1f}s of {} from the kernel's first "
-                    "line passed while waiting for {}; {}".format(
-                        self.time_limit, qemu, want, scale))
-        if limit is not None and self.qemu_time() - start >= limit:
-            return "timeout: this wait's limit of {:.1f}s of {} passed while waiting for {}; {}" \
-                .format(limit, qemu, want, scale)
-        return None
-
-    def _hang(self, want):
-        """What kind of hang the silence shows, in words, or None (lock held)."""
-        early = "stopped early, not at the test's {:.1f}s limit".format(self.time_limit)
-        if self._began and self._last.cpu - self._quiet_cpu >= self.stall_limit:
-            return ("hang: no output for {:.1f} CPU seconds of QEMU while waiting for {}: the "
-                    "kernel runs but prints nothing (a loop that never ends?); {} "
-                    "(GRADE_TIMEOUT_SCALE scales this budget too)".format(
-                        self.stall_limit, want, early))
-        first, last = self._quiet[0], self._quiet[-1]
-        if last.wall - first.wall >= self.idle_window and _idle(self._quiet):
-            return ("hang: no output for {:.1f}s with QEMU idle while waiting for {}: the "
-                    "kernel sits halted (interrupts off, a lost wake-up, a deadlock); "
-                    "{}".format(self.idle_window, want, early))
-        return None
-
-    def _await_line(self, pattern, match_line, timeout, partial, panic_ok=False):
-        """Examine lines from the cursor on until `match_line` returns a match."""
-        self.expectations += 1
-        want = "a line matching " + _show(pattern)
-        with self._cond:
-            wait = self._begin_wait(timeout)
-            while True:
-                while self._cursor < len(self._lines):
-                    line = self._lines[self._cursor]
-                    self._cursor += 1
-                    match = match_line(line)
-                    if match:
-                        return match
-                    if not panic_ok and line.startswith("panic: "):
-                        self._fail_panic(line, pattern)
-                if partial and self._partial and self._cursor == len(self._lines):
-                    match = match_line(clean_line(self._partial))
-                    if match:
-                        # The finished line will be appended at this index: skip it.
-                        self._cursor += 1
-                        return match
-                if self._eof:
-                    raise TestFailure("QEMU exited with status {} ({}) before printing {}".format(
-                        self._status, describe_status(self._status), want)
-                        + self._qemu_said(), _show(pattern))
-                self._wait(wait, want, _show(pattern))
-
-    def _scan_for_panic(self, panic_ok, want):
-        """Fail on an unexpected panic among the lines not yet examined (lock held)."""
-        while self._cursor < len(self._lines):
-            line = self._lines[self._cursor]
-            self._cursor += 1
-            if not panic_ok and line.startswith("panic: "):
-                self._fail_panic(line, None, expected=want)
-
-    def _fail_panic(self, line, pattern, prefix="kernel panicked: ", expected=None):
-        """Let the panic report (registers, backtrace) finish printing, then fail (lock held)."""
-        settle = self.qemu_time() + 3 * self.scale
-        ceiling = time.monotonic() + WALL_FACTOR * 3 * self.scale
-        while not self._eof and self.qemu_time() < settle and time.monotonic() < ceiling:
-            self._cond.wait(5 * POLL)
-        raise TestFailure(prefix + line, expected or (_show(pattern) if pattern else None))
-
-    def _qemu_said(self):
-        said = [line for line in self._stderr if line]
-        return "; QEMU said: " + " | ".join(said[-5:]) if said else ""
 
 
 # --------------------------------------------------------------------------
 # Test registry
 # --------------------------------------------------------------------------
-
-
-class HostRun:
-    """What a test with emulator="host" gets instead of a Machine: it runs
-    programs on this machine (the host unit tests of a stage's code, such as
-    the FAT library's) and checks their output with the same expect calls.
-    """
-
-    def __init__(self, timeout):
-        self.timeout = timeout * timeout_scale()
-        self.output = []
-        self.expectations = 0
-        self.boot_time = self.test_time = 0.0
-        self._next = 0
-
-    def run(self, argv):
-        """Run argv from the top of the tree; its output (stdout and stderr
-        together) joins self.output.  Returns its exit status."""
-        start = time.monotonic()
-        try:
-            proc = subprocess.run(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace",
-                                  timeout=self.timeout)
-        except subprocess.TimeoutExpired as e:
-            self.output.extend((e.output or "").splitlines())
-            raise TestFailure("{} did not finish within {:.0f}s".format(argv[0], self.timeout))
-        self.output.extend(proc.stdout.splitlines())
-        self.test_time += time.monotonic() - start
-        return proc.returncode
-
-    def expect(self, regex):
-        """The next line of the output so far that matches regex (re.search)."""
-        self.expectations += 1
-        pattern = re.compile(regex)
-        for i in range(self._next, len(self.output)):
-            match = pattern.search(self.output[i])
-            if match:
-                self._next = i + 1
-                return match
-        raise TestFailure("no line matching {!r} in the output".format(regex), regex)
-
-    def close(self):
-        pass
 
 
 @dataclass
@@ -993,7 +113,7 @@ def test(stage, title, cmdline="", timeout=20, mem=DEFAULT_MEM, cpu=DEFAULT_CPU,
     or a function returning it, called when the test starts (for a command
     line made of facts from the build, such as kernel addresses),
     `timeout` the time limit in seconds of QEMU time from the kernel's first
-    line (scaled by GRADE_TIMEOUT_SCALE; see "Time"), `mem`/`cpu` QEMU's
+    line (scaled by GRADE_TIMEOUT_SCALE; see emuclock.py), `mem`/`cpu` QEMU's
     -m/-cpu and `qemu_args` extra QEMU arguments such as
     ("-icount", "shift=0,align=off,sleep=off").  `emulator="bochs"` boots
     the test in Bochs instead (mem, cpu and qemu_args then do not apply).
@@ -1090,7 +210,7 @@ class Result:
     expected: str = None
     output: list = field(default_factory=list)
     log: Path = None
-    boot_time: float = 0.0     # QEMU time to the kernel's first line (see "Time")
+    boot_time: float = 0.0     # QEMU time to the kernel's first line (see emuclock.py)
     test_time: float = 0.0     # QEMU time from there on
 
     def detail(self):
@@ -1121,7 +241,7 @@ class HangLog:
     """The first test of each stage that failed by a hang in one run.
 
     Tests of that stage that start later get AFTER_HANG times the hang
-    budgets (see "Time").  Shared by the runner's threads."""
+    budgets (see emuclock.py).  Shared by the runner's threads."""
 
     def __init__(self):
         self._first = {}
@@ -1149,8 +269,8 @@ def run_test(t, log_name=None, hangs=None):
     if stall is not None and idle is not None:
         earlier = None                 # the test's own budgets stay
     if earlier:
-        stall = AFTER_HANG * STALL_LIMIT if stall is None else stall
-        idle = AFTER_HANG * IDLE_WINDOW if idle is None else idle
+        stall = emuclock.AFTER_HANG * emuclock.STALL_LIMIT if stall is None else stall
+        idle = emuclock.AFTER_HANG * emuclock.IDLE_WINDOW if idle is None else idle
     try:
         if t.emulator == "host":
             machine = HostRun(t.timeout)
@@ -1263,28 +383,6 @@ def flaky_tests(results):
     return flaky
 
 
-def print_summary(results, stages, out=sys.stdout):
-    """The score per stage, the total, and the final `N passed, M failed` line."""
-    print_scores(results, stages, out)
-    passed = sum(r.passed for r in results)
-    print("{} passed, {} failed".format(passed, len(results) - passed), file=out)
-
-
-def print_scores(results, stages, out=sys.stdout):
-    """The score per stage and the total."""
-    total = possible = 0
-    for stage in stages:
-        mine = [r for r in results if r.test.stage == stage]
-        if not mine:
-            continue
-        score = sum(r.test.points for r in mine if r.passed)
-        points = sum(r.test.points for r in mine)
-        print("{}: {}/{} points".format(stage, score, points), file=out)
-        total += score
-        possible += points
-    print("Total: {}/{}".format(total, possible), file=out)
-
-
 # --------------------------------------------------------------------------
 # Grading under load: the test of the clocks on a real kernel
 # --------------------------------------------------------------------------
@@ -1359,74 +457,11 @@ def grade_under_load(tests, jobs, hogs, stages, out=sys.stdout):
               slowest.test.timeout * scale), file=out)
     print("by QEMU time, the longest boot took {:.1f}s of {:g}s, and the test nearest its "
           "limit used {:.1f}s of {:g}s ({})".format(
-              max(r.boot_time for r in loaded), BOOT_LIMIT * scale, fullest.test_time,
+              max(r.boot_time for r in loaded), emuclock.BOOT_LIMIT * scale, fullest.test_time,
               fullest.test.timeout * scale, fullest.test.name), file=out)
     print("same verdict without and with {} hogs: {} of {} tests".format(
         hogs, same, len(tests)), file=out)
     return loaded, same
-
-
-# --------------------------------------------------------------------------
-# Machine-readable results
-# --------------------------------------------------------------------------
-
-def _result_text(result):
-    if result.passed:
-        return "OK ({:.1f}s)".format(result.seconds)
-    return "FAIL ({:.1f}s)\n{}".format(result.seconds, result.detail())
-
-
-def write_json(path, results, seconds):
-    """Write a Gradescope-style results.json."""
-    doc = {
-        "score": sum(r.test.points for r in results if r.passed),
-        "execution_time": round(seconds, 1),
-        "tests": [{
-            "name": r.test.name,
-            "score": r.test.points if r.passed else 0,
-            "max_score": r.test.points,
-            "output": _result_text(r),
-            "status": "passed" if r.passed else "failed",
-            # An instructor's hidden test (labs/*/hidden/) shows once grades are published.
-            "visibility": "after_published" if r.test.func.__module__.startswith("hidden_")
-            else "visible",
-        } for r in results],
-    }
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n")
-
-
-# XML 1.0 cannot carry most control characters, even escaped.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_text(text):
-    return _XML_BAD.sub("?", text)
-
-
-def write_junit(path, results, stages):
-    """Write JUnit XML: one <testsuite> per stage, one <testcase> per test."""
-    suites = ET.Element("testsuites", name="grade", tests=str(len(results)),
-                        failures=str(sum(not r.passed for r in results)),
-                        time="{:.1f}".format(sum(r.seconds for r in results)))
-    for stage in stages:
-        mine = [r for r in results if r.test.stage == stage]
-        if not mine:
-            continue
-        suite = ET.SubElement(suites, "testsuite", name=stage, tests=str(len(mine)),
-                              failures=str(sum(not r.passed for r in mine)),
-                              time="{:.1f}".format(sum(r.seconds for r in mine)))
-        for r in mine:
-            case = ET.SubElement(suite, "testcase", classname=stage, name=r.test.title,
-                                 time="{:.1f}".format(r.seconds))
-            if not r.passed:
-                failure = ET.SubElement(case, "failure",
-                                        message=_xml_text(r.reason.splitlines()[0]))
-                failure.text = _xml_text(r.detail())
-            out = ET.SubElement(case, "system-out")
-            out.text = _xml_text("\n".join(r.output))
-    tree = ET.ElementTree(suites)
-    ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 # --------------------------------------------------------------------------
@@ -1469,7 +504,7 @@ time limits:
 environment:
   GRADE_TIMEOUT_SCALE=2   double every limit and hang budget (a slow machine)
   GRADE_QEMU=CMD          the QEMU command to run instead of qemu-system-x86_64
-""".format(stall=STALL_LIMIT, idle=IDLE_WINDOW, factor=WALL_FACTOR)
+""".format(stall=emuclock.STALL_LIMIT, idle=emuclock.IDLE_WINDOW, factor=emuclock.WALL_FACTOR)
 
 
 def parse_args(argv, fixed_stages):

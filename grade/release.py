@@ -158,8 +158,9 @@ def check_builds(dest, stages, which=None):
             listed = labs.stages(clone)
             if listed != stages[:stages.index(stage) + 1]:
                 problems.append("{}: its stage list is {}".format(tag, " ".join(listed)))
-            check_handouts.share_downloads(clone)
-            check_handouts.share_libc(clone)
+            # Every tag's code is the first stage's handout: start from its build, if
+            # the handout check made one.
+            check_handouts.share_build(clone, check_handouts.HANDOUT_DIR / stages[0])
             built = subprocess.run(["make", "-s", "-j2", "iso"], cwd=clone, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if built.returncode != 0:

@@ -1,13 +1,14 @@
 """`make test`: everything a change must pass, with one verdict at the end.
 
-Runs, in order, the host unit tests (grade/test_*.py), every stage's grader on
-the full solution, a sample of them on a debug build with the kernel's
-invariant checks (grade/kdebug.py), a sample of the planted bugs of labs/*/mutants (each must
-fail its stage's grader; `make check-graders` checks them all), the handout
-check (every stage's handout builds, a sample of the stage before's grader
-passes on it and its own grader does not; `make check-handouts` runs the
-whole grader), and the static checks (conf/lint.py: cppcheck,
-pyflakes, clang-format).  Each part prints its own report; this script adds
+Runs, in order, every stage's grader on the full solution, a sample of them
+on a debug build with the kernel's invariant checks (grade/kdebug.py), a
+sample of the planted bugs of labs/*/mutants (each must fail its stage's
+grader; `make check-graders` checks them all), the handout check (every
+stage's handout builds, a sample of the stage before's grader passes on it
+and its own grader does not; `make check-handouts` runs the whole grader),
+the host unit tests (grade/test_*.py; last but one, so that the class
+grader's and the release's tests build from the handouts just built), and
+the static checks (conf/lint.py: cppcheck, pyflakes, clang-format).  Each part prints its own report; this script adds
 up their "N passed, M failed" lines and ends with the total in the same form,
 exiting non-zero on any failure.
 """
@@ -59,14 +60,16 @@ def run_part(title, command):
 
 def main():
     parts = [
-        ("host unit tests", [sys.executable, "-m", "unittest", "discover", "-s", "grade",
-                             "-p", "test_*.py"]),
         ("graders", [sys.executable, "grade/grade.py", "--no-build"]),
         ("graders on a KDEBUG=1 build (a sample)", [sys.executable, "grade/kdebug.py"]),
         ("graders against planted bugs (a sample)",
          [sys.executable, "grade/check_graders.py", "--no-build", "--quick"]),
         ("handout check (the stage before's grader sampled)",
          [sys.executable, "grade/check_handouts.py", "--quick"]),
+        # After the handout check: the class grader's and the release's tests
+        # build their trees from the handouts it built (check_handouts.share_build).
+        ("host unit tests", [sys.executable, "-m", "unittest", "discover", "-s", "grade",
+                             "-p", "test_*.py"]),
         ("lint", [sys.executable, "conf/lint.py"]),
     ]
     total_passed = total_failed = 0

@@ -27,8 +27,10 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
+import emuclock
 import gradelib
 import handout
+import machine
 import qmp
 from handout import MarkerError, transform
 
@@ -505,7 +507,7 @@ class FakeQemuTest(unittest.TestCase):
         self.assertTrue(m.raw_output.endswith(b"kernel\n\x1b[1mhi\x1b[0m\r\n"))  # ... not these
 
     def test_spinning_kernel_is_a_hang_in_seconds(self):
-        with mock.patch.object(gradelib, "STALL_LIMIT", 1):
+        with mock.patch.object(emuclock, "STALL_LIMIT", 1):
             m = self.machine("say=kernel", "spin", timeout=20)
         m.expect("^kernel$")
         failure, seconds = self.assertFails(m, "^never$", "hang: no output for 1.0 CPU seconds",
@@ -515,7 +517,7 @@ class FakeQemuTest(unittest.TestCase):
         self.assertLess(m.test_time, 2)       # QEMU time: the host may be busy
 
     def test_halted_kernel_is_a_hang_in_seconds(self):
-        with mock.patch.object(gradelib, "IDLE_WINDOW", 1):
+        with mock.patch.object(emuclock, "IDLE_WINDOW", 1):
             m = self.machine("say=kernel", "halt", timeout=20)
         m.expect("^kernel$")
         failure, seconds = self.assertFails(m, "^never$", "hang: no output for 1.0s with QEMU idle",
@@ -526,8 +528,8 @@ class FakeQemuTest(unittest.TestCase):
     def test_short_silences_and_prompts_are_not_hangs(self):
         # Silent computing and sleeping just below the budgets, and a kernel
         # idle at a prompt until the test types: all pass.
-        with mock.patch.object(gradelib, "STALL_LIMIT", 1), \
-                mock.patch.object(gradelib, "IDLE_WINDOW", 1):
+        with mock.patch.object(emuclock, "STALL_LIMIT", 1), \
+                mock.patch.object(emuclock, "IDLE_WINDOW", 1):
             m = self.machine("say=kernel", "burn=0.6", "say=computed", "sleep=0.5",
                              "say=slept", "prompt=> ", "exit=33", timeout=20)
         m.expect("^computed$")
@@ -541,7 +543,7 @@ class FakeQemuTest(unittest.TestCase):
     def test_a_wrapper_that_forks_is_measured_with_its_child(self):
         # sh runs the fake QEMU as a child: its CPU time and demand count.
         wrapper = ["sh", "-c", '"$@"; exit $?', "sh"]
-        with mock.patch.object(gradelib, "IDLE_WINDOW", 0.6):
+        with mock.patch.object(emuclock, "IDLE_WINDOW", 0.6):
             m = self.machine("say=kernel", "burn=1", "say=done", "exit=33", wrapper=wrapper,
                              timeout=20)
         m.expect("^done$")
@@ -566,9 +568,9 @@ class FakeQemuTest(unittest.TestCase):
         # Were the emulator never seen idle, its clock would be CPU time alone
         # and only the wall-clock ceiling would end a wait for a line that never
         # comes from a guest that idles while it prints.
-        with mock.patch.object(gradelib, "_idle", lambda samples: False), \
-                mock.patch.object(gradelib, "BOOT_LIMIT", 0.1), \
-                mock.patch.object(gradelib, "WALL_FACTOR", 5):
+        with mock.patch.object(machine, "emulator_idle", lambda samples: False), \
+                mock.patch.object(emuclock, "BOOT_LIMIT", 0.1), \
+                mock.patch.object(emuclock, "WALL_FACTOR", 5):
             m = self.machine("say=kernel", "tick=0.1", timeout=0.3)
             failure, seconds = self.assertFails(m, "^never$", "the wall-clock ceiling of 2s",
                                                 "GRADE_TIMEOUT_SCALE")
@@ -583,8 +585,8 @@ class FakeQemuTest(unittest.TestCase):
                  gradelib.Test("other", "third", spins),
                  gradelib.Test("s", "own budgets", spins, stall=0.5, idle=3)]
         with mock.patch.dict(os.environ, GRADE_QEMU=command), \
-                mock.patch.object(gradelib, "STALL_LIMIT", 0.6), \
-                mock.patch.object(gradelib, "AFTER_HANG", 0.5), \
+                mock.patch.object(emuclock, "STALL_LIMIT", 0.6), \
+                mock.patch.object(emuclock, "AFTER_HANG", 0.5), \
                 open(os.devnull, "w") as devnull:
             first, second, third, own = gradelib.run_tests(tests, jobs=1, out=devnull)[0]
         self.assertIn("no output for 0.6 CPU seconds", first.reason)
