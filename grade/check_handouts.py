@@ -26,7 +26,10 @@ principle break an earlier one's grader against a stub of a stage after both.
 QUICK_SAMPLE tests spread over its list (grade.py --sample), so that the
 whole check stays a few minutes as the stages grow; the stubs a handout adds
 break a boot, a system call or a program that most tests share, which a
-sample meets as surely as the whole list.
+sample meets as surely as the whole list.  --quick also builds each handout
+incrementally, from the build of the handout checked before it
+(share_build: only the files the two differ in compile); without it every
+handout builds from scratch but for the C library.
 
 It prints one line per stage, for example
 
@@ -149,15 +152,20 @@ def run_grader(tree, stages, jobs, extra=()):
     return status, output, failed
 
 
-def check_stage(stage, stages, jobs, all_earlier, quick):
-    """Run every check on the handout of `stage`; raise CheckFailure on the first failure."""
+def check_stage(stage, stages, jobs, all_earlier, quick, reference=None):
+    """Run every check on the handout of `stage`; raise CheckFailure on the first failure.
+    With `reference` (--quick: the handout checked just before) the build starts
+    from that handout's (share_build), so only the files the two differ in compile."""
     tree = HANDOUT_DIR / stage
     try:
         handout.generate(gradelib.REPO_ROOT, stage, tree, stages)
     except handout.MarkerError as e:
         raise CheckFailure("the stage markers are broken", str(e))
-    share_downloads(tree)
-    share_libc(tree)
+    if reference is not None:
+        share_build(tree, reference)
+    else:
+        share_downloads(tree)
+        share_libc(tree)
 
     status, output = run(["make", "-s", "-j{}".format(jobs), "-C", str(tree), "iso"])
     if status != 0:
@@ -207,8 +215,9 @@ def main(argv=None):
                         help="run the graders of every earlier stage on each handout, not "
                              "only the stage before's (slower: for a release)")
     parser.add_argument("--quick", action="store_true",
-                        help="of the earlier stage's grader run a sample of {} tests "
-                             "(what `make test` runs)".format(QUICK_SAMPLE))
+                        help="of the earlier stage's grader run a sample of {} tests, and "
+                             "build each handout from the one checked before it (what "
+                             "`make test` runs)".format(QUICK_SAMPLE))
     args = parser.parse_args(argv)
     if args.quick and args.all_earlier:
         parser.error("--quick samples the stage before's grader: not with --all-earlier")
@@ -217,10 +226,12 @@ def main(argv=None):
     selected = [s for s in all_stages if s in args.stages] if args.stages else all_stages
 
     passed = 0
+    reference = None
     for stage in selected:
         start = time.monotonic()
         try:
-            ran = check_stage(stage, all_stages, args.jobs, args.all_earlier, args.quick)
+            ran = check_stage(stage, all_stages, args.jobs, args.all_earlier, args.quick,
+                              reference)
         except CheckFailure as e:
             print("check-handouts: {}: {}  FAIL ({:.1f}s)".format(
                 stage, e.what, time.monotonic() - start))
@@ -230,6 +241,7 @@ def main(argv=None):
             passed += 1
             print("check-handouts: {}: builds, {}, own grader fails  OK ({:.1f}s)".format(
                 stage, ran, time.monotonic() - start))
+            reference = HANDOUT_DIR / stage if args.quick else None
         sys.stdout.flush()
     print("{} passed, {} failed".format(passed, len(selected) - passed))
     return 0 if passed == len(selected) else 1
