@@ -3,7 +3,7 @@
 
     python3 grade/release.py DEST                (make release DEST=dir)
     python3 grade/release.py --check DEST        (make check-release DEST=dir)
-    python3 grade/release.py --check --build DEST   (... BUILD=1)
+    python3 grade/release.py --check --build DEST   (... TAGS=build)
 
 The release is a git repository at DEST with one commit and tag a stage,
 lab-00-boot, lab-01-paging, ..., each a child of the one before, as JOS
