@@ -99,11 +99,17 @@ def share_libc(tree):
         shutil.copytree(main / "build" / part, tree / "build" / part, symlinks=True)
     for folder in LIBC_INPUTS:
         for path in sorted((tree / folder).rglob("*")):
-            source = main / path.relative_to(tree)
-            if path.is_file() and not path.is_symlink() and source.is_file() \
-                    and path.read_bytes() == source.read_bytes():
-                stat = source.stat()
-                os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            if path.is_file() and not path.is_symlink():
+                take_times_if_same(path, main / path.relative_to(tree))
+
+
+def take_times_if_same(path, source):
+    """Give path source's timestamps if the two hold the same bytes; whether they did."""
+    if not source.is_file() or source.is_symlink() or path.read_bytes() != source.read_bytes():
+        return False
+    stat = source.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return True
 
 
 def share_build(tree, reference):
@@ -126,12 +132,7 @@ def share_build(tree, reference):
         rel = path.relative_to(tree)
         if rel.parts[0] in ("build", ".git") or path.is_symlink() or not path.is_file():
             continue
-        source = reference / rel
-        if source.is_file() and not source.is_symlink() \
-                and path.read_bytes() == source.read_bytes():
-            stat = source.stat()
-            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        else:
+        if not take_times_if_same(path, reference / rel):
             os.utime(path)   # newer than every copied object, whatever time it came with
     return True
 

@@ -24,9 +24,9 @@ OUTDIR (default build/class/) gets class.csv, one line a student:
 (status `graded`, `does not build`, `grader error`, `bad archive` or `too
 large`; graders `same` when the digest in HANDIN matches the instructor's
 grade/, `changed` or `unknown` otherwise; answers `yes` when the tree has
-answers/STAGE.md, the lab README's written part, to grade by hand), and NAME.json with every test's
-result (grade.py's Gradescope-style JSON) and the build's last lines when it
-failed.  -j N grades N submissions at once (each with 2 // N QEMUs, at
+answers/STAGE.md, the lab README's written part, to grade by hand), and
+NAME.json with every test's result (grade.py's Gradescope-style JSON) and
+the build's last lines when it failed.  -j N grades N submissions at once (each with 2 // N QEMUs, at
 least one); -k TEXT grades only the tests whose name contains TEXT.
 
 A submission cannot take the machine with it: its archive may unpack to at
